@@ -28,9 +28,10 @@ func isCSpace(c byte) bool {
 	return c == ' ' || c == '\t' || c == '\n' || c == '\v' || c == '\f' || c == '\r'
 }
 
-// debParse splits s as dpkg does and reports the worst problem with its
-// reason (dpkg's own wording).
-func debParse(s string) (v debVersion, level int, reason string) {
+// debParse splits s as dpkg does and reports the first problem with its
+// reason (dpkg's own wording). Only with soft does it look for the problems
+// that draw a warning; comparing does not need them.
+func debParse(s string, soft bool) (v debVersion, level int, reason string) {
 	for len(s) > 0 && isBlank(s[0]) {
 		s = s[1:]
 	}
@@ -98,6 +99,9 @@ func debParse(s string) (v debVersion, level int, reason string) {
 	if v.upstream == "" {
 		return v, debHard, "version number is empty"
 	}
+	if !soft {
+		return v, debOK, ""
+	}
 	if !isDigit(v.upstream[0]) {
 		return v, debSoft, "version number does not start with digit"
 	}
@@ -120,7 +124,7 @@ func debValidate(s string) string {
 	if strings.IndexByte(s, 0) >= 0 {
 		return "contains a NUL byte"
 	}
-	_, level, reason := debParse(s)
+	_, level, reason := debParse(s, true)
 	if level != debOK {
 		return reason
 	}
@@ -150,8 +154,8 @@ func debCompare(a, b string) int {
 	if b == "" {
 		return 1
 	}
-	x, lx, _ := debParse(a)
-	y, ly, _ := debParse(b)
+	x, lx, _ := debParse(a, false)
+	y, ly, _ := debParse(b, false)
 	hx, hy := lx == debHard, ly == debHard
 	switch {
 	case hx && hy:

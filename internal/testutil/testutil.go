@@ -1,0 +1,29 @@
+// Package testutil holds helpers that patchkit's tests share.
+package testutil
+
+import (
+	"os"
+	"os/exec"
+	"testing"
+)
+
+// InCI reports whether the tests run under CI (CI=true), where every
+// end-to-end test must run: a missing tool is a failure, not a skip.
+func InCI() bool { return os.Getenv("CI") == "true" }
+
+// NeedTool returns the path of the program name. When it is missing the test
+// is skipped with a message naming the Debian package that provides it, or,
+// under CI, fails.
+func NeedTool(t testing.TB, name, debianPackage string) string {
+	t.Helper()
+	path, err := exec.LookPath(name)
+	if err == nil {
+		return path
+	}
+	msg := name + " is not installed (Debian package " + debianPackage + "); this end-to-end test needs it"
+	if InCI() {
+		t.Fatal(msg + ": CI must install it in .ci/run")
+	}
+	t.Skip(msg)
+	return ""
+}

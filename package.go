@@ -1,0 +1,321 @@
+package patchkit
+
+import (
+	"bytes"
+		"errors"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Epoch is a package epoch that is either known (a number, possibly 0) or
+// unknown. The zero value is unknown.
+//
+// rpm and dpkg both read a version without an epoch as epoch 0, and readers of
+// their own data (the rpmdb, dpkg's status file, Packages and primary.xml
+// files) record such an epoch as known 0. Text that simply leaves the epoch out
+// (an advisory feed, a NEVRA typed by a person) does not say it is 0, and
+// Package.CompareVersion refuses to treat the two as the same fact.
+type Epoch struct {
+	n     uint32
+	known bool
+}
+
+// EpochOf returns the known epoch n.
+func EpochOf(n uint32) Epoch { return Epoch{n: n, known: true} }
+
+// Known reports whether the epoch is known.
+func (e Epoch) Known() bool { return e.known }
+
+// Value returns the epoch and whether it is known.
+func (e Epoch) Value() (uint32, bool) { return e.n, e.known }
+
+// IsZero reports whether the epoch is unknown (used by JSON's omitzero).
+func (e Epoch) IsZero() bool { return !e.known }
+
+// String returns the decimal epoch, or "" when it is unknown.
+func (e Epoch) String() string {
+	if !e.known {
+		return ""
+	}
+	return strconv.FormatUint(uint64(e.n), 10)
+}
+
+// MarshalJSON writes a number, or null when the epoch is unknown.
+func (e Epoch) MarshalJSON() ([]byte, error) {
+	if !e.known {
+		return []byte("null"), nil
+	}
+	return strconv.AppendUint(nil, uint64(e.n), 10), nil
+}
+
+// UnmarshalJSON reads a non-negative integer, or null for an unknown epoch.
+func (e *Epoch) UnmarshalJSON(b []byte) error {
+	b = bytes.TrimSpace(b)
+	if string(b) == "null" {
+		*e = Epoch{}
+		return nil
+	}
+	n, ok := parseEpoch(string(b), 1<<32-1)
+	if !ok {
+		return &ParseError{Kind: "epoch", Input: string(b), Reason: "not an integer from 0 to 4294967295"}
+	}
+	*e = EpochOf(uint32(n))
+	return nil
+}
+
+// Package is one package version: installed on a node, offered by a
+// repository, or named by an advisory. For rpm, Version and Release are the
+// rpm version and release; for Debian packages they are the upstream version
+// and the Debian revision (empty for a native package). Scheme says which.
+type Package struct {
+	Name    string        `json:"Name"`
+	Epoch   Epoch         `json:"Epoch,omitzero"`
+	Version string        `json:"Version"`
+	Release string        `json:"Release,omitempty"`
+	Arch    string        `json:"Arch,omitempty"`
+	Scheme  VersionScheme `json:"Scheme,omitzero"`
+
+	// SourceName and SourceVersion identify the source package the binary was
+	// built from (rpm: from the source rpm's file name; dpkg: Source field).
+	SourceName    string `json:"SourceName,omitempty"`
+	SourceVersion string `json:"SourceVersion,omitempty"`
+
+	// Repository is where the version comes from: an rpm repository ID, or an
+	// apt origin such as "Debian-Security:12/oldstable-security".
+	Repository string `json:"Repository,omitempty"`
+
+	// InstallTime is when an installed package was installed; zero otherwise.
+	InstallTime time.Time `json:"InstallTime,omitzero"`
+}
+
+// EVR returns the version as the scheme writes it: [epoch:]version[-release].
+// The epoch is written when it is known, even when it is 0.
+func (p Package) EVR() string {
+	var b strings.Builder
+	if p.Epoch.known {
+		b.WriteString(p.Epoch.String())
+		b.WriteByte(':')
+	}
+	b.WriteString(p.Version)
+	if p.Release != "" {
+		b.WriteByte('-')
+		b.WriteString(p.Release)
+	}
+	return b.String()
+}
+
+// NEVRA returns name-[epoch:]version-release.arch, the form ParseNEVRA reads.
+func (p Package) NEVRA() string {
+	s := p.Name + "-" + p.EVR()
+	if p.Arch != "" {
+		s += "." + p.Arch
+	}
+	return s
+}
+
+// ErrEpochUnknown is returned by CompareVersion when one package's epoch is
+// known and the other's is not, so that the order is not a fact.
+var ErrEpochUnknown = errors.New("one epoch is unknown and the other is known")
+
+// CompareVersion orders p's version against q's with their scheme (which
+// must be the same and set). When both epochs are unknown they are taken as
+// equal; when exactly one is unknown it returns ErrEpochUnknown.
+func (p Package) CompareVersion(q Package) (int, error) {
+	if p.Scheme != q.Scheme {
+		return 0, &ParseError{Kind: "package comparison", Input: p.Name + " vs " + q.Name,
+			Field: "Scheme", Reason: "schemes differ: " + p.Scheme.String() + " and " + q.Scheme.String()}
+	}
+	if p.Epoch.known != q.Epoch.known {
+		return 0, ErrEpochUnknown
+	}
+	if p.Epoch.n != q.Epoch.n {
+		if p.Epoch.n < q.Epoch.n {
+			return -1, nil
+		}
+		return 1, nil
+	}
+	switch p.Scheme {
+	case RPM:
+		if c := rpmvercmp(p.Version, q.Version); c != 0 {
+			return c, nil
+		}
+		return rpmvercmp(p.Release, q.Release), nil
+	case Deb:
+		if c := verrevcmp(p.Version, q.Version); c != 0 {
+			return c, nil
+		}
+		return verrevcmp(p.Release, q.Release), nil
+	case Semver:
+		return semverCompare(p.Version, q.Version), nil
+	}
+	return 0, &ParseError{Kind: "package comparison", Input: p.Name, Field: "Scheme", Reason: "no version scheme set"}
+}
+
+// ParseNEVRA parses an rpm package specification with an architecture, in
+// either order rpm tools print it: name-[epoch:]version-release.arch
+// ("bash-0:5.1.8-9.el9.x86_64") or epoch:name-version-release.arch
+// ("1:dbus-1.12.28-1.amzn2023.0.1.x86_64"). An epoch that is not written is
+// unknown. The result has Scheme RPM.
+func ParseNEVRA(s string) (Package, error) {
+	fail := func(field, reason string) (Package, error) {
+		return Package{}, &ParseError{Kind: "rpm NEVRA", Input: s, Field: field, Reason: reason}
+	}
+	dot := strings.LastIndexByte(s, '.')
+	if dot < 0 {
+		return fail("arch", "missing (no '.')")
+	}
+	arch := s[dot+1:]
+	if arch == "" {
+		return fail("arch", "empty")
+	}
+	for i := 0; i < len(arch); i++ {
+		if c := arch[i]; !isAlnum(c) && c != '_' {
+			return fail("arch", "contains "+quoteByte(c))
+		}
+	}
+	p, err := parseNEVR(s, s[:dot])
+	if err != nil {
+		return Package{}, err
+	}
+	p.Arch = arch
+	return p, nil
+}
+
+// ParseNEVR parses name-[epoch:]version-release (or epoch:name-version-release)
+// without an architecture.
+func ParseNEVR(s string) (Package, error) { return parseNEVR(s, s) }
+
+func parseNEVR(input, s string) (Package, error) {
+	fail := func(field, reason string) (Package, error) {
+		return Package{}, &ParseError{Kind: "rpm NEVRA", Input: input, Field: field, Reason: reason}
+	}
+	p := Package{Scheme: RPM}
+	h := strings.LastIndexByte(s, '-')
+	if h < 0 {
+		return fail("release", "missing (no '-')")
+	}
+	p.Release = s[h+1:]
+	s = s[:h]
+	h = strings.LastIndexByte(s, '-')
+	if h < 0 {
+		return fail("version", "missing (no second '-')")
+	}
+	ver := s[h+1:]
+	p.Name = s[:h]
+	if c := strings.IndexByte(ver, ':'); c >= 0 {
+		n, ok := parseEpoch(ver[:c], maxRPMEpoch)
+		if !ok {
+			return fail("epoch", "not a decimal number below 2^32")
+		}
+		p.Epoch = EpochOf(uint32(n))
+		ver = ver[c+1:]
+	}
+	// epoch:name-version-release: the epoch is in front of the name.
+	if c := strings.IndexByte(p.Name, ':'); c >= 0 {
+		if p.Epoch.known {
+			return fail("epoch", "given twice")
+		}
+		n, ok := parseEpoch(p.Name[:c], maxRPMEpoch)
+		if !ok {
+			return fail("epoch", "not a decimal number below 2^32")
+		}
+		p.Epoch = EpochOf(uint32(n))
+		p.Name = p.Name[c+1:]
+	}
+	p.Version = ver
+	if r := rpmNameProblem(p.Name); r != "" {
+		return fail("name", r)
+	}
+	if p.Version == "" {
+		return fail("version", "empty")
+	}
+	if r := rpmBadChar(p.Version); r != "" {
+		return fail("version", r)
+	}
+	if p.Release == "" {
+		return fail("release", "empty")
+	}
+	if r := rpmBadChar(p.Release); r != "" {
+		return fail("release", r)
+	}
+	return p, nil
+}
+
+// rpmNameProblem checks a name against the characters rpmbuild allows in
+// Name (letters, digits and "._+-", the macro characters aside).
+func rpmNameProblem(n string) string {
+	if n == "" {
+		return "empty"
+	}
+	if c := n[0]; !isAlnum(c) && c != '_' {
+		return "does not start with a letter, digit or '_'"
+	}
+	for i := 0; i < len(n); i++ {
+		if c := n[i]; !isAlnum(c) && !strings.ContainsRune("._+-", rune(c)) {
+			return "contains " + quoteByte(c)
+		}
+	}
+	return ""
+}
+
+// ParseDpkg parses a dpkg package as dpkg-query prints it: the name with an
+// optional ":arch" qualifier ("libc6:amd64") and the version
+// ("2.36-9+deb12u4", "1:9.18.28-1~deb12u2"). dpkg defines a version without an
+// epoch as epoch 0, so the epoch is always known. The result has Scheme Deb.
+func ParseDpkg(nameArch, version string) (Package, error) {
+	fail := func(field, reason string, err error) (Package, error) {
+		return Package{}, &ParseError{Kind: "dpkg package", Input: nameArch + " " + version, Field: field, Reason: reason, Err: err}
+	}
+	p := Package{Scheme: Deb, Name: nameArch}
+	if c := strings.IndexByte(nameArch, ':'); c >= 0 {
+		p.Name, p.Arch = nameArch[:c], nameArch[c+1:]
+		if r := debArchProblem(p.Arch); r != "" {
+			return fail("arch", r, nil)
+		}
+	}
+	if r := debNameProblem(p.Name); r != "" {
+		return fail("name", r, nil)
+	}
+	if err := Deb.Validate(version); err != nil {
+		return fail("version", err.(*VersionError).Reason, err)
+	}
+	v, _, _ := debParse(version, false)
+	p.Epoch = EpochOf(uint32(v.epoch))
+	p.Version, p.Release = v.upstream, v.revision
+	return p, nil
+}
+
+// debNameProblem returns why n is not a package name dpkg accepts, or "".
+// dpkg requires a leading letter or digit, then letters, digits and "-+._".
+func debNameProblem(n string) string {
+	if n == "" {
+		return "empty"
+	}
+	if !isAlnum(n[0]) {
+		return "does not start with a letter or digit"
+	}
+	for i := 0; i < len(n); i++ {
+		if c := n[i]; !isAlnum(c) && !strings.ContainsRune("-+._", rune(c)) {
+			return "contains " + quoteByte(c)
+		}
+	}
+	return ""
+}
+
+// debArchProblem follows dpkg_arch_name_is_illegal: a leading letter or
+// digit, then letters, digits and '-'.
+func debArchProblem(a string) string {
+	if a == "" {
+		return "empty"
+	}
+	if !isAlnum(a[0]) {
+		return "does not start with a letter or digit"
+	}
+	for i := 0; i < len(a); i++ {
+		if c := a[i]; !isAlnum(c) && c != '-' {
+			return "contains " + quoteByte(c)
+		}
+	}
+	return ""
+}
