@@ -2,7 +2,7 @@ package patchkit
 
 import (
 	"bytes"
-		"errors"
+	"errors"
 	"strconv"
 	"strings"
 	"time"
