@@ -1,0 +1,47 @@
+// Package patchkit is an SDK for operating-system patch management with the
+// semantics of AWS Systems Manager Patch Manager: which updates a patch
+// baseline approves, what is missing or installed on a node, and how a
+// node's compliance is reported. Agents that patch the host they run on,
+// vendors that embed compliance checks, and test harnesses that evaluate
+// baselines offline all import it.
+//
+// This package holds the vocabulary every other package speaks, and imports
+// nothing of patchkit's own:
+//
+//   - [Package]: one package version, with its epoch known or unknown
+//     ([Epoch]), and the parsers [ParseNEVRA] and [ParseDpkg].
+//   - [Advisory]: a vendor update notice (updateinfo.xml, zypper patch).
+//   - [Patch]: a candidate update with every property a baseline filter
+//     looks at.
+//   - [OperatingSystem] and [ComplianceLevel]: Patch Manager's enumerations,
+//     spelled exactly as the API spells them; unknown values are an
+//     [*UnknownValueError], never a guess.
+//   - [VersionScheme]: [RPM], [Deb] and [Semver] ordering, exact to rpm and
+//     dpkg, without allocating.
+//
+// Malformed input is a typed error that matches [ErrInvalid] and says which
+// field is wrong.
+//
+// # Packages
+//
+//   - osdetect: which operating system a root file system or the host is,
+//     and its Patch Manager OperatingSystem and PRODUCT.
+//   - repo (planned): repository configuration and metadata (apt, rpm-md),
+//     fetched with limits and verified.
+//   - baseline (planned): the patch-baseline rule engine, pure and
+//     deterministic.
+//   - compliance (planned): per-patch states, the node summary, reports.
+//   - scan (planned) and install (planned): inventory, candidate updates and
+//     installation through apt/dpkg, dnf/yum/rpm and zypper.
+//   - examples/scanhost: the main program, built on the public API only.
+//
+// # Data flow
+//
+// osdetect tells the OS and product; scan reads the installed inventory; repo
+// offers the available versions and advisories, which become candidate
+// Patches; baseline evaluates them at a given time into approvals with a
+// compliance level; compliance turns those into per-patch states and a node
+// summary; install applies approved missing patches and rescans. Each step's
+// result is a plain value that can be saved as JSON and fed back in, so a
+// harness can reproduce a scan offline, byte for byte.
+package patchkit
