@@ -9,6 +9,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/Masterminds/semver/v3"
+	debversion "github.com/knqyf263/go-deb-version"
+	rpmversion "github.com/knqyf263/go-rpm-version"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -250,6 +253,30 @@ func BenchmarkCompare(b *testing.B) {
 		b.ReportAllocs()
 		for b.Loop() {
 			sink += Semver.Compare("1.22.3-rc.1", "1.22.3-rc.2")
+		}
+	})
+	// The oracle libraries on the same pairs, for the ratio.
+	b.Run("rpm-go-rpm-version", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			x, y := rpmversion.NewVersion("1:2.34.1-15.el9_2.3"), rpmversion.NewVersion("1:2.34.1-15.el9_2.10")
+			sink += x.Compare(y)
+		}
+	})
+	b.Run("deb-go-deb-version", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			x, _ := debversion.NewVersion("2.36-9+deb12u4")
+			y, _ := debversion.NewVersion("2.36-9+deb12u10")
+			sink += x.Compare(y)
+		}
+	})
+	b.Run("semver-Masterminds", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			x, _ := semver.StrictNewVersion("1.22.3-rc.1")
+			y, _ := semver.StrictNewVersion("1.22.3-rc.2")
+			sink += x.Compare(y)
 		}
 	})
 	b.Run("rpm-long-digits", func(b *testing.B) {
