@@ -53,7 +53,7 @@ func ExampleParseDpkg() {
 	c, err := installed.CompareVersion(candidate)
 	fmt.Println(installed.EVR(), c, err)
 	// Output:
-	// 0:2.36-9+deb12u4 -1 <nil>
+	// 2.36-9+deb12u4 -1 <nil>
 }
 
 func ExampleParseComplianceLevel() {

@@ -90,10 +90,11 @@ type Package struct {
 }
 
 // EVR returns the version as the scheme writes it: [epoch:]version[-release].
-// The epoch is written when it is known, even when it is 0.
+// rpm writes a known epoch even when it is 0 (as rpm's %{EVR} does for a
+// header that has one); dpkg never writes epoch 0.
 func (p Package) EVR() string {
 	var b strings.Builder
-	if p.Epoch.known {
+	if p.Epoch.known && !(p.Scheme == Deb && p.Epoch.n == 0) {
 		b.WriteString(p.Epoch.String())
 		b.WriteByte(':')
 	}
@@ -103,6 +104,19 @@ func (p Package) EVR() string {
 		b.WriteString(p.Release)
 	}
 	return b.String()
+}
+
+// QualifiedName returns the name with its architecture as the package
+// manager writes it: "bash.x86_64" for rpm, "libc6:amd64" for dpkg; the bare
+// name when the architecture is unknown.
+func (p Package) QualifiedName() string {
+	if p.Arch == "" {
+		return p.Name
+	}
+	if p.Scheme == Deb {
+		return p.Name + ":" + p.Arch
+	}
+	return p.Name + "." + p.Arch
 }
 
 // NEVRA returns name-[epoch:]version-release.arch, the form ParseNEVRA reads.

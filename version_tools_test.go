@@ -239,28 +239,62 @@ func writeRecorded(t *testing.T, name string, pairs []pair, results []string) {
 	require.NoError(t, os.WriteFile(filepath.Join("testdata", "versions", name), []byte(b.String()), 0o644))
 }
 
+// corpusSet is the recorded corpora of one scheme, loaded for a differential
+// run: every pair in file order, and each file's share.
+type corpusSet struct {
+	files    []corpusFile
+	perFile  [][]pair
+	pairs    [][2]string
+	versions []string // every version, as seeds for generated pairs
+}
+
+func loadCorpora(t *testing.T, files []corpusFile) corpusSet {
+	cs := corpusSet{files: files}
+	for _, f := range files {
+		ps := readPairs(t, f.name)
+		cs.perFile = append(cs.perFile, ps)
+		for _, p := range ps {
+			cs.pairs = append(cs.pairs, [2]string{p.a, p.b})
+			cs.versions = append(cs.versions, p.a, p.b)
+		}
+	}
+	return cs
+}
+
+// checkRecorded asserts that the results recorded in the corpora are what
+// the tool answered in this run (results holds the corpora's pairs first,
+// "E" where the tool refused), or rewrites them with -update.
+func (cs corpusSet) checkRecorded(t *testing.T, tool string, results []string) {
+	k := 0
+	for i, f := range cs.files {
+		ps := cs.perFile[i]
+		res := results[k : k+len(ps)]
+		k += len(ps)
+		if *update && !f.upstream {
+			writeRecorded(t, f.name, ps, res)
+			continue
+		}
+		for j, p := range ps {
+			want, got := "", res[j]
+			if p.hasWant {
+				want = strconv.Itoa(p.want)
+			}
+			if got == "E" {
+				got = ""
+			}
+			assert.Equal(t, want, got, "%s:%d: recorded result for %q %q differs from %s", f.name, p.line, p.a, p.b, tool)
+		}
+	}
+}
+
 // TestRPMAgainstRealTool compares RPM.Compare with rpm itself on every
 // recorded pair and on generated ones.
 func TestRPMAgainstRealTool(t *testing.T) {
 	rpm := testutil.NeedTool(t, "rpm", "rpm")
-	type src struct {
-		file  *corpusFile
-		pairs []pair
-	}
-	var all [][2]string
-	var srcs []src
-	var corpus []string
-	for i := range rpmCorpora {
-		ps := readPairs(t, rpmCorpora[i].name)
-		srcs = append(srcs, src{&rpmCorpora[i], ps})
-		for _, p := range ps {
-			all = append(all, [2]string{p.a, p.b})
-			corpus = append(corpus, p.a, p.b)
-		}
-	}
-	nCorpus := len(all)
+	cs := loadCorpora(t, rpmCorpora)
+	nCorpus := len(cs.pairs)
 	safe := func(s string) bool { return s != "" && !strings.ContainsAny(s, "\t\n\r\x00") }
-	all = append(all, genPairs(1, generatedPairs, rpmTokens, corpus, safe)...)
+	all := append(cs.pairs, genPairs(1, generatedPairs, rpmTokens, cs.versions, safe)...)
 	results := rpmVercmpTool(t, rpm, all)
 
 	checked, refused := 0, 0
@@ -276,26 +310,7 @@ func TestRPMAgainstRealTool(t *testing.T) {
 		checked++
 		assert.Equal(t, want, got, "RPM.Compare(%q, %q) differs from rpm", p[0], p[1])
 	}
-	// Recorded results must match the tool of this run.
-	k := 0
-	for _, s := range srcs {
-		res := results[k : k+len(s.pairs)]
-		k += len(s.pairs)
-		if *update && !s.file.upstream {
-			writeRecorded(t, s.file.name, s.pairs, res)
-			continue
-		}
-		for j, p := range s.pairs {
-			want := ""
-			if p.hasWant {
-				want = strconv.Itoa(p.want)
-			}
-			if res[j] == "E" {
-				res[j] = ""
-			}
-			assert.Equal(t, want, res[j], "%s:%d: recorded result for %q %q differs from rpm", s.file.name, p.line, p.a, p.b)
-		}
-	}
+	cs.checkRecorded(t, "rpm", results)
 	t.Logf("rpm: %d pairs agree with rpm (%d recorded, %d generated); %d refused by rpm", checked, nCorpus, len(all)-nCorpus, refused)
 	logOracle(t, "go-rpm-version", all[nCorpus:], results[nCorpus:], rpmOracle)
 }
@@ -304,28 +319,14 @@ func TestRPMAgainstRealTool(t *testing.T) {
 // and Deb.Validate's reasons with dpkg's warnings and errors.
 func TestDebAgainstRealTool(t *testing.T) {
 	dpkg := testutil.NeedTool(t, "dpkg", "dpkg")
-	type src struct {
-		file  *corpusFile
-		pairs []pair
-	}
-	var all [][2]string
-	var srcs []src
-	var corpus []string
-	for i := range debCorpora {
-		ps := readPairs(t, debCorpora[i].name)
-		srcs = append(srcs, src{&debCorpora[i], ps})
-		for _, p := range ps {
-			all = append(all, [2]string{p.a, p.b})
-			corpus = append(corpus, p.a, p.b)
-		}
-	}
-	nCorpus := len(all)
+	cs := loadCorpora(t, debCorpora)
+	nCorpus := len(cs.pairs)
 	// dpkg reads an argument starting with '-' as an option and "<unknown>"
 	// as no version; neither can be asked.
 	safe := func(s string) bool {
 		return !strings.HasPrefix(s, "-") && s != "<unknown>" && !strings.ContainsAny(s, "\n\x00")
 	}
-	all = append(all, genPairs(2, generatedPairs, debTokens, corpus, safe)...)
+	all := append(cs.pairs, genPairs(2, generatedPairs, debTokens, cs.versions, safe)...)
 	res := dpkgCompareAll(t, dpkg, all)
 
 	checked, refused, complaints := 0, 0, 0
@@ -357,25 +358,7 @@ func TestDebAgainstRealTool(t *testing.T) {
 		results[i] = strconv.Itoa(r.cmp)
 		assert.Equal(t, r.cmp, Deb.Compare(p[0], p[1]), "Deb.Compare(%q, %q) differs from dpkg", p[0], p[1])
 	}
-	k := 0
-	for _, s := range srcs {
-		rs := results[k : k+len(s.pairs)]
-		k += len(s.pairs)
-		if *update && !s.file.upstream {
-			writeRecorded(t, s.file.name, s.pairs, rs)
-			continue
-		}
-		for j, p := range s.pairs {
-			want, got := "", rs[j]
-			if p.hasWant {
-				want = strconv.Itoa(p.want)
-			}
-			if got == "E" {
-				got = ""
-			}
-			assert.Equal(t, want, got, "%s:%d: recorded result for %q %q differs from dpkg", s.file.name, p.line, p.a, p.b)
-		}
-	}
+	cs.checkRecorded(t, "dpkg", results)
 	t.Logf("deb: %d pairs agree with dpkg (%d recorded, %d generated); %d refused by dpkg; %d dpkg complaints match Validate",
 		checked, nCorpus, len(all)-nCorpus, refused, complaints)
 	logOracle(t, "go-deb-version", all[nCorpus:], results[nCorpus:], debOracle)
