@@ -1,0 +1,511 @@
+package baseline
+
+import (
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/patchkit/patchkit"
+)
+
+// Node is the system a baseline is evaluated for.
+type Node struct {
+	OperatingSystem patchkit.OperatingSystem `json:"OperatingSystem"`
+	// Product is the node's PRODUCT ("AmazonLinux2023", "Ubuntu22.04"); a
+	// Patch with its own Product (a Windows update) is matched on that.
+	Product string `json:"Product,omitempty"`
+}
+
+// Reason says why a decision came out as it did.
+type Reason string
+
+// Reasons.
+const (
+	// Approved.
+	ReasonApprovedList Reason = "ApprovedList" // an ApprovedPatches entry (and maybe rules too)
+	ReasonRule         Reason = "Rule"         // one or more approval rules
+	// Not approved.
+	ReasonRejectedList Reason = "RejectedList"  // a RejectedPatches entry; rejected wins over everything
+	ReasonGlobalFilter Reason = "GlobalFilter"  // a global filter failed (FilterKey says which)
+	ReasonFilter       Reason = "Filter"        // no rule's filters match (FilterKey: the failing key when there is one rule)
+	ReasonTooNew       Reason = "TooNew"        // a rule matches but its delay has not passed (ApprovalDate: when it will)
+	ReasonPastUntil    Reason = "PastUntilDate" // a rule matches but the patch came after its ApproveUntilDate
+	ReasonNonSecurity  Reason = "NonSecurity"   // a rule or the approved list matches a non-security patch without EnableNonSecurity
+	ReasonNoRules      Reason = "NoRules"       // the baseline has no rules and the approved list does not name it
+)
+
+// Decision is the verdict on one candidate patch.
+type Decision struct {
+	Approved bool `json:"Approved"`
+	// Status is the PatchDeploymentStatus DescribeEffectivePatchesForPatchBaseline
+	// would give; empty for a patch the baseline does not select at all.
+	Status DeploymentStatus `json:"Status,omitempty"`
+	Reason Reason           `json:"Reason"`
+	// Rules are the indexes of the approval rules that approve the patch
+	// (or, for TooNew and PastUntilDate, that would).
+	Rules []int `json:"Rules,omitempty"`
+	// Entry is the approved or rejected list entry that matched.
+	Entry string `json:"Entry,omitempty"`
+	// FilterKey is the filter that failed, for GlobalFilter and Filter.
+	FilterKey FilterKey `json:"FilterKey,omitempty"`
+	// ComplianceLevel is the highest level of everything that approves the
+	// patch.
+	ComplianceLevel patchkit.ComplianceLevel `json:"ComplianceLevel"`
+	// ApprovalDate is when the patch was or will be approved by a rule's
+	// delay; zero when approval does not depend on a date.
+	ApprovalDate time.Time `json:"ApprovalDate,omitzero"`
+}
+
+// Compiled is a baseline prepared for evaluation: validated, its filters and
+// list entries compiled once. It is immutable and safe for concurrent use.
+type Compiled struct {
+	b        Baseline
+	o        options
+	kind     osKind
+	global   []compiledFilter
+	rules    []compiledRule
+	approved *listMatcher
+	rejected *listMatcher
+	memo     bool // rule outcomes depend only on the patch's filter properties
+}
+
+type compiledRule struct {
+	filters     []compiledFilter
+	level       patchkit.ComplianceLevel
+	afterDays   int
+	hasAfter    bool
+	until       time.Time // first instant no longer approved
+	hasUntil    bool
+	nonSecurity bool
+}
+
+type compiledFilter struct {
+	key      FilterKey
+	all      bool     // "*"
+	exact    []string // values (compared with EqualFold)
+	prefixes []string // values ending in "*", without it
+}
+
+// Compile validates b and prepares it for evaluation.
+func Compile(b Baseline, opts ...Option) (*Compiled, error) {
+	o, err := buildOptions(opts)
+	if err != nil {
+		return nil, err
+	}
+	b.normalize()
+	if err := b.validate(o); err != nil {
+		return nil, err
+	}
+	c := &Compiled{b: b, o: o, kind: kindOf(b.OperatingSystem), memo: true}
+	c.global = c.compileGroup(b.GlobalFilters)
+	globalPatchSet := hasKey(b.GlobalFilters, KeyPatchSet)
+	for _, r := range b.ApprovalRules.PatchRules {
+		cr := compiledRule{filters: c.compileGroup(r.PatchFilterGroup), level: r.ComplianceLevel, nonSecurity: r.EnableNonSecurity}
+		// On Windows a rule without a PATCH_SET filter covers operating
+		// system patches only, as AWS-DefaultPatchBaseline does.
+		if c.kind == kindWindows && !globalPatchSet && !hasKey(r.PatchFilterGroup, KeyPatchSet) {
+			cr.filters = append(cr.filters, compiledFilter{key: KeyPatchSet, exact: []string{"OS"}})
+		}
+		switch {
+		case r.ApproveAfterDays != nil:
+			cr.hasAfter, cr.afterDays = true, *r.ApproveAfterDays
+		case r.ApproveUntilDate != nil:
+			d, _ := time.Parse("2006-01-02", *r.ApproveUntilDate) // validated
+			cr.hasUntil, cr.until = true, d.AddDate(0, 0, 1)
+		}
+		c.rules = append(c.rules, cr)
+	}
+	c.approved = compileList(b.ApprovedPatches, c.kind, true, o)
+	c.rejected = compileList(b.RejectedPatches, c.kind, false, o)
+	return c, nil
+}
+
+// Baseline returns the baseline c was compiled from.
+func (c *Compiled) Baseline() Baseline { return c.b }
+
+func hasKey(g FilterGroup, k FilterKey) bool {
+	for _, f := range g.PatchFilters {
+		if f.Key == k {
+			return true
+		}
+	}
+	return false
+}
+
+func (c *Compiled) compileGroup(g FilterGroup) []compiledFilter {
+	var out []compiledFilter
+	for _, f := range g.PatchFilters {
+		cf := compiledFilter{key: f.Key}
+		for _, v := range f.Values {
+			switch {
+			case v == "*":
+				cf.all = true
+			case strings.HasSuffix(v, "*"):
+				cf.prefixes = append(cf.prefixes, strings.TrimSuffix(v, "*"))
+			default:
+				cf.exact = append(cf.exact, v)
+			}
+		}
+		switch f.Key {
+		case KeyProduct, KeyClassification, KeySeverity, KeyPriority, KeySection, KeyMsrcSeverity, KeyProductFamily, KeyPatchSet:
+		default:
+			c.memo = false
+		}
+		out = append(out, cf)
+	}
+	return out
+}
+
+// ErrWrongOperatingSystem is returned when a baseline is evaluated for a
+// node of another operating system.
+var ErrWrongOperatingSystem = errors.New("baseline: the baseline is for another operating system")
+
+// Evaluate compiles b and evaluates candidates for node at now. See
+// (*Compiled).Evaluate.
+func Evaluate(b Baseline, node Node, candidates []patchkit.Patch, now time.Time, opts ...Option) ([]Decision, error) {
+	c, err := Compile(b, opts...)
+	if err != nil {
+		return nil, err
+	}
+	return c.Evaluate(node, candidates, now)
+}
+
+// Evaluate decides every candidate for node at the instant now: one Decision
+// per candidate, in the same order. It is pure and deterministic: no clock,
+// no I/O. It fails only when node's operating system is not the baseline's.
+func (c *Compiled) Evaluate(node Node, candidates []patchkit.Patch, now time.Time) ([]Decision, error) {
+	if node.OperatingSystem != c.b.OperatingSystem {
+		return nil, fmt.Errorf("%w: baseline %s, node %s", ErrWrongOperatingSystem, c.b.OperatingSystem, node.OperatingSystem)
+	}
+	e := evaluator{c: c, node: node, now: now.UTC()}
+	if c.memo {
+		e.memo = map[filterProps]ruleOutcome{}
+	}
+	out := make([]Decision, len(candidates))
+	for i := range candidates {
+		out[i] = e.decide(&candidates[i])
+	}
+	return out, nil
+}
+
+// filterProps are the patch properties the standard filter keys look at.
+type filterProps struct {
+	product, classification, severity, priority, section, msrcSeverity, productFamily, patchSet string
+}
+
+// ruleOutcome is the filter result for one set of properties: whether the
+// global filters pass (and which key failed), and for each rule whether its
+// filters pass (and which key failed).
+type ruleOutcome struct {
+	globalPass bool
+	globalFail FilterKey
+	rulePass   uint32 // bit i: rule i's filters pass
+	ruleFail   [10]FilterKey
+}
+
+type evaluator struct {
+	c        *Compiled
+	node     Node
+	now      time.Time
+	memo     map[filterProps]ruleOutcome
+	forms    forms
+	epochBuf [20]byte
+}
+
+func (e *evaluator) decide(p *patchkit.Patch) Decision {
+	c := e.c
+	if i := c.rejected.match(p, &e.forms, e.epochBuf[:]); i >= 0 {
+		return Decision{Status: ExplicitRejected, Reason: ReasonRejectedList, Entry: c.b.RejectedPatches[i]}
+	}
+	out := e.filters(p)
+	security := e.securityOK(p, false)
+
+	var d Decision
+	level := patchkit.ComplianceUnspecified
+	listHit := false
+	if i := c.approved.match(p, &e.forms, e.epochBuf[:]); i >= 0 {
+		d.Entry = c.b.ApprovedPatches[i]
+		gated := c.o.aptGlobalFiltersFirst && c.kind == kindApt && !out.globalPass
+		switch {
+		case gated:
+		case e.securityOK(p, c.b.ApprovedPatchesEnableNonSecurity):
+			listHit = true
+			level = c.b.ApprovedPatchesComplianceLevel
+		default:
+			d.Reason = ReasonNonSecurity
+		}
+	}
+
+	var ruleHits []int
+	var pendingRules []int
+	var pending, approvedAt time.Time
+	pastUntil, nonSecurity := false, false
+	if out.globalPass {
+		for i := range c.rules {
+			r := &c.rules[i]
+			if out.rulePass&(1<<i) == 0 {
+				continue
+			}
+			if !security && !r.nonSecurity {
+				nonSecurity = true
+				continue
+			}
+			ok, at, past := e.datePass(r, p.ReleaseDate)
+			switch {
+			case ok:
+				ruleHits = append(ruleHits, i)
+				level = max(level, r.level)
+				if !at.IsZero() && (approvedAt.IsZero() || at.Before(approvedAt)) {
+					approvedAt = at
+				}
+			case past:
+				pastUntil = true
+				pendingRules = append(pendingRules, i)
+			default:
+				pendingRules = append(pendingRules, i)
+				if pending.IsZero() || at.Before(pending) {
+					pending = at
+				}
+			}
+		}
+	}
+
+	switch {
+	case listHit:
+		d.Approved, d.Status, d.Reason = true, ExplicitApproved, ReasonApprovedList
+		d.Rules = ruleHits
+	case len(ruleHits) > 0:
+		d.Approved, d.Status, d.Reason = true, Approved, ReasonRule
+		d.Rules = ruleHits
+		d.Entry = ""
+		d.ApprovalDate = approvedAt
+	case !pending.IsZero():
+		d.Status, d.Reason, d.Rules, d.ApprovalDate = PendingApproval, ReasonTooNew, pendingRules, pending
+	case pastUntil:
+		d.Reason, d.Rules = ReasonPastUntil, pendingRules
+	case d.Reason == ReasonNonSecurity || nonSecurity:
+		d.Reason = ReasonNonSecurity
+	case !out.globalPass:
+		d.Reason, d.FilterKey = ReasonGlobalFilter, out.globalFail
+	case len(c.rules) == 0:
+		d.Reason = ReasonNoRules
+	default:
+		d.Reason = ReasonFilter
+		if len(c.rules) == 1 {
+			d.FilterKey = out.ruleFail[0]
+		}
+	}
+	if d.Approved {
+		d.ComplianceLevel = level
+	} else {
+		d.Entry = ""
+	}
+	return d
+}
+
+// securityOK says whether a patch may be approved with regard to security:
+// security patches always, non-security ones when enabled. The switch exists
+// on Linux only; SUSE treats every patch as security.
+func (e *evaluator) securityOK(p *patchkit.Patch, enableNonSecurity bool) bool {
+	switch e.c.kind {
+	case kindSUSE, kindWindows, kindMacOS:
+		return true
+	}
+	return p.Security || enableNonSecurity
+}
+
+// datePass applies a rule's date test. It returns whether the patch is
+// approved now, the approval instant (when it was or will be approved;
+// zero when no date applies), and whether the patch is past an
+// ApproveUntilDate.
+func (e *evaluator) datePass(r *compiledRule, release time.Time) (bool, time.Time, bool) {
+	if e.c.kind == kindApt {
+		return true, time.Time{}, false // apt has no release dates
+	}
+	// An unknown release date counts as 1970-01-01: approved at once.
+	rel := release.UTC()
+	switch {
+	case r.hasUntil:
+		if release.IsZero() || rel.Before(r.until) {
+			return true, time.Time{}, false
+		}
+		return false, time.Time{}, true
+	case r.hasAfter:
+		if release.IsZero() {
+			return true, time.Time{}, false
+		}
+		if e.c.o.exactInstants {
+			at := rel.Add(time.Duration(r.afterDays) * 24 * time.Hour)
+			return e.now.After(at), at, false
+		}
+		day := time.Date(rel.Year(), rel.Month(), rel.Day(), 0, 0, 0, 0, time.UTC)
+		at := day.AddDate(0, 0, r.afterDays)
+		return !e.now.Before(at), at, false
+	}
+	return true, time.Time{}, false // no date in the rule (UndatedRulesApproveImmediately)
+}
+
+// filters evaluates the global filters and each rule's filters.
+func (e *evaluator) filters(p *patchkit.Patch) ruleOutcome {
+	if e.memo == nil {
+		return e.computeFilters(p)
+	}
+	key := filterProps{product: e.product(p), classification: p.Classification, severity: p.Severity,
+		priority: p.Priority, section: p.Section, msrcSeverity: p.MsrcSeverity,
+		productFamily: p.ProductFamily, patchSet: p.PatchSet}
+	if out, ok := e.memo[key]; ok {
+		return out
+	}
+	out := e.computeFilters(p)
+	e.memo[key] = out
+	return out
+}
+
+func (e *evaluator) product(p *patchkit.Patch) string {
+	if p.Product != "" {
+		return p.Product
+	}
+	return e.node.Product
+}
+
+func (e *evaluator) computeFilters(p *patchkit.Patch) ruleOutcome {
+	var out ruleOutcome
+	out.globalPass, out.globalFail = e.group(e.c.global, p)
+	for i := range e.c.rules {
+		ok, fail := e.group(e.c.rules[i].filters, p)
+		if ok {
+			out.rulePass |= 1 << i
+		} else if i < len(out.ruleFail) {
+			out.ruleFail[i] = fail
+		}
+	}
+	return out
+}
+
+// group ANDs the filters; it returns the first key that fails.
+func (e *evaluator) group(fs []compiledFilter, p *patchkit.Patch) (bool, FilterKey) {
+	for i := range fs {
+		if !e.filterPass(&fs[i], p) {
+			return false, fs[i].key
+		}
+	}
+	return true, ""
+}
+
+func (e *evaluator) filterPass(f *compiledFilter, p *patchkit.Patch) bool {
+	if f.all {
+		return true
+	}
+	var vals []string
+	switch f.key {
+	case KeyProduct:
+		return f.matches(e.product(p))
+	case KeyClassification:
+		return f.matches(p.Classification)
+	case KeySeverity:
+		if p.Severity == "" {
+			return !e.c.o.missingSeverityFails
+		}
+		if f.matches(p.Severity) {
+			return true
+		}
+		// Amazon Linux 2023: Medium also matches Moderate (external repos).
+		return e.c.b.OperatingSystem == patchkit.OSAmazonLinux2023 && strings.EqualFold(p.Severity, "Moderate") && f.matches("Medium")
+	case KeyPriority:
+		return f.matches(p.Priority)
+	case KeySection:
+		return f.matches(p.Section)
+	case KeyMsrcSeverity:
+		return f.matches(p.MsrcSeverity)
+	case KeyProductFamily:
+		return f.matches(p.ProductFamily)
+	case KeyPatchSet:
+		ps := p.PatchSet
+		if ps == "" {
+			ps = "OS"
+		}
+		return f.matches(ps)
+	case KeyArch:
+		return f.matches(p.Arch)
+	case KeyName:
+		return f.matches(p.Name)
+	case KeyVersion:
+		return f.matches(p.Version)
+	case KeyRelease:
+		return f.matches(p.Release)
+	case KeyEpoch:
+		ev, _ := p.Epoch.Value()
+		return f.matches(strconv.FormatUint(uint64(ev), 10))
+	case KeyRepository:
+		return f.matches(p.Repository)
+	case KeyAdvisoryID:
+		vals = p.AdvisoryIDs
+	case KeyCVEID:
+		vals = p.CVEIDs
+	case KeyBugzillaID:
+		vals = p.BugzillaIDs
+	case KeyPatchID:
+		return f.matches(p.KBNumber) || f.matches(p.ID)
+	default:
+		return false
+	}
+	for _, v := range vals {
+		if f.matches(v) {
+			return true
+		}
+	}
+	return false
+}
+
+func (f *compiledFilter) matches(v string) bool {
+	if v == "" {
+		return false
+	}
+	for _, x := range f.exact {
+		if strings.EqualFold(x, v) {
+			return true
+		}
+	}
+	for _, x := range f.prefixes {
+		if len(v) >= len(x) && strings.EqualFold(v[:len(x)], x) {
+			return true
+		}
+	}
+	return false
+}
+
+// EffectivePatch is one entry of DescribeEffectivePatchesForPatchBaseline:
+// a patch and its status under the baseline.
+type EffectivePatch struct {
+	Patch       patchkit.Patch `json:"Patch"`
+	PatchStatus PatchStatus    `json:"PatchStatus"`
+}
+
+// PatchStatus is the API's PatchStatus.
+type PatchStatus struct {
+	DeploymentStatus DeploymentStatus         `json:"DeploymentStatus"`
+	ComplianceLevel  patchkit.ComplianceLevel `json:"ComplianceLevel"`
+	ApprovalDate     time.Time                `json:"ApprovalDate,omitzero"`
+}
+
+// EffectivePatches returns the view of DescribeEffectivePatchesForPatchBaseline
+// for candidates: each candidate the baseline approves, rejects explicitly,
+// or will approve once a delay passes, with its status; candidates the
+// baseline does not select are left out.
+func (c *Compiled) EffectivePatches(node Node, candidates []patchkit.Patch, now time.Time) ([]EffectivePatch, error) {
+	ds, err := c.Evaluate(node, candidates, now)
+	if err != nil {
+		return nil, err
+	}
+	var out []EffectivePatch
+	for i, d := range ds {
+		if d.Status == "" {
+			continue
+		}
+		out = append(out, EffectivePatch{Patch: candidates[i], PatchStatus: PatchStatus{
+			DeploymentStatus: d.Status, ComplianceLevel: d.ComplianceLevel, ApprovalDate: d.ApprovalDate}})
+	}
+	return out, nil
+}
