@@ -267,7 +267,7 @@ func (v *validator) filterGroup(path string, g FilterGroup, kind osKind, o optio
 			if val == "*" || known == nil || o.allowUnknownValues {
 				continue
 			}
-			if !containsFold(known, val) {
+			if !containsFold(known, val) && !prefixOfAny(known, val) {
 				v.add(vp, fmt.Sprintf("%q is not a %s value for this operating system (known: %s)", val, f.Key, strings.Join(known, ", ")))
 			}
 		}
@@ -310,6 +310,21 @@ func (v *validator) list(path string, entries []string, noWildcards bool) {
 			v.add(p, "wildcards are not supported on this operating system")
 		}
 	}
+}
+
+// prefixOfAny reports whether a prefix value ("Sec*") can match a known
+// value.
+func prefixOfAny(list []string, v string) bool {
+	p, ok := strings.CutSuffix(v, "*")
+	if !ok {
+		return false
+	}
+	for _, l := range list {
+		if len(l) >= len(p) && strings.EqualFold(l[:len(p)], p) {
+			return true
+		}
+	}
+	return false
 }
 
 func containsFold(list []string, s string) bool {
