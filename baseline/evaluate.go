@@ -98,6 +98,11 @@ func Compile(b Baseline, opts ...Option) (*Compiled, error) {
 	if err := b.validate(o); err != nil {
 		return nil, err
 	}
+	return compile(b, o), nil
+}
+
+// compile prepares a normalized, validated baseline.
+func compile(b Baseline, o options) *Compiled {
 	c := &Compiled{b: b, o: o, kind: kindOf(b.OperatingSystem), memo: true}
 	c.global = c.compileGroup(b.GlobalFilters)
 	globalPatchSet := hasKey(b.GlobalFilters, KeyPatchSet)
@@ -119,7 +124,7 @@ func Compile(b Baseline, opts ...Option) (*Compiled, error) {
 	}
 	c.approved = compileList(b.ApprovedPatches, c.kind, true, o)
 	c.rejected = compileList(b.RejectedPatches, c.kind, false, o)
-	return c, nil
+	return c
 }
 
 // Baseline returns the baseline c was compiled from.
@@ -212,10 +217,15 @@ type evaluator struct {
 	memo     map[filterProps]ruleOutcome
 	forms    forms
 	epochBuf [20]byte
+	// rules backs every Decision's Rules: one growing array instead of a
+	// slice per decision.
+	rules   []int
+	pending [10]int
 }
 
 func (e *evaluator) decide(p *patchkit.Patch) Decision {
 	c := e.c
+	e.forms.built = false // the forms are built once, for both lists
 	if i := c.rejected.match(p, &e.forms, e.epochBuf[:]); i >= 0 {
 		return Decision{Status: ExplicitRejected, Reason: ReasonRejectedList, Entry: c.b.RejectedPatches[i]}
 	}
@@ -238,8 +248,8 @@ func (e *evaluator) decide(p *patchkit.Patch) Decision {
 		}
 	}
 
-	var ruleHits []int
-	var pendingRules []int
+	arena := len(e.rules)
+	pendingRules := 0
 	var pending, approvedAt time.Time
 	pastUntil, nonSecurity := false, false
 	if out.globalPass {
@@ -255,16 +265,18 @@ func (e *evaluator) decide(p *patchkit.Patch) Decision {
 			ok, at, past := e.datePass(r, p.ReleaseDate)
 			switch {
 			case ok:
-				ruleHits = append(ruleHits, i)
+				e.rules = append(e.rules, i)
 				level = max(level, r.level)
 				if !at.IsZero() && (approvedAt.IsZero() || at.Before(approvedAt)) {
 					approvedAt = at
 				}
 			case past:
 				pastUntil = true
-				pendingRules = append(pendingRules, i)
+				e.pending[pendingRules] = i
+				pendingRules++
 			default:
-				pendingRules = append(pendingRules, i)
+				e.pending[pendingRules] = i
+				pendingRules++
 				if pending.IsZero() || at.Before(pending) {
 					pending = at
 				}
@@ -272,19 +284,29 @@ func (e *evaluator) decide(p *patchkit.Patch) Decision {
 		}
 	}
 
+	hits := len(e.rules) - arena
+	if hits == 0 && pendingRules > 0 {
+		e.rules = append(e.rules, e.pending[:pendingRules]...)
+	}
+	ruleList := func() []int {
+		if len(e.rules) == arena {
+			return nil
+		}
+		return e.rules[arena:len(e.rules):len(e.rules)]
+	}
 	switch {
 	case listHit:
 		d.Approved, d.Status, d.Reason = true, ExplicitApproved, ReasonApprovedList
-		d.Rules = ruleHits
-	case len(ruleHits) > 0:
+		d.Rules = ruleList()
+	case hits > 0:
 		d.Approved, d.Status, d.Reason = true, Approved, ReasonRule
-		d.Rules = ruleHits
+		d.Rules = ruleList()
 		d.Entry = ""
 		d.ApprovalDate = approvedAt
 	case !pending.IsZero():
-		d.Status, d.Reason, d.Rules, d.ApprovalDate = PendingApproval, ReasonTooNew, pendingRules, pending
+		d.Status, d.Reason, d.Rules, d.ApprovalDate = PendingApproval, ReasonTooNew, ruleList(), pending
 	case pastUntil:
-		d.Reason, d.Rules = ReasonPastUntil, pendingRules
+		d.Reason, d.Rules = ReasonPastUntil, ruleList()
 	case d.Reason == ReasonNonSecurity || nonSecurity:
 		d.Reason = ReasonNonSecurity
 	case !out.globalPass:

@@ -110,3 +110,14 @@ func literalPrefix(p string) string {
 	}
 	return p
 }
+
+// literalSuffix returns the part of a pattern after its last metacharacter.
+func literalSuffix(p string) string {
+	for i := len(p) - 1; i >= 0; i-- {
+		switch p[i] {
+		case '*', '?', ']', '[':
+			return p[i+1:]
+		}
+	}
+	return p
+}

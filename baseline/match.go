@@ -1,6 +1,9 @@
 package baseline
 
 import (
+	mathbits "math/bits"
+	"slices"
+	"sort"
 	"strconv"
 	"strings"
 
@@ -21,8 +24,82 @@ const (
 type glob struct {
 	pattern string // lower-cased
 	prefix  string // literal prefix before the first metacharacter
+	suffix  string // literal suffix after the last metacharacter
 	pure    bool   // pattern is prefix + "*"
 	entry   int
+}
+
+// globIndex finds the patterns that can match a string: those whose literal
+// prefix is a prefix of it (looked up by each prefix length in use), those
+// whose prefix is longer and starts with it (a range of the sorted list),
+// and those with no literal prefix (bucketed by the last byte of their
+// literal suffix).
+type globIndex struct {
+	byPrefix map[string][]glob
+	plens    [2]uint64 // prefix lengths in use (< 128)
+	sorted   []glob    // patterns with a prefix, by prefix
+	open     [256][]glob
+	anyOpen  []glob // no literal prefix and no literal suffix
+	n        int
+	// pair marks the first two bytes of every literal prefix (and, for
+	// one-byte prefixes, every pair they start): a head whose first two
+	// bytes are unmarked needs no prefix lookup at all.
+	pair [1 << 16]bool
+}
+
+// pairIndex is the pair-table slot of the first two bytes of s (of its
+// first hlen bytes).
+func pairIndex(s string, hlen int32) int {
+	switch {
+	case hlen <= 0 || len(s) == 0:
+		return 0
+	case hlen == 1 || len(s) == 1:
+		return int(s[0]) << 8
+	}
+	return int(s[0])<<8 | int(s[1])
+}
+
+func (ix *globIndex) add(g glob) {
+	ix.n++
+	switch {
+	case g.prefix != "":
+		if ix.byPrefix == nil {
+			ix.byPrefix = map[string][]glob{}
+		}
+		ix.byPrefix[g.prefix] = append(ix.byPrefix[g.prefix], g)
+		if len(g.prefix) == 1 {
+			for c := 0; c < 256; c++ {
+				ix.pair[int(g.prefix[0])<<8|c] = true
+			}
+		}
+		ix.pair[pairIndex(g.prefix, int32(len(g.prefix)))] = true
+		ix.pair[int(g.prefix[0])<<8] = true // the slot of one-byte heads
+		if l := len(g.prefix); l < 128 {
+			ix.plens[l/64] |= 1 << (l % 64)
+		}
+		i := sort.Search(len(ix.sorted), func(i int) bool { return ix.sorted[i].prefix > g.prefix })
+		ix.sorted = slices.Insert(ix.sorted, i, g)
+	case g.suffix != "":
+		c := g.suffix[len(g.suffix)-1]
+		ix.open[c] = append(ix.open[c], g)
+	default:
+		ix.anyOpen = append(ix.anyOpen, g)
+	}
+}
+
+func newGlob(lower string, entry int) glob {
+	pre := literalPrefix(lower)
+	suf := literalSuffix(lower)
+	return glob{pattern: lower, prefix: pre, suffix: suf, entry: entry,
+		pure: len(lower) == len(pre)+1 && lower[len(pre)] == '*'}
+}
+
+// test reports whether g matches s.
+func (g *glob) test(s string) bool {
+	if len(s) < len(g.prefix)+len(g.suffix) || !strings.HasPrefix(s, g.prefix) || !strings.HasSuffix(s, g.suffix) {
+		return false
+	}
+	return g.pure || globMatch(g.pattern, s)
 }
 
 // listMatcher matches candidates against one compiled list (approved or
@@ -33,8 +110,7 @@ type listMatcher struct {
 	entries []string
 	exact   map[string]int // lower-cased literal form -> entry
 	present [256][2]uint64 // (first byte, length < 128) of literal entries
-	globs   [256][]glob    // by first byte of the literal prefix
-	open    []glob         // patterns starting with a metacharacter
+	globs   globIndex
 	ids     map[string]int // advisory, CVE and Bugzilla IDs (exact, case-sensitive)
 	idOnly  map[int]bool   // entries that are IDs only (Bugzilla, CVE)
 	idGlobs []glob         // SUSE: pattern entries, also tried on zypper patch names
@@ -61,21 +137,16 @@ func compileList(entries []string, kind osKind, approved bool, o options) *listM
 			// zypper patch names are matched as IDs, patterns allowed.
 			m.addID(e, i)
 		}
-		lower := strings.ToLower(e)
+		lower := asciiLower(e)
 		if kind == kindWindows {
 			lower = windowsID(lower)
 		}
 		if kind != kindMacOS && hasMeta(lower) {
-			pre := literalPrefix(lower)
-			g := glob{pattern: lower, prefix: pre, pure: len(lower) == len(pre)+1 && lower[len(pre)] == '*', entry: i}
+			g := newGlob(lower, i)
 			if kind == kindSUSE {
 				m.idGlobs = append(m.idGlobs, g)
 			}
-			if pre == "" {
-				m.open = append(m.open, g)
-			} else {
-				m.globs[pre[0]] = append(m.globs[pre[0]], g)
-			}
+			m.globs.add(g)
 			continue
 		}
 		if _, dup := m.exact[lower]; !dup {
@@ -132,33 +203,61 @@ func windowsID(s string) string {
 // forms holds the strings a candidate is known by, lower-cased, in one
 // buffer that is reused from candidate to candidate.
 type forms struct {
-	buf   []byte
-	spans []span
+	buf     []byte
+	scratch []byte // lower-cased parts; sized up front so it never moves
+	spans   []span
+	heads   uint8 // head kinds seen
+	built   bool
 }
 
 type span struct {
 	start, end int32
+	hlen       int32 // length of the head part all forms of this head share
 	head       uint8 // 0: starts with the name, 1: the version, 2: the epoch, 3: other
+	first      bool  // the first form of its head
 }
 
 func (f *forms) reset() {
 	f.buf = f.buf[:0]
 	f.spans = f.spans[:0]
+	f.scratch = f.scratch[:0]
+	f.heads = 0
+	f.built = false
 }
 
-// add appends one form made of parts.
+// add appends one form made of parts (already lower-cased); the first part
+// is its head.
 func (f *forms) add(head uint8, parts ...string) {
 	start := len(f.buf)
 	for _, p := range parts {
-		for i := 0; i < len(p); i++ {
-			c := p[i]
-			if 'A' <= c && c <= 'Z' {
-				c += 'a' - 'A'
+		f.buf = append(f.buf, p...)
+	}
+	hlen := len(parts[0])
+	if head == headOther {
+		hlen = len(f.buf) - start
+	}
+	first := head == headOther || f.heads&(1<<head) == 0
+	f.heads |= 1 << head
+	f.spans = append(f.spans, span{start: int32(start), end: int32(len(f.buf)), hlen: int32(hlen), head: head, first: first})
+}
+
+// lower returns s in lower case, using the scratch buffer when s has upper
+// case letters (most package names and versions have none).
+func (f *forms) lower(s string) string {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; 'A' <= c && c <= 'Z' {
+			start := len(f.scratch)
+			for j := 0; j < len(s); j++ {
+				c := s[j]
+				if 'A' <= c && c <= 'Z' {
+					c += 'a' - 'A'
+				}
+				f.scratch = append(f.scratch, c)
 			}
-			f.buf = append(f.buf, c)
+			return unsafeString(f.scratch[start:])
 		}
 	}
-	f.spans = append(f.spans, span{int32(start), int32(len(f.buf)), head})
+	return s
 }
 
 func (f *forms) str(s span) string { return unsafeString(f.buf[s.start:s.end]) }
@@ -173,20 +272,28 @@ const (
 // build fills f with the forms of p for the OS kind (the node payload's
 // package_matcher forms, section 4.2 of the semantics).
 func (m *listMatcher) build(f *forms, p *patchkit.Patch, epochBuf []byte) {
+	if f.built {
+		return
+	}
 	f.reset()
-	n, a, v, r := p.Name, p.Arch, p.Version, p.Release
+	f.built = true
+	// The scratch buffer must not grow while its strings are in use.
+	if need := len(p.Name) + len(p.Arch) + len(p.Version) + len(p.Release) + len(p.KBNumber) + len(p.MsrcNumber) + 64; cap(f.scratch) < need {
+		f.scratch = make([]byte, 0, 2*need)
+	}
+	n, a, v, r := f.lower(p.Name), f.lower(p.Arch), f.lower(p.Version), f.lower(p.Release)
 	switch m.kind {
 	case kindRPM:
-		m.rpmForms(f, p, epochBuf)
+		rpmForms(f, p, n, a, v, r, epochBuf)
 	case kindSUSE:
 		f.add(headName, n, "-", v, "-", r, ".", a, ".rpm")
 		if m.suseRPM {
-			m.rpmForms(f, p, epochBuf)
+			rpmForms(f, p, n, a, v, r, epochBuf)
 		}
 	case kindApt:
 		f.add(headName, n)
 		if m.aptExt {
-			ver := p.EVR()
+			ver := f.lower(p.EVR())
 			f.add(headVersion, ver)
 			f.add(headName, n, ".", a)
 			f.add(headName, n, "-", ver)
@@ -197,16 +304,15 @@ func (m *listMatcher) build(f *forms, p *patchkit.Patch, epochBuf []byte) {
 		f.add(headName, n)
 	case kindWindows:
 		if p.KBNumber != "" {
-			f.add(headOther, windowsID(strings.ToLower(p.KBNumber)))
+			f.add(headOther, windowsID(f.lower(p.KBNumber)))
 		}
 		if p.MsrcNumber != "" {
-			f.add(headOther, p.MsrcNumber)
+			f.add(headOther, f.lower(p.MsrcNumber))
 		}
 	}
 }
 
-func (m *listMatcher) rpmForms(f *forms, p *patchkit.Patch, epochBuf []byte) {
-	n, a, v, r := p.Name, p.Arch, p.Version, p.Release
+func rpmForms(f *forms, p *patchkit.Patch, n, a, v, r string, epochBuf []byte) {
 	e := "0"
 	if ev, ok := p.Epoch.Value(); ok {
 		e = unsafeString(strconv.AppendUint(epochBuf[:0], uint64(ev), 10))
@@ -247,7 +353,7 @@ func (m *listMatcher) match(p *patchkit.Patch, f *forms, epochBuf []byte) int {
 	}
 	if len(m.idGlobs) > 0 {
 		for _, id := range p.AdvisoryIDs {
-			lid := strings.ToLower(id)
+			lid := asciiLower(id)
 			for _, g := range m.idGlobs {
 				if globMatch(g.pattern, lid) {
 					better(g.entry)
@@ -264,65 +370,99 @@ func (m *listMatcher) match(p *patchkit.Patch, f *forms, epochBuf []byte) int {
 			}
 		}
 	}
-	m.matchGlobs(p, f, better, &best)
+	if m.globs.n > 0 {
+		best = m.matchGlobs(f, best)
+	}
 	return best
 }
 
-// matchGlobs tries the pattern entries. Every form that starts with the
-// name shares the name, so for a pattern whose literal prefix is no longer
-// than the name one prefix test decides for all of them, and a pure prefix
-// pattern ("dbus*") matches then and there.
-func (m *listMatcher) matchGlobs(p *patchkit.Patch, f *forms, better func(int), best *int) {
-	nameLen := len(p.Name)
-	skip := func(g glob) bool { return *best >= 0 && g.entry > *best }
-	var lname string
-	for _, s := range f.spans {
-		if s.head == headName && nameLen > 0 && int(s.end-s.start) >= nameLen {
-			lname = f.str(s)[:nameLen]
-			break
-		}
-	}
-	if lname != "" {
-		for _, g := range m.globs[lname[0]] {
-			if skip(g) {
-				continue
-			}
-			short := len(g.prefix) <= nameLen
-			if short && !strings.HasPrefix(lname, g.prefix) {
-				continue
-			}
-			if short && g.pure {
-				better(g.entry)
-				continue
-			}
-			for _, s := range f.spans {
-				if s.head != headName {
-					continue
-				}
-				str := f.str(s)
-				if strings.HasPrefix(str, g.prefix) && (g.pure || globMatch(g.pattern, str)) {
-					better(g.entry)
-					break
-				}
-			}
-		}
-	}
-	for _, s := range f.spans {
+// matchGlobs tries the pattern entries and returns the earliest matching
+// entry (or best, if it is earlier). Forms with the same head share it, so
+// the index is consulted once per head and the candidates are then tried on
+// each form of the head; a pure prefix pattern ("dbus*") whose prefix is
+// part of the head matches at once.
+func (m *listMatcher) matchGlobs(f *forms, best int) int {
+	ix := &m.globs
+	for si, s := range f.spans {
 		str := f.str(s)
-		if str == "" {
-			continue
-		}
-		if s.head != headName || lname == "" {
-			for _, g := range m.globs[str[0]] {
-				if !skip(g) && strings.HasPrefix(str, g.prefix) && (g.pure || globMatch(g.pattern, str)) {
-					better(g.entry)
+		if s.first && (s.hlen == 0 || ix.pair[pairIndex(str, s.hlen)]) {
+			head := str[:s.hlen]
+			for w := 0; w < 2; w++ {
+				for bits := ix.plens[w]; bits != 0; bits &= bits - 1 {
+					k := w*64 + mathbits.TrailingZeros64(bits)
+					if k > len(head) {
+						break
+					}
+					gs := ix.byPrefix[head[:k]]
+					for gi := range gs {
+						g := &gs[gi]
+						if best >= 0 && g.entry >= best {
+							continue
+						}
+						if g.pure || m.testHead(f, si, g) {
+							best = g.entry
+						}
+					}
+				}
+			}
+			// Prefixes longer than the head that start with it.
+			lo, hi := 0, len(ix.sorted)
+			for lo < hi {
+				mid := int(uint(lo+hi) >> 1)
+				if ix.sorted[mid].prefix > head {
+					hi = mid
+				} else {
+					lo = mid + 1
+				}
+			}
+			for gi := lo; gi < len(ix.sorted) && strings.HasPrefix(ix.sorted[gi].prefix, head); gi++ {
+				g := &ix.sorted[gi]
+				if (best < 0 || g.entry < best) && m.testHead(f, si, g) {
+					best = g.entry
 				}
 			}
 		}
-		for _, g := range m.open {
-			if !skip(g) && globMatch(g.pattern, str) {
-				better(g.entry)
+		if str != "" {
+			gs := ix.open[str[len(str)-1]]
+			for gi := range gs {
+				if g := &gs[gi]; (best < 0 || g.entry < best) && g.test(str) {
+					best = g.entry
+				}
+			}
+		}
+		for gi := range ix.anyOpen {
+			if g := &ix.anyOpen[gi]; (best < 0 || g.entry < best) && g.test(str) {
+				best = g.entry
 			}
 		}
 	}
+	return best
+}
+
+// testHead tries g on every form from si on that shares span si's head.
+func (m *listMatcher) testHead(f *forms, si int, g *glob) bool {
+	s := f.spans[si]
+	for _, t := range f.spans[si:] {
+		if t.head == s.head && (t.head != headOther || t == s) && g.test(f.str(t)) {
+			return true
+		}
+	}
+	return false
+}
+
+// asciiLower lower-cases the ASCII letters of s; other bytes are kept, as
+// the forms of a candidate keep them.
+func asciiLower(s string) string {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; 'A' <= c && c <= 'Z' {
+			b := []byte(s)
+			for j := i; j < len(b); j++ {
+				if c := b[j]; 'A' <= c && c <= 'Z' {
+					b[j] = c + 'a' - 'A'
+				}
+			}
+			return string(b)
+		}
+	}
+	return s
 }
