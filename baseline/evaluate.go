@@ -1,10 +1,13 @@
 package baseline
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
+	"runtime"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/patchkit/patchkit"
@@ -19,22 +22,91 @@ type Node struct {
 }
 
 // Reason says why a decision came out as it did.
-type Reason string
+type Reason uint8
 
 // Reasons.
 const (
+	_ Reason = iota
 	// Approved.
-	ReasonApprovedList Reason = "ApprovedList" // an ApprovedPatches entry (and maybe rules too)
-	ReasonRule         Reason = "Rule"         // one or more approval rules
+	ReasonApprovedList // an ApprovedPatches entry (and maybe rules too)
+	ReasonRule         // one or more approval rules
 	// Not approved.
-	ReasonRejectedList Reason = "RejectedList"  // a RejectedPatches entry; rejected wins over everything
-	ReasonGlobalFilter Reason = "GlobalFilter"  // a global filter failed (FilterKey says which)
-	ReasonFilter       Reason = "Filter"        // no rule's filters match (FilterKey: the failing key when there is one rule)
-	ReasonTooNew       Reason = "TooNew"        // a rule matches but its delay has not passed (ApprovalDate: when it will)
-	ReasonPastUntil    Reason = "PastUntilDate" // a rule matches but the patch came after its ApproveUntilDate
-	ReasonNonSecurity  Reason = "NonSecurity"   // a rule or the approved list matches a non-security patch without EnableNonSecurity
-	ReasonNoRules      Reason = "NoRules"       // the baseline has no rules and the approved list does not name it
+	ReasonRejectedList // a RejectedPatches entry; rejected wins over everything
+	ReasonGlobalFilter // a global filter failed (FilterKey says which)
+	ReasonFilter       // no rule's filters match (FilterKey: the failing key when there is one rule)
+	ReasonTooNew       // a rule matches but its delay has not passed (ApprovalDate: when it will)
+	ReasonPastUntil    // a rule matches but the patch came after its ApproveUntilDate
+	ReasonNonSecurity  // a rule or the approved list matches a non-security patch without EnableNonSecurity
+	ReasonNoRules      // the baseline has no rules and the approved list does not name it
 )
+
+var reasonNames = [...]string{"", "ApprovedList", "Rule", "RejectedList", "GlobalFilter", "Filter", "TooNew",
+	"PastUntilDate", "NonSecurity", "NoRules"}
+
+// String returns the reason's name ("ApprovedList", "TooNew", ...).
+func (r Reason) String() string {
+	if int(r) < len(reasonNames) {
+		return reasonNames[r]
+	}
+	return "Reason(" + strconv.Itoa(int(r)) + ")"
+}
+
+// MarshalText writes the reason's name.
+func (r Reason) MarshalText() ([]byte, error) { return []byte(r.String()), nil }
+
+// UnmarshalText reads a reason's name.
+func (r *Reason) UnmarshalText(b []byte) error {
+	for i, n := range reasonNames {
+		if i > 0 && n == string(b) {
+			*r = Reason(i)
+			return nil
+		}
+	}
+	return &patchkit.UnknownValueError{Type: "Reason", Value: string(b)}
+}
+
+// RuleSet is a set of approval-rule indexes (a baseline has at most 10
+// rules). Its JSON is the list of indexes.
+type RuleSet uint16
+
+// Has reports whether rule i is in the set.
+func (s RuleSet) Has(i int) bool { return i >= 0 && i < 16 && s&(1<<i) != 0 }
+
+// Indexes lists the rules in the set, lowest first.
+func (s RuleSet) Indexes() []int {
+	var out []int
+	for i := 0; i < 16; i++ {
+		if s.Has(i) {
+			out = append(out, i)
+		}
+	}
+	return out
+}
+
+// MarshalJSON writes the indexes as a JSON array.
+func (s RuleSet) MarshalJSON() ([]byte, error) {
+	idx := s.Indexes()
+	if idx == nil {
+		idx = []int{}
+	}
+	return json.Marshal(idx)
+}
+
+// UnmarshalJSON reads a JSON array of indexes from 0 to 15.
+func (s *RuleSet) UnmarshalJSON(b []byte) error {
+	var idx []int
+	if err := json.Unmarshal(b, &idx); err != nil {
+		return err
+	}
+	*s = 0
+	for _, i := range idx {
+		if i < 0 || i >= 16 {
+			return fmt.Errorf("rule index %d out of range", i)
+		}
+		*s |= 1 << i
+	}
+	return nil
+}
 
 // Decision is the verdict on one candidate patch.
 type Decision struct {
@@ -45,7 +117,7 @@ type Decision struct {
 	Reason Reason           `json:"Reason"`
 	// Rules are the indexes of the approval rules that approve the patch
 	// (or, for TooNew and PastUntilDate, that would).
-	Rules []int `json:"Rules,omitempty"`
+	Rules RuleSet `json:"Rules,omitempty"`
 	// Entry is the approved or rejected list entry that matched.
 	Entry string `json:"Entry,omitempty"`
 	// FilterKey is the filter that failed, for GlobalFilter and Filter.
@@ -66,9 +138,9 @@ type Compiled struct {
 	kind     osKind
 	global   []compiledFilter
 	rules    []compiledRule
-	approved *listMatcher
-	rejected *listMatcher
-	memo     bool // rule outcomes depend only on the patch's filter properties
+	lists    *listMatcher
+	memo     bool        // rule outcomes depend only on the patch's filter properties
+	memoKeys []FilterKey // the properties they depend on
 }
 
 type compiledRule struct {
@@ -112,6 +184,7 @@ func compile(b Baseline, o options) *Compiled {
 		// system patches only, as AWS-DefaultPatchBaseline does.
 		if c.kind == kindWindows && !globalPatchSet && !hasKey(r.PatchFilterGroup, KeyPatchSet) {
 			cr.filters = append(cr.filters, compiledFilter{key: KeyPatchSet, exact: []string{"OS"}})
+			c.useKey(KeyPatchSet)
 		}
 		switch {
 		case r.ApproveAfterDays != nil:
@@ -122,8 +195,7 @@ func compile(b Baseline, o options) *Compiled {
 		}
 		c.rules = append(c.rules, cr)
 	}
-	c.approved = compileList(b.ApprovedPatches, c.kind, true, o)
-	c.rejected = compileList(b.RejectedPatches, c.kind, false, o)
+	c.lists = compileLists(b.RejectedPatches, b.ApprovedPatches, c.kind, o)
 	return c
 }
 
@@ -155,12 +227,26 @@ func (c *Compiled) compileGroup(g FilterGroup) []compiledFilter {
 		}
 		switch f.Key {
 		case KeyProduct, KeyClassification, KeySeverity, KeyPriority, KeySection, KeyMsrcSeverity, KeyProductFamily, KeyPatchSet:
+			c.useKey(f.Key)
 		default:
 			c.memo = false
 		}
 		out = append(out, cf)
 	}
 	return out
+}
+
+// useKey records a property the rule outcomes depend on.
+func (c *Compiled) useKey(k FilterKey) {
+	for _, u := range c.memoKeys {
+		if u == k {
+			return
+		}
+	}
+	c.memoKeys = append(c.memoKeys, k)
+	if len(c.memoKeys) > len(filterProps{}) {
+		c.memo = false
+	}
 }
 
 // ErrWrongOperatingSystem is returned when a baseline is evaluated for a
@@ -179,26 +265,59 @@ func Evaluate(b Baseline, node Node, candidates []patchkit.Patch, now time.Time,
 
 // Evaluate decides every candidate for node at the instant now: one Decision
 // per candidate, in the same order. It is pure and deterministic: no clock,
-// no I/O. It fails only when node's operating system is not the baseline's.
+// no I/O; large batches are split over the available processors, which does
+// not change the result. It fails only when node's operating system is not
+// the baseline's.
 func (c *Compiled) Evaluate(node Node, candidates []patchkit.Patch, now time.Time) ([]Decision, error) {
 	if node.OperatingSystem != c.b.OperatingSystem {
 		return nil, fmt.Errorf("%w: baseline %s, node %s", ErrWrongOperatingSystem, c.b.OperatingSystem, node.OperatingSystem)
 	}
-	e := evaluator{c: c, node: node, now: now.UTC()}
-	if c.memo {
-		e.memo = map[filterProps]ruleOutcome{}
-	}
 	out := make([]Decision, len(candidates))
-	for i := range candidates {
-		out[i] = e.decide(&candidates[i])
+	workers := min(runtime.GOMAXPROCS(0), len(candidates)/parallelBatch)
+	if workers <= 1 {
+		c.newEvaluator(node, now).run(candidates, out)
+		return out, nil
 	}
+	var wg sync.WaitGroup
+	chunk := (len(candidates) + workers - 1) / workers
+	for lo := 0; lo < len(candidates); lo += chunk {
+		hi := min(lo+chunk, len(candidates))
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			c.newEvaluator(node, now).run(candidates[lo:hi], out[lo:hi])
+		}()
+	}
+	wg.Wait()
 	return out, nil
 }
 
-// filterProps are the patch properties the standard filter keys look at.
-type filterProps struct {
-	product, classification, severity, priority, section, msrcSeverity, productFamily, patchSet string
+// parallelBatch is the least number of candidates per goroutine.
+const parallelBatch = 8192
+
+func (c *Compiled) newEvaluator(node Node, now time.Time) *evaluator {
+	e := &evaluator{c: c, node: node, now: now.UTC()}
+	if c.memo {
+		e.memo = map[filterProps]ruleOutcome{}
+	}
+	// Calendar days: a patch released before the cutoff (00:00 UTC of the
+	// day after today minus N) has waited N days.
+	today := floorDay(e.now.Unix())
+	for i := range c.rules {
+		e.cutoff[i] = today - int64(c.rules[i].afterDays)*secondsPerDay + secondsPerDay
+	}
+	return e
 }
+
+func (e *evaluator) run(candidates []patchkit.Patch, out []Decision) {
+	for i := range candidates {
+		out[i] = e.decide(&candidates[i])
+	}
+}
+
+// filterProps are the values of the properties the rule outcomes depend on
+// (Compiled.memoKeys, in order).
+type filterProps [5]string
 
 // ruleOutcome is the filter result for one set of properties: whether the
 // global filters pass (and which key failed), and for each rule whether its
@@ -217,16 +336,13 @@ type evaluator struct {
 	memo     map[filterProps]ruleOutcome
 	forms    forms
 	epochBuf [20]byte
-	// rules backs every Decision's Rules: one growing array instead of a
-	// slice per decision.
-	rules   []int
-	pending [10]int
+	cutoff   [10]int64 // per rule, for ApproveAfterDays by calendar day
 }
 
 func (e *evaluator) decide(p *patchkit.Patch) Decision {
 	c := e.c
-	e.forms.built = false // the forms are built once, for both lists
-	if i := c.rejected.match(p, &e.forms, e.epochBuf[:]); i >= 0 {
+	hit := c.lists.match(p, &e.forms, e.epochBuf[:])
+	if i := hit[listRejected]; i >= 0 {
 		return Decision{Status: ExplicitRejected, Reason: ReasonRejectedList, Entry: c.b.RejectedPatches[i]}
 	}
 	out := e.filters(p)
@@ -235,7 +351,7 @@ func (e *evaluator) decide(p *patchkit.Patch) Decision {
 	var d Decision
 	level := patchkit.ComplianceUnspecified
 	listHit := false
-	if i := c.approved.match(p, &e.forms, e.epochBuf[:]); i >= 0 {
+	if i := hit[listApproved]; i >= 0 {
 		d.Entry = c.b.ApprovedPatches[i]
 		gated := c.o.aptGlobalFiltersFirst && c.kind == kindApt && !out.globalPass
 		switch {
@@ -248,8 +364,7 @@ func (e *evaluator) decide(p *patchkit.Patch) Decision {
 		}
 	}
 
-	arena := len(e.rules)
-	pendingRules := 0
+	var hits, pendingRules RuleSet
 	var pending, approvedAt time.Time
 	pastUntil, nonSecurity := false, false
 	if out.globalPass {
@@ -262,21 +377,19 @@ func (e *evaluator) decide(p *patchkit.Patch) Decision {
 				nonSecurity = true
 				continue
 			}
-			ok, at, past := e.datePass(r, p.ReleaseDate)
+			ok, at, past := e.datePass(i, r, p.ReleaseDate)
 			switch {
 			case ok:
-				e.rules = append(e.rules, i)
+				hits |= 1 << i
 				level = max(level, r.level)
 				if !at.IsZero() && (approvedAt.IsZero() || at.Before(approvedAt)) {
 					approvedAt = at
 				}
 			case past:
 				pastUntil = true
-				e.pending[pendingRules] = i
-				pendingRules++
+				pendingRules |= 1 << i
 			default:
-				e.pending[pendingRules] = i
-				pendingRules++
+				pendingRules |= 1 << i
 				if pending.IsZero() || at.Before(pending) {
 					pending = at
 				}
@@ -284,29 +397,19 @@ func (e *evaluator) decide(p *patchkit.Patch) Decision {
 		}
 	}
 
-	hits := len(e.rules) - arena
-	if hits == 0 && pendingRules > 0 {
-		e.rules = append(e.rules, e.pending[:pendingRules]...)
-	}
-	ruleList := func() []int {
-		if len(e.rules) == arena {
-			return nil
-		}
-		return e.rules[arena:len(e.rules):len(e.rules)]
-	}
 	switch {
 	case listHit:
 		d.Approved, d.Status, d.Reason = true, ExplicitApproved, ReasonApprovedList
-		d.Rules = ruleList()
-	case hits > 0:
+		d.Rules = hits
+	case hits != 0:
 		d.Approved, d.Status, d.Reason = true, Approved, ReasonRule
-		d.Rules = ruleList()
+		d.Rules = hits
 		d.Entry = ""
 		d.ApprovalDate = approvedAt
 	case !pending.IsZero():
-		d.Status, d.Reason, d.Rules, d.ApprovalDate = PendingApproval, ReasonTooNew, ruleList(), pending
+		d.Status, d.Reason, d.Rules, d.ApprovalDate = PendingApproval, ReasonTooNew, pendingRules, pending
 	case pastUntil:
-		d.Reason, d.Rules = ReasonPastUntil, ruleList()
+		d.Reason, d.Rules = ReasonPastUntil, pendingRules
 	case d.Reason == ReasonNonSecurity || nonSecurity:
 		d.Reason = ReasonNonSecurity
 	case !out.globalPass:
@@ -342,15 +445,14 @@ func (e *evaluator) securityOK(p *patchkit.Patch, enableNonSecurity bool) bool {
 // approved now, the approval instant (when it was or will be approved;
 // zero when no date applies), and whether the patch is past an
 // ApproveUntilDate.
-func (e *evaluator) datePass(r *compiledRule, release time.Time) (bool, time.Time, bool) {
+func (e *evaluator) datePass(i int, r *compiledRule, release time.Time) (bool, time.Time, bool) {
 	if e.c.kind == kindApt {
 		return true, time.Time{}, false // apt has no release dates
 	}
 	// An unknown release date counts as 1970-01-01: approved at once.
-	rel := release.UTC()
 	switch {
 	case r.hasUntil:
-		if release.IsZero() || rel.Before(r.until) {
+		if release.IsZero() || release.Before(r.until) {
 			return true, time.Time{}, false
 		}
 		return false, time.Time{}, true
@@ -359,14 +461,29 @@ func (e *evaluator) datePass(r *compiledRule, release time.Time) (bool, time.Tim
 			return true, time.Time{}, false
 		}
 		if e.c.o.exactInstants {
-			at := rel.Add(time.Duration(r.afterDays) * 24 * time.Hour)
-			return e.now.After(at), at, false
+			at := release.Add(time.Duration(r.afterDays) * day)
+			return e.now.After(at), at.UTC(), false
 		}
-		day := time.Date(rel.Year(), rel.Month(), rel.Day(), 0, 0, 0, 0, time.UTC)
-		at := day.AddDate(0, 0, r.afterDays)
-		return !e.now.Before(at), at, false
+		// Released on UTC day D: approved from 00:00 UTC of day D+N.
+		rel := release.Unix()
+		at := floorDay(rel) + int64(r.afterDays)*secondsPerDay
+		return rel < e.cutoff[i], time.Unix(at, 0).UTC(), false
 	}
 	return true, time.Time{}, false // no date in the rule (UndatedRulesApproveImmediately)
+}
+
+const (
+	day           = 24 * time.Hour
+	secondsPerDay = 86400
+)
+
+// floorDay is the Unix time of 00:00 UTC of the day holding t.
+func floorDay(t int64) int64 {
+	d := t / secondsPerDay
+	if t < 0 && t%secondsPerDay != 0 {
+		d--
+	}
+	return d * secondsPerDay
 }
 
 // filters evaluates the global filters and each rule's filters.
@@ -374,15 +491,39 @@ func (e *evaluator) filters(p *patchkit.Patch) ruleOutcome {
 	if e.memo == nil {
 		return e.computeFilters(p)
 	}
-	key := filterProps{product: e.product(p), classification: p.Classification, severity: p.Severity,
-		priority: p.Priority, section: p.Section, msrcSeverity: p.MsrcSeverity,
-		productFamily: p.ProductFamily, patchSet: p.PatchSet}
+	var key filterProps
+	for i, k := range e.c.memoKeys {
+		key[i] = e.property(k, p)
+	}
 	if out, ok := e.memo[key]; ok {
 		return out
 	}
 	out := e.computeFilters(p)
 	e.memo[key] = out
 	return out
+}
+
+// property returns the value a standard filter key looks at.
+func (e *evaluator) property(k FilterKey, p *patchkit.Patch) string {
+	switch k {
+	case KeyProduct:
+		return e.product(p)
+	case KeyClassification:
+		return p.Classification
+	case KeySeverity:
+		return p.Severity
+	case KeyPriority:
+		return p.Priority
+	case KeySection:
+		return p.Section
+	case KeyMsrcSeverity:
+		return p.MsrcSeverity
+	case KeyProductFamily:
+		return p.ProductFamily
+	case KeyPatchSet:
+		return p.PatchSet
+	}
+	return ""
 }
 
 func (e *evaluator) product(p *patchkit.Patch) string {
@@ -523,7 +664,7 @@ func (c *Compiled) EffectivePatches(node Node, candidates []patchkit.Patch, now 
 	}
 	var out []EffectivePatch
 	for i, d := range ds {
-		if d.Status == "" {
+		if d.Status == 0 {
 			continue
 		}
 		out = append(out, EffectivePatch{Patch: candidates[i], PatchStatus: PatchStatus{

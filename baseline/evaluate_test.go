@@ -176,7 +176,7 @@ func TestApproveUntilDate(t *testing.T) {
 		assert.Equal(t, want, d.Approved, release)
 		if !want {
 			assert.Equal(t, ReasonPastUntil, d.Reason)
-			assert.Equal(t, DeploymentStatus(""), d.Status)
+			assert.Equal(t, DeploymentStatus(0), d.Status)
 		}
 	}
 }
@@ -284,7 +284,7 @@ func TestComplianceLevelIsHighest(t *testing.T) {
 	d := decide1(t, b, nodeAL2023, p, utc("2025-11-25T00:00:00Z"))
 	assert.True(t, d.Approved)
 	assert.Equal(t, patchkit.ComplianceCritical, d.ComplianceLevel)
-	assert.Equal(t, []int{0, 1}, d.Rules, "rule 2's delay has not passed")
+	assert.Equal(t, []int{0, 1}, d.Rules.Indexes(), "rule 2's delay has not passed")
 	assert.Equal(t, ExplicitApproved, d.Status)
 }
 
@@ -451,7 +451,7 @@ func TestPredefinedGolden(t *testing.T) {
 				require.NoError(t, err)
 				var rows []row
 				for i, dec := range ds {
-					rows = append(rows, row{cands[i].Name, string(dec.Reason), string(dec.Status), dec.ComplianceLevel.String(), dec.Approved})
+					rows = append(rows, row{cands[i].Name, dec.Reason.String(), dec.Status.String(), dec.ComplianceLevel.String(), dec.Approved})
 				}
 				results[name][off+"/"+mode] = rows
 			}
@@ -500,9 +500,12 @@ func TestPredefinedGolden(t *testing.T) {
 }
 
 func TestDecisionJSON(t *testing.T) {
-	d := Decision{Approved: true, Status: Approved, Reason: ReasonRule, Rules: []int{0}, ComplianceLevel: patchkit.ComplianceHigh,
+	d := Decision{Approved: true, Status: Approved, Reason: ReasonRule, Rules: 1, ComplianceLevel: patchkit.ComplianceHigh,
 		ApprovalDate: utc("2025-11-23T00:00:00Z")}
 	b, err := json.Marshal(d)
 	require.NoError(t, err)
 	assert.JSONEq(t, `{"Approved":true,"Status":"APPROVED","Reason":"Rule","Rules":[0],"ComplianceLevel":"HIGH","ApprovalDate":"2025-11-23T00:00:00Z"}`, string(b))
+	var back Decision
+	require.NoError(t, json.Unmarshal(b, &back))
+	assert.Equal(t, d, back)
 }

@@ -26,7 +26,37 @@ type glob struct {
 	prefix  string // literal prefix before the first metacharacter
 	suffix  string // literal suffix after the last metacharacter
 	pure    bool   // pattern is prefix + "*"
-	entry   int
+	list    uint8  // listRejected or listApproved
+	entry   int    // index in its list
+}
+
+// The two lists a matcher holds.
+const (
+	listRejected = 0
+	listApproved = 1
+)
+
+// bloom is a one-hash Bloom filter over (first byte, last byte, length) of
+// strings: a string whose triple is not in the filter is not in the set, so
+// most lookups of candidate forms end without building or hashing them.
+type bloom [1 << 10]uint64
+
+func bloomSlot(first, last byte, n int) uint32 {
+	h := uint32(first)*0x9e3779b1 ^ uint32(last)*0x85ebca77 ^ uint32(n)*0xc2b2ae3d
+	return (h ^ h>>15) & (1<<16 - 1)
+}
+
+func (b *bloom) add(s string) {
+	if s == "" {
+		return
+	}
+	i := bloomSlot(s[0], s[len(s)-1], len(s))
+	b[i/64] |= 1 << (i % 64)
+}
+
+func (b *bloom) has(first, last byte, n int) bool {
+	i := bloomSlot(first, last, n)
+	return b[i/64]&(1<<(i%64)) != 0
 }
 
 // globIndex finds the patterns that can match a string: those whose literal
@@ -36,6 +66,7 @@ type glob struct {
 // literal suffix).
 type globIndex struct {
 	byPrefix map[string][]glob
+	prefixes bloom     // of the literal prefixes
 	plens    [2]uint64 // prefix lengths in use (< 128)
 	sorted   []glob    // patterns with a prefix, by prefix
 	open     [256][]glob
@@ -67,6 +98,7 @@ func (ix *globIndex) add(g glob) {
 			ix.byPrefix = map[string][]glob{}
 		}
 		ix.byPrefix[g.prefix] = append(ix.byPrefix[g.prefix], g)
+		ix.prefixes.add(g.prefix)
 		if len(g.prefix) == 1 {
 			for c := 0; c < 256; c++ {
 				ix.pair[int(g.prefix[0])<<8|c] = true
@@ -87,10 +119,10 @@ func (ix *globIndex) add(g glob) {
 	}
 }
 
-func newGlob(lower string, entry int) glob {
+func newGlob(lower string, list uint8, entry int) glob {
 	pre := literalPrefix(lower)
 	suf := literalSuffix(lower)
-	return glob{pattern: lower, prefix: pre, suffix: suf, entry: entry,
+	return glob{pattern: lower, prefix: pre, suffix: suf, list: list, entry: entry,
 		pure: len(lower) == len(pre)+1 && lower[len(pre)] == '*'}
 }
 
@@ -102,61 +134,69 @@ func (g *glob) test(s string) bool {
 	return g.pure || globMatch(g.pattern, s)
 }
 
-// listMatcher matches candidates against one compiled list (approved or
-// rejected). Literal entries are found by hashing each candidate form;
-// patterns are bucketed by the first byte of their literal prefix, so a
-// candidate is tried only against patterns that can match it.
+// listMatcher matches candidates against a baseline's rejected and
+// approved lists at once. Literal entries are found by hashing the candidate
+// forms that an index of (first byte, length) says could be one; patterns
+// through a prefix index, so a candidate is tried only against patterns that
+// can match it.
 type listMatcher struct {
-	entries []string
-	exact   map[string]int // lower-cased literal form -> entry
-	present [256][2]uint64 // (first byte, length < 128) of literal entries
+	lists   [2][]string
+	exact   map[string][2]int32 // lower-cased literal form -> first entry in each list, or -1
+	present bloom               // of the literal entries
 	globs   globIndex
-	ids     map[string]int // advisory, CVE and Bugzilla IDs (exact, case-sensitive)
-	idOnly  map[int]bool   // entries that are IDs only (Bugzilla, CVE)
-	idGlobs []glob         // SUSE: pattern entries, also tried on zypper patch names
+	ids     map[string]int // approved advisory, CVE and Bugzilla IDs (exact, case-sensitive)
+	idGlobs []glob         // SUSE: approved pattern entries, also tried on zypper patch names
 	kind    osKind
 	aptExt  bool
 	suseRPM bool
 }
 
-func compileList(entries []string, kind osKind, approved bool, o options) *listMatcher {
-	m := &listMatcher{entries: entries, exact: map[string]int{}, ids: map[string]int{}, idOnly: map[int]bool{},
+func compileLists(rejected, approved []string, kind osKind, o options) *listMatcher {
+	m := &listMatcher{lists: [2][]string{rejected, approved}, exact: map[string][2]int32{}, ids: map[string]int{},
 		kind: kind, aptExt: o.aptExtendedForms, suseRPM: o.susePackageForms}
-	for i, e := range entries {
-		if approved && kind == kindRPM {
-			switch classifyEntry(e) {
-			case entryBugzilla, entryCVE:
-				m.addID(e, i)
-				m.idOnly[i] = true
-				continue
-			case entryAdvisoryPkg:
-				m.addID(e, i)
-			}
-		}
-		if kind == kindSUSE {
-			// zypper patch names are matched as IDs, patterns allowed.
-			m.addID(e, i)
-		}
-		lower := asciiLower(e)
-		if kind == kindWindows {
-			lower = windowsID(lower)
-		}
-		if kind != kindMacOS && hasMeta(lower) {
-			g := newGlob(lower, i)
-			if kind == kindSUSE {
-				m.idGlobs = append(m.idGlobs, g)
-			}
-			m.globs.add(g)
-			continue
-		}
-		if _, dup := m.exact[lower]; !dup {
-			m.exact[lower] = i
-		}
-		if len(lower) < 128 && lower != "" {
-			m.present[lower[0]][len(lower)/64] |= 1 << (len(lower) % 64)
+	for list := uint8(0); list < 2; list++ {
+		for i, e := range m.lists[list] {
+			m.addEntry(list, i, e)
 		}
 	}
 	return m
+}
+
+func (m *listMatcher) addEntry(list uint8, i int, e string) {
+	if list == listApproved && m.kind == kindRPM {
+		switch classifyEntry(e) {
+		case entryBugzilla, entryCVE:
+			m.addID(e, i)
+			return
+		case entryAdvisoryPkg:
+			m.addID(e, i)
+		}
+	}
+	if list == listApproved && m.kind == kindSUSE {
+		// zypper patch names are matched as IDs, patterns allowed.
+		m.addID(e, i)
+	}
+	lower := asciiLower(e)
+	if m.kind == kindWindows {
+		lower = windowsID(lower)
+	}
+	if m.kind != kindMacOS && hasMeta(lower) {
+		g := newGlob(lower, list, i)
+		if m.kind == kindSUSE && list == listApproved {
+			m.idGlobs = append(m.idGlobs, g)
+		}
+		m.globs.add(g)
+		return
+	}
+	ref, ok := m.exact[lower]
+	if !ok {
+		ref = [2]int32{-1, -1}
+	}
+	if ref[list] < 0 {
+		ref[list] = int32(i)
+	}
+	m.exact[lower] = ref
+	m.present.add(lower)
 }
 
 func (m *listMatcher) addID(e string, i int) {
@@ -200,49 +240,137 @@ func windowsID(s string) string {
 	return strings.TrimPrefix(s, "kb")
 }
 
-// forms holds the strings a candidate is known by, lower-cased, in one
-// buffer that is reused from candidate to candidate.
+// Parts a candidate's forms are made of, and the separators between them.
+const (
+	partName = iota
+	partArch
+	partVersion
+	partRelease
+	partEpoch
+	partExtra  // apt: the full version; Windows: the KB number
+	partExtra2 // Windows: the bulletin ID
+	numParts
+
+	sepDot   = -1 // "."
+	sepDash  = -2 // "-"
+	sepColon = -3 // ":"
+	sepRPM   = -4 // ".rpm"
+)
+
+var separators = [...]string{"", ".", "-", ":", ".rpm"}
+
+const (
+	headName uint8 = iota
+	headVersion
+	headEpoch
+	headOther
+)
+
+// recipe says how one form is made: its head kind and its pieces (part
+// indexes, or separators as negative numbers).
+type recipe struct {
+	head   uint8
+	pieces []int8
+}
+
+// The forms of the node payload's package matcher (section 4.2 of the
+// semantics): n, na, nv, nvr, nvra, v, vr, evr, nevr, nevra, envra, naevr.
+var rpmRecipes = []recipe{
+	{headName, []int8{partName}},
+	{headName, []int8{partName, sepDot, partArch}},
+	{headName, []int8{partName, sepDash, partVersion}},
+	{headName, []int8{partName, sepDash, partVersion, sepDash, partRelease}},
+	{headName, []int8{partName, sepDash, partVersion, sepDash, partRelease, sepDot, partArch}},
+	{headVersion, []int8{partVersion}},
+	{headVersion, []int8{partVersion, sepDash, partRelease}},
+	{headEpoch, []int8{partEpoch, sepColon, partVersion, sepDash, partRelease}},
+	{headName, []int8{partName, sepDash, partEpoch, sepColon, partVersion, sepDash, partRelease}},
+	{headName, []int8{partName, sepDash, partEpoch, sepColon, partVersion, sepDash, partRelease, sepDot, partArch}},
+	{headEpoch, []int8{partEpoch, sepColon, partName, sepDash, partVersion, sepDash, partRelease, sepDot, partArch}},
+	{headName, []int8{partName, sepDot, partArch, sepColon, partEpoch, sepColon, partVersion, sepDash, partRelease}},
+}
+
+var (
+	nameRecipes = []recipe{{headName, []int8{partName}}}
+	// SUSE: the rpm file name.
+	suseRecipes    = []recipe{{headName, []int8{partName, sepDash, partVersion, sepDash, partRelease, sepDot, partArch, sepRPM}}}
+	suseRPMRecipes = append(append([]recipe(nil), suseRecipes...), rpmRecipes...)
+	// apt with AptExtendedForms: n, v, n.a, n-v, a:v, n.a:v (v the full version).
+	aptExtRecipes = []recipe{
+		{headName, []int8{partName}},
+		{headVersion, []int8{partExtra}},
+		{headName, []int8{partName, sepDot, partArch}},
+		{headName, []int8{partName, sepDash, partExtra}},
+		{headOther, []int8{partArch, sepColon, partExtra}},
+		{headName, []int8{partName, sepDot, partArch, sepColon, partExtra}},
+	}
+	windowsRecipes = []recipe{{headOther, []int8{partExtra}}, {headOther, []int8{partExtra2}}}
+)
+
+func (m *listMatcher) recipes() []recipe {
+	switch m.kind {
+	case kindRPM:
+		return rpmRecipes
+	case kindSUSE:
+		if m.suseRPM {
+			return suseRPMRecipes
+		}
+		return suseRecipes
+	case kindApt:
+		if m.aptExt {
+			return aptExtRecipes
+		}
+		return nameRecipes
+	case kindWindows:
+		return windowsRecipes
+	}
+	return nameRecipes
+}
+
+// forms holds the strings a candidate is known by, lower-cased. Only the
+// parts are prepared up front; a form is put together only when an index
+// says it could match something.
 type forms struct {
-	buf     []byte
-	scratch []byte // lower-cased parts; sized up front so it never moves
-	spans   []span
-	heads   uint8 // head kinds seen
-	built   bool
+	parts   [numParts]string
+	recipes []recipe
+	buf     []byte // built forms; sized up front so that it never moves
+	scratch []byte // lower-cased parts; sized up front likewise
+	built   [16]bool
+	spans   [16][2]int32
 }
 
-type span struct {
-	start, end int32
-	hlen       int32 // length of the head part all forms of this head share
-	head       uint8 // 0: starts with the name, 1: the version, 2: the epoch, 3: other
-	first      bool  // the first form of its head
-}
-
-func (f *forms) reset() {
-	f.buf = f.buf[:0]
-	f.spans = f.spans[:0]
-	f.scratch = f.scratch[:0]
-	f.heads = 0
-	f.built = false
-}
-
-// add appends one form made of parts (already lower-cased); the first part
-// is its head.
-func (f *forms) add(head uint8, parts ...string) {
-	start := len(f.buf)
-	for _, p := range parts {
-		f.buf = append(f.buf, p...)
+// prepare sets the parts for p and forgets the forms built before.
+func (f *forms) prepare(p *patchkit.Patch, recipes []recipe, needEVR bool, epochBuf []byte) {
+	f.recipes = recipes
+	f.built = [16]bool{}
+	f.buf, f.scratch = f.buf[:0], f.scratch[:0]
+	need := len(p.Name) + len(p.Arch) + len(p.Version) + len(p.Release) + len(p.KBNumber) + len(p.MsrcNumber) + 32
+	if cap(f.scratch) < 2*need {
+		f.scratch = make([]byte, 0, 4*need)
 	}
-	hlen := len(parts[0])
-	if head == headOther {
-		hlen = len(f.buf) - start
+	if cap(f.buf) < 16*need {
+		f.buf = make([]byte, 0, 32*need)
 	}
-	first := head == headOther || f.heads&(1<<head) == 0
-	f.heads |= 1 << head
-	f.spans = append(f.spans, span{start: int32(start), end: int32(len(f.buf)), hlen: int32(hlen), head: head, first: first})
+	f.parts[partName] = f.lower(p.Name)
+	f.parts[partArch] = f.lower(p.Arch)
+	f.parts[partVersion] = f.lower(p.Version)
+	f.parts[partRelease] = f.lower(p.Release)
+	f.parts[partEpoch] = "0"
+	if ev, ok := p.Epoch.Value(); ok {
+		f.parts[partEpoch] = unsafeString(strconv.AppendUint(epochBuf[:0], uint64(ev), 10))
+	}
+	f.parts[partExtra], f.parts[partExtra2] = "", ""
+	switch {
+	case p.Scheme == patchkit.Deb && needEVR:
+		f.parts[partExtra] = f.lower(p.EVR())
+	case p.KBNumber != "" || p.MsrcNumber != "":
+		f.parts[partExtra] = windowsID(f.lower(p.KBNumber))
+		f.parts[partExtra2] = f.lower(p.MsrcNumber)
+	}
 }
 
-// lower returns s in lower case, using the scratch buffer when s has upper
-// case letters (most package names and versions have none).
+// lower returns s in lower case, in the scratch buffer when s has upper-case
+// letters (most package names and versions have none).
 func (f *forms) lower(s string) string {
 	for i := 0; i < len(s); i++ {
 		if c := s[i]; 'A' <= c && c <= 'Z' {
@@ -260,93 +388,77 @@ func (f *forms) lower(s string) string {
 	return s
 }
 
-func (f *forms) str(s span) string { return unsafeString(f.buf[s.start:s.end]) }
-
-const (
-	headName uint8 = iota
-	headVersion
-	headEpoch
-	headOther
-)
-
-// build fills f with the forms of p for the OS kind (the node payload's
-// package_matcher forms, section 4.2 of the semantics).
-func (m *listMatcher) build(f *forms, p *patchkit.Patch, epochBuf []byte) {
-	if f.built {
-		return
+func (f *forms) piece(x int8) string {
+	if x >= 0 {
+		return f.parts[x]
 	}
-	f.reset()
-	f.built = true
-	// The scratch buffer must not grow while its strings are in use.
-	if need := len(p.Name) + len(p.Arch) + len(p.Version) + len(p.Release) + len(p.KBNumber) + len(p.MsrcNumber) + 64; cap(f.scratch) < need {
-		f.scratch = make([]byte, 0, 2*need)
-	}
-	n, a, v, r := f.lower(p.Name), f.lower(p.Arch), f.lower(p.Version), f.lower(p.Release)
-	switch m.kind {
-	case kindRPM:
-		rpmForms(f, p, n, a, v, r, epochBuf)
-	case kindSUSE:
-		f.add(headName, n, "-", v, "-", r, ".", a, ".rpm")
-		if m.suseRPM {
-			rpmForms(f, p, n, a, v, r, epochBuf)
-		}
-	case kindApt:
-		f.add(headName, n)
-		if m.aptExt {
-			ver := f.lower(p.EVR())
-			f.add(headVersion, ver)
-			f.add(headName, n, ".", a)
-			f.add(headName, n, "-", ver)
-			f.add(headOther, a, ":", ver)
-			f.add(headName, n, ".", a, ":", ver)
-		}
-	case kindMacOS:
-		f.add(headName, n)
-	case kindWindows:
-		if p.KBNumber != "" {
-			f.add(headOther, windowsID(f.lower(p.KBNumber)))
-		}
-		if p.MsrcNumber != "" {
-			f.add(headOther, f.lower(p.MsrcNumber))
-		}
-	}
+	return separators[-x]
 }
 
-func rpmForms(f *forms, p *patchkit.Patch, n, a, v, r string, epochBuf []byte) {
-	e := "0"
-	if ev, ok := p.Epoch.Value(); ok {
-		e = unsafeString(strconv.AppendUint(epochBuf[:0], uint64(ev), 10))
+// length, first and last give form i's length and end bytes without
+// building it.
+func (f *forms) length(i int) int {
+	n := 0
+	for _, x := range f.recipes[i].pieces {
+		n += len(f.piece(x))
 	}
-	f.add(headName, n)
-	f.add(headName, n, ".", a)
-	f.add(headName, n, "-", v)
-	f.add(headName, n, "-", v, "-", r)
-	f.add(headName, n, "-", v, "-", r, ".", a)
-	f.add(headVersion, v)
-	f.add(headVersion, v, "-", r)
-	f.add(headEpoch, e, ":", v, "-", r)
-	f.add(headName, n, "-", e, ":", v, "-", r)
-	f.add(headName, n, "-", e, ":", v, "-", r, ".", a)
-	f.add(headEpoch, e, ":", n, "-", v, "-", r, ".", a)
-	f.add(headName, n, ".", a, ":", e, ":", v, "-", r)
+	return n
 }
 
-// match returns the index of the earliest entry that matches p, or -1.
-func (m *listMatcher) match(p *patchkit.Patch, f *forms, epochBuf []byte) int {
-	if len(m.entries) == 0 {
-		return -1
-	}
-	best := -1
-	better := func(i int) {
-		if best < 0 || i < best {
-			best = i
+func (f *forms) first(i int) (byte, bool) {
+	for _, x := range f.recipes[i].pieces {
+		if s := f.piece(x); s != "" {
+			return s[0], true
 		}
 	}
+	return 0, false
+}
+
+func (f *forms) last(i int) (byte, bool) {
+	ps := f.recipes[i].pieces
+	for k := len(ps) - 1; k >= 0; k-- {
+		if s := f.piece(ps[k]); s != "" {
+			return s[len(s)-1], true
+		}
+	}
+	return 0, false
+}
+
+// head returns the part all forms of recipe i's head kind start with.
+func (f *forms) head(i int) string {
+	r := f.recipes[i]
+	if r.head == headOther {
+		return f.get(i)
+	}
+	return f.piece(r.pieces[0])
+}
+
+// get returns form i, building it on first use.
+func (f *forms) get(i int) string {
+	if !f.built[i] {
+		start := len(f.buf)
+		for _, x := range f.recipes[i].pieces {
+			f.buf = append(f.buf, f.piece(x)...)
+		}
+		f.spans[i] = [2]int32{int32(start), int32(len(f.buf))}
+		f.built[i] = true
+	}
+	return unsafeString(f.buf[f.spans[i][0]:f.spans[i][1]])
+}
+
+// match returns the earliest entry of each list that matches p (-1 for
+// none), indexed by listRejected and listApproved.
+func (m *listMatcher) match(p *patchkit.Patch, f *forms, epochBuf []byte) [2]int {
+	best := [2]int{-1, -1}
+	if len(m.lists[0])+len(m.lists[1]) == 0 {
+		return best
+	}
+	f.prepare(p, m.recipes(), m.kind == kindApt && m.aptExt, epochBuf)
 	if len(m.ids) > 0 {
 		for _, list := range [][]string{p.AdvisoryIDs, p.CVEIDs, p.BugzillaIDs} {
 			for _, id := range list {
-				if i, ok := m.ids[id]; ok {
-					better(i)
+				if i, ok := m.ids[id]; ok && (best[1] < 0 || i < best[1]) {
+					best[1] = i
 				}
 			}
 		}
@@ -355,95 +467,117 @@ func (m *listMatcher) match(p *patchkit.Patch, f *forms, epochBuf []byte) int {
 		for _, id := range p.AdvisoryIDs {
 			lid := asciiLower(id)
 			for _, g := range m.idGlobs {
-				if globMatch(g.pattern, lid) {
-					better(g.entry)
+				if (best[1] < 0 || g.entry < best[1]) && globMatch(g.pattern, lid) {
+					best[1] = g.entry
 				}
 			}
 		}
 	}
-	m.build(f, p, epochBuf)
-	for _, s := range f.spans {
-		str := f.str(s)
-		if l := len(str); l > 0 && l < 128 && m.present[str[0]][l/64]&(1<<(l%64)) != 0 {
-			if i, ok := m.exact[str]; ok && !m.idOnly[i] {
-				better(i)
+	if len(m.exact) > 0 {
+		for i := range f.recipes {
+			c, ok := f.first(i)
+			if !ok {
+				continue
+			}
+			z, _ := f.last(i)
+			if !m.present.has(c, z, f.length(i)) {
+				continue
+			}
+			if ref, ok := m.exact[f.get(i)]; ok {
+				for list := range ref {
+					if e := int(ref[list]); e >= 0 && (best[list] < 0 || e < best[list]) {
+						best[list] = e
+					}
+				}
 			}
 		}
 	}
 	if m.globs.n > 0 {
-		best = m.matchGlobs(f, best)
+		m.matchGlobs(f, &best)
 	}
 	return best
 }
 
-// matchGlobs tries the pattern entries and returns the earliest matching
-// entry (or best, if it is earlier). Forms with the same head share it, so
-// the index is consulted once per head and the candidates are then tried on
-// each form of the head; a pure prefix pattern ("dbus*") whose prefix is
-// part of the head matches at once.
-func (m *listMatcher) matchGlobs(f *forms, best int) int {
+// matchGlobs tries the pattern entries and lowers best to the earliest
+// matching entry of each list. Forms of one head kind share their
+// head, so the index is consulted once per head kind with the head alone,
+// and forms are built only for the patterns it returns; a pure prefix
+// pattern ("dbus*") whose prefix lies within the head matches at once.
+func (m *listMatcher) matchGlobs(f *forms, best *[2]int) {
 	ix := &m.globs
-	for si, s := range f.spans {
-		str := f.str(s)
-		if s.first && (s.hlen == 0 || ix.pair[pairIndex(str, s.hlen)]) {
-			head := str[:s.hlen]
-			for w := 0; w < 2; w++ {
-				for bits := ix.plens[w]; bits != 0; bits &= bits - 1 {
-					k := w*64 + mathbits.TrailingZeros64(bits)
-					if k > len(head) {
-						break
-					}
-					gs := ix.byPrefix[head[:k]]
-					for gi := range gs {
-						g := &gs[gi]
-						if best >= 0 && g.entry >= best {
+	var seen uint8 // head kinds done
+	for i, r := range f.recipes {
+		if r.head == headOther || seen&(1<<r.head) == 0 {
+			seen |= 1 << r.head
+			head := f.head(i)
+			if len(head) == 0 || ix.pair[pairIndex(head, int32(len(head)))] {
+				for w := 0; w < 2; w++ {
+					for bits := ix.plens[w]; bits != 0; bits &= bits - 1 {
+						k := w*64 + mathbits.TrailingZeros64(bits)
+						if k > len(head) {
+							break
+						}
+						if !ix.prefixes.has(head[0], head[k-1], k) {
 							continue
 						}
-						if g.pure || m.testHead(f, si, g) {
-							best = g.entry
+						gs := ix.byPrefix[head[:k]]
+						for gi := range gs {
+							g := &gs[gi]
+							if earlier(best, g) && (g.pure || m.testHead(f, i, g)) {
+								best[g.list] = g.entry
+							}
 						}
 					}
 				}
-			}
-			// Prefixes longer than the head that start with it.
-			lo, hi := 0, len(ix.sorted)
-			for lo < hi {
-				mid := int(uint(lo+hi) >> 1)
-				if ix.sorted[mid].prefix > head {
-					hi = mid
-				} else {
-					lo = mid + 1
+				// Prefixes longer than the head that start with it.
+				lo, hi := 0, len(ix.sorted)
+				for lo < hi {
+					mid := int(uint(lo+hi) >> 1)
+					if ix.sorted[mid].prefix > head {
+						hi = mid
+					} else {
+						lo = mid + 1
+					}
 				}
-			}
-			for gi := lo; gi < len(ix.sorted) && strings.HasPrefix(ix.sorted[gi].prefix, head); gi++ {
-				g := &ix.sorted[gi]
-				if (best < 0 || g.entry < best) && m.testHead(f, si, g) {
-					best = g.entry
+				for gi := lo; gi < len(ix.sorted) && strings.HasPrefix(ix.sorted[gi].prefix, head); gi++ {
+					g := &ix.sorted[gi]
+					if earlier(best, g) && m.testHead(f, i, g) {
+						best[g.list] = g.entry
+					}
 				}
 			}
 		}
-		if str != "" {
-			gs := ix.open[str[len(str)-1]]
+		if c, ok := f.last(i); ok {
+			gs := ix.open[c]
 			for gi := range gs {
-				if g := &gs[gi]; (best < 0 || g.entry < best) && g.test(str) {
-					best = g.entry
+				if g := &gs[gi]; earlier(best, g) && g.test(f.get(i)) {
+					best[g.list] = g.entry
 				}
 			}
 		}
 		for gi := range ix.anyOpen {
-			if g := &ix.anyOpen[gi]; (best < 0 || g.entry < best) && g.test(str) {
-				best = g.entry
+			if g := &ix.anyOpen[gi]; earlier(best, g) && g.test(f.get(i)) {
+				best[g.list] = g.entry
 			}
 		}
 	}
-	return best
 }
 
-// testHead tries g on every form from si on that shares span si's head.
-func (m *listMatcher) testHead(f *forms, si int, g *glob) bool {
-	s := f.spans[si]
-	for _, t := range f.spans[si:] {
-		if t.head == s.head && (t.head != headOther || t == s) && g.test(f.str(t)) {
+// earlier reports whether g comes before the best match of its list so far.
+func earlier(best *[2]int, g *glob) bool {
+	b := best[g.list]
+	return b < 0 || g.entry < b
+}
+
+// testHead tries g on recipe i's form and on every later form of the same
+// head kind (for headOther, on form i only).
+func (m *listMatcher) testHead(f *forms, i int, g *glob) bool {
+	h := f.recipes[i].head
+	if h == headOther {
+		return g.test(f.get(i))
+	}
+	for j := i; j < len(f.recipes); j++ {
+		if f.recipes[j].head == h && g.test(f.get(j)) {
 			return true
 		}
 	}

@@ -1,6 +1,7 @@
 package baseline
 
 import (
+	"strconv"
 	"time"
 
 	"github.com/patchkit/patchkit"
@@ -157,13 +158,38 @@ func (s *ComplianceStatus) UnmarshalText(b []byte) error {
 }
 
 // DeploymentStatus is PatchDeploymentStatus, the status
-// DescribeEffectivePatchesForPatchBaseline gives a patch.
-type DeploymentStatus string
+// DescribeEffectivePatchesForPatchBaseline gives a patch. The zero value
+// means the baseline does not select the patch at all.
+type DeploymentStatus uint8
 
 // The PatchDeploymentStatus values.
 const (
-	Approved         DeploymentStatus = "APPROVED"
-	PendingApproval  DeploymentStatus = "PENDING_APPROVAL"
-	ExplicitApproved DeploymentStatus = "EXPLICIT_APPROVED"
-	ExplicitRejected DeploymentStatus = "EXPLICIT_REJECTED"
+	Approved DeploymentStatus = iota + 1
+	PendingApproval
+	ExplicitApproved
+	ExplicitRejected
 )
+
+var deploymentNames = [...]string{"", "APPROVED", "PENDING_APPROVAL", "EXPLICIT_APPROVED", "EXPLICIT_REJECTED"}
+
+// String returns the API spelling ("APPROVED", ...), or "" for none.
+func (s DeploymentStatus) String() string {
+	if int(s) < len(deploymentNames) {
+		return deploymentNames[s]
+	}
+	return "DeploymentStatus(" + strconv.Itoa(int(s)) + ")"
+}
+
+// MarshalText writes the API spelling.
+func (s DeploymentStatus) MarshalText() ([]byte, error) { return []byte(s.String()), nil }
+
+// UnmarshalText accepts the API spellings.
+func (s *DeploymentStatus) UnmarshalText(b []byte) error {
+	for i, n := range deploymentNames {
+		if i > 0 && n == string(b) {
+			*s = DeploymentStatus(i)
+			return nil
+		}
+	}
+	return &patchkit.UnknownValueError{Type: "PatchDeploymentStatus", Value: string(b)}
+}
