@@ -28,12 +28,14 @@
 //     and its Patch Manager OperatingSystem and PRODUCT.
 //   - repo (planned): repository configuration and metadata (apt, rpm-md),
 //     fetched with limits and verified.
-//   - baseline (planned): the patch-baseline rule engine, pure and
-//     deterministic.
+//   - baseline: the patch-baseline rule engine: the baseline model and its
+//     JSON shapes, validation, the AWS-owned baselines, and a pure,
+//     deterministic evaluation of candidate patches.
 //   - compliance (planned): per-patch states, the node summary, reports.
 //   - scan (planned) and install (planned): inventory, candidate updates and
 //     installation through apt/dpkg, dnf/yum/rpm and zypper.
-//   - examples/scanhost: the main program, built on the public API only.
+//   - examples/scanhost: the main program, built on the public API only;
+//     examples/evaluate evaluates a baseline offline.
 //
 // # Data flow
 //
