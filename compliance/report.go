@@ -1,0 +1,302 @@
+package compliance
+
+import (
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/patchkit/patchkit"
+	"github.com/patchkit/patchkit/baseline"
+)
+
+// SchemaVersion is the version of the Report JSON this package writes. A
+// report with a newer major version is refused when read.
+const SchemaVersion = "1.0"
+
+// Node identifies the node a report is about.
+type Node struct {
+	InstanceID      string                   `json:"InstanceId,omitempty"`
+	Hostname        string                   `json:"Hostname,omitempty"`
+	OperatingSystem patchkit.OperatingSystem `json:"OperatingSystem"`
+	Product         string                   `json:"Product,omitempty"`
+	PatchGroup      string                   `json:"PatchGroup"`
+}
+
+// Report is one node's patch compliance after an operation: the items and
+// the summary, with what produced them.
+type Report struct {
+	SchemaVersion string       `json:"SchemaVersion"`
+	Node          Node         `json:"Node"`
+	BaselineID    string       `json:"BaselineId"`
+	SnapshotID    string       `json:"SnapshotId,omitempty"`
+	Operation     Operation    `json:"Operation"`
+	RebootOption  RebootOption `json:"RebootOption"`
+	// OperationStartTime and OperationEndTime bound the operation.
+	OperationStartTime time.Time `json:"OperationStartTime"`
+	OperationEndTime   time.Time `json:"OperationEndTime"`
+	// LastBootTime is when the node last booted, as the operation saw it.
+	LastBootTime time.Time `json:"LastBootTime,omitzero"`
+	Items        []Item    `json:"Items"`
+	Summary      Summary   `json:"Summary"`
+}
+
+// Summary is the node's InstancePatchState, with its compliance status and
+// severity.
+type Summary struct {
+	InstanceID          string `json:"InstanceId"`
+	PatchGroup          string `json:"PatchGroup"`
+	BaselineID          string `json:"BaselineId"`
+	SnapshotID          string `json:"SnapshotId,omitempty"`
+	InstallOverrideList string `json:"InstallOverrideList,omitempty"`
+	OwnerInformation    string `json:"OwnerInformation,omitempty"`
+
+	InstalledCount               int `json:"InstalledCount"`
+	InstalledOtherCount          int `json:"InstalledOtherCount"`
+	InstalledPendingRebootCount  int `json:"InstalledPendingRebootCount"`
+	InstalledRejectedCount       int `json:"InstalledRejectedCount"`
+	MissingCount                 int `json:"MissingCount"`
+	FailedCount                  int `json:"FailedCount"`
+	UnreportedNotApplicableCount int `json:"UnreportedNotApplicableCount"`
+	NotApplicableCount           int `json:"NotApplicableCount"`
+	AvailableSecurityUpdateCount int `json:"AvailableSecurityUpdateCount"`
+
+	OperationStartTime               time.Time    `json:"OperationStartTime"`
+	OperationEndTime                 time.Time    `json:"OperationEndTime"`
+	Operation                        Operation    `json:"Operation"`
+	LastNoRebootInstallOperationTime time.Time    `json:"LastNoRebootInstallOperationTime,omitzero"`
+	RebootOption                     RebootOption `json:"RebootOption"`
+
+	CriticalNonCompliantCount int `json:"CriticalNonCompliantCount"`
+	SecurityNonCompliantCount int `json:"SecurityNonCompliantCount"`
+	OtherNonCompliantCount    int `json:"OtherNonCompliantCount"`
+
+	// Status is NON_COMPLIANT when any item is Missing, Failed,
+	// InstalledRejected, InstalledPendingReboot or (baseline permitting)
+	// AvailableSecurityUpdate.
+	Status Status `json:"Status"`
+	// NonCompliantSeverity is the highest compliance level among the
+	// non-compliant items, at least INFORMATIONAL; absent when compliant.
+	NonCompliantSeverity *patchkit.ComplianceLevel `json:"NonCompliantSeverity,omitempty"`
+}
+
+// BuildInput is everything a report is made from.
+type BuildInput struct {
+	Node                                     Node
+	BaselineID, SnapshotID                   string
+	RejectedPatchesAction                    baseline.PatchAction
+	AvailableSecurityUpdatesComplianceStatus baseline.ComplianceStatus
+	Operation                                Operation
+	RebootOption                             RebootOption
+	Start, End                               time.Time
+	// LastBoot is when the node last booted.
+	LastBoot time.Time
+	// Packages are the (name, arch) inputs: installed version, candidates
+	// with decisions. OperatingSystem, RejectedPatchesAction, Operation and
+	// the AvailableSecurityUpdate switch are taken from BuildInput.
+	Packages []Input
+	// Previous is the node's last report, if any: it carries the
+	// pending-reboot bookkeeping across operations.
+	Previous *Report
+	// BeforeInstall is, for an Install, the scan taken before it: what was
+	// installed then tells what this operation installed.
+	BeforeInstall *Report
+}
+
+// BuildOptions choose the other side of the open questions; see the package
+// documentation.
+type BuildOptions struct {
+	ClassifyOptions
+	// PendingRebootForOutsideInstalls also marks InstalledPendingReboot the
+	// packages installed (by anyone) after the last boot, as the current
+	// documentation allows; by default only what Patch Manager installed
+	// with NoReboot is pending, as the 2023 documentation and the payload
+	// do.
+	PendingRebootForOutsideInstalls bool
+	// UnspecifiedNodeSeverity reports a node whose non-compliant items are
+	// all UNSPECIFIED with severity UNSPECIFIED instead of INFORMATIONAL.
+	UnspecifiedNodeSeverity bool
+}
+
+// ErrCorruptState is returned when the pending-reboot bookkeeping of the
+// previous report cannot be true (a LastNoRebootInstallOperationTime before
+// 1970 or after this operation), as the payload treats it.
+var ErrCorruptState = errors.New("compliance: previous report's reboot bookkeeping is corrupt")
+
+// Build classifies every package and assembles the report: the items in
+// KBId order, the pending-reboot bookkeeping of section 7.3 and the summary.
+func Build(in BuildInput, o BuildOptions) (Report, error) {
+	switch in.Operation {
+	case Scan, Install:
+	default:
+		return Report{}, &patchkit.UnknownValueError{Type: "PatchOperationType", Value: string(in.Operation)}
+	}
+	switch in.RebootOption {
+	case RebootIfNeeded, NoReboot:
+	default:
+		return Report{}, &patchkit.UnknownValueError{Type: "RebootOption", Value: string(in.RebootOption)}
+	}
+	if in.End.Before(in.Start) {
+		return Report{}, fmt.Errorf("compliance: operation ends (%s) before it starts (%s)", in.End, in.Start)
+	}
+	rep := Report{
+		SchemaVersion: SchemaVersion, Node: in.Node, BaselineID: in.BaselineID, SnapshotID: in.SnapshotID,
+		Operation: in.Operation, RebootOption: in.RebootOption,
+		OperationStartTime: in.Start.UTC(), OperationEndTime: in.End.UTC(), LastBootTime: in.LastBoot.UTC(),
+		Items: []Item{},
+	}
+	asuNonCompliant := in.AvailableSecurityUpdatesComplianceStatus == baseline.NonCompliant
+	for _, p := range in.Packages {
+		p.OperatingSystem = in.Node.OperatingSystem
+		p.RejectedPatchesAction = in.RejectedPatchesAction
+		p.AvailableSecurityNonCompliant = asuNonCompliant
+		p.Operation = in.Operation
+		it, ok, err := Classify(p, o.ClassifyOptions)
+		if err != nil {
+			return Report{}, err
+		}
+		if ok {
+			rep.Items = append(rep.Items, it)
+		}
+	}
+	sort.SliceStable(rep.Items, func(i, j int) bool { return rep.Items[i].KBId < rep.Items[j].KBId })
+
+	lastNoReboot, err := rebootBookkeeping(&rep, in, o)
+	if err != nil {
+		return Report{}, err
+	}
+	rep.Summary = summarize(&rep, asuNonCompliant, o)
+	rep.Summary.LastNoRebootInstallOperationTime = lastNoReboot
+	return rep, nil
+}
+
+func isInstalledState(s State) bool {
+	return s == Installed || s == InstalledOther || s == InstalledRejected || s == InstalledPendingReboot
+}
+
+// rebootBookkeeping applies section 7.3: what this operation installed with
+// NoReboot, and what an earlier NoReboot install left pending before the
+// node rebooted, is InstalledPendingReboot. It returns the new
+// LastNoRebootInstallOperationTime.
+func rebootBookkeeping(rep *Report, in BuildInput, o BuildOptions) (time.Time, error) {
+	var last time.Time
+	prevPending := map[string]bool{} // titles
+	if in.Previous != nil {
+		last = in.Previous.Summary.LastNoRebootInstallOperationTime
+		if !last.IsZero() && (last.Before(time.Unix(0, 0)) || last.After(in.End)) {
+			return time.Time{}, fmt.Errorf("%w: LastNoRebootInstallOperationTime %s", ErrCorruptState, last.Format(time.RFC3339))
+		}
+		for _, it := range in.Previous.Items {
+			if it.State == InstalledPendingReboot {
+				prevPending[it.Title] = true
+			}
+		}
+	}
+	// What this operation installed: installed now, not installed before.
+	newly := map[string]bool{}
+	if in.Operation == Install {
+		before := map[string]bool{}
+		if in.BeforeInstall != nil {
+			for _, it := range in.BeforeInstall.Items {
+				if isInstalledState(it.State) {
+					before[it.Title] = true
+				}
+			}
+		}
+		for _, it := range rep.Items {
+			if isInstalledState(it.State) && !before[it.Title] {
+				newly[it.Title] = true
+			}
+		}
+	}
+	noRebootInstall := in.Operation == Install && in.RebootOption == NoReboot
+	// An Install with RebootIfNeeded reboots when it installed something or
+	// finds patches pending: then nothing stays pending.
+	willReboot := in.Operation == Install && in.RebootOption == RebootIfNeeded && (len(newly) > 0 || len(prevPending) > 0)
+	track := !willReboot && (!last.IsZero() || noRebootInstall)
+
+	pending := map[string]bool{}
+	if track {
+		for t := range newly {
+			pending[t] = true
+		}
+		if !in.LastBoot.IsZero() && in.LastBoot.Before(last) {
+			for t := range prevPending {
+				pending[t] = true
+			}
+		}
+	}
+	for i := range rep.Items {
+		it := &rep.Items[i]
+		if !isInstalledState(it.State) {
+			continue
+		}
+		outside := o.PendingRebootForOutsideInstalls && !in.LastBoot.IsZero() && !willReboot &&
+			!it.InstalledTime.IsZero() && it.InstalledTime.After(in.LastBoot)
+		if pending[it.Title] || outside {
+			it.State = InstalledPendingReboot
+			it.Status = NonCompliant
+		}
+	}
+	if noRebootInstall {
+		last = in.End.UTC()
+	}
+	return last, nil
+}
+
+// summarize counts the items (section 6.3) and derives the node's status and
+// severity (section 6.7).
+func summarize(rep *Report, asuNonCompliant bool, o BuildOptions) Summary {
+	s := Summary{
+		InstanceID: rep.Node.InstanceID, PatchGroup: rep.Node.PatchGroup, BaselineID: rep.BaselineID,
+		SnapshotID: rep.SnapshotID, OperationStartTime: rep.OperationStartTime, OperationEndTime: rep.OperationEndTime,
+		Operation: rep.Operation, RebootOption: rep.RebootOption, Status: Compliant,
+	}
+	severity := patchkit.ComplianceInformational
+	if o.UnspecifiedNodeSeverity {
+		severity = patchkit.ComplianceUnspecified
+	}
+	for i := range rep.Items {
+		it := &rep.Items[i]
+		switch it.State {
+		case Installed:
+			s.InstalledCount++
+		case InstalledOther:
+			s.InstalledOtherCount++
+		case InstalledPendingReboot:
+			s.InstalledPendingRebootCount++
+		case InstalledRejected:
+			s.InstalledRejectedCount++
+		case Missing:
+			s.MissingCount++
+		case Failed:
+			s.FailedCount++
+		case NotApplicable:
+			s.NotApplicableCount++
+		case AvailableSecurityUpdate:
+			s.AvailableSecurityUpdateCount++
+		}
+		if it.Status != NonCompliant {
+			continue
+		}
+		s.Status = NonCompliant
+		severity = max(severity, it.ComplianceLevel)
+		critical := it.ComplianceLevel == patchkit.ComplianceCritical
+		security := strings.EqualFold(it.Classification, "Security") || strings.EqualFold(it.Classification, "SecurityUpdates") ||
+			it.State == AvailableSecurityUpdate
+		if critical {
+			s.CriticalNonCompliantCount++
+		}
+		if security {
+			s.SecurityNonCompliantCount++
+		}
+		if !critical && !security {
+			s.OtherNonCompliantCount++
+		}
+	}
+	if s.Status == NonCompliant {
+		s.NonCompliantSeverity = &severity
+	}
+	return s
+}
