@@ -31,7 +31,8 @@
 //   - baseline: the patch-baseline rule engine: the baseline model and its
 //     JSON shapes, validation, the AWS-owned baselines, and a pure,
 //     deterministic evaluation of candidate patches.
-//   - compliance (planned): per-patch states, the node summary, reports.
+//   - compliance: per-patch states, the node summary, versioned reports,
+//     AWS-shaped exports and fleet aggregation.
 //   - scan (planned) and install (planned): inventory, candidate updates and
 //     installation through apt/dpkg, dnf/yum/rpm and zypper.
 //   - examples/scanhost: the main program, built on the public API only;
