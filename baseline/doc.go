@@ -45,6 +45,10 @@
 //     rpm file name (name-version-release.arch.rpm); on macOS a package name
 //     (no patterns); on Windows a KB number or a bulletin ID.
 //
+// [ValidateSchedule] checks the cron, rate and at expressions of
+// maintenance windows and associations (section 8.3 of the semantics), the
+// schedules patch operations run on.
+//
 // # Open questions and the behaviour chosen
 //
 // Where Patch Manager's sources disagree or are silent (section 11 of the
