@@ -336,8 +336,11 @@ func (r *Report) WriteText(w io.Writer) error {
 // platform.
 func fnum(x float64) string {
 	s := strconv.FormatFloat(x, 'f', 2, 64)
-	s = strings.TrimRight(s, "0")
-	return strings.TrimSuffix(s, ".")
+	s = strings.TrimSuffix(strings.TrimRight(s, "0"), ".")
+	if s == "-0" {
+		return "0"
+	}
+	return s
 }
 
 // truncate shortens a label to n runes with an ellipsis.

@@ -211,6 +211,18 @@ func TestHTMLInChromium(t *testing.T) {
 		assert.Contains(t, dom, "<span>CVE-2025-32462</span>, <span>CVE-2025-32463</span>")
 	})
 
+	// Chromium builds no element from what the reports say.
+	t.Run("hostile node", func(t *testing.T) {
+		var page bytes.Buffer
+		require.NoError(t, hostile(t).WriteHTML(&page))
+		dom := strings.ToLower(string(chromium(t, bin, writePage(t, "hostile.html", page.Bytes()), "--dump-dom")))
+		for _, bad := range []string{"<script", "<img", "<iframe", "onload=\"", "onmouseover=\""} {
+			assert.NotContains(t, dom, bad)
+		}
+		assert.Contains(t, dom, "&lt;script&gt;alert(1)&lt;/script&gt;")
+		assert.Equal(t, 2, strings.Count(dom, "<svg"), "the two charts only")
+	})
+
 	// The check itself fails on a page that does not render: a page whose
 	// markup is cut off before the charts, and an empty page.
 	t.Run("broken page fails the check", func(t *testing.T) {
