@@ -2,6 +2,7 @@ package compliance_test
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
 	"flag"
 	"os"
@@ -210,4 +211,30 @@ func TestHTMLChartGeometry(t *testing.T) {
 	assert.Contains(t, out, "<title>a-very-long-package-name-that-goes-on-and-on.x86_64: 4</title>")
 	assert.Contains(t, out, `<rect x="190" y="13" width="260" height="18" fill="#0073bb"/>`)
 	assert.Contains(t, out, `<rect x="190" y="41" width="65" height="18" fill="#0073bb"/>`)
+}
+
+// TestExampleReports keeps the reports examples/fleetreport reads in step
+// with the fixtures: the fleet as JSON Lines and web-prod-1 as an indented
+// report. -update rewrites them.
+func TestExampleReports(t *testing.T) {
+	var lines bytes.Buffer
+	for _, r := range fixtureFleet(t) {
+		data, err := json.Marshal(r)
+		require.NoError(t, err)
+		lines.Write(data)
+		lines.WriteByte('\n')
+	}
+	var node bytes.Buffer
+	require.NoError(t, fixtureNode(t).WriteJSON(&node))
+	for name, got := range map[string][]byte{"fleet.jsonl": lines.Bytes(), "web-prod-1.json": node.Bytes()} {
+		path := filepath.Join("..", "examples", "fleetreport", "testdata", name)
+		if *update {
+			require.NoError(t, os.MkdirAll(filepath.Dir(path), 0o755))
+			require.NoError(t, os.WriteFile(path, got, 0o644))
+			continue
+		}
+		want, err := os.ReadFile(path)
+		require.NoError(t, err)
+		assert.Equal(t, string(want), string(got), "%s is stale: go test ./compliance -run TestExampleReports -update", path)
+	}
 }
