@@ -159,8 +159,8 @@ func writePage(t *testing.T, name string, data []byte) string {
 var fleetPixels = map[rgb]int{green: 2500, red: 4500, blue: 12000, orange: 4000, navy: 60000}
 
 func TestHTMLInChromium(t *testing.T) {
-	if testing.Short() {
-		t.Skip("runs Chromium")
+	if testing.Short() && !testutil.InCI() {
+		t.Skip("runs Chromium; not with -short")
 	}
 	bin := testutil.NeedTool(t, "chromium", "chromium")
 	reports := fixtureFleet(t)
