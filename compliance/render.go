@@ -566,7 +566,7 @@ th{background:#fafafa;color:#545b64;font-weight:700}
 td.num,th.num{text-align:right}
 tr.item.nc td{background:#fdf3f1}
 tr.item.nc td:first-child{box-shadow:inset 4px 0 0 #d13212}
-td.kb,td.ver{white-space:nowrap}
+td.kb{white-space:nowrap}
 td.ver,td.cve{font-family:Menlo,Consolas,monospace;font-size:12px}
 td.cve span{white-space:nowrap}
 dl.head{display:grid;grid-template-columns:max-content 1fr;gap:4px 16px;margin:0}
