@@ -41,8 +41,8 @@ func (e *RenderError) Error() string {
 // Unwrap returns the underlying error.
 func (e *RenderError) Unwrap() error { return e.Err }
 
-// The colours of the pictures. The compliant green and non-compliant red are
-// the ones the Patch Manager console uses.
+// The colours of the pictures: compliant and non-compliant are the AWS
+// console's success green and error red.
 const (
 	colorCompliant    = "#1d8102"
 	colorNonCompliant = "#d13212"
@@ -503,6 +503,8 @@ type groupView struct {
 
 type fleetView struct {
 	Title          string
+	NamedGroups    int
+	Ungrouped      int
 	Overall        GroupState
 	Percent        string
 	Compliance     donut
@@ -626,7 +628,7 @@ const chartTemplates = `
 
 const fleetTemplate = `{{template "head" .}}
 <body>
-<header><h1>{{.Title}}</h1><p>Patch compliance of {{.Overall.Instances}} nodes in {{len .Groups}} patch groups</p></header>
+<header><h1>{{.Title}}</h1><p>Patch compliance of {{.Overall.Instances}} nodes in {{.NamedGroups}} patch groups{{with .Ungrouped}}, {{.}} in none{{end}}</p></header>
 <main>
 <div class="cards">
 <div class="card stat"><div class="n">{{.Overall.Instances}}</div><div class="l">Nodes</div></div>
@@ -757,6 +759,11 @@ func (f Fleet) WriteHTML(w io.Writer, title string) error {
 	v.Missing = newRows("chart-top-missing", "Top missing patches", miss)
 	for _, k := range sortedKeys(f.Groups) {
 		v.Groups = append(v.Groups, groupView{Name: groupLabel(k), GroupState: f.Groups[k]})
+		if k == "" {
+			v.Ungrouped = f.Groups[k].Instances
+		} else {
+			v.NamedGroups++
+		}
 	}
 	v.TopMissing = f.TopMissing
 	for _, k := range sortedKeys(f.NonCompliantItemsByClassification) {
