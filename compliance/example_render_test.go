@@ -1,0 +1,113 @@
+package compliance_test
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/patchkit/patchkit"
+	"github.com/patchkit/patchkit/baseline"
+	"github.com/patchkit/patchkit/compliance"
+)
+
+// exampleReport is a scan of one Amazon Linux 2023 node that misses an
+// approved openssl-libs update.
+func exampleReport(id, group string, current bool) *compliance.Report {
+	installed, _ := patchkit.ParseNEVRA("openssl-libs-1:3.2.2-1.amzn2023.0.1.x86_64")
+	candidate, _ := patchkit.ParseNEVRA("openssl-libs-1:3.2.2-1.amzn2023.0.2.x86_64")
+	if current {
+		installed = candidate
+	}
+	start := time.Date(2025, 11, 24, 9, 0, 0, 0, time.UTC)
+	r, err := compliance.Build(compliance.BuildInput{
+		Node:       compliance.Node{InstanceID: id, OperatingSystem: patchkit.OSAmazonLinux2023, Product: "AmazonLinux2023", PatchGroup: group},
+		BaselineID: "pb-0f1e2d3c4b5a69788", Operation: compliance.Scan, RebootOption: compliance.RebootIfNeeded,
+		Start: start, End: start.Add(time.Minute),
+		Packages: []compliance.Input{{Installed: &installed, Candidates: []compliance.Candidate{{
+			Patch:    patchkit.Patch{Package: candidate, Classification: "Security", Severity: "Important", CVEIDs: []string{"CVE-2025-9230"}},
+			Decision: baseline.Decision{Approved: true, Reason: baseline.ReasonRule, ComplianceLevel: patchkit.ComplianceHigh},
+		}}}},
+	}, compliance.BuildOptions{})
+	if err != nil {
+		panic(err)
+	}
+	return &r
+}
+
+func ExampleReport_WriteText() {
+	r := exampleReport("i-0123456789abcdef0", "web", false)
+	var buf bytes.Buffer
+	if err := r.WriteText(&buf); err != nil {
+		fmt.Println(err)
+		return
+	}
+	// The status lines and the items.
+	lines := strings.Split(buf.String(), "\n")
+	fmt.Println(strings.Join(lines[12:14], "\n"))
+	fmt.Println(strings.Join(lines[17:], "\n"))
+	// Output:
+	// Status:                 NON_COMPLIANT
+	// Severity:               HIGH
+	// KBID                 STATE    CLASSIFICATION  SEVERITY   LEVEL  INSTALLED               CANDIDATE               CVES
+	// openssl-libs.x86_64  Missing  Security        Important  HIGH   1:3.2.2-1.amzn2023.0.1  1:3.2.2-1.amzn2023.0.2  CVE-2025-9230
+}
+
+func ExampleFleet_WriteText() {
+	reports := []*compliance.Report{
+		exampleReport("i-0123456789abcdef0", "web", false),
+		exampleReport("i-0123456789abcdef1", "web", true),
+		exampleReport("i-0123456789abcdef2", "db", false),
+	}
+	fleet, err := compliance.Aggregate(func(yield func(*compliance.Report, error) bool) {
+		for _, r := range reports {
+			if !yield(r, nil) {
+				return
+			}
+		}
+	}, 5)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	var buf bytes.Buffer
+	if err := fleet.WriteText(&buf); err != nil {
+		fmt.Println(err)
+		return
+	}
+	text := buf.String()
+	groups, _, _ := strings.Cut(text, "\n\nNon-compliant nodes")
+	_, top, _ := strings.Cut(text, "Top missing patches\n")
+	fmt.Println(groups)
+	fmt.Print(top)
+	// Output:
+	// Nodes: 3  compliant: 1  non-compliant: 2  (33% compliant)
+	//
+	// PATCH GROUP  INSTANCES  COMPLIANT  NON-COMPLIANT  WITH MISSING  WITH FAILED  PENDING REBOOT  CRITICAL NC  SECURITY NC  OTHER NC
+	// db           1          0          1              1             0            0               0            1            0
+	// web          2          1          1              1             0            0               0            1            0
+	// TOTAL        3          1          2              2             0            0               0            2            0
+	// #  KBID                 NODES  CLASSIFICATION  SEVERITY   LEVEL
+	// 1  openssl-libs.x86_64  2      Security        Important  HIGH
+}
+
+// The page is one file: open it in a browser, attach it to a mail.
+func ExampleFleet_WriteHTML() {
+	fleet, err := compliance.Aggregate(func(yield func(*compliance.Report, error) bool) {
+		yield(exampleReport("i-0123456789abcdef0", "web", false), nil)
+	}, 0)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	if err := fleet.WriteHTML(os.Stdout, "Patch compliance: web"); err != nil {
+		fmt.Println(err)
+	}
+}
+
+func ExampleReport_WriteHTML() {
+	if err := exampleReport("i-0123456789abcdef0", "web", false).WriteHTML(os.Stdout); err != nil {
+		fmt.Println(err)
+	}
+}
