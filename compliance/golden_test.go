@@ -14,6 +14,10 @@ import (
 
 var update = flag.Bool("update", false, "rewrite golden files")
 
+// Update is the -update flag, for the external tests (package
+// compliance_test) of the same test binary.
+var Update = update
+
 // TestGoldenSequence keeps the complete reports of the NoReboot sequence
 // (Scan, Install with NoReboot, Scan before the reboot, reboot, Scan) and of
 // a failed Install as golden JSON files; TestNoRebootSequence and

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
-	"flag"
 	"os"
 	"path/filepath"
 	"strings"
@@ -16,7 +15,9 @@ import (
 	"github.com/patchkit/patchkit/compliance"
 )
 
-var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
+// update is -update (defined in golden_test.go): rewrite the golden files in
+// testdata/.
+var update = compliance.Update
 
 // golden compares got with testdata/name, or rewrites it with -update.
 func golden(t *testing.T, name string, got []byte) {
