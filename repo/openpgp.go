@@ -133,6 +133,8 @@ func verifyPackets(file string, raw []byte, write func(io.Writer) error, kr *Key
 	var ids []string
 	r := bytes.NewReader(raw)
 	n := 0
+	var latest time.Time
+	keyNow := opt.Now
 	for r.Len() > 0 {
 		p, err := packet.Read(r)
 		if err != nil {
@@ -146,10 +148,19 @@ func verifyPackets(file string, raw []byte, write func(io.Writer) error, kr *Key
 			return nil, &SignatureError{File: file, KeyIDs: ids, Reason: "signature without an issuer"}
 		}
 		ids = append(ids, fmt.Sprintf("%016X", *s.IssuerKeyId))
+		if s.CreationTime.After(latest) {
+			latest = s.CreationTime
+		}
 		n++
 	}
 	if n == 0 {
 		return nil, &SignatureError{File: file, Reason: "no signature"}
+	}
+	// A signature dated after now is checked as of its own date, so that a
+	// Release made "in the future" reaches the date checks (which report it
+	// as such); keys must still be valid now (below).
+	if latest.After(opt.Now) {
+		opt.Now, keyNow = latest, opt.Now
 	}
 	if kr.Len() == 0 {
 		return nil, &SignatureError{File: file, KeyIDs: ids, Reason: "no key to verify with"}
@@ -181,14 +192,15 @@ func verifyPackets(file string, raw []byte, write func(io.Writer) error, kr *Key
 		}
 		// The library checks the key at the signature's creation time;
 		// apt (gpgv) wants it valid now too: not expired, not revoked.
-		if _, err := c.SignedByEntity.VerifyPrimaryKey(opt.Now, cfg); err != nil {
+		keyCfg := VerifyOptions{Now: keyNow, AllowWeakDigest: opt.AllowWeakDigest}.config()
+		if _, err := c.SignedByEntity.VerifyPrimaryKey(keyNow, keyCfg); err != nil {
 			if firstErr == nil {
 				firstErr = fmt.Errorf("key %X: %w", c.SignedByEntity.PrimaryKey.Fingerprint, err)
 			}
 			continue
 		}
 		if c.SignedBy != nil && !c.SignedBy.IsPrimary() {
-			if _, err := c.SignedByEntity.SigningKeyById(opt.Now, c.IssuerKeyId, cfg); !err {
+			if _, ok := c.SignedByEntity.SigningKeyById(keyNow, c.IssuerKeyId, keyCfg); !ok {
 				if firstErr == nil {
 					firstErr = fmt.Errorf("subkey %016X is expired or revoked", c.IssuerKeyId)
 				}

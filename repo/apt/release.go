@@ -34,6 +34,10 @@ type Release struct {
 	ButAutomaticUpgrades bool
 	// SignedBy lists the fingerprints the Release says may sign it.
 	SignedBy []string
+	// NoSupportForArchAll is the No-Support-for-Architecture-all field:
+	// "Packages" means the architecture indexes already hold the "all"
+	// packages, and binary-all is not to be read.
+	NoSupportForArchAll string
 
 	// Files maps each listed path (relative to the Release's directory) to
 	// its size and checksums.
@@ -147,6 +151,8 @@ func ParseRelease(name string, content []byte) (*Release, error) {
 			r.NotAutomatic = strings.EqualFold(f.Value, "yes")
 		case "butautomaticupgrades":
 			r.ButAutomaticUpgrades = strings.EqualFold(f.Value, "yes")
+		case "no-support-for-architecture-all":
+			r.NoSupportForArchAll = f.Value
 		case "signed-by":
 			r.SignedBy = strings.FieldsFunc(f.Value, func(c rune) bool { return c == ',' || c == ' ' || c == '\n' })
 		case "md5sum", "sha1", "sha256", "sha512":

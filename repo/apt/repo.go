@@ -24,7 +24,9 @@ type Repo struct {
 	// repository's path ending in "/" ("./").
 	Suite      string
 	Components []string
-	// Architectures to read; "all" is added when the Release lists it.
+	// Architectures to read; "all" is added when the Release offers it
+	// separately (Architectures has "all", and No-Support-for-Architecture-all
+	// is not "Packages").
 	// Empty means the running machine's architecture.
 	Architectures []string
 	// Keyring holds the only keys that may sign the Release.

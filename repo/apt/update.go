@@ -60,6 +60,8 @@ type Index struct {
 	Info FileInfo
 	// Plain is the Release entry of the uncompressed file, when listed.
 	Plain FileInfo
+
+	alts []FileInfo // other listed variants, in order of preference
 }
 
 // Name returns the repository's name ("URI suite").
@@ -152,11 +154,20 @@ func Update(ctx context.Context, c *repo.Client, r Repo) (*Snapshot, error) {
 		log.Warn("configured index not in the Release; skipping", "file", s)
 	}
 	snap.Indexes, snap.Skipped = idx, skipped
-	for _, ix := range idx {
+	for i, ix := range idx {
 		e, err := fetchIndex(ctx, c, tx, r, rel, ix, oldFiles[ix.Path])
+		for _, alt := range ix.alts {
+			if err == nil || !errors.Is(err, repo.ErrNotFound) {
+				break
+			}
+			log.Info("index variant not found; trying the next", "file", ix.Path, "next", alt.Path)
+			ix.Path, ix.Info = alt.Path, alt
+			e, err = fetchIndex(ctx, c, tx, r, rel, ix, oldFiles[ix.Path])
+		}
 		if err != nil {
 			return nil, err
 		}
+		idx[i] = ix
 		files[ix.Path] = e
 	}
 	st := state{Date: rel.Date, Info: *rel.OriginInfo(), Signed: verified != nil, Signers: snap.Signers,
@@ -318,7 +329,9 @@ func selectIndexes(rel *Release, r Repo) ([]Index, []string, error) {
 		}
 		return false
 	}
-	if !has("all") {
+	if !has("all") && containsStr(rel.Architectures, "all") && rel.NoSupportForArchAll != "Packages" {
+		// apt reads binary-all when the Release offers the "all"
+		// architecture on its own.
 		archs = append(append([]string{}, archs...), "all")
 	}
 	comps := r.Components
@@ -338,9 +351,7 @@ func selectIndexes(rel *Release, r Repo) ([]Index, []string, error) {
 			ix, err := pickVariant(rel, base)
 			if err != nil {
 				if errors.Is(err, errNoIndex) {
-					if arch != "all" || has("all") && len(r.Architectures) > 0 && containsStr(r.Architectures, "all") {
-						skipped = append(skipped, base)
-					}
+					skipped = append(skipped, base)
 					continue
 				}
 				return nil, nil, err
@@ -373,22 +384,25 @@ func containsStr(l []string, s string) bool {
 func pickVariant(rel *Release, base string) (Index, error) {
 	plain := rel.Files[base]
 	listed := false
+	var cands []FileInfo
 	for _, ext := range preferExt {
 		fi, ok := rel.Files[base+ext]
 		if !ok {
 			continue
 		}
 		listed = true
-		if fi.SHA256 == "" {
-			continue // weak only, or SHA512 only: see below
+		if fi.SHA256 != "" {
+			cands = append(cands, fi)
 		}
-		return Index{Path: base + ext, Info: fi, Plain: plain}, nil
 	}
 	if !listed {
 		return Index{}, errNoIndex
 	}
-	// Listed, but without a SHA-256 the cache can address it by.
-	return Index{}, &repo.HashMismatchError{File: base}
+	if len(cands) == 0 {
+		// Listed, but without a SHA-256: weak checksums only.
+		return Index{}, &repo.HashMismatchError{File: base}
+	}
+	return Index{Path: cands[0].Path, Info: cands[0], Plain: plain, alts: cands[1:]}, nil
 }
 
 // fetchIndex makes sure the index file is staged or already committed,
@@ -534,10 +548,18 @@ func Open(ctx context.Context, c *repo.Client, r Repo) (*Snapshot, error) {
 	if err != nil {
 		return nil, err
 	}
-	for _, ix := range idx {
-		if e, ok := m.Files[ix.Path]; !ok || e.SHA256 != ix.Info.SHA256 {
-			return nil, fmt.Errorf("apt: %s: cache lacks %s; update first", name, ix.Path)
+	for i, ix := range idx {
+		found := false
+		for _, fi := range append([]FileInfo{ix.Info}, ix.alts...) {
+			if e, ok := m.Files[fi.Path]; ok && e.SHA256 == fi.SHA256 {
+				ix.Path, ix.Info, found = fi.Path, fi, true
+				break
+			}
 		}
+		if !found {
+			return nil, fmt.Errorf("apt: %s: cache lacks %s: %w", name, ix.Path, repo.ErrNotFound)
+		}
+		idx[i] = ix
 	}
 	snap := &Snapshot{Repo: r, Release: rel, Verified: v != nil, Indexes: idx, Skipped: skipped, client: c, dir: dir}
 	if v != nil {
