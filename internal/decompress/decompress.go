@@ -176,14 +176,14 @@ func Bytes(data []byte, f Format, lim Limits) (io.ReadCloser, error) {
 }
 
 type limited struct {
-	r     io.Reader
-	f     Format
-	left  int64
+	r      io.Reader
+	f      Format
+	left   int64
 	limit  int64
 	window int64
 	close  func()
-	err   error
-	one   [1]byte
+	err    error
+	one    [1]byte
 }
 
 func (l *limited) Read(p []byte) (int, error) {

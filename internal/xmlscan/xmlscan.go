@@ -65,7 +65,9 @@ type SyntaxError struct {
 	Line int
 }
 
-func (e *SyntaxError) Error() string { return fmt.Sprintf("line %d: XML syntax error: %s", e.Line, e.Msg) }
+func (e *SyntaxError) Error() string {
+	return fmt.Sprintf("line %d: XML syntax error: %s", e.Line, e.Msg)
+}
 
 // Scanner reads tokens. Byte slices it returns are valid until the next call
 // of Next.

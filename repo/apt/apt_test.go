@@ -178,11 +178,11 @@ func TestMatrixA1AppendedData(t *testing.T) {
 	}
 	rel2, _ := os.ReadFile(fixture(t, "v2/dists/stable/Release"))
 	cases := map[string][]byte{
-		"appended Release":    append(append([]byte{}, good...), rel2...),
-		"appended after blank": append(append(append([]byte{}, good...), '\n'), rel2...),
-		"trailing space on BEGIN": []byte(strings.Replace(string(good), "-----BEGIN PGP SIGNED MESSAGE-----\n", "-----BEGIN PGP SIGNED MESSAGE----- \n", 1)),
+		"appended Release":           append(append([]byte{}, good...), rel2...),
+		"appended after blank":       append(append(append([]byte{}, good...), '\n'), rel2...),
+		"trailing space on BEGIN":    []byte(strings.Replace(string(good), "-----BEGIN PGP SIGNED MESSAGE-----\n", "-----BEGIN PGP SIGNED MESSAGE----- \n", 1)),
 		"leading space on SIGNATURE": []byte(strings.Replace(string(good), "\n-----BEGIN PGP SIGNATURE-----", "\n -----BEGIN PGP SIGNATURE-----", 1)),
-		"second signed message": append(append([]byte{}, good...), good...),
+		"second signed message":      append(append([]byte{}, good...), good...),
 	}
 	for name, data := range cases {
 		t.Run(name, func(t *testing.T) {

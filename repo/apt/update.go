@@ -67,7 +67,9 @@ type Index struct {
 // Name returns the repository's name ("URI suite").
 func (s *Snapshot) Name() string { return s.Repo.Name() }
 
-func (r Repo) cacheKey() string { return repo.CacheKey("apt " + strings.TrimRight(r.URI, "/") + " " + r.Suite) }
+func (r Repo) cacheKey() string {
+	return repo.CacheKey("apt " + strings.TrimRight(r.URI, "/") + " " + r.Suite)
+}
 
 func distBase(base, suite string) string {
 	base = strings.TrimRight(base, "/")
