@@ -389,11 +389,11 @@ func (p *parser) emit(yield func(Package, error) bool) bool {
 	p.started = false
 	if p.err == nil {
 		switch {
-		case p.seen&fPackage == 0:
+		case p.cur.Package == "":
 			p.err = &repo.SyntaxError{File: p.name, Line: p.cur.Line, Msg: "stanza without a Package field"}
-		case p.seen&fVersion == 0:
+		case p.cur.Version == "":
 			p.err = &repo.SyntaxError{File: p.name, Line: p.cur.Line, Msg: "stanza of " + p.cur.Package + " without a Version field"}
-		case p.seen&fArchitecture == 0:
+		case p.cur.Architecture == "":
 			p.err = &repo.SyntaxError{File: p.name, Line: p.cur.Line, Msg: "stanza of " + p.cur.Package + " without an Architecture field"}
 		case p.cur.Filename != "":
 			if reason := repo.CheckRelPath(p.cur.Filename); reason != "" {
