@@ -127,3 +127,36 @@ func CompressionExt(name string) (ext, base string) {
 	f, base := decompress.FromName(name)
 	return f.Ext(), base
 }
+
+// DecompressAll decompresses all of data (format from name's extension)
+// into memory, with the limit and the checks of Decompress; the result is
+// returned only when it has the expected size and checksum.
+func DecompressAll(name string, data []byte, limit int64, want Expect) ([]byte, error) {
+	f, _ := decompress.FromName(name)
+	if want.Size > 0 && want.Size < limit {
+		limit = want.Size
+	}
+	out, err := decompress.DecodeAll(data, f, decompress.Limits{Output: limit}, want.Size)
+	if err != nil {
+		return nil, translateDecompress(name, err, want)
+	}
+	if want.Size > 0 && int64(len(out)) != want.Size {
+		return nil, &SizeError{File: name + " (decompressed)", Want: want.Size, Got: int64(len(out))}
+	}
+	if want.Algorithm != "" {
+		var h hash.Hash
+		switch strings.ToUpper(want.Algorithm) {
+		case "SHA256":
+			h = sha256.New()
+		case "SHA512":
+			h = sha512.New()
+		default:
+			return nil, &HashMismatchError{File: name}
+		}
+		h.Write(out)
+		if got := hex.EncodeToString(h.Sum(nil)); !strings.EqualFold(got, want.Sum) {
+			return nil, &HashMismatchError{File: name + " (decompressed)", Algorithm: strings.ToUpper(want.Algorithm), Want: want.Sum, Got: got}
+		}
+	}
+	return out, nil
+}

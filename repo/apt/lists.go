@@ -198,56 +198,36 @@ func (l *listsSource) packages(ctx context.Context, s *Snapshot, ix Index, opt P
 	// when the Release has none, the compressed variant in the same format.
 	want, okPlain := rel.Files[base]
 	storedExt := extOf(file)
+	f, err := l.fsys.Open(file)
+	if err != nil {
+		return yield(Package{}, err)
+	}
+	raw, err := readFile(f, s.maxFile())
+	f.Close()
+	if err != nil {
+		return yield(Package{}, err)
+	}
+	if int64(len(raw)) > s.maxFile() {
+		return yield(Package{}, &repo.TooLargeError{File: name + storedExt, What: "lists file", Limit: s.maxFile()})
+	}
+	// The stored bytes are decompressed into memory and checked against
+	// the uncompressed entry of the Release, or, when the Release has
+	// none, checked as they are against the entry of the same compressed
+	// variant; only then are they parsed.
 	var data []byte
-	if okPlain && want.SHA256 != "" {
-		f, err := l.fsys.Open(file)
-		if err != nil {
-			return yield(Package{}, err)
+	switch fi, okVariant := rel.Files[base+storedExt]; {
+	case okPlain && want.SHA256 != "":
+		data, err = repo.DecompressAll(file, raw, s.maxFile(), repo.Expect{Size: want.Size, Algorithm: "SHA256", Sum: want.SHA256})
+	case okVariant && fi.SHA256 != "":
+		if _, err = repo.ReadVerified(bytes.NewReader(raw), name+storedExt, fi.Size, fi.SHA256); err == nil {
+			data, err = repo.DecompressAll(file, raw, s.maxFile(), repo.Expect{})
 		}
-		defer f.Close()
-		var r io.Reader = f
-		if storedExt == ".xz" {
-			raw, err := io.ReadAll(io.LimitReader(f, s.maxFile()+1))
-			if err != nil {
-				return yield(Package{}, err)
-			}
-			r = bytes.NewReader(raw)
-		}
-		dr, err := repo.DecompressReader(file, r, s.maxFile(), repo.Expect{Size: want.Size, Algorithm: "SHA256", Sum: want.SHA256})
-		if err != nil {
-			return yield(Package{}, err)
-		}
-		buf := make([]byte, 0, want.Size+1)
-		b := bytes.NewBuffer(buf)
-		_, err = b.ReadFrom(dr)
-		dr.Close()
-		if err != nil {
-			return yield(Package{}, err)
-		}
-		data = b.Bytes()
-	} else if fi, ok := rel.Files[base+storedExt]; ok && fi.SHA256 != "" {
-		f, err := l.fsys.Open(file)
-		if err != nil {
-			return yield(Package{}, err)
-		}
-		raw, err := repo.ReadVerified(f, name+storedExt, fi.Size, fi.SHA256)
-		f.Close()
-		if err != nil {
-			return yield(Package{}, err)
-		}
-		dr, err := repo.Decompress(file, raw, s.maxFile(), repo.Expect{})
-		if err != nil {
-			return yield(Package{}, err)
-		}
-		b := new(bytes.Buffer)
-		_, err = b.ReadFrom(dr)
-		dr.Close()
-		if err != nil {
-			return yield(Package{}, err)
-		}
-		data = b.Bytes()
-	} else {
-		return yield(Package{}, &repo.HashMismatchError{File: name + storedExt})
+	default:
+		err = &repo.HashMismatchError{File: name + storedExt}
+	}
+	raw = nil
+	if err != nil {
+		return yield(Package{}, err)
 	}
 	for p, err := range ParsePackagesBytes(name, data, opt) {
 		if !yield(p, err) {
@@ -255,4 +235,29 @@ func (l *listsSource) packages(ctx context.Context, s *Snapshot, ix Index, opt P
 		}
 	}
 	return ctx.Err() == nil
+}
+
+
+// readFile reads an open file whole, sized by its Stat, at most limit+1
+// bytes.
+func readFile(f fs.File, limit int64) ([]byte, error) {
+	size := int64(64 << 10)
+	if fi, err := f.Stat(); err == nil && fi.Size() > 0 {
+		size = min(fi.Size(), limit) + 1
+	}
+	buf := make([]byte, 0, size)
+	for int64(len(buf)) <= limit {
+		if len(buf) == cap(buf) {
+			buf = append(buf, 0)[:len(buf)]
+		}
+		n, err := f.Read(buf[len(buf):min(int64(cap(buf)), limit+1)])
+		buf = buf[:len(buf)+n]
+		if err == io.EOF {
+			return buf, nil
+		}
+		if err != nil {
+			return nil, err
+		}
+	}
+	return buf, nil
 }
