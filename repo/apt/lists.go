@@ -237,7 +237,6 @@ func (l *listsSource) packages(ctx context.Context, s *Snapshot, ix Index, opt P
 	return ctx.Err() == nil
 }
 
-
 // readFile reads an open file whole, sized by its Stat, at most limit+1
 // bytes.
 func readFile(f fs.File, limit int64) ([]byte, error) {
