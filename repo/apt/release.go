@@ -220,10 +220,10 @@ func isHex(s, alg string) bool {
 func ParseDate(s string) (time.Time, error) {
 	s = strings.TrimSpace(s)
 	layouts := []string{
-		"Mon, _2 Jan 2006 15:04:05 MST",
 		"Mon, _2 Jan 2006 15:04:05 -0700",
-		"_2 Jan 2006 15:04:05 MST",
+		"Mon, _2 Jan 2006 15:04:05 MST",
 		"_2 Jan 2006 15:04:05 -0700",
+		"_2 Jan 2006 15:04:05 MST",
 	}
 	for _, l := range layouts {
 		t, err := time.Parse(l, s)
