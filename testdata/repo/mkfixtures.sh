@@ -260,7 +260,7 @@ echo hello | xz --lzma2=dict=1536MiB > "$OUT/bombs/dict-1536MiB.xz"
 head -c 1M /dev/zero | zstd -q --long=31 --no-content-size -c > "$OUT/bombs/window-2GiB.zst"
 
 { echo "made $(date -u +%Y-%m-%dT%H:%M:%SZ) on $(. /etc/os-release; echo "$PRETTY_NAME")"
-  echo "$(gpg --version | head -1); $(apt-ftparchive --version 2>&1 | head -1 | sed 's/ (.*//') apt-ftparchive; dpkg-deb $(dpkg-deb --version | head -1 | awk '{print $NF}' | tr -d .); createrepo_c $(createrepo_c --version | awk '{print $2}'); $(rpmbuild --version)"
+  echo "$(gpg --version | head -1); $(apt-ftparchive --version 2>&1 | head -1 | sed 's/ (.*//') apt-ftparchive; dpkg-deb $(dpkg-deb --version | head -1 | sed 's/.*version \([^ ]*\).*/\1/'); createrepo_c $(createrepo_c --version | awk '{print $2}'); $(rpmbuild --version)"
   echo "$(xz --version | head -1); $(zstd --version); $(lz4 --version | head -1); bzip2 1.0.8"
   echo "keys: A=$A B=$B R=$R expired=$X revoked=$V"; } > "$OUT/PROVENANCE.txt"
 echo "fixtures written to $OUT"
