@@ -224,3 +224,50 @@ func TestFixturesAgreeWithGpgv(t *testing.T) {
 		}
 	}
 }
+
+// E1 and E2 through Update: a refused redirect of InRelease and an index
+// trickling below the minimum throughput fail with their typed errors, and
+// the cache keeps the previous snapshot.
+func TestMatrixE1E2CacheKept(t *testing.T) {
+	srv := repotest.Serve(t, fixture(t, "v1"))
+	c, dir, _ := newClient(t, d2.Add(time.Hour), repo.WithMinThroughput(1000, 300*time.Millisecond))
+	r := testRepo(srv.URL, keyring(t, "archive-a.gpg"))
+	if _, err := Update(context.Background(), c, r); err != nil {
+		t.Fatal(err)
+	}
+	before := repotest.TreeHash(t, dir)
+	srv.Handle("/dists/stable/InRelease", func(w http.ResponseWriter, req *http.Request) {
+		http.Redirect(w, req, "/dists/stable/InRelease%0aSHA256-Hash:%20x", http.StatusFound)
+	})
+	if snap, err := Update(context.Background(), c, r); !errors.Is(err, repo.ErrRedirect) || snap != nil {
+		t.Fatalf("redirect: %v", err)
+	}
+	if repotest.TreeHash(t, dir) != before {
+		t.Fatal("cache changed after a refused redirect")
+	}
+	srv.Reset()
+	srv.SetRoot(fixture(t, "v2"))
+	rel, _ := os.ReadFile(fixture(t, "v2/dists/stable/Release"))
+	r2, _ := ParseRelease("Release", rel)
+	fi := r2.Files["main/binary-amd64/Packages.zst"]
+	srv.Handle("/dists/stable/main/binary-amd64/by-hash/SHA256/"+fi.SHA256, func(w http.ResponseWriter, req *http.Request) {
+		w.Header().Set("Content-Length", strconv.FormatInt(fi.Size, 10))
+		for i := 0; i < 100; i++ {
+			if _, err := w.Write([]byte{0}); err != nil {
+				return
+			}
+			w.(http.Flusher).Flush()
+			select {
+			case <-req.Context().Done():
+				return
+			case <-time.After(100 * time.Millisecond):
+			}
+		}
+	})
+	if snap, err := Update(context.Background(), c, r); !errors.Is(err, repo.ErrTooSlow) || snap != nil {
+		t.Fatalf("slow index: %v", err)
+	}
+	if repotest.TreeHash(t, dir) != before {
+		t.Fatal("cache changed after a slow download")
+	}
+}

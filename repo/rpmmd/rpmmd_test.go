@@ -3,11 +3,14 @@ package rpmmd
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
 	"regexp"
+	"runtime"
 	"slices"
 	"strings"
 	"testing"
@@ -577,4 +580,87 @@ func TestRealPrimary(t *testing.T) {
 	if n != 17649 || srcs != n {
 		t.Fatalf("%d packages, %d with a source rpm", n, srcs)
 	}
+}
+
+// A second update asks conditionally and fetches nothing that is cached.
+func TestConditionalAndReuse(t *testing.T) {
+	srv := repotest.Serve(t, fixture(t, "updates-gz"))
+	srv.Conditional = true
+	c, dir, _ := newClient(t, d1.Add(time.Hour))
+	r := signedRepo(srv.URL, rpmKey(t))
+	if _, err := Update(context.Background(), c, r); err != nil {
+		t.Fatal(err)
+	}
+	before := repotest.TreeHash(t, dir)
+	snap, err := Update(context.Background(), c, r)
+	if err != nil || !snap.Verified {
+		t.Fatal(err)
+	}
+	if n := srv.Hits("/" + snapLocation(t, "updates-gz", "primary")); n != 1 {
+		t.Fatalf("primary fetched %d times", n)
+	}
+	if repotest.TreeHash(t, dir) != before {
+		t.Fatal("cache changed on a no-op update")
+	}
+}
+
+// C4 at the repository level: an unsigned repository whose primary is a
+// gzip bomb with a matching checksum. The download is the published bytes
+// (65 kB); decompression stops at the declared open-size with a typed
+// error, and no record is returned.
+func TestMatrixC4BombInRepository(t *testing.T) {
+	tmp := t.TempDir()
+	repotest.CopyDir(t, fixture(t, "updates-gz"), tmp)
+	os.Remove(filepath.Join(tmp, "repodata/repomd.xml.asc"))
+	bomb, err := os.ReadFile(filepath.Join(repotest.Fixtures(t), "bombs/zeros-64MiB.gz"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	loc := snapLocation(t, "updates-gz", "primary")
+	os.WriteFile(filepath.Join(tmp, loc), bomb, 0o644)
+	md, _ := os.ReadFile(filepath.Join(tmp, "repodata/repomd.xml"))
+	sum := sha256hex(bomb)
+	re := regexp.MustCompile(`(?s)(<data type="primary">.*?</data>)`)
+	block := re.Find(md)
+	nb := regexp.MustCompile(`<checksum type="sha256">[0-9a-f]+`).ReplaceAll(block, []byte(`<checksum type="sha256">`+sum))
+	nb = regexp.MustCompile(`<size>\d+</size>`).ReplaceAll(nb, []byte(fmt.Sprintf("<size>%d</size>", len(bomb))))
+	os.WriteFile(filepath.Join(tmp, "repodata/repomd.xml"), bytes.Replace(md, block, nb, 1), 0o644)
+	srv := repotest.Serve(t, tmp)
+	c, dir, _ := newClient(t, d1.Add(time.Hour))
+	snap, err := Update(context.Background(), c, Repo{ID: "bomb", BaseURLs: []string{srv.URL}})
+	if err != nil || snap.Verified {
+		t.Fatalf("unsigned update: %v", err)
+	}
+	var size int64
+	for _, f := range repotest.Files(t, dir) {
+		fi, _ := os.Stat(filepath.Join(dir, f))
+		size += fi.Size()
+	}
+	if size > 1<<20 {
+		t.Fatalf("cache holds %d bytes", size)
+	}
+	runtime.GC()
+	var ms0, ms1 runtime.MemStats
+	runtime.ReadMemStats(&ms0)
+	n := 0
+	var last error
+	for _, err := range snap.Packages(context.Background()) {
+		if err != nil {
+			last = err
+			continue
+		}
+		n++
+	}
+	runtime.ReadMemStats(&ms1)
+	if n != 0 || !(errors.Is(last, repo.ErrSize) || errors.Is(last, repo.ErrTooLarge)) {
+		t.Fatalf("%d records, error %v", n, last)
+	}
+	if grown := ms1.TotalAlloc - ms0.TotalAlloc; grown > 256<<20 {
+		t.Fatalf("allocated %d bytes", grown)
+	}
+}
+
+func sha256hex(b []byte) string {
+	h := sha256.Sum256(b)
+	return hex.EncodeToString(h[:])
 }

@@ -205,9 +205,31 @@ func Update(ctx context.Context, c *repo.Client, r Repo) (*Snapshot, error) {
 		mdFile  = r.ID + " repomd.xml"
 		sigFile = r.ID + " repomd.xml.asc"
 	)
+	var oldFiles map[string]repo.ManifestEntry
+	if m := tx.Old(); m != nil {
+		oldFiles = m.Files
+	}
 	for _, b := range bases {
 		var buf bytes.Buffer
-		f, err := c.Fetch(ctx, b+"repodata/repomd.xml", repo.MaxReleaseSize, &buf, nil)
+		var cond *repo.Conditional
+		cached := oldFiles["repomd.xml"]
+		if cached.URL == b+"repodata/repomd.xml" && (cached.ETag != "" || cached.LastModified != "") {
+			cond = &repo.Conditional{ETag: cached.ETag, LastModified: cached.LastModified}
+		}
+		f, err := c.Fetch(ctx, b+"repodata/repomd.xml", repo.MaxReleaseSize, &buf, cond)
+		if err == nil && f.NotModified {
+			// Unchanged on the server: the cached copy, checked again
+			// from here on like a fresh one.
+			var o *os.File
+			if o, err = tx.OpenObject(cached.SHA256); err == nil {
+				var data []byte
+				data, err = repo.ReadVerified(o, r.ID+" repomd.xml (cached)", cached.Size, cached.SHA256)
+				o.Close()
+				buf.Reset()
+				buf.Write(data)
+				f.URL = cached.URL
+			}
+		}
 		if err != nil {
 			errs = append(errs, err)
 			continue
@@ -258,7 +280,7 @@ func Update(ctx context.Context, c *repo.Client, r Repo) (*Snapshot, error) {
 		if err != nil {
 			return nil, err
 		}
-		files["repomd.xml"] = repo.ManifestEntry{SHA256: sha, Size: int64(len(data)), URL: f.URL}
+		files["repomd.xml"] = repo.ManifestEntry{SHA256: sha, Size: int64(len(data)), URL: f.URL, ETag: f.ETag, LastModified: f.LastModified}
 		md, v, base = m, vv, b
 		break
 	}
@@ -284,7 +306,7 @@ func Update(ctx context.Context, c *repo.Client, r Repo) (*Snapshot, error) {
 		if !ok {
 			continue
 		}
-		e, err := fetchData(ctx, c, tx, r, bases, base, d)
+		e, err := fetchData(ctx, c, tx, r, bases, base, d, oldFiles[typ])
 		if err != nil {
 			return nil, err
 		}
@@ -307,10 +329,17 @@ func Update(ctx context.Context, c *repo.Client, r Repo) (*Snapshot, error) {
 
 // fetchData downloads one data file, first from the mirror whose repomd
 // was accepted, then from the others, and checks size and checksum.
-func fetchData(ctx context.Context, c *repo.Client, tx *repo.Tx, r Repo, bases []string, first string, d Data) (repo.ManifestEntry, error) {
+func fetchData(ctx context.Context, c *repo.Client, tx *repo.Tx, r Repo, bases []string, first string, d Data, cached repo.ManifestEntry) (repo.ManifestEntry, error) {
 	name := r.ID + " " + d.Location
 	if d.Checksum.Algorithm() == "" {
 		return repo.ManifestEntry{}, &repo.HashMismatchError{File: name}
+	}
+	if d.Checksum.Algorithm() == "SHA256" && d.Size > 0 && tx.HasObject(d.Checksum.Value) {
+		// Already in the cache under the same checksum: nothing to fetch.
+		if cached.SHA256 == d.Checksum.Value && cached.Size == d.Size {
+			return cached, nil
+		}
+		return repo.ManifestEntry{SHA256: d.Checksum.Value, Size: d.Size}, nil
 	}
 	order := []string{first}
 	for _, b := range bases {
