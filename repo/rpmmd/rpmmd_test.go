@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -471,17 +472,20 @@ func TestMatrixC5PathTraversal(t *testing.T) {
 // D1: deep nesting, a huge attribute, millions of elements: ErrXMLLimit,
 // quickly, with bounded memory.
 func TestMatrixD1XMLLimits(t *testing.T) {
-	nest := strings.Repeat("<a>", 1_000_000) + strings.Repeat("</a>", 1_000_000)
-	deep := "<metadata>" + nest + "</metadata>"
-	deepMD := "<repomd>" + nest + "</repomd>"
-	hugeAttr := `<metadata packages="1"><package type="rpm" x="` + strings.Repeat("A", 100<<20) + `"/></metadata>`
-	var many strings.Builder
-	many.WriteString("<updates><update type=\"security\"><id>X</id><references>")
-	for i := 0; i < 5_000_000; i++ {
-		many.WriteString("<reference type=\"cve\" id=\"CVE-1\"/>")
+	// The documents are generated as they are read, never held whole.
+	deep := func(root string) io.Reader {
+		return io.MultiReader(strings.NewReader("<"+root+">"), repeat("<a>", 1_000_000), repeat("</a>", 1_000_000), strings.NewReader("</"+root+">"))
 	}
-	many.WriteString("</references></update></updates>")
-	manyMD := "<repomd>" + strings.Repeat("<x/>", 5_000_000) + "</repomd>"
+	hugeAttr := func() io.Reader {
+		return io.MultiReader(strings.NewReader(`<metadata packages="1"><package type="rpm" x="`), repeat("A", 100<<20), strings.NewReader(`"/></metadata>`))
+	}
+	many := func() io.Reader {
+		return io.MultiReader(strings.NewReader(`<updates><update type="security"><id>X</id><references>`),
+			repeat(`<reference type="cve" id="CVE-1"/>`, 5_000_000), strings.NewReader("</references></update></updates>"))
+	}
+	manyMD := func() io.Reader {
+		return io.MultiReader(strings.NewReader("<repomd>"), repeat("<x/>", 5_000_000), strings.NewReader("</repomd>"))
+	}
 	check := func(name string, err error, start time.Time) {
 		t.Helper()
 		var le *repo.XMLLimitError
@@ -501,15 +505,15 @@ func TestMatrixD1XMLLimits(t *testing.T) {
 		return nil
 	}
 	start := time.Now()
-	check("deep primary", first(ParsePrimary("p", strings.NewReader(deep), Limits{})), start)
+	check("deep primary", first(ParsePrimary("p", deep("metadata"), Limits{})), start)
 	start = time.Now()
-	_, err := ParseRepomd("r", strings.NewReader(deepMD), Limits{})
+	_, err := ParseRepomd("r", deep("repomd"), Limits{})
 	check("deep repomd", err, start)
 	start = time.Now()
-	check("huge attribute", first(ParsePrimary("p", strings.NewReader(hugeAttr), Limits{})), start)
+	check("huge attribute", first(ParsePrimary("p", hugeAttr(), Limits{})), start)
 	start = time.Now()
 	var uerr error
-	for _, err := range ParseUpdateinfo("u", strings.NewReader(many.String()), "r", Limits{}) {
+	for _, err := range ParseUpdateinfo("u", many(), "r", Limits{}) {
 		if err != nil {
 			uerr = err
 			break
@@ -517,7 +521,7 @@ func TestMatrixD1XMLLimits(t *testing.T) {
 	}
 	check("5M references", uerr, start)
 	start = time.Now()
-	_, err = ParseRepomd("r", strings.NewReader(manyMD), Limits{})
+	_, err = ParseRepomd("r", manyMD(), Limits{})
 	check("5M elements in repomd", err, start)
 }
 
@@ -658,6 +662,34 @@ func TestMatrixC4BombInRepository(t *testing.T) {
 	if grown := ms1.TotalAlloc - ms0.TotalAlloc; grown > 256<<20 {
 		t.Fatalf("allocated %d bytes", grown)
 	}
+}
+
+// repeat returns a reader of s repeated n times, made as it is read.
+func repeat(s string, n int) io.Reader {
+	return &repeater{unit: s, left: n}
+}
+
+type repeater struct {
+	unit string
+	left int
+	pos  int
+}
+
+func (r *repeater) Read(p []byte) (int, error) {
+	n := 0
+	for n < len(p) && r.left > 0 {
+		k := copy(p[n:], r.unit[r.pos:])
+		n += k
+		r.pos += k
+		if r.pos == len(r.unit) {
+			r.pos = 0
+			r.left--
+		}
+	}
+	if n == 0 {
+		return 0, io.EOF
+	}
+	return n, nil
 }
 
 func sha256hex(b []byte) string {
