@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -643,12 +644,12 @@ func TestMatrixC3EndlessIndex(t *testing.T) {
 	rel, _ := os.ReadFile(fixture(t, "v1/dists/stable/Release"))
 	r0, _ := ParseRelease("Release", rel)
 	fi := r0.Files["main/binary-amd64/Packages.zst"]
-	sent := 0
+	var sent atomic.Int64
 	endless := func(w http.ResponseWriter, r *http.Request) {
 		buf := make([]byte, 4096)
 		for i := 0; i < 1<<14; i++ { // at most 64 MiB, then the handler gives up
 			n, err := w.Write(buf)
-			sent += n
+			sent.Add(int64(n))
 			if err != nil {
 				return
 			}
@@ -664,7 +665,7 @@ func TestMatrixC3EndlessIndex(t *testing.T) {
 	if files := repotest.Files(t, dir); len(files) != 0 {
 		t.Fatalf("cache holds %v (temporary file left?)", files)
 	}
-	if sent >= 64<<20 {
+	if sent.Load() >= 64<<20 {
 		t.Fatal("the client read the whole endless body")
 	}
 }
