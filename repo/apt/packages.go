@@ -151,13 +151,13 @@ func (p *parser) in(b []byte) string {
 
 // run reads r in chunks and parses complete lines.
 func (p *parser) run(r io.Reader, yield func(Package, error) bool) {
-	buf := make([]byte, 0, 1<<20)
+	buf := make([]byte, 0, 64<<10)
 	eof := false
 	for {
 		// Fill.
 		if !eof {
-			if cap(buf)-len(buf) < 64<<10 {
-				nb := make([]byte, len(buf), max(2*cap(buf), len(buf)+(1<<20)))
+			if cap(buf)-len(buf) < 32<<10 {
+				nb := make([]byte, len(buf), min(max(2*cap(buf), len(buf)+(64<<10)), max(1<<20, len(buf)+(64<<10))))
 				copy(nb, buf)
 				buf = nb
 			}
