@@ -26,8 +26,8 @@
 //
 //   - osdetect: which operating system a root file system or the host is,
 //     and its Patch Manager OperatingSystem and PRODUCT.
-//   - repo (planned): repository configuration and metadata (apt, rpm-md),
-//     fetched with limits and verified.
+//   - repo (with repo/apt and repo/rpmmd): repository configuration and
+//     metadata (apt, rpm-md), fetched with limits, verified and cached.
 //   - baseline: the patch-baseline rule engine: the baseline model and its
 //     JSON shapes, validation, the AWS-owned baselines, and a pure,
 //     deterministic evaluation of candidate patches.

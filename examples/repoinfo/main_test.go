@@ -1,0 +1,138 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/patchkit/patchkit/internal/repotest"
+	"github.com/patchkit/patchkit/repo/apt"
+)
+
+func runJSON(t *testing.T, args ...string) (output, int, string) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	code := run(context.Background(), append([]string{"-json", "-cache", t.TempDir()}, args...), &out, &errb)
+	var o output
+	if code != 2 {
+		if err := json.Unmarshal(out.Bytes(), &o); err != nil {
+			t.Fatalf("output is not JSON: %v\n%s", err, out.String())
+		}
+		// The shape is exactly {"repositories": [{name, packages, advisories, verified, error}]}.
+		var raw map[string][]map[string]any
+		json.Unmarshal(out.Bytes(), &raw)
+		if len(raw) != 1 || raw["repositories"] == nil {
+			t.Fatalf("top level %s", out.String())
+		}
+		for _, e := range raw["repositories"] {
+			if len(e) != 5 {
+				t.Fatalf("entry keys %v", e)
+			}
+			for _, k := range []string{"name", "packages", "advisories", "verified", "error"} {
+				if _, ok := e[k]; !ok {
+					t.Fatalf("entry without %s: %v", k, e)
+				}
+			}
+		}
+	}
+	return o, code, errb.String()
+}
+
+func TestAptAndRPMMD(t *testing.T) {
+	fx := repotest.Fixtures(t)
+	srv := repotest.Serve(t, filepath.Join(fx, "apt/v1"))
+	o, code, stderr := runJSON(t, "-now", "2026-11-02T00:00:00Z",
+		"-apt", srv.URL, "-suite", "stable", "-arch", "amd64", "-keyring", filepath.Join(fx, "keys/archive-a.gpg"),
+		"-rpmmd", filepath.Join(fx, "rpm/updates-gz"), "-keyring", filepath.Join(fx, "keys/RPM-GPG-KEY-patchkit-test"))
+	// The second -keyring wins for both; the apt repository then fails.
+	if stderr != "" {
+		t.Fatalf("stderr: %s", stderr)
+	}
+	if code != 1 || len(o.Repositories) != 2 {
+		t.Fatalf("code %d %+v", code, o)
+	}
+	if e := o.Repositories[0]; e.Error == nil || e.Verified || e.Packages != 0 {
+		t.Fatalf("apt with the wrong key: %+v", e)
+	}
+	if e := o.Repositories[1]; e.Error != nil || !e.Verified || e.Packages != 3 || e.Advisories != 5 || e.Name != "updates-gz" {
+		t.Fatalf("rpmmd: %+v", e)
+	}
+	o, code, _ = runJSON(t, "-now", "2026-11-02T00:00:00Z",
+		"-apt", srv.URL+"/dists/stable", "-arch", "amd64", "-keyring", filepath.Join(fx, "keys/archive-a.gpg"))
+	if code != 0 || len(o.Repositories) != 1 {
+		t.Fatalf("code %d %+v", code, o)
+	}
+	if e := o.Repositories[0]; e.Error != nil || !e.Verified || e.Packages != 4 || e.Advisories != 0 || e.Name != srv.URL+" stable" {
+		t.Fatalf("apt: %+v", e)
+	}
+	// Past its Valid-Until: an error, no packages.
+	o, code, _ = runJSON(t, "-now", "2026-12-01T00:00:00Z",
+		"-apt", srv.URL, "-suite", "stable", "-arch", "amd64", "-keyring", filepath.Join(fx, "keys/archive-a.gpg"))
+	if code != 1 || o.Repositories[0].Error == nil || !strings.Contains(*o.Repositories[0].Error, "no longer valid") {
+		t.Fatalf("expired: %d %+v", code, o)
+	}
+}
+
+func TestSourcesFiles(t *testing.T) {
+	fx := repotest.Fixtures(t)
+	aptSrv := repotest.Serve(t, filepath.Join(fx, "apt/v1"))
+	rpmSrv := repotest.Serve(t, filepath.Join(fx, "rpm"))
+	root := t.TempDir()
+	os.MkdirAll(filepath.Join(root, "keys"), 0o755)
+	for _, k := range []string{"archive-a.gpg", "RPM-GPG-KEY-patchkit-test"} {
+		data, _ := os.ReadFile(filepath.Join(fx, "keys", k))
+		os.WriteFile(filepath.Join(root, "keys", k), data, 0o644)
+	}
+	list := filepath.Join(root, "pk.list")
+	os.WriteFile(list, []byte("deb [arch=amd64 signed-by=/keys/archive-a.gpg] "+aptSrv.URL+" stable main\n"), 0o644)
+	o, code, _ := runJSON(t, "-now", "2026-11-02T00:00:00Z", "-root", root, "-sources", list)
+	if code != 0 || len(o.Repositories) != 1 || o.Repositories[0].Packages != 4 || !o.Repositories[0].Verified {
+		t.Fatalf("list: %d %+v", code, o)
+	}
+	repoFile := filepath.Join(root, "pk.repo")
+	os.WriteFile(repoFile, []byte("[pk]\nbaseurl="+rpmSrv.URL+"/updates-$basearch\nrepo_gpgcheck=1\ngpgkey=file:///keys/RPM-GPG-KEY-patchkit-test\n\n[off]\nbaseurl=http://127.0.0.1:1/\nenabled=0\n"), 0o644)
+	o, code, _ = runJSON(t, "-now", "2026-11-02T00:00:00Z", "-root", root, "-sources", repoFile, "-vars", "basearch=bz2")
+	if code != 0 || len(o.Repositories) != 1 || o.Repositories[0].Name != "pk" || o.Repositories[0].Advisories != 5 || !o.Repositories[0].Verified {
+		t.Fatalf("repo: %d %+v", code, o)
+	}
+}
+
+func TestAptListsAndTable(t *testing.T) {
+	fx := repotest.Fixtures(t)
+	root := t.TempDir()
+	uri := "http://deb.example.invalid/debian"
+	os.MkdirAll(filepath.Join(root, "etc/apt/sources.list.d"), 0o755)
+	os.MkdirAll(filepath.Join(root, "usr/share/keyrings"), 0o755)
+	os.MkdirAll(filepath.Join(root, "lists"), 0o755)
+	key, _ := os.ReadFile(filepath.Join(fx, "keys/archive-a.gpg"))
+	os.WriteFile(filepath.Join(root, "usr/share/keyrings/pk.gpg"), key, 0o644)
+	os.WriteFile(filepath.Join(root, "etc/apt/sources.list.d/pk.sources"),
+		[]byte("Types: deb\nURIs: "+uri+"\nSuites: stable\nComponents: main\nSigned-By: /usr/share/keyrings/pk.gpg\n"), 0o644)
+	prefix := apt.ListsFileName(uri + "/dists/stable/")
+	in, _ := os.ReadFile(filepath.Join(fx, "apt/v1/dists/stable/InRelease"))
+	lz, _ := os.ReadFile(filepath.Join(fx, "apt/v1/dists/stable/main/binary-amd64/Packages.lz4"))
+	os.WriteFile(filepath.Join(root, "lists", prefix+"InRelease"), in, 0o644)
+	os.WriteFile(filepath.Join(root, "lists", prefix+"main_binary-amd64_Packages.lz4"), lz, 0o644)
+	o, code, _ := runJSON(t, "-now", "2026-11-02T00:00:00Z", "-root", root, "-apt-lists", filepath.Join(root, "lists"))
+	if code != 0 || len(o.Repositories) != 1 || o.Repositories[0].Packages != 4 || !o.Repositories[0].Verified || o.Repositories[0].Name != uri+" stable" {
+		t.Fatalf("%d %+v", code, o)
+	}
+	var out bytes.Buffer
+	code = run(context.Background(), []string{"-now", "2026-11-02T00:00:00Z", "-root", root, "-apt-lists", filepath.Join(root, "lists")}, &out, &bytes.Buffer{})
+	lines := strings.Split(strings.TrimSpace(out.String()), "\n")
+	if code != 0 || len(lines) != 2 || !strings.HasPrefix(lines[0], "REPOSITORY") || !strings.Contains(lines[1], " 4 ") || !strings.Contains(lines[1], "true") {
+		t.Fatalf("table:\n%s", out.String())
+	}
+}
+
+func TestUsage(t *testing.T) {
+	for _, args := range [][]string{{}, {"-apt", "http://x.invalid/"}, {"-now", "yesterday", "-apt-lists", "/x"}, {"stray"}} {
+		if code := run(context.Background(), args, &bytes.Buffer{}, &bytes.Buffer{}); code != 2 {
+			t.Errorf("%v: exit %d", args, code)
+		}
+	}
+}

@@ -1,0 +1,138 @@
+package apt
+
+import (
+	"context"
+	"os"
+	"os/exec"
+	"runtime"
+	"testing"
+	"time"
+
+	"github.com/patchkit/patchkit/repo"
+)
+
+// readHostLists verifies and parses every Debian list of this machine (the
+// InRelease signatures, the hash of each decompressed Packages file, every
+// stanza into a record) and returns the record count and the largest heap
+// seen while doing it.
+func readHostLists(b *testing.B, c *repo.Client, repos []Repo) (int, uint64) {
+	var (
+		ms   runtime.MemStats
+		peak uint64
+		n    int
+	)
+	sample := func() {
+		runtime.ReadMemStats(&ms)
+		peak = max(peak, ms.HeapAlloc)
+	}
+	for _, r := range repos {
+		snap, err := OpenLists(context.Background(), c, os.DirFS(hostLists), r)
+		if err != nil {
+			b.Fatal(err)
+		}
+		for _, err := range snap.Packages(context.Background()) {
+			if err != nil {
+				b.Fatal(err)
+			}
+			n++
+			if n%4096 == 0 {
+				sample()
+			}
+		}
+		sample()
+	}
+	return n, peak
+}
+
+// BenchmarkHostListsVsDumpavail reads the Debian bookworm lists of this
+// machine (main, -updates, -security for amd64; lz4-compressed by apt), and
+// in the same iteration times `apt-cache dumpavail` printing the same lists
+// to /dev/null. It reports both times, the speed-up, the number of records
+// and the peak heap of the Go side.
+func BenchmarkHostListsVsDumpavail(b *testing.B) {
+	repos := hostRepos(b)
+	aptCache, err := exec.LookPath("apt-cache")
+	if err != nil {
+		b.Skip("apt-cache not installed")
+	}
+	c, err := repo.NewClient()
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer c.Close()
+	var ours, theirs time.Duration
+	var peak uint64
+	var n int
+	for b.Loop() {
+		runtime.GC()
+		start := time.Now()
+		k, p := readHostLists(b, c, repos)
+		ours += time.Since(start)
+		n, peak = k, max(peak, p)
+
+		cmd := exec.Command(aptCache, "dumpavail")
+		devnull, _ := os.OpenFile(os.DevNull, os.O_WRONLY, 0)
+		cmd.Stdout = devnull
+		start = time.Now()
+		if err := cmd.Run(); err != nil {
+			b.Fatal(err)
+		}
+		theirs += time.Since(start)
+		devnull.Close()
+	}
+	iters := float64(b.N)
+	b.ReportMetric(float64(ours.Milliseconds())/iters, "patchkit-ms/op")
+	b.ReportMetric(float64(theirs.Milliseconds())/iters, "dumpavail-ms/op")
+	b.ReportMetric(float64(theirs)/float64(ours), "speedup")
+	b.ReportMetric(float64(n), "records")
+	b.ReportMetric(float64(peak)/(1<<20), "peak-heap-MB")
+}
+
+// BenchmarkHostMainPackages is the Go side alone, for the main list only
+// (about 50 MB, 63,000 stanzas), with allocation figures.
+func BenchmarkHostMainPackages(b *testing.B) {
+	var main []Repo
+	for _, r := range hostRepos(b) {
+		if r.Suite == "bookworm" {
+			main = append(main, r)
+		}
+	}
+	if len(main) == 0 {
+		b.Skip("no bookworm main source")
+	}
+	c, err := repo.NewClient()
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer c.Close()
+	b.ReportAllocs()
+	var peak uint64
+	for b.Loop() {
+		runtime.GC()
+		_, p := readHostLists(b, c, main)
+		peak = max(peak, p)
+	}
+	b.ReportMetric(float64(peak)/(1<<20), "peak-heap-MB")
+}
+
+// BenchmarkHostLists is the Go side alone over all the Debian lists that
+// `apt-cache dumpavail` prints (main, -updates, -security).
+func BenchmarkHostLists(b *testing.B) {
+	repos := hostRepos(b)
+	c, err := repo.NewClient()
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer c.Close()
+	b.ReportAllocs()
+	var peak uint64
+	n := 0
+	for b.Loop() {
+		runtime.GC()
+		var p uint64
+		n, p = readHostLists(b, c, repos)
+		peak = max(peak, p)
+	}
+	b.ReportMetric(float64(n), "records")
+	b.ReportMetric(float64(peak)/(1<<20), "peak-heap-MB")
+}

@@ -1,0 +1,262 @@
+package apt
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"net/url"
+	"slices"
+	"strings"
+
+	"github.com/patchkit/patchkit/internal/rootfs"
+	"github.com/patchkit/patchkit/repo"
+)
+
+// ListsFileName returns the name apt gives the file at uri in its lists
+// directory (apt's URItoFileName): the URI without scheme and
+// credentials, unsafe characters percent-encoded, '/' replaced by '_'.
+func ListsFileName(uri string) string {
+	u, err := url.Parse(uri)
+	s := uri
+	if err == nil && u.Host != "" {
+		s = u.Host + u.EscapedPath()
+		if p, err := url.PathUnescape(u.EscapedPath()); err == nil {
+			s = u.Host + p
+		}
+	} else if i := strings.Index(uri, "://"); i >= 0 {
+		s = uri[i+3:]
+	} else if i := strings.Index(uri, ":"); i >= 0 {
+		s = uri[i+1:]
+	}
+	const bad = "\\|{}[]<>\"^~_=!@#$%^&*"
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c <= 0x20 || c >= 0x7f || strings.IndexByte(bad, c) >= 0 {
+			fmt.Fprintf(&b, "%%%02x", c)
+			continue
+		}
+		if c == '/' {
+			c = '_'
+		}
+		b.WriteByte(c)
+	}
+	return b.String()
+}
+
+type listsSource struct {
+	fsys   fs.FS
+	prefix string
+}
+
+// OpenLists reads r's metadata from an apt lists directory (such as the
+// host's /var/lib/apt/lists, given as an fs.FS), as apt stored it: the
+// InRelease (or Release and Release.gpg) is verified against r.Keyring and
+// checked for freshness at the client's time, and each Packages file, in
+// whatever compression apt kept it (lz4 on hosts with
+// Acquire::GzipIndexes), is checked against the size and checksum the
+// signed Release gives for it before any record is returned. Without
+// r.Architectures, the architectures whose lists are present are read.
+func OpenLists(ctx context.Context, c *repo.Client, lists fs.FS, r Repo) (*Snapshot, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	prefix := ListsFileName(distBase(r.URI, r.Suite))
+	name := r.Name()
+	read := func(file string, limit int64) ([]byte, error) {
+		return rootfs.ReadFile(lists, prefix+file, limit)
+	}
+	var (
+		rel *Release
+		v   *repo.Verified
+	)
+	data, err := read("InRelease", repo.MaxReleaseSize)
+	switch {
+	case err == nil:
+		content, vv, verr := repo.VerifyClearSigned(name+" InRelease", data, r.Keyring, c.VerifyOptions())
+		if verr != nil {
+			return nil, verr
+		}
+		v = vv
+		if rel, err = ParseRelease(name+" InRelease", content); err != nil {
+			return nil, err
+		}
+	case errors.Is(err, fs.ErrNotExist):
+		data, err = read("Release", repo.MaxReleaseSize)
+		if err != nil {
+			if errors.Is(err, fs.ErrNotExist) {
+				return nil, fmt.Errorf("apt: %s: no InRelease or Release in the lists directory: %w", name, repo.ErrNotFound)
+			}
+			return nil, err
+		}
+		sig, serr := read("Release.gpg", repo.MaxSignatureSize)
+		switch {
+		case serr == nil:
+			if v, err = repo.VerifyDetached(name+" Release.gpg", data, sig, r.Keyring, c.VerifyOptions()); err != nil {
+				return nil, err
+			}
+		case errors.Is(serr, fs.ErrNotExist) && r.Trusted:
+		case errors.Is(serr, fs.ErrNotExist):
+			return nil, &repo.SignatureError{File: name + " Release", Reason: "repository is not signed (no InRelease, no Release.gpg)"}
+		default:
+			return nil, serr
+		}
+		if rel, err = ParseRelease(name+" Release", data); err != nil {
+			return nil, err
+		}
+	default:
+		return nil, err
+	}
+	if err := rel.CheckFreshness(name+" Release", c.Now(), c.MaxFutureSkew(), r.IgnoreValidUntil, r.MaxValidTime); err != nil {
+		return nil, err
+	}
+	rr := r
+	if len(rr.Architectures) == 0 && !rr.Flat() {
+		rr.Architectures = listedArchs(lists, prefix, r.Components)
+		if len(rr.Architectures) == 0 {
+			rr.Architectures = []string{DebianArch()}
+		}
+	}
+	idx, skipped, err := selectIndexes(rel, rr)
+	if err != nil {
+		return nil, err
+	}
+	// Keep the indexes apt has a file for; a configured one without a file
+	// is reported as skipped.
+	var have []Index
+	for _, ix := range idx {
+		base := strings.TrimSuffix(ix.Path, extOf(ix.Path))
+		if f := findListsFile(lists, prefix+strings.ReplaceAll(base, "/", "_")); f != "" {
+			have = append(have, ix)
+		} else if !(ix.Architecture == "all" && !slices.Contains(r.Architectures, "all")) {
+			skipped = append(skipped, base+" (not downloaded)")
+		}
+	}
+	snap := &Snapshot{Repo: rr, Release: rel, Verified: v != nil, Indexes: have, Skipped: skipped, client: c,
+		lists: &listsSource{fsys: lists, prefix: prefix}}
+	if v != nil {
+		snap.Signers = v.Signers
+	}
+	return snap, nil
+}
+
+func extOf(p string) string {
+	ext, _ := repo.CompressionExt(p)
+	return ext
+}
+
+func listedArchs(lists fs.FS, prefix string, comps []string) []string {
+	entries, err := fs.ReadDir(lists, ".")
+	if err != nil {
+		return nil
+	}
+	var out []string
+	for _, e := range entries {
+		n := e.Name()
+		for _, comp := range comps {
+			p := prefix + strings.ReplaceAll(comp, "/", "_") + "_binary-"
+			if !strings.HasPrefix(n, p) {
+				continue
+			}
+			rest := n[len(p):]
+			arch, tail, ok := strings.Cut(rest, "_")
+			if !ok || !strings.HasPrefix(tail, "Packages") || arch == "all" {
+				continue
+			}
+			if !slices.Contains(out, arch) {
+				out = append(out, arch)
+			}
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
+// findListsFile returns the name of the stored Packages file for base, in
+// whichever compression apt kept it.
+func findListsFile(lists fs.FS, base string) string {
+	for _, ext := range []string{"", ".lz4", ".gz", ".xz", ".zst", ".bz2"} {
+		if ok, _ := rootfs.Exists(lists, base+ext); ok {
+			return base + ext
+		}
+	}
+	return ""
+}
+
+func (l *listsSource) packages(ctx context.Context, s *Snapshot, ix Index, opt ParseOptions, yield func(Package, error) bool) bool {
+	base := strings.TrimSuffix(ix.Path, extOf(ix.Path))
+	file := findListsFile(l.fsys, l.prefix+strings.ReplaceAll(base, "/", "_"))
+	name := s.Name() + " " + base
+	if file == "" {
+		return yield(Package{}, fmt.Errorf("%s: lists file gone: %w", name, repo.ErrNotFound))
+	}
+	rel := s.Release
+	// What the stored file must decompress to: the uncompressed entry, or,
+	// when the Release has none, the compressed variant in the same format.
+	want, okPlain := rel.Files[base]
+	storedExt := extOf(file)
+	f, err := l.fsys.Open(file)
+	if err != nil {
+		return yield(Package{}, err)
+	}
+	raw, err := readFile(f, s.maxFile())
+	f.Close()
+	if err != nil {
+		return yield(Package{}, err)
+	}
+	if int64(len(raw)) > s.maxFile() {
+		return yield(Package{}, &repo.TooLargeError{File: name + storedExt, What: "lists file", Limit: s.maxFile()})
+	}
+	// The stored bytes are decompressed into memory and checked against
+	// the uncompressed entry of the Release, or, when the Release has
+	// none, checked as they are against the entry of the same compressed
+	// variant; only then are they parsed.
+	var data []byte
+	switch fi, okVariant := rel.Files[base+storedExt]; {
+	case okPlain && want.SHA256 != "":
+		data, err = repo.DecompressAll(file, raw, s.maxFile(), repo.Expect{Size: want.Size, Algorithm: "SHA256", Sum: want.SHA256})
+	case okVariant && fi.SHA256 != "":
+		if _, err = repo.ReadVerified(bytes.NewReader(raw), name+storedExt, fi.Size, fi.SHA256); err == nil {
+			data, err = repo.DecompressAll(file, raw, s.maxFile(), repo.Expect{})
+		}
+	default:
+		err = &repo.HashMismatchError{File: name + storedExt}
+	}
+	raw = nil
+	if err != nil {
+		return yield(Package{}, err)
+	}
+	for p, err := range ParsePackagesBytes(name, data, opt) {
+		if !yield(p, err) {
+			return false
+		}
+	}
+	return ctx.Err() == nil
+}
+
+// readFile reads an open file whole, sized by its Stat, at most limit+1
+// bytes.
+func readFile(f fs.File, limit int64) ([]byte, error) {
+	size := int64(64 << 10)
+	if fi, err := f.Stat(); err == nil && fi.Size() > 0 {
+		size = min(fi.Size(), limit) + 1
+	}
+	buf := make([]byte, 0, size)
+	for int64(len(buf)) <= limit {
+		if len(buf) == cap(buf) {
+			buf = append(buf, 0)[:len(buf)]
+		}
+		n, err := f.Read(buf[len(buf):min(int64(cap(buf)), limit+1)])
+		buf = buf[:len(buf)+n]
+		if err == io.EOF {
+			return buf, nil
+		}
+		if err != nil {
+			return nil, err
+		}
+	}
+	return buf, nil
+}

@@ -1,0 +1,277 @@
+package repo_test
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"testing/iotest"
+	"time"
+
+	"github.com/patchkit/patchkit/repo"
+)
+
+func client(t *testing.T, opts ...repo.Option) *repo.Client {
+	t.Helper()
+	c, err := repo.NewClient(append([]repo.Option{repo.WithCacheDir(t.TempDir())}, opts...)...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	return c
+}
+
+// E1: a trickle below the minimum throughput fails with ErrTooSlow, a
+// server that never answers too, and the context's deadline bounds the
+// whole download.
+func TestMatrixE1SlowRetrieval(t *testing.T) {
+	trickle := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Length", "100000")
+		for i := 0; i < 200; i++ { // at most 20 s
+			if _, err := w.Write([]byte{'x'}); err != nil {
+				return
+			}
+			w.(http.Flusher).Flush()
+			select {
+			case <-r.Context().Done():
+				return
+			case <-time.After(100 * time.Millisecond):
+			}
+		}
+	}))
+	defer trickle.Close()
+	silent := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case <-r.Context().Done():
+		case <-time.After(20 * time.Second):
+		}
+	}))
+	defer silent.Close()
+	fast := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		buf := make([]byte, 4096)
+		for i := 0; i < 2000; i++ { // 8 MB in at most 20 s, well above the minimum
+			if _, err := w.Write(buf); err != nil {
+				return
+			}
+			w.(http.Flusher).Flush()
+			select {
+			case <-r.Context().Done():
+				return
+			case <-time.After(10 * time.Millisecond):
+			}
+		}
+	}))
+	defer fast.Close()
+
+	c := client(t, repo.WithMinThroughput(1000, 300*time.Millisecond))
+	for name, url := range map[string]string{"trickle": trickle.URL, "no answer": silent.URL} {
+		start := time.Now()
+		_, err := c.Fetch(context.Background(), url+"/InRelease", 1<<20, &bytes.Buffer{}, nil)
+		var se *repo.SlowError
+		if !errors.As(err, &se) || !errors.Is(err, repo.ErrTooSlow) {
+			t.Fatalf("%s: got %v", name, err)
+		}
+		if d := time.Since(start); d > 5*time.Second { // the server would go on for 20 s
+			t.Fatalf("%s: took %s", name, d)
+		}
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 700*time.Millisecond)
+	defer cancel()
+	start := time.Now()
+	_, err := c.Fetch(ctx, fast.URL+"/big", 1<<30, &bytes.Buffer{}, nil)
+	if !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("deadline: got %v", err)
+	}
+	if d := time.Since(start); d < 600*time.Millisecond || d > 1700*time.Millisecond {
+		t.Fatalf("deadline honoured after %s", d)
+	}
+}
+
+// E2: redirects with (encoded) control characters, from https to http, in
+// a loop, or too many, are refused.
+func TestMatrixE2Redirects(t *testing.T) {
+	plain := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprint(w, "plain")
+	}))
+	defer plain.Close()
+	var hops int
+	mux := http.NewServeMux()
+	mux.HandleFunc("/inject", func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, "/dists/x%0aSHA256-Hash:%20deadbeef", http.StatusFound)
+	})
+	mux.HandleFunc("/inject-cr", func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, "/x?a=%0d%0aLocation:%20evil", http.StatusFound)
+	})
+	mux.HandleFunc("/a", func(w http.ResponseWriter, r *http.Request) { http.Redirect(w, r, "/b", http.StatusFound) })
+	mux.HandleFunc("/b", func(w http.ResponseWriter, r *http.Request) { http.Redirect(w, r, "/a", http.StatusFound) })
+	mux.HandleFunc("/chain/", func(w http.ResponseWriter, r *http.Request) {
+		hops++
+		http.Redirect(w, r, fmt.Sprintf("/chain/%d", hops), http.StatusFound)
+	})
+	mux.HandleFunc("/file", func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, "file:///etc/passwd", http.StatusFound)
+	})
+	mux.HandleFunc("/ok", func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, "/final", http.StatusMovedPermanently)
+	})
+	mux.HandleFunc("/final", func(w http.ResponseWriter, r *http.Request) { fmt.Fprint(w, "final") })
+	mux.HandleFunc("/down", func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, plain.URL+"/InRelease", http.StatusFound)
+	})
+	srv := httptest.NewServer(mux)
+	defer srv.Close()
+	tls := httptest.NewTLSServer(mux)
+	defer tls.Close()
+
+	c := client(t, repo.WithHTTPClient(tls.Client()))
+	for _, tc := range []struct{ base, path, why string }{
+		{srv.URL, "/inject", "encoded control character"},
+		{srv.URL, "/inject-cr", "encoded control character"},
+		{srv.URL, "/a", "redirect loop"},
+		{srv.URL, "/chain/", "more than 5 redirects"},
+		{srv.URL, "/file", "scheme file"},
+		{tls.URL, "/down", "downgrade from https to http"},
+	} {
+		var buf bytes.Buffer
+		_, err := c.Fetch(context.Background(), tc.base+tc.path, 1<<20, &buf, nil)
+		var re *repo.RedirectError
+		if !errors.As(err, &re) || !errors.Is(err, repo.ErrRedirect) || !strings.Contains(re.Reason, tc.why) || buf.Len() != 0 {
+			t.Errorf("%s: got %v (wrote %d bytes); want %q", tc.path, err, buf.Len(), tc.why)
+		}
+	}
+	var buf bytes.Buffer
+	f, err := c.Fetch(context.Background(), tls.URL+"/ok", 1<<20, &buf, nil)
+	if err != nil || buf.String() != "final" || !strings.HasSuffix(f.URL, "/final") {
+		t.Fatalf("good redirect: %v %q", err, buf.String())
+	}
+	c0 := client(t, repo.WithMaxRedirects(0))
+	if _, err := c0.Fetch(context.Background(), srv.URL+"/ok", 1<<20, &bytes.Buffer{}, nil); !errors.Is(err, repo.ErrRedirect) {
+		t.Fatalf("no redirects allowed: %v", err)
+	}
+}
+
+func TestFetchLimitsAndStatus(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch r.URL.Path {
+		case "/big":
+			w.Write(bytes.Repeat([]byte{'x'}, 2000))
+		case "/declared":
+			w.Header().Set("Content-Length", "5000000")
+			w.Write([]byte("x"))
+		case "/gone":
+			http.Error(w, "gone", 410)
+		case "/err":
+			http.Error(w, "oops", 500)
+		case "/enc":
+			if r.Header.Get("Accept-Encoding") != "identity" {
+				t.Errorf("Accept-Encoding %q", r.Header.Get("Accept-Encoding"))
+			}
+			w.Write([]byte("ok"))
+		}
+	}))
+	defer srv.Close()
+	c := client(t)
+	var te *repo.TooLargeError
+	if _, err := c.Fetch(context.Background(), srv.URL+"/big", 1000, &bytes.Buffer{}, nil); !errors.As(err, &te) || te.Limit != 1000 {
+		t.Fatalf("big: %v", err)
+	}
+	if _, err := c.Fetch(context.Background(), srv.URL+"/declared", 1000, &bytes.Buffer{}, nil); !errors.Is(err, repo.ErrTooLarge) {
+		t.Fatalf("declared: %v", err)
+	}
+	if _, err := c.Fetch(context.Background(), srv.URL+"/gone", 1000, &bytes.Buffer{}, nil); !errors.Is(err, repo.ErrNotFound) {
+		t.Fatalf("gone: %v", err)
+	}
+	var he *repo.HTTPError
+	if _, err := c.Fetch(context.Background(), srv.URL+"/err", 1000, &bytes.Buffer{}, nil); !errors.As(err, &he) || he.StatusCode != 500 || errors.Is(err, repo.ErrNotFound) {
+		t.Fatalf("500: %v", err)
+	}
+	if _, err := c.Fetch(context.Background(), srv.URL+"/enc", 1000, &bytes.Buffer{}, nil); err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, "f"), []byte("local"), 0o644)
+	var buf bytes.Buffer
+	if _, err := c.Fetch(context.Background(), "file://"+filepath.ToSlash(dir)+"/f", 10, &buf, nil); err != nil || buf.String() != "local" {
+		t.Fatalf("file: %v", err)
+	}
+	if _, err := c.Fetch(context.Background(), "file://"+filepath.ToSlash(dir)+"/missing", 10, &buf, nil); !errors.Is(err, repo.ErrNotFound) {
+		t.Fatalf("missing file: %v", err)
+	}
+	if _, err := c.Fetch(context.Background(), "file://"+filepath.ToSlash(dir)+"/f", 3, &bytes.Buffer{}, nil); !errors.Is(err, repo.ErrTooLarge) {
+		t.Fatalf("file limit: %v", err)
+	}
+	if _, err := c.Fetch(context.Background(), "ftp://example.invalid/x", 3, &bytes.Buffer{}, nil); err == nil {
+		t.Fatal("ftp accepted")
+	}
+}
+
+// A6 (reading): a reader that fails or returns short reads never yields
+// verified data; short reads alone are harmless.
+func TestMatrixA6ReadErrors(t *testing.T) {
+	data := bytes.Repeat([]byte("abcdefgh"), 1000)
+	sum := "dd44e2f4cf0fae1e1ec5c87a3f7ad8f3c67be9d27e58a8fd3fa4be9e0e6b7b1c"
+	// The real checksum of data:
+	_, err := repo.ReadVerified(bytes.NewReader(data), "x", int64(len(data)), sum)
+	var hm *repo.HashMismatchError
+	if !errors.As(err, &hm) {
+		t.Fatalf("wrong sum accepted: %v", err)
+	}
+	sum = hm.Got
+	for n := 0; n <= len(data); n += 97 {
+		r := iotest.DataErrReader(&failAfter{data: data, n: n})
+		got, err := repo.ReadVerified(r, "x", int64(len(data)), sum)
+		if err == nil || got != nil {
+			t.Fatalf("failure after %d bytes: verified %d bytes", n, len(got))
+		}
+	}
+	for _, r := range []func() *bytes.Reader{func() *bytes.Reader { return bytes.NewReader(data) }} {
+		if got, err := repo.ReadVerified(iotest.OneByteReader(r()), "x", int64(len(data)), sum); err != nil || len(got) != len(data) {
+			t.Fatalf("one-byte reads: %v", err)
+		}
+		if got, err := repo.ReadVerified(iotest.HalfReader(r()), "x", int64(len(data)), sum); err != nil || len(got) != len(data) {
+			t.Fatalf("half reads: %v", err)
+		}
+		if _, err := repo.ReadVerified(iotest.TimeoutReader(r()), "x", int64(len(data)), sum); err == nil {
+			t.Fatal("timeout read accepted")
+		}
+	}
+}
+
+type failAfter struct {
+	data []byte
+	n    int
+	pos  int
+}
+
+func (f *failAfter) Read(p []byte) (int, error) {
+	if f.pos >= f.n {
+		return 0, errors.New("EIO: input/output error")
+	}
+	k := copy(p, f.data[f.pos:min(f.n, len(f.data))])
+	f.pos += k
+	return k, nil
+}
+
+func TestOptionsValidated(t *testing.T) {
+	for name, o := range map[string]repo.Option{
+		"nil http":    repo.WithHTTPClient(nil),
+		"nil logger":  repo.WithLogger(nil),
+		"empty cache": repo.WithCacheDir(""),
+		"nil clock":   repo.WithClock(nil),
+		"redirects":   repo.WithMaxRedirects(-1),
+		"throughput":  repo.WithMinThroughput(10, 0),
+		"file size":   repo.WithMaxFileSize(0),
+		"skew":        repo.WithMaxFutureSkew(-time.Second),
+		"user agent":  repo.WithUserAgent("a\nb"),
+	} {
+		if _, err := repo.NewClient(o); err == nil {
+			t.Errorf("%s: accepted", name)
+		}
+	}
+}
