@@ -49,8 +49,8 @@ func (r *Report) InstancePatches() DescribeInstancePatches {
 	return out
 }
 
-// InstancePatchState is one entry of describe-instance-patch-states: the
-// summary without patchkit's status and severity.
+// InstancePatchState is one entry of describe-instance-patch-states, and the
+// core of a report's Summary.
 type InstancePatchState struct {
 	InstanceID                       string       `json:"InstanceId"`
 	PatchGroup                       string       `json:"PatchGroup"`
@@ -88,20 +88,7 @@ type DescribeInstancePatchStates struct {
 func InstancePatchStates(reports ...*Report) DescribeInstancePatchStates {
 	out := DescribeInstancePatchStates{InstancePatchStates: []InstancePatchState{}}
 	for _, r := range reports {
-		s := r.Summary
-		out.InstancePatchStates = append(out.InstancePatchStates, InstancePatchState{
-			InstanceID: s.InstanceID, PatchGroup: s.PatchGroup, BaselineID: s.BaselineID, SnapshotID: s.SnapshotID,
-			InstallOverrideList: s.InstallOverrideList, OwnerInformation: s.OwnerInformation,
-			InstalledCount: s.InstalledCount, InstalledOtherCount: s.InstalledOtherCount,
-			InstalledPendingRebootCount: s.InstalledPendingRebootCount, InstalledRejectedCount: s.InstalledRejectedCount,
-			MissingCount: s.MissingCount, FailedCount: s.FailedCount,
-			UnreportedNotApplicableCount: s.UnreportedNotApplicableCount, NotApplicableCount: s.NotApplicableCount,
-			AvailableSecurityUpdateCount: s.AvailableSecurityUpdateCount,
-			OperationStartTime:           s.OperationStartTime, OperationEndTime: s.OperationEndTime, Operation: s.Operation,
-			LastNoRebootInstallOperationTime: s.LastNoRebootInstallOperationTime, RebootOption: s.RebootOption,
-			CriticalNonCompliantCount: s.CriticalNonCompliantCount, SecurityNonCompliantCount: s.SecurityNonCompliantCount,
-			OtherNonCompliantCount: s.OtherNonCompliantCount,
-		})
+		out.InstancePatchStates = append(out.InstancePatchStates, r.Summary.InstancePatchState)
 	}
 	return out
 }

@@ -45,32 +45,7 @@ type Report struct {
 // Summary is the node's InstancePatchState, with its compliance status and
 // severity.
 type Summary struct {
-	InstanceID          string `json:"InstanceId"`
-	PatchGroup          string `json:"PatchGroup"`
-	BaselineID          string `json:"BaselineId"`
-	SnapshotID          string `json:"SnapshotId,omitempty"`
-	InstallOverrideList string `json:"InstallOverrideList,omitempty"`
-	OwnerInformation    string `json:"OwnerInformation,omitempty"`
-
-	InstalledCount               int `json:"InstalledCount"`
-	InstalledOtherCount          int `json:"InstalledOtherCount"`
-	InstalledPendingRebootCount  int `json:"InstalledPendingRebootCount"`
-	InstalledRejectedCount       int `json:"InstalledRejectedCount"`
-	MissingCount                 int `json:"MissingCount"`
-	FailedCount                  int `json:"FailedCount"`
-	UnreportedNotApplicableCount int `json:"UnreportedNotApplicableCount"`
-	NotApplicableCount           int `json:"NotApplicableCount"`
-	AvailableSecurityUpdateCount int `json:"AvailableSecurityUpdateCount"`
-
-	OperationStartTime               time.Time    `json:"OperationStartTime"`
-	OperationEndTime                 time.Time    `json:"OperationEndTime"`
-	Operation                        Operation    `json:"Operation"`
-	LastNoRebootInstallOperationTime time.Time    `json:"LastNoRebootInstallOperationTime,omitzero"`
-	RebootOption                     RebootOption `json:"RebootOption"`
-
-	CriticalNonCompliantCount int `json:"CriticalNonCompliantCount"`
-	SecurityNonCompliantCount int `json:"SecurityNonCompliantCount"`
-	OtherNonCompliantCount    int `json:"OtherNonCompliantCount"`
+	InstancePatchState
 
 	// Status is NON_COMPLIANT when any item is Missing, Failed,
 	// InstalledRejected, InstalledPendingReboot or (baseline permitting)
@@ -248,11 +223,11 @@ func rebootBookkeeping(rep *Report, in BuildInput, o BuildOptions) (time.Time, e
 // summarize counts the items (section 6.3) and derives the node's status and
 // severity (section 6.7).
 func summarize(rep *Report, asuNonCompliant bool, o BuildOptions) Summary {
-	s := Summary{
+	s := Summary{Status: Compliant, InstancePatchState: InstancePatchState{
 		InstanceID: rep.Node.InstanceID, PatchGroup: rep.Node.PatchGroup, BaselineID: rep.BaselineID,
 		SnapshotID: rep.SnapshotID, OperationStartTime: rep.OperationStartTime, OperationEndTime: rep.OperationEndTime,
-		Operation: rep.Operation, RebootOption: rep.RebootOption, Status: Compliant,
-	}
+		Operation: rep.Operation, RebootOption: rep.RebootOption,
+	}}
 	severity := patchkit.ComplianceInformational
 	if o.UnspecifiedNodeSeverity {
 		severity = patchkit.ComplianceUnspecified
