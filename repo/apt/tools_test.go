@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -14,20 +13,6 @@ import (
 	"github.com/patchkit/patchkit/internal/testutil"
 	"github.com/patchkit/patchkit/repo"
 )
-
-func sh(t *testing.T, dir string, env []string, name string, args ...string) string {
-	t.Helper()
-	cmd := exec.Command(name, args...)
-	cmd.Dir = dir
-	cmd.Env = append(os.Environ(), env...)
-	var stderr strings.Builder
-	cmd.Stderr = &stderr
-	out, err := cmd.Output()
-	if err != nil {
-		t.Fatalf("%s %v: %v\n%s%s", name, args, err, out, stderr.String())
-	}
-	return string(out)
-}
 
 // TestE2EFlatRepoAgreesWithApt builds a flat repository at run time with
 // dpkg-deb, dpkg-scanpackages, apt-ftparchive and gpg, reads it with
@@ -48,21 +33,21 @@ func TestE2EFlatRepoAgreesWithApt(t *testing.T) {
 		d := filepath.Join(w, "build", p.name)
 		os.MkdirAll(filepath.Join(d, "DEBIAN"), 0o755)
 		os.WriteFile(filepath.Join(d, "DEBIAN/control"), []byte(fmt.Sprintf("Package: %s\nVersion: %s\nArchitecture: %s\nMaintainer: e2e <e2e@example.invalid>\nSection: misc\nPriority: optional\nDescription: e2e\n", p.name, p.version, p.arch)), 0o644)
-		sh(t, w, nil, dpkgDeb, "--root-owner-group", "--build", d, filepath.Join(repoDir, p.name+".deb"))
+		testutil.Run(t, w, nil, dpkgDeb, "--root-owner-group", "--build", d, filepath.Join(repoDir, p.name+".deb"))
 	}
-	pk := sh(t, repoDir, nil, scan, "--multiversion", ".")
+	pk := testutil.Run(t, repoDir, nil, scan, "--multiversion", ".")
 	os.WriteFile(filepath.Join(repoDir, "Packages"), []byte(pk), 0o644)
-	sh(t, repoDir, nil, "gzip", "-9k", "Packages")
-	rel := sh(t, repoDir, nil, ftp, "-o", "APT::FTPArchive::Release::Origin=E2E", "-o", "APT::FTPArchive::Release::Suite=e2e", "release", ".")
+	testutil.Run(t, repoDir, nil, "gzip", "-9k", "Packages")
+	rel := testutil.Run(t, repoDir, nil, ftp, "-o", "APT::FTPArchive::Release::Origin=E2E", "-o", "APT::FTPArchive::Release::Suite=e2e", "release", ".")
 	os.WriteFile(filepath.Join(w, "Release"), []byte(rel), 0o644)
 	os.Rename(filepath.Join(w, "Release"), filepath.Join(repoDir, "Release"))
 	gnupg := filepath.Join(w, "gnupg")
 	os.Mkdir(gnupg, 0o700)
 	env := []string{"GNUPGHOME=" + gnupg}
-	sh(t, w, env, gpg, "--batch", "--pinentry-mode", "loopback", "--passphrase", "", "--quick-gen-key", "E2E <e2e@example.invalid>", "ed25519", "sign", "never")
-	sh(t, w, env, gpg, "--batch", "--yes", "--clearsign", "-o", filepath.Join(repoDir, "InRelease"), filepath.Join(repoDir, "Release"))
+	testutil.Run(t, w, env, gpg, "--batch", "--pinentry-mode", "loopback", "--passphrase", "", "--quick-gen-key", "E2E <e2e@example.invalid>", "ed25519", "sign", "never")
+	testutil.Run(t, w, env, gpg, "--batch", "--yes", "--clearsign", "-o", filepath.Join(repoDir, "InRelease"), filepath.Join(repoDir, "Release"))
 	keyring := filepath.Join(w, "e2e.gpg")
-	key := sh(t, w, env, gpg, "--batch", "--export")
+	key := testutil.Run(t, w, env, gpg, "--batch", "--export")
 	os.WriteFile(keyring, []byte(key), 0o644)
 
 	srv := repotest.Serve(t, repoDir)
@@ -98,8 +83,8 @@ func TestE2EFlatRepoAgreesWithApt(t *testing.T) {
 	os.WriteFile(conf, []byte(fmt.Sprintf("Dir %q;\nDir::Etc::main \"/dev/null\";\nDir::Etc::parts %q;\nDir::State::status %q;\nAcquire::Languages \"none\";\nAPT::Architecture \"amd64\";\nAPT::Architectures { \"amd64\"; };\nDir::Cache::pkgcache \"\";\nDir::Cache::srcpkgcache \"\";\n",
 		a+"/", a+"/etc/apt/apt.conf.d", a+"/var/lib/dpkg/status")), 0o644)
 	aenv := []string{"APT_CONFIG=" + conf, "LC_ALL=C"}
-	sh(t, w, aenv, aptGet, "update", "-qq", "--error-on=any")
-	dump := sh(t, w, aenv, aptCache, "dumpavail")
+	testutil.Run(t, w, aenv, aptGet, "update", "-qq", "--error-on=any")
+	dump := testutil.Run(t, w, aenv, aptCache, "dumpavail")
 	var theirs []string
 	for _, st := range strings.Split(strings.TrimSpace(dump), "\n\n") {
 		f := map[string]string{}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -15,19 +14,6 @@ import (
 	"github.com/patchkit/patchkit/internal/testutil"
 	"github.com/patchkit/patchkit/repo"
 )
-
-func run(t *testing.T, env []string, name string, args ...string) string {
-	t.Helper()
-	cmd := exec.Command(name, args...)
-	cmd.Env = append(os.Environ(), env...)
-	var stderr strings.Builder
-	cmd.Stderr = &stderr
-	out, err := cmd.Output()
-	if err != nil {
-		t.Fatalf("%s %v: %v\n%s", name, args, err, stderr.String())
-	}
-	return string(out)
-}
 
 // TestE2ECreaterepo builds a repository at run time with rpmbuild,
 // createrepo_c, modifyrepo_c (xz) and gpg, and reads it over HTTP: the
@@ -41,7 +27,7 @@ func TestE2ECreaterepo(t *testing.T) {
 	w := t.TempDir()
 	spec := filepath.Join(w, "e2e.spec")
 	os.WriteFile(spec, []byte("Name: e2e-rpm\nVersion: 4.2\nRelease: 7\nEpoch: 3\nSummary: e2e\nLicense: MIT\nBuildArch: noarch\n%description\ne2e\n%files\n"), 0o644)
-	run(t, nil, rpmbuild, "-bb", "--quiet", "--define", "_topdir "+filepath.Join(w, "top"), spec)
+	testutil.Run(t, "", nil, rpmbuild, "-bb", "--quiet", "--define", "_topdir "+filepath.Join(w, "top"), spec)
 	repoDir := filepath.Join(w, "repo")
 	os.MkdirAll(repoDir, 0o755)
 	rpms, _ := filepath.Glob(filepath.Join(w, "top/RPMS/noarch/*.rpm"))
@@ -50,17 +36,17 @@ func TestE2ECreaterepo(t *testing.T) {
 	}
 	data, _ := os.ReadFile(rpms[0])
 	os.WriteFile(filepath.Join(repoDir, filepath.Base(rpms[0])), data, 0o644)
-	run(t, nil, createrepo, "-q", "--no-database", "--general-compress-type", "xz", repoDir)
+	testutil.Run(t, "", nil, createrepo, "-q", "--no-database", "--general-compress-type", "xz", repoDir)
 	ui := filepath.Join(w, "updateinfo.xml")
 	os.WriteFile(ui, []byte(`<?xml version="1.0"?><updates><update type="security" status="final" from="e2e"><id>E2E-2026:1</id><severity>Low</severity><issued date="2026-01-02 03:04:05"/><references><reference type="cve" id="CVE-2026-4242" href="https://e2e.invalid"/></references><pkglist><collection><package name="e2e-rpm" epoch="3" version="4.2" release="7" arch="noarch"><filename>e2e-rpm-4.2-7.noarch.rpm</filename></package></collection></pkglist></update></updates>`), 0o644)
-	run(t, nil, modifyrepo, "--mdtype=updateinfo", "--compress-type", "xz", ui, filepath.Join(repoDir, "repodata"))
+	testutil.Run(t, "", nil, modifyrepo, "--mdtype=updateinfo", "--compress-type", "xz", ui, filepath.Join(repoDir, "repodata"))
 	gnupg := filepath.Join(w, "gnupg")
 	os.Mkdir(gnupg, 0o700)
 	env := []string{"GNUPGHOME=" + gnupg}
-	run(t, env, gpg, "--batch", "--pinentry-mode", "loopback", "--passphrase", "", "--quick-gen-key", "E2E RPM <e2e@example.invalid>", "rsa2048", "sign", "never")
+	testutil.Run(t, "", env, gpg, "--batch", "--pinentry-mode", "loopback", "--passphrase", "", "--quick-gen-key", "E2E RPM <e2e@example.invalid>", "rsa2048", "sign", "never")
 	md := filepath.Join(repoDir, "repodata/repomd.xml")
-	run(t, env, gpg, "--batch", "--yes", "--armor", "--detach-sign", "-o", md+".asc", md)
-	key := run(t, env, gpg, "--batch", "--armor", "--export")
+	testutil.Run(t, "", env, gpg, "--batch", "--yes", "--armor", "--detach-sign", "-o", md+".asc", md)
+	key := testutil.Run(t, "", env, gpg, "--batch", "--armor", "--export")
 	kr, err := repo.ParseKeyring("e2e", []byte(key))
 	if err != nil {
 		t.Fatal(err)
