@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/patchkit/patchkit"
+	"github.com/patchkit/patchkit/internal/enum"
 )
 
 // Baseline is a Patch Manager patch baseline with every field of the API's
@@ -110,13 +111,7 @@ var allKeys = []FilterKey{KeyArch, KeyAdvisoryID, KeyBugzillaID, KeyPatchSet, Ke
 
 // UnmarshalText accepts only the enumeration's values.
 func (k *FilterKey) UnmarshalText(b []byte) error {
-	for _, v := range allKeys {
-		if string(v) == string(b) {
-			*k = v
-			return nil
-		}
-	}
-	return &patchkit.UnknownValueError{Type: "PatchFilterKey", Value: string(b)}
+	return enum.Set(k, "PatchFilterKey", string(b), allKeys...)
 }
 
 // PatchAction is RejectedPatchesAction.
@@ -130,12 +125,7 @@ const (
 
 // UnmarshalText accepts only the enumeration's values.
 func (a *PatchAction) UnmarshalText(b []byte) error {
-	switch v := PatchAction(b); v {
-	case AllowAsDependency, Block:
-		*a = v
-		return nil
-	}
-	return &patchkit.UnknownValueError{Type: "PatchAction", Value: string(b)}
+	return enum.Set(a, "PatchAction", string(b), AllowAsDependency, Block)
 }
 
 // ComplianceStatus is PatchComplianceStatus.
@@ -149,12 +139,7 @@ const (
 
 // UnmarshalText accepts only the enumeration's values.
 func (s *ComplianceStatus) UnmarshalText(b []byte) error {
-	switch v := ComplianceStatus(b); v {
-	case Compliant, NonCompliant:
-		*s = v
-		return nil
-	}
-	return &patchkit.UnknownValueError{Type: "PatchComplianceStatus", Value: string(b)}
+	return enum.Set(s, "PatchComplianceStatus", string(b), Compliant, NonCompliant)
 }
 
 // DeploymentStatus is PatchDeploymentStatus, the status

@@ -4,6 +4,7 @@ import (
 	"strconv"
 
 	"github.com/patchkit/patchkit"
+	"github.com/patchkit/patchkit/internal/enum"
 )
 
 // State is a per-patch compliance state (PatchComplianceDataState). It reads
@@ -97,12 +98,7 @@ const (
 
 // UnmarshalText accepts only COMPLIANT and NON_COMPLIANT.
 func (s *Status) UnmarshalText(b []byte) error {
-	switch v := Status(b); v {
-	case Compliant, NonCompliant:
-		*s = v
-		return nil
-	}
-	return &patchkit.UnknownValueError{Type: "ComplianceStatus", Value: string(b)}
+	return enum.Set(s, "ComplianceStatus", string(b), Compliant, NonCompliant)
 }
 
 // NonCompliantState reports whether a patch in state s makes the node
@@ -130,12 +126,7 @@ const (
 
 // UnmarshalText accepts only Scan and Install.
 func (o *Operation) UnmarshalText(b []byte) error {
-	switch v := Operation(b); v {
-	case Scan, Install:
-		*o = v
-		return nil
-	}
-	return &patchkit.UnknownValueError{Type: "PatchOperationType", Value: string(b)}
+	return enum.Set(o, "PatchOperationType", string(b), Scan, Install)
 }
 
 // RebootOption is the RebootOption of an operation.
@@ -149,10 +140,5 @@ const (
 
 // UnmarshalText accepts only RebootIfNeeded and NoReboot.
 func (r *RebootOption) UnmarshalText(b []byte) error {
-	switch v := RebootOption(b); v {
-	case RebootIfNeeded, NoReboot:
-		*r = v
-		return nil
-	}
-	return &patchkit.UnknownValueError{Type: "RebootOption", Value: string(b)}
+	return enum.Set(r, "RebootOption", string(b), RebootIfNeeded, NoReboot)
 }
