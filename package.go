@@ -87,6 +87,30 @@ type Package struct {
 
 	// InstallTime is when an installed package was installed; zero otherwise.
 	InstallTime time.Time `json:"InstallTime,omitzero"`
+
+	// State is the package manager's own state of an installed package:
+	// StateInstalled for every rpm in the rpm database, any of dpkg's states
+	// for a dpkg package. It is empty for a version that is not installed
+	// (a repository's offer, an advisory's package).
+	State InstallState `json:"State,omitempty"`
+	// Want is dpkg's selection for an installed package: "install", "hold",
+	// "deinstall", "purge" or "unknown" (empty for rpm). A held package is
+	// not upgraded by apt.
+	Want string `json:"Want,omitempty"`
+
+	// Section and Priority are the archive section ("admin", "libs") and
+	// priority ("required", "optional") of a Debian package.
+	Section  string `json:"Section,omitempty"`
+	Priority string `json:"Priority,omitempty"`
+	// MultiArch is a Debian package's Multi-Arch field ("same", "foreign",
+	// "allowed"), empty when it has none.
+	MultiArch string `json:"MultiArch,omitempty"`
+
+	// Vendor is the rpm Vendor tag ("Red Hat, Inc.", "SUSE LLC ...").
+	Vendor string `json:"Vendor,omitempty"`
+	// ModularityLabel is the rpm ModularityLabel tag of a package built for
+	// a module stream (name:stream:version:context).
+	ModularityLabel string `json:"ModularityLabel,omitempty"`
 }
 
 // EVR returns the version as the scheme writes it: [epoch:]version[-release].
@@ -332,4 +356,52 @@ func debArchProblem(a string) string {
 		}
 	}
 	return ""
+}
+
+// ValidateName checks a package name against the grammar of scheme's package
+// manager before it is used anywhere (a command line, a report): dpkg's
+// (a letter or digit, then letters, digits and "-+._") for Deb, rpmbuild's
+// (a letter, digit or '_', then letters, digits and "._+-") for RPM. A name
+// that passes cannot be read as an option, a path, a glob or a pattern.
+// The error is a *ParseError matching ErrInvalid.
+func ValidateName(scheme VersionScheme, name string) error {
+	var r string
+	switch scheme {
+	case Deb:
+		r = debNameProblem(name)
+	case RPM:
+		r = rpmNameProblem(name)
+	default:
+		return &ParseError{Kind: "package name", Input: name, Field: "Scheme", Reason: "no package name grammar for scheme " + scheme.String()}
+	}
+	if r != "" {
+		return &ParseError{Kind: scheme.String() + " package name", Input: name, Reason: r}
+	}
+	return nil
+}
+
+// ValidateArch checks an architecture name: dpkg's grammar (a letter or
+// digit, then letters, digits and '-') for Deb, letters, digits and '_' for
+// RPM ("x86_64", "noarch").
+func ValidateArch(scheme VersionScheme, arch string) error {
+	var r string
+	switch scheme {
+	case Deb:
+		r = debArchProblem(arch)
+	case RPM:
+		if arch == "" {
+			r = "empty"
+		}
+		for i := 0; i < len(arch) && r == ""; i++ {
+			if c := arch[i]; !isAlnum(c) && c != '_' {
+				r = "contains " + quoteByte(c)
+			}
+		}
+	default:
+		return &ParseError{Kind: "architecture", Input: arch, Field: "Scheme", Reason: "no architecture grammar for scheme " + scheme.String()}
+	}
+	if r != "" {
+		return &ParseError{Kind: scheme.String() + " architecture", Input: arch, Reason: r}
+	}
+	return nil
 }

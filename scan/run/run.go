@@ -1,0 +1,238 @@
+// Package run is the seam through which patchkit runs package-manager
+// commands (dpkg-query, rpm, apt-get, dnf, zypper). Everything in scan and
+// install that executes a program goes through a Runner, so that an embedder
+// can run the commands with sudo, over SSH, inside a chroot or container, or
+// from a recording, by implementing one method.
+//
+// Local runs processes on this machine the careful way: an absolute program
+// path, an argument vector without a shell, "--" before operands, LC_ALL=C
+// and an empty LANGUAGE in the child's environment, its own process group,
+// cancellation that sends SIGTERM to the whole group and waits, output
+// captured with size bounds, and the exit status returned as data with a
+// typed error that says what it means. Replay answers from recordings of
+// real runs and is what patchkit's own unit tests use; Record makes such
+// recordings.
+package run
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+)
+
+// Command is one program invocation.
+type Command struct {
+	// Path is the program's absolute path ("/usr/bin/dpkg-query").
+	Path string
+	// Args are the options, in order, without the program name.
+	Args []string
+	// Operands follow the options after a "--" that the runner inserts, so
+	// that no operand is read as an option. Each must be non-empty, must not
+	// start with '-' and must not contain control characters; callers check
+	// package names against their format's grammar before building one
+	// (patchkit.ValidateName).
+	Operands []string
+	// Env holds extra "KEY=value" entries for the child's environment, on
+	// top of the runner's own (Local: the parent's environment with LC_ALL=C
+	// and LANGUAGE= set).
+	Env []string
+	// OKCodes are exit codes, besides 0, that are outcomes rather than
+	// failures (dnf check-update exits 100 when updates exist; zypper 102
+	// means "installed, reboot needed").
+	OKCodes []int
+	// Committing marks a command that changes the system (a dpkg or rpm
+	// transaction). Cancellation never signals it: Run waits for its end, as
+	// killing a package manager in its commit phase leaves the system broken.
+	Committing bool
+}
+
+// Argv returns the whole argument vector as it is executed: the path, the
+// options, and "--" followed by the operands when there are any.
+func (c Command) Argv() []string {
+	argv := make([]string, 0, 2+len(c.Args)+len(c.Operands))
+	argv = append(argv, c.Path)
+	argv = append(argv, c.Args...)
+	if len(c.Operands) > 0 {
+		argv = append(argv, "--")
+		argv = append(argv, c.Operands...)
+	}
+	return argv
+}
+
+// String returns the argument vector quoted for a log line or an error.
+func (c Command) String() string {
+	argv := c.Argv()
+	q := make([]string, len(argv))
+	for i, a := range argv {
+		if a == "" || strings.ContainsAny(a, " \t\n\"'\\$`*?[]{}()<>|&;#~") {
+			q[i] = fmt.Sprintf("%q", a)
+		} else {
+			q[i] = a
+		}
+	}
+	return strings.Join(q, " ")
+}
+
+// Check validates the command before anything runs: an absolute path, no
+// control characters in any argument or environment entry, and operands
+// that cannot be read as options. The error is an *InvalidCommandError.
+func (c Command) Check() error {
+	bad := func(field, reason string) error {
+		return &InvalidCommandError{Command: c.String(), Field: field, Reason: reason}
+	}
+	if !strings.HasPrefix(c.Path, "/") {
+		return bad("Path", "not an absolute path")
+	}
+	if r := controlChar(c.Path); r != "" {
+		return bad("Path", r)
+	}
+	for i, a := range c.Args {
+		if r := controlChar(a); r != "" {
+			return bad(fmt.Sprintf("Args[%d]", i), r)
+		}
+	}
+	for i, o := range c.Operands {
+		f := fmt.Sprintf("Operands[%d]", i)
+		switch {
+		case o == "":
+			return bad(f, "empty")
+		case o[0] == '-':
+			return bad(f, "starts with '-'")
+		}
+		if r := controlChar(o); r != "" {
+			return bad(f, r)
+		}
+	}
+	for i, e := range c.Env {
+		f := fmt.Sprintf("Env[%d]", i)
+		k, _, ok := strings.Cut(e, "=")
+		if !ok || k == "" {
+			return bad(f, "not KEY=value")
+		}
+		if r := controlChar(e); r != "" {
+			return bad(f, r)
+		}
+	}
+	return nil
+}
+
+func controlChar(s string) string {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c == 0x7f {
+			return fmt.Sprintf("contains control character %#02x at byte %d", c, i)
+		}
+	}
+	return ""
+}
+
+// OK reports whether code is 0 or one of the command's OKCodes.
+func (c Command) OK(code int) bool {
+	if code == 0 {
+		return true
+	}
+	for _, k := range c.OKCodes {
+		if k == code {
+			return true
+		}
+	}
+	return false
+}
+
+// Result is what a finished command produced.
+type Result struct {
+	Stdout   []byte
+	Stderr   []byte
+	ExitCode int
+	// Duration is the wall time from start to exit.
+	Duration time.Duration
+}
+
+// Runner runs commands. Run returns the result of a command that ran to its
+// end with an exit code the command accepts (0 or one of OKCodes) and a nil
+// error; otherwise an error: an *ExitError for any other exit code (with
+// the result, whose output is also in the error), an *InvalidCommandError
+// before anything runs, ErrOutputTooLarge, or the context's error when it was
+// cancelled. Implementations must be safe for concurrent use.
+type Runner interface {
+	Run(ctx context.Context, c Command) (Result, error)
+}
+
+// RunnerFunc adapts a function to a Runner.
+type RunnerFunc func(ctx context.Context, c Command) (Result, error)
+
+// Run calls f(ctx, c).
+func (f RunnerFunc) Run(ctx context.Context, c Command) (Result, error) { return f(ctx, c) }
+
+// Errors that callers branch on with errors.Is.
+var (
+	// ErrOutputTooLarge: the command wrote more than the runner accepts;
+	// it was stopped (unless committing) and its output is not used.
+	ErrOutputTooLarge = errors.New("command output is larger than the limit")
+	// ErrLocked: the package manager's lock is held by another process
+	// (an *ExitError whose meaning is a lock matches it).
+	ErrLocked = errors.New("package manager is locked by another process")
+	// ErrNotFound: the program does not exist where the command says.
+	ErrNotFound = errors.New("program not found")
+)
+
+// InvalidCommandError reports a command refused before it ran.
+type InvalidCommandError struct {
+	Command string
+	Field   string // "Path", "Args[2]", "Operands[0]", "Env[1]"
+	Reason  string
+}
+
+func (e *InvalidCommandError) Error() string {
+	return fmt.Sprintf("run: refusing %s: %s %s", e.Command, e.Field, e.Reason)
+}
+
+// ExitError reports a command that exited with a code it does not accept,
+// or was ended by a signal (Code -1, Signal set).
+type ExitError struct {
+	Command string // the quoted argument vector
+	Code    int
+	Signal  string // the signal that ended it, if any
+	// Meaning is what the program documents the code to mean, when patchkit
+	// knows it ("locked", "error", "rpm scriptlet failed"), else empty.
+	Meaning string
+	// Locked is true when the code means the package manager's lock is held.
+	Locked bool
+	Result Result
+}
+
+func (e *ExitError) Error() string {
+	var b strings.Builder
+	if e.Signal != "" {
+		fmt.Fprintf(&b, "%s: killed by signal %s", e.Command, e.Signal)
+	} else {
+		fmt.Fprintf(&b, "%s: exit status %d", e.Command, e.Code)
+	}
+	if e.Meaning != "" {
+		fmt.Fprintf(&b, " (%s)", e.Meaning)
+	}
+	if tail := lastLines(e.Result.Stderr, 3); tail != "" {
+		b.WriteString(": ")
+		b.WriteString(tail)
+	}
+	return b.String()
+}
+
+// Is reports whether target is ErrLocked and the code means a lock.
+func (e *ExitError) Is(target error) bool { return target == ErrLocked && e.Locked }
+
+// lastLines returns up to n last non-empty lines of b, joined by " | ".
+func lastLines(b []byte, n int) string {
+	lines := strings.Split(strings.TrimSpace(string(b)), "\n")
+	var out []string
+	for i := len(lines) - 1; i >= 0 && len(out) < n; i-- {
+		if l := strings.TrimSpace(lines[i]); l != "" {
+			out = append(out, l)
+		}
+	}
+	for i, j := 0, len(out)-1; i < j; i, j = i+1, j-1 {
+		out[i], out[j] = out[j], out[i]
+	}
+	return strings.Join(out, " | ")
+}
