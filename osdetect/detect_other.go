@@ -10,7 +10,7 @@ import (
 func detectHost() (OS, error) {
 	o, err := DetectFS(os.DirFS("/"))
 	if o.ID != "" {
-		o.Arch = runtime.GOARCH
+		o.Arch = NormalizeArch(runtime.GOARCH)
 	}
 	return o, err
 }

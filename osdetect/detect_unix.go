@@ -15,7 +15,7 @@ func detectHost() (OS, error) {
 	}
 	var u unix.Utsname
 	if uerr := unix.Uname(&u); uerr == nil {
-		o.Arch = unix.ByteSliceToString(u.Machine[:])
+		o.Arch = NormalizeArch(unix.ByteSliceToString(u.Machine[:]))
 		o.KernelRelease = unix.ByteSliceToString(u.Release[:])
 		o.Sources = append(o.Sources, "uname(2)")
 	} else if err == nil {

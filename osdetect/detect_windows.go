@@ -56,7 +56,7 @@ func detectHost() (OS, error) {
 		return OS{}, err
 	}
 	o := fromWindowsInfo(w)
-	o.Arch = windowsArch()
+	o.Arch = NormalizeArch(windowsArch())
 	o.KernelRelease = o.VersionID + "." + o.Build
 	return o, nil
 }

@@ -84,7 +84,9 @@ type OS struct {
 	Family         Family         `json:"Family,omitempty"`
 	PackageManager PackageManager `json:"PackageManager,omitempty"`
 
-	// Arch and KernelRelease are set by Detect for the running host.
+	// Arch and KernelRelease are set by Detect for the running host. Arch
+	// uses the kernel's machine names on every platform ("x86_64",
+	// "aarch64"; see NormalizeArch, DebianArch and RPMArch).
 	Arch          string `json:"Arch,omitempty"`
 	KernelRelease string `json:"KernelRelease,omitempty"`
 

@@ -30,6 +30,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/patchkit/patchkit/osdetect"
 	"github.com/patchkit/patchkit/repo"
 	"github.com/patchkit/patchkit/repo/apt"
 	"github.com/patchkit/patchkit/repo/rpmmd"
@@ -66,7 +67,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fl.StringVar(&c.aptURL, "apt", "", "an apt repository base URL (or a URL ending in /dists/SUITE)")
 	fl.StringVar(&c.suite, "suite", "", "the suite of -apt")
 	fl.StringVar(&c.components, "components", "main", "comma-separated components of -apt")
-	fl.StringVar(&c.arch, "arch", "", "comma-separated architectures (default: this machine's, or what the lists hold)")
+	fl.StringVar(&c.arch, "arch", "", "comma-separated Debian architectures (default: what the lists hold; for -apt, this host's)")
 	fl.StringVar(&c.keyring, "keyring", "", "key file (binary or armoured) for -apt or -rpmmd")
 	fl.BoolVar(&c.trusted, "trusted", false, "accept an unsigned -apt repository (like [trusted=yes])")
 	fl.StringVar(&c.rpmmdURL, "rpmmd", "", "an rpm-md repository base URL or directory")
@@ -145,7 +146,19 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 			fmt.Fprintln(stderr, "repoinfo: -apt needs -suite")
 			return 2
 		}
-		r := apt.Repo{URI: u, Suite: suite, Components: split(c.components), Architectures: split(c.arch), Keyring: kr, Trusted: c.trusted}
+		archs := split(c.arch)
+		if len(archs) == 0 {
+			// A remote repository says nothing about the system it is
+			// for: take this host's architecture, explicitly.
+			host, err := osdetect.Detect(ctx)
+			d, ok := osdetect.DebianArch(host.Arch)
+			if err != nil || !ok {
+				fmt.Fprintf(stderr, "repoinfo: -apt needs -arch: this host's architecture %q has no Debian name (%v)\n", host.Arch, err)
+				return 2
+			}
+			archs = []string{d}
+		}
+		r := apt.Repo{URI: u, Suite: suite, Components: split(c.components), Architectures: archs, Keyring: kr, Trusted: c.trusted}
 		snap, err := apt.Update(ctx, client, r)
 		add(aptEntry(ctx, r, snap, err))
 	}

@@ -114,7 +114,7 @@ func TestUpdateVerifiesAndStreams(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if e, _ := q.Epoch.Value(); e != 1 || q.Version != "2.0" || q.Release != "1" || q.Scheme != patchkit.Deb || q.Repository != "Patchkit:stable" || q.SourceName != "pk-src" {
+			if e, _ := q.Epoch.Value(); e != 1 || q.Version != "2.0" || q.Release != "1" || q.Scheme != patchkit.Deb || q.Repository != "Patchkit:stable" || q.SourceName != "pk-src" || q.Section != "libs" || q.Priority != "optional" {
 				t.Fatalf("patchkit package %+v", q)
 			}
 		}
@@ -777,5 +777,31 @@ func TestPrivateCacheRemovedOnClose(t *testing.T) {
 	c.Close()
 	if _, err := os.Stat(snap.dir); !os.IsNotExist(err) {
 		t.Fatalf("private cache left behind: %v", err)
+	}
+}
+
+// TestArchitecturesRequired: the architecture to read is a fact of the
+// system being scanned; without it Update fails with an error naming the
+// field, never reading the running machine's.
+func TestArchitecturesRequired(t *testing.T) {
+	srv := repotest.Serve(t, fixture(t, "v1"))
+	c, _, _ := newClient(t, d1.Add(time.Hour))
+	r := testRepo(srv.URL, keyring(t, "archive-a.gpg"))
+	r.Architectures = nil
+	_, err := Update(context.Background(), c, r)
+	var pe *patchkit.ParseError
+	if !errors.As(err, &pe) || pe.Field != "Architectures" || !errors.Is(err, patchkit.ErrInvalid) {
+		t.Fatalf("err %v, want a ParseError naming Architectures", err)
+	}
+	// An arm64 system reads the arm64 index, which this repository lacks:
+	// the error says so instead of falling back to this machine's.
+	r.Architectures = []string{"arm64"}
+	_, err = Update(context.Background(), c, r)
+	if err == nil || !strings.Contains(err.Error(), "main/binary-arm64/Packages") {
+		t.Fatalf("arm64: err %v, want the missing binary-arm64 index named", err)
+	}
+	r.Architectures = []string{"amd64"}
+	if _, err := Update(context.Background(), c, r); err != nil {
+		t.Fatal(err)
 	}
 }

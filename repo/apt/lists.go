@@ -59,7 +59,8 @@ type listsSource struct {
 // whatever compression apt kept it (lz4 on hosts with
 // Acquire::GzipIndexes), is checked against the size and checksum the
 // signed Release gives for it before any record is returned. Without
-// r.Architectures, the architectures whose lists are present are read.
+// r.Architectures, the architectures whose lists are present are read; when
+// there are none, r.Architectures is required.
 func OpenLists(ctx context.Context, c *repo.Client, lists fs.FS, r Repo) (*Snapshot, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
@@ -117,7 +118,7 @@ func OpenLists(ctx context.Context, c *repo.Client, lists fs.FS, r Repo) (*Snaps
 	if len(rr.Architectures) == 0 && !rr.Flat() {
 		rr.Architectures = listedArchs(lists, prefix, r.Components)
 		if len(rr.Architectures) == 0 {
-			rr.Architectures = []string{DebianArch()}
+			return nil, noArchitectures(r)
 		}
 	}
 	idx, skipped, err := selectIndexes(rel, rr)

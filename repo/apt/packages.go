@@ -64,6 +64,7 @@ func (p Package) ToPatchkit() (patchkit.Package, error) {
 	}
 	q.SourceName, q.SourceVersion = p.SourceName(), p.SourceVer()
 	q.Repository = p.Origin.String()
+	q.Section, q.Priority = p.Section, p.Priority
 	return q, nil
 }
 

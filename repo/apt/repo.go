@@ -5,10 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"runtime"
+
 	"strings"
 	"time"
 
+	"github.com/patchkit/patchkit"
 	"github.com/patchkit/patchkit/repo"
 )
 
@@ -27,7 +28,8 @@ type Repo struct {
 	// Architectures to read; "all" is added when the Release offers it
 	// separately (Architectures has "all", and No-Support-for-Architecture-all
 	// is not "Packages").
-	// Empty means the running machine's architecture.
+	// Required, except for a flat repository and for lists that hold the
+	// architectures (OpenLists then reads those present).
 	Architectures []string
 	// Keyring holds the only keys that may sign the Release.
 	Keyring *repo.Keyring
@@ -55,21 +57,12 @@ func (r Repo) Name() string { return strings.TrimRight(r.URI, "/") + " " + r.Sui
 // Flat reports whether the repository is a flat one (suite ends in "/").
 func (r Repo) Flat() bool { return strings.HasSuffix(r.Suite, "/") }
 
-// DebianArch returns the Debian name of the running machine's architecture.
-func DebianArch() string {
-	switch runtime.GOARCH {
-	case "386":
-		return "i386"
-	case "arm":
-		return "armhf"
-	case "ppc64le":
-		return "ppc64el"
-	case "mips64le":
-		return "mips64el"
-	case "loong64":
-		return "loong64"
-	}
-	return runtime.GOARCH // amd64, arm64, s390x, riscv64, mipsel...
+// noArchitectures is the error for a repository read without saying which
+// architectures: the architecture is a fact of the system being scanned,
+// never the one of the machine patchkit runs on.
+func noArchitectures(r Repo) error {
+	return &patchkit.ParseError{Kind: "apt repository", Input: r.Name(), Field: "Architectures",
+		Reason: "empty: name the architectures to read (dpkg's names, e.g. amd64; osdetect.DebianArch maps OS.Arch)"}
 }
 
 // ReposFromSource expands an enabled "deb" source into its repositories

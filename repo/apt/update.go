@@ -320,8 +320,8 @@ func fetchSmall(ctx context.Context, c *repo.Client, tx *repo.Tx, url string, li
 // variant to read.
 func selectIndexes(rel *Release, r Repo) ([]Index, []string, error) {
 	archs := r.Architectures
-	if len(archs) == 0 {
-		archs = []string{DebianArch()}
+	if len(archs) == 0 && !r.Flat() {
+		return nil, nil, noArchitectures(r)
 	}
 	has := func(a string) bool {
 		for _, x := range archs {
