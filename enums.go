@@ -125,3 +125,24 @@ func (l *ComplianceLevel) UnmarshalText(b []byte) error {
 	*l = v
 	return nil
 }
+
+// ComplianceStatus is the AWS API's ComplianceStatus (and
+// PatchComplianceStatus, the same two values): a node's or an item's
+// compliance, and what a baseline makes of available security updates.
+type ComplianceStatus string
+
+// The ComplianceStatus values.
+const (
+	Compliant    ComplianceStatus = "COMPLIANT"
+	NonCompliant ComplianceStatus = "NON_COMPLIANT"
+)
+
+// UnmarshalText accepts only COMPLIANT and NON_COMPLIANT.
+func (s *ComplianceStatus) UnmarshalText(b []byte) error {
+	switch v := ComplianceStatus(b); v {
+	case Compliant, NonCompliant:
+		*s = v
+		return nil
+	}
+	return &UnknownValueError{Type: "ComplianceStatus", Value: string(b)}
+}

@@ -52,16 +52,16 @@ type camelWire struct {
 	ApprovalRules   *struct {
 		Rules []camelRule `json:"rules"`
 	} `json:"approvalRules"`
-	ApprovedPatches                          []string                 `json:"approvedPatches"`
-	ApprovedPatchesComplianceLevel           patchkit.ComplianceLevel `json:"approvedPatchesComplianceLevel"`
-	ApprovedPatchesEnableNonSecurity         bool                     `json:"approvedPatchesEnableNonSecurity"`
-	RejectedPatches                          []string                 `json:"rejectedPatches"`
-	RejectedPatchesAction                    PatchAction              `json:"rejectedPatchesAction"`
-	CreatedTime                              awsTime                  `json:"createdTime"`
-	ModifiedTime                             awsTime                  `json:"modifiedTime"`
-	Description                              string                   `json:"description"`
-	Sources                                  []camelSource            `json:"sources"`
-	AvailableSecurityUpdatesComplianceStatus ComplianceStatus         `json:"availableSecurityUpdatesComplianceStatus"`
+	ApprovedPatches                          []string                  `json:"approvedPatches"`
+	ApprovedPatchesComplianceLevel           patchkit.ComplianceLevel  `json:"approvedPatchesComplianceLevel"`
+	ApprovedPatchesEnableNonSecurity         bool                      `json:"approvedPatchesEnableNonSecurity"`
+	RejectedPatches                          []string                  `json:"rejectedPatches"`
+	RejectedPatchesAction                    PatchAction               `json:"rejectedPatchesAction"`
+	CreatedTime                              awsTime                   `json:"createdTime"`
+	ModifiedTime                             awsTime                   `json:"modifiedTime"`
+	Description                              string                    `json:"description"`
+	Sources                                  []camelSource             `json:"sources"`
+	AvailableSecurityUpdatesComplianceStatus patchkit.ComplianceStatus `json:"availableSecurityUpdatesComplianceStatus"`
 }
 
 func (w camelWire) baseline() Baseline {

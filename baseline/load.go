@@ -264,22 +264,22 @@ func (t *awsTime) UnmarshalJSON(b []byte) error {
 // pascalWire is the PascalCase shape of GetPatchBaseline, CreatePatchBaseline
 // and BaselineOverride.
 type pascalWire struct {
-	BaselineID                               string                   `json:"BaselineId"`
-	Name                                     string                   `json:"Name"`
-	OperatingSystem                          patchkit.OperatingSystem `json:"OperatingSystem"`
-	GlobalFilters                            *FilterGroup             `json:"GlobalFilters"`
-	ApprovalRules                            *RuleGroup               `json:"ApprovalRules"`
-	ApprovedPatches                          []string                 `json:"ApprovedPatches"`
-	ApprovedPatchesComplianceLevel           patchkit.ComplianceLevel `json:"ApprovedPatchesComplianceLevel"`
-	ApprovedPatchesEnableNonSecurity         bool                     `json:"ApprovedPatchesEnableNonSecurity"`
-	RejectedPatches                          []string                 `json:"RejectedPatches"`
-	RejectedPatchesAction                    PatchAction              `json:"RejectedPatchesAction"`
-	PatchGroups                              []string                 `json:"PatchGroups"`
-	CreatedDate                              awsTime                  `json:"CreatedDate"`
-	ModifiedDate                             awsTime                  `json:"ModifiedDate"`
-	Description                              string                   `json:"Description"`
-	Sources                                  []Source                 `json:"Sources"`
-	AvailableSecurityUpdatesComplianceStatus ComplianceStatus         `json:"AvailableSecurityUpdatesComplianceStatus"`
+	BaselineID                               string                    `json:"BaselineId"`
+	Name                                     string                    `json:"Name"`
+	OperatingSystem                          patchkit.OperatingSystem  `json:"OperatingSystem"`
+	GlobalFilters                            *FilterGroup              `json:"GlobalFilters"`
+	ApprovalRules                            *RuleGroup                `json:"ApprovalRules"`
+	ApprovedPatches                          []string                  `json:"ApprovedPatches"`
+	ApprovedPatchesComplianceLevel           patchkit.ComplianceLevel  `json:"ApprovedPatchesComplianceLevel"`
+	ApprovedPatchesEnableNonSecurity         bool                      `json:"ApprovedPatchesEnableNonSecurity"`
+	RejectedPatches                          []string                  `json:"RejectedPatches"`
+	RejectedPatchesAction                    PatchAction               `json:"RejectedPatchesAction"`
+	PatchGroups                              []string                  `json:"PatchGroups"`
+	CreatedDate                              awsTime                   `json:"CreatedDate"`
+	ModifiedDate                             awsTime                   `json:"ModifiedDate"`
+	Description                              string                    `json:"Description"`
+	Sources                                  []Source                  `json:"Sources"`
+	AvailableSecurityUpdatesComplianceStatus patchkit.ComplianceStatus `json:"AvailableSecurityUpdatesComplianceStatus"`
 	// CreatePatchBaseline request members that a baseline does not keep.
 	Tags        []struct{ Key, Value string } `json:"Tags"`
 	ClientToken string                        `json:"ClientToken"`

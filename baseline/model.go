@@ -36,7 +36,7 @@ type Baseline struct {
 	// AvailableSecurityUpdatesComplianceStatus (Windows only) says whether a
 	// security update that is available but not approved makes the node
 	// non-compliant. Empty when the baseline does not set it.
-	AvailableSecurityUpdatesComplianceStatus ComplianceStatus `json:"AvailableSecurityUpdatesComplianceStatus,omitempty"`
+	AvailableSecurityUpdatesComplianceStatus patchkit.ComplianceStatus `json:"AvailableSecurityUpdatesComplianceStatus,omitempty"`
 }
 
 // FilterGroup is a PatchFilterGroup: its filters are AND'ed.
@@ -126,20 +126,6 @@ const (
 // UnmarshalText accepts only the enumeration's values.
 func (a *PatchAction) UnmarshalText(b []byte) error {
 	return enum.Set(a, "PatchAction", string(b), AllowAsDependency, Block)
-}
-
-// ComplianceStatus is PatchComplianceStatus.
-type ComplianceStatus string
-
-// The PatchComplianceStatus values.
-const (
-	Compliant    ComplianceStatus = "COMPLIANT"
-	NonCompliant ComplianceStatus = "NON_COMPLIANT"
-)
-
-// UnmarshalText accepts only the enumeration's values.
-func (s *ComplianceStatus) UnmarshalText(b []byte) error {
-	return enum.Set(s, "PatchComplianceStatus", string(b), Compliant, NonCompliant)
 }
 
 // DeploymentStatus is PatchDeploymentStatus, the status

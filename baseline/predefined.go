@@ -87,7 +87,7 @@ func predefined(asOf time.Time) []Baseline {
 	}
 	windows := func(name, id, created, desc string, rules ...Rule) Baseline {
 		b := predef(name, id, patchkit.OSWindows, created, desc, anyProduct, rules...)
-		b.AvailableSecurityUpdatesComplianceStatus = NonCompliant
+		b.AvailableSecurityUpdatesComplianceStatus = patchkit.NonCompliant
 		return b
 	}
 	return []Baseline{

@@ -217,7 +217,7 @@ func (b Baseline) validate(o options) error {
 	}
 	switch b.AvailableSecurityUpdatesComplianceStatus {
 	case "":
-	case Compliant, NonCompliant:
+	case patchkit.Compliant, patchkit.NonCompliant:
 		if kind != kindWindows {
 			v.add("AvailableSecurityUpdatesComplianceStatus", "applies to Windows only")
 		}

@@ -52,7 +52,7 @@ func (g *GroupState) add(s *Summary) {
 	count(s.SecurityNonCompliantCount, &g.InstancesWithSecurityNonCompliantPatches)
 	count(s.OtherNonCompliantCount, &g.InstancesWithOtherNonCompliantPatches)
 	count(s.AvailableSecurityUpdateCount, &g.InstancesWithAvailableSecurityUpdates)
-	if s.Status == NonCompliant {
+	if s.Status == patchkit.NonCompliant {
 		g.NonCompliantInstances++
 	} else {
 		g.CompliantInstances++
@@ -61,7 +61,7 @@ func (g *GroupState) add(s *Summary) {
 
 // PatchCount is a patch and the number of nodes that miss it.
 type PatchCount struct {
-	KBId           string                   `json:"KBId"`
+	KBID           string                   `json:"KBId"`
 	Classification string                   `json:"Classification,omitempty"`
 	Severity       string                   `json:"Severity,omitempty"`
 	Level          patchkit.ComplianceLevel `json:"ComplianceLevel"`
@@ -74,7 +74,7 @@ type Fleet struct {
 	// Groups is per patch group ("" for nodes in none).
 	Groups map[string]GroupState `json:"Groups"`
 	// TopMissing are the patches missing (or failed) on the most nodes, most
-	// first, ties by KBId.
+	// first, ties by KBID.
 	TopMissing []PatchCount `json:"TopMissing"`
 	// NonCompliantItemsByLevel and NonCompliantItemsByClassification count
 	// the non-compliant items over all nodes.
@@ -105,12 +105,12 @@ func Aggregate(reports iter.Seq2[*Report, error], top int) (Fleet, error) {
 		g := f.Groups[r.Node.PatchGroup]
 		g.add(s)
 		f.Groups[r.Node.PatchGroup] = g
-		if s.Status == NonCompliant && s.NonCompliantSeverity != nil {
+		if s.Status == patchkit.NonCompliant && s.NonCompliantSeverity != nil {
 			f.NonCompliantNodesBySeverity[s.NonCompliantSeverity.String()]++
 		}
 		for i := range r.Items {
 			it := &r.Items[i]
-			if it.Status != NonCompliant {
+			if it.Status != patchkit.NonCompliant {
 				continue
 			}
 			if it.ComplianceLevel <= patchkit.ComplianceCritical {
@@ -120,10 +120,10 @@ func Aggregate(reports iter.Seq2[*Report, error], top int) (Fleet, error) {
 			if it.State != Missing && it.State != Failed {
 				continue
 			}
-			pc := miss[it.KBId]
+			pc := miss[it.KBID]
 			if pc == nil {
-				pc = &PatchCount{KBId: it.KBId, Classification: it.Classification, Severity: it.Severity, Level: it.ComplianceLevel}
-				miss[it.KBId] = pc
+				pc = &PatchCount{KBID: it.KBID, Classification: it.Classification, Severity: it.Severity, Level: it.ComplianceLevel}
+				miss[it.KBID] = pc
 			}
 			pc.Nodes++
 			pc.Level = max(pc.Level, it.ComplianceLevel)
@@ -142,7 +142,7 @@ func Aggregate(reports iter.Seq2[*Report, error], top int) (Fleet, error) {
 		if all[i].Nodes != all[j].Nodes {
 			return all[i].Nodes > all[j].Nodes
 		}
-		return all[i].KBId < all[j].KBId
+		return all[i].KBID < all[j].KBID
 	})
 	if top <= 0 {
 		top = DefaultTopMissing

@@ -43,7 +43,7 @@ func TestAggregate(t *testing.T) {
 	assert.Equal(t, 2, f.Groups["web"].Instances)
 	assert.Equal(t, 1, f.Groups["db"].CompliantInstances)
 	require.Len(t, f.TopMissing, 1)
-	assert.Equal(t, PatchCount{KBId: "openssl-libs.x86_64", Classification: "Security", Severity: "Critical",
+	assert.Equal(t, PatchCount{KBID: "openssl-libs.x86_64", Classification: "Security", Severity: "Critical",
 		Level: patchkit.ComplianceUnspecified, Nodes: 2}, f.TopMissing[0])
 	assert.Equal(t, map[string]int{"INFORMATIONAL": 2}, f.NonCompliantNodesBySeverity)
 	assert.Equal(t, map[string]int{"UNSPECIFIED": 2}, f.NonCompliantItemsByLevel)
@@ -73,7 +73,7 @@ func BenchmarkAggregate100k(b *testing.B) {
 	states := []State{Installed, Installed, Installed, InstalledOther, Missing, Missing, Failed, InstalledPendingReboot, NotApplicable}
 	base := make([]Item, 50)
 	for i := range base {
-		base[i] = Item{KBId: fmt.Sprintf("pkg%d.x86_64", i), Title: fmt.Sprintf("pkg%d.x86_64:0:1.0-%d", i, i), Name: fmt.Sprintf("pkg%d", i), Arch: "x86_64"}
+		base[i] = Item{KBID: fmt.Sprintf("pkg%d.x86_64", i), Title: fmt.Sprintf("pkg%d.x86_64:0:1.0-%d", i, i), Name: fmt.Sprintf("pkg%d", i), Arch: "x86_64"}
 	}
 	reports := func(yield func(*Report, error) bool) {
 		r := &Report{SchemaVersion: SchemaVersion, Items: make([]Item, 50)}
@@ -85,10 +85,10 @@ func BenchmarkAggregate100k(b *testing.B) {
 				it.State = states[(n+i*7)%len(states)]
 				it.Classification = classes[(n+i)%len(classes)]
 				it.ComplianceLevel = levels[(n*3+i)%len(levels)]
-				it.KBId = base[(n+i*13)%len(base)].KBId
-				it.Status = Compliant
+				it.KBID = base[(n+i*13)%len(base)].KBID
+				it.Status = patchkit.Compliant
 				if it.State.NonCompliantState(false) {
-					it.Status = NonCompliant
+					it.Status = patchkit.NonCompliant
 				}
 			}
 			r.Summary = summarize(r, false, BuildOptions{})

@@ -14,9 +14,9 @@ import (
 // compliance item and of describe-instance-patches' PatchComplianceData,
 // plus what patchkit knows besides (versions, the baseline's reason).
 type Item struct {
-	// KBId identifies the patch: name.arch on rpm and apt systems, the name
+	// KBID identifies the patch: name.arch on rpm and apt systems, the name
 	// on macOS, the KB number on Windows.
-	KBId string `json:"KBId"`
+	KBID string `json:"KBId"`
 	// Title is name.arch:epoch:version-release (rpm), name.arch:version
 	// (apt), name.version (macOS) or the update's title (Windows), for the
 	// installed version when the state is an installed one and for the
@@ -27,20 +27,20 @@ type Item struct {
 	// candidate's priority.
 	Severity string `json:"Severity,omitempty"`
 	// ComplianceLevel is the baseline's level for the approved candidate.
-	ComplianceLevel patchkit.ComplianceLevel `json:"ComplianceLevel"`
-	State           State                    `json:"State"`
-	Status          Status                   `json:"Status"`
+	ComplianceLevel patchkit.ComplianceLevel  `json:"ComplianceLevel"`
+	State           State                     `json:"State"`
+	Status          patchkit.ComplianceStatus `json:"Status"`
 	// InstalledTime is set for the installed states.
 	InstalledTime time.Time `json:"InstalledTime,omitzero"`
-	// CVEIds are the CVEs fixed by moving to the candidate, for Missing and
+	// CVEIDs are the CVEs fixed by moving to the candidate, for Missing and
 	// Failed.
-	CVEIds []string `json:"CVEIds,omitempty"`
+	CVEIDs []string `json:"CVEIds,omitempty"`
 
 	Name             string          `json:"Name"`
 	Arch             string          `json:"Arch,omitempty"`
 	InstalledVersion string          `json:"InstalledVersion,omitempty"`
 	CandidateVersion string          `json:"CandidateVersion,omitempty"`
-	AdvisoryIds      []string        `json:"AdvisoryIds,omitempty"`
+	AdvisoryIDs      []string        `json:"AdvisoryIds,omitempty"`
 	Reason           baseline.Reason `json:"Reason,omitempty"`
 }
 
@@ -117,7 +117,7 @@ func Classify(in Input, o ClassifyOptions) (item Item, ok bool, err error) {
 		if in.Operation == Install {
 			item.State = Failed
 		}
-		item.CVEIds = best.Patch.CVEIDs
+		item.CVEIDs = best.Patch.CVEIDs
 	case in.Installed == nil && best != nil:
 		item = newItem(in, &best.Patch.Package, best)
 		item.State = NotApplicable
@@ -156,7 +156,7 @@ func Classify(in Input, o ClassifyOptions) (item Item, ok bool, err error) {
 			if in.Operation == Install {
 				item.State = Failed
 			}
-			item.CVEIds = fixedCVEs(in, best)
+			item.CVEIDs = fixedCVEs(in, best)
 		} else {
 			item = newItem(in, in.Installed, best)
 			item.State = Installed
@@ -169,9 +169,9 @@ func Classify(in Input, o ClassifyOptions) (item Item, ok bool, err error) {
 			item.InstalledTime = in.Installed.InstallTime
 		}
 	}
-	item.Status = Compliant
+	item.Status = patchkit.Compliant
 	if item.State.NonCompliantState(in.AvailableSecurityNonCompliant) {
-		item.Status = NonCompliant
+		item.Status = patchkit.NonCompliant
 	}
 	return item, true, nil
 }
@@ -179,7 +179,7 @@ func Classify(in Input, o ClassifyOptions) (item Item, ok bool, err error) {
 // newItem fills the identity from pkg and the metadata from the candidate.
 func newItem(in Input, pkg *patchkit.Package, c *Candidate) Item {
 	it := Item{Name: pkg.Name, Arch: pkg.Arch}
-	it.KBId, it.Title = identify(in.OperatingSystem, pkg, c)
+	it.KBID, it.Title = identify(in.OperatingSystem, pkg, c)
 	if c != nil {
 		p := &c.Patch
 		it.Classification = p.Classification
@@ -189,13 +189,13 @@ func newItem(in Input, pkg *patchkit.Package, c *Candidate) Item {
 		}
 		it.ComplianceLevel = c.Decision.ComplianceLevel
 		it.CandidateVersion = p.EVR()
-		it.AdvisoryIds = p.AdvisoryIDs
+		it.AdvisoryIDs = p.AdvisoryIDs
 		it.Reason = c.Decision.Reason
 	}
 	return it
 }
 
-// identify returns KBId and Title as section 6.3 of the semantics gives
+// identify returns KBID and Title as section 6.3 of the semantics gives
 // them per OS.
 func identify(os patchkit.OperatingSystem, pkg *patchkit.Package, c *Candidate) (string, string) {
 	switch {

@@ -87,7 +87,7 @@ func TestClassify(t *testing.T) {
 		in      Input
 		opts    ClassifyOptions
 		state   State
-		status  Status
+		status  patchkit.ComplianceStatus
 		title   string
 		cves    []string
 		version string // candidate version on the item
@@ -95,34 +95,34 @@ func TestClassify(t *testing.T) {
 	}{
 		{name: "missing: installed older than the newest approved",
 			in:    Input{OperatingSystem: os, Installed: &inst, Candidates: []Candidate{mid, newest, tooNew}, Operation: Scan},
-			state: Missing, status: NonCompliant, title: "openssl-libs.x86_64:0:3.0.8-1.amzn2023.0.14",
+			state: Missing, status: patchkit.NonCompliant, title: "openssl-libs.x86_64:0:3.0.8-1.amzn2023.0.14",
 			cves: []string{"CVE-2025-1001", "CVE-2025-1002"}, version: "0:3.0.8-1.amzn2023.0.14"},
 		{name: "failed: the same after an Install",
 			in:    Input{OperatingSystem: os, Installed: &inst, Candidates: []Candidate{newest}, Operation: Install},
-			state: Failed, status: NonCompliant, title: "openssl-libs.x86_64:0:3.0.8-1.amzn2023.0.14",
+			state: Failed, status: patchkit.NonCompliant, title: "openssl-libs.x86_64:0:3.0.8-1.amzn2023.0.14",
 			cves: []string{"CVE-2025-1002", "CVE-2025-1001"}, version: "0:3.0.8-1.amzn2023.0.14"},
 		{name: "installed: at the newest approved",
 			in:    Input{OperatingSystem: os, Installed: installed(newest.Patch.Package), Candidates: []Candidate{mid, newest, tooNew}, Operation: Scan},
-			state: Installed, status: Compliant, title: "openssl-libs.x86_64:0:3.0.8-1.amzn2023.0.14", version: "0:3.0.8-1.amzn2023.0.14"},
+			state: Installed, status: patchkit.Compliant, title: "openssl-libs.x86_64:0:3.0.8-1.amzn2023.0.14", version: "0:3.0.8-1.amzn2023.0.14"},
 		{name: "installed: newer than every approved (old notices stay)",
 			in:    Input{OperatingSystem: os, Installed: &inst, Candidates: []Candidate{old}, Operation: Scan},
-			state: Installed, status: Compliant, title: "openssl-libs.x86_64:0:3.0.8-1.amzn2023.0.10", version: "0:3.0.8-1.amzn2023.0.2"},
+			state: Installed, status: patchkit.Compliant, title: "openssl-libs.x86_64:0:3.0.8-1.amzn2023.0.10", version: "0:3.0.8-1.amzn2023.0.2"},
 		{name: "installed other: nothing approved",
 			in:    Input{OperatingSystem: os, Installed: &inst, Candidates: []Candidate{tooNew, notice}, Operation: Scan},
-			state: InstalledOther, status: Compliant, title: "openssl-libs.x86_64:0:3.0.8-1.amzn2023.0.10"},
+			state: InstalledOther, status: patchkit.Compliant, title: "openssl-libs.x86_64:0:3.0.8-1.amzn2023.0.10"},
 		{name: "installed other: rejected with ALLOW_AS_DEPENDENCY",
 			in:    Input{OperatingSystem: os, Installed: &inst, InstalledRejected: true, RejectedPatchesAction: baseline.AllowAsDependency, Operation: Scan},
-			state: InstalledOther, status: Compliant, title: "openssl-libs.x86_64:0:3.0.8-1.amzn2023.0.10"},
+			state: InstalledOther, status: patchkit.Compliant, title: "openssl-libs.x86_64:0:3.0.8-1.amzn2023.0.10"},
 		{name: "installed rejected: rejected with BLOCK",
 			in:    Input{OperatingSystem: os, Installed: &inst, InstalledRejected: true, RejectedPatchesAction: baseline.Block, Operation: Scan},
-			state: InstalledRejected, status: NonCompliant, title: "openssl-libs.x86_64:0:3.0.8-1.amzn2023.0.10"},
+			state: InstalledRejected, status: patchkit.NonCompliant, title: "openssl-libs.x86_64:0:3.0.8-1.amzn2023.0.10"},
 		{name: "installed rejected with ALLOW_AS_DEPENDENCY when asked (2021 dnf)",
 			in:    Input{OperatingSystem: os, Installed: &inst, InstalledRejected: true, RejectedPatchesAction: baseline.AllowAsDependency, Operation: Scan},
 			opts:  ClassifyOptions{RejectedAlwaysInstalledRejected: true},
-			state: InstalledRejected, status: NonCompliant, title: "openssl-libs.x86_64:0:3.0.8-1.amzn2023.0.10"},
+			state: InstalledRejected, status: patchkit.NonCompliant, title: "openssl-libs.x86_64:0:3.0.8-1.amzn2023.0.10"},
 		{name: "not applicable: approved but not installed",
 			in:    Input{OperatingSystem: os, Candidates: []Candidate{newest}, Operation: Scan},
-			state: NotApplicable, status: Compliant, title: "openssl-libs.x86_64:0:3.0.8-1.amzn2023.0.14", version: "0:3.0.8-1.amzn2023.0.14"},
+			state: NotApplicable, status: patchkit.Compliant, title: "openssl-libs.x86_64:0:3.0.8-1.amzn2023.0.14", version: "0:3.0.8-1.amzn2023.0.14"},
 	}
 	for _, c := range cases {
 		it, ok, err := Classify(c.in, c.opts)
@@ -131,8 +131,8 @@ func TestClassify(t *testing.T) {
 		assert.Equal(t, c.state, it.State, c.name)
 		assert.Equal(t, c.status, it.Status, c.name)
 		assert.Equal(t, c.title, it.Title, c.name)
-		assert.Equal(t, "openssl-libs.x86_64", it.KBId, c.name)
-		assert.Equal(t, c.cves, it.CVEIds, c.name)
+		assert.Equal(t, "openssl-libs.x86_64", it.KBID, c.name)
+		assert.Equal(t, c.cves, it.CVEIDs, c.name)
 		assert.Equal(t, c.version, it.CandidateVersion, c.name)
 		switch it.State {
 		case Installed, InstalledOther, InstalledRejected:
@@ -194,16 +194,16 @@ func TestClassifyOtherSystems(t *testing.T) {
 	}
 	it, _ = win(true, false, true, true)
 	assert.Equal(t, Missing, it.State)
-	assert.Equal(t, "KB5046616", it.KBId)
+	assert.Equal(t, "KB5046616", it.KBID)
 	assert.Equal(t, "2024-11 Cumulative Update", it.Title)
-	assert.Equal(t, []string{"CVE-2024-43451"}, it.CVEIds)
+	assert.Equal(t, []string{"CVE-2024-43451"}, it.CVEIDs)
 	it, _ = win(true, true, true, true)
 	assert.Equal(t, Installed, it.State)
 	it, _ = win(false, false, true, true)
 	assert.Equal(t, AvailableSecurityUpdate, it.State)
-	assert.Equal(t, NonCompliant, it.Status)
+	assert.Equal(t, patchkit.NonCompliant, it.Status)
 	it, _ = win(false, false, true, false)
-	assert.Equal(t, Compliant, it.Status)
+	assert.Equal(t, patchkit.Compliant, it.Status)
 	_, ok = win(false, false, false, true)
 	assert.False(t, ok, "not applicable and not approved: not reported")
 	it, _ = win(true, false, false, true)
@@ -213,6 +213,6 @@ func TestClassifyOtherSystems(t *testing.T) {
 	mac := patchkit.Package{Name: "XProtectPlistConfigData", Version: "2193"}
 	it, _, err = Classify(Input{OperatingSystem: patchkit.OSMacOS, Installed: &mac, Operation: Scan}, ClassifyOptions{})
 	require.NoError(t, err)
-	assert.Equal(t, "XProtectPlistConfigData", it.KBId)
+	assert.Equal(t, "XProtectPlistConfigData", it.KBID)
 	assert.Equal(t, "XProtectPlistConfigData.2193", it.Title)
 }

@@ -27,7 +27,7 @@ func ExampleClassify() {
 		Operation: compliance.Scan,
 	}, compliance.ClassifyOptions{})
 	fmt.Println(reported, err)
-	fmt.Println(item.KBId, item.State, item.Status, item.ComplianceLevel)
+	fmt.Println(item.KBID, item.State, item.Status, item.ComplianceLevel)
 	fmt.Println(item.Title)
 	// Output:
 	// true <nil>
@@ -66,7 +66,7 @@ func ExampleAggregate() {
 	}
 	fmt.Println(fleet.Overall.Instances, "node(s),", fleet.Overall.NonCompliantInstances, "non-compliant")
 	for _, p := range fleet.TopMissing {
-		fmt.Println(p.KBId, "missing on", p.Nodes)
+		fmt.Println(p.KBID, "missing on", p.Nodes)
 	}
 	// Output:
 	// 1 node(s), 1 non-compliant

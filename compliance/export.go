@@ -9,12 +9,12 @@ import (
 // PatchComplianceData is one entry of describe-instance-patches.
 type PatchComplianceData struct {
 	Title          string    `json:"Title"`
-	KBId           string    `json:"KBId"`
+	KBID           string    `json:"KBId"`
 	Classification string    `json:"Classification"`
 	Severity       string    `json:"Severity"`
 	State          State     `json:"State"`
 	InstalledTime  time.Time `json:"InstalledTime"`
-	CVEIds         string    `json:"CVEIds,omitempty"`
+	CVEIDs         string    `json:"CVEIds,omitempty"`
 }
 
 // DescribeInstancePatches is the output of "aws ssm describe-instance-patches".
@@ -32,16 +32,16 @@ func (r *Report) InstancePatches() DescribeInstancePatches {
 		if it.State == NotApplicable && r.Node.OperatingSystem != patchkit.OSWindows {
 			continue
 		}
-		p := PatchComplianceData{Title: it.Title, KBId: it.KBId, State: it.State, InstalledTime: it.InstalledTime}
+		p := PatchComplianceData{Title: it.Title, KBID: it.KBID, State: it.State, InstalledTime: it.InstalledTime}
 		if it.State != InstalledOther && it.State != NotApplicable {
 			p.Classification, p.Severity = it.Classification, it.Severity
 		}
 		if it.State == Missing || it.State == Failed {
-			for i, c := range it.CVEIds {
+			for i, c := range it.CVEIDs {
 				if i > 0 {
-					p.CVEIds += ","
+					p.CVEIDs += ","
 				}
-				p.CVEIds += c
+				p.CVEIDs += c
 			}
 		}
 		out.Patches = append(out.Patches, p)
@@ -71,7 +71,7 @@ type InstancePatchState struct {
 	OperationEndTime                 time.Time    `json:"OperationEndTime"`
 	Operation                        Operation    `json:"Operation"`
 	LastNoRebootInstallOperationTime time.Time    `json:"LastNoRebootInstallOperationTime,omitzero"`
-	RebootOption                     RebootOption `json:"RebootOption"`
+	RebootOption                     RebootOption `json:"RebootOption,omitempty"`
 	CriticalNonCompliantCount        int          `json:"CriticalNonCompliantCount"`
 	SecurityNonCompliantCount        int          `json:"SecurityNonCompliantCount"`
 	OtherNonCompliantCount           int          `json:"OtherNonCompliantCount"`

@@ -250,7 +250,7 @@ func (f Fleet) WriteText(w io.Writer) error {
 		tw = newTable(&buf)
 		row(tw, "#", "KBID", "NODES", "CLASSIFICATION", "SEVERITY", "LEVEL")
 		for i, p := range f.TopMissing {
-			row(tw, itoa(i+1), cell(p.KBId), itoa(p.Nodes), cell(p.Classification), cell(p.Severity), p.Level.String())
+			row(tw, itoa(i+1), cell(p.KBID), itoa(p.Nodes), cell(p.Classification), cell(p.Severity), p.Level.String())
 		}
 		tw.Flush()
 	}
@@ -321,9 +321,9 @@ func (r *Report) WriteText(w io.Writer) error {
 	row(tw, "KBID", "STATE", "CLASSIFICATION", "SEVERITY", "LEVEL", "INSTALLED", "CANDIDATE", "CVES")
 	for i := range r.Items {
 		it := &r.Items[i]
-		row(tw, cell(it.KBId), it.State.String(), cell(it.Classification), cell(it.Severity),
+		row(tw, cell(it.KBID), it.State.String(), cell(it.Classification), cell(it.Severity),
 			it.ComplianceLevel.String(), cell(it.InstalledVersion), cell(it.CandidateVersion),
-			cell(strings.Join(it.CVEIds, ",")))
+			cell(strings.Join(it.CVEIDs, ",")))
 	}
 	tw.Flush()
 	return writeOut(w, "text", &buf)
@@ -665,7 +665,7 @@ const fleetTemplate = `{{template "head" .}}
 {{- if .TopMissing}}
 <div class="scroll"><table><thead><tr><th class="num">#</th><th>KB ID</th><th class="num">Nodes</th><th>Classification</th><th>Severity</th><th>Compliance level</th></tr></thead><tbody>
 {{- range $i, $p := .TopMissing}}
-<tr class="missing"><td class="num">{{inc $i}}</td><td>{{$p.KBId}}</td><td class="num">{{$p.Nodes}}</td><td>{{$p.Classification}}</td><td>{{$p.Severity}}</td><td>{{$p.Level}}</td></tr>
+<tr class="missing"><td class="num">{{inc $i}}</td><td>{{$p.KBID}}</td><td class="num">{{$p.Nodes}}</td><td>{{$p.Classification}}</td><td>{{$p.Severity}}</td><td>{{$p.Level}}</td></tr>
 {{- end}}
 </tbody></table></div>
 {{- else}}<p>No node misses a patch.</p>{{end}}
@@ -702,7 +702,7 @@ const nodeTemplate = `{{template "head" .}}
 {{- if .Items}}
 <div class="scroll"><table><thead><tr><th>KB ID</th><th>State</th><th>Classification</th><th>Severity</th><th>Compliance level</th><th>Installed version</th><th>Candidate version</th><th>CVEs</th></tr></thead><tbody>
 {{- range .Items}}
-<tr class="item{{if .NonCompliant}} nc{{end}}"><td class="kb" title="{{.Title}}">{{.KBId}}</td><td>{{.State}}</td><td>{{.Classification}}</td><td>{{.Severity}}</td><td>{{.ComplianceLevel}}</td><td class="ver">{{.InstalledVersion}}</td><td class="ver">{{.CandidateVersion}}</td><td class="cve">{{range $i, $c := .CVEIds}}{{if $i}}, {{end}}<span>{{$c}}</span>{{end}}</td></tr>
+<tr class="item{{if .NonCompliant}} nc{{end}}"><td class="kb" title="{{.Title}}">{{.KBID}}</td><td>{{.State}}</td><td>{{.Classification}}</td><td>{{.Severity}}</td><td>{{.ComplianceLevel}}</td><td class="ver">{{.InstalledVersion}}</td><td class="ver">{{.CandidateVersion}}</td><td class="cve">{{range $i, $c := .CVEIDs}}{{if $i}}, {{end}}<span>{{$c}}</span>{{end}}</td></tr>
 {{- end}}
 </tbody></table></div>
 {{- else}}<p>The report has no items.</p>{{end}}
@@ -754,7 +754,7 @@ func (f Fleet) WriteHTML(w io.Writer, title string) error {
 	v.Levels = newColumns("chart-levels", "Non-compliant patches by compliance level", severityBars(f.NonCompliantItemsByLevel))
 	var miss []barInput
 	for _, p := range f.TopMissing[:min(chartTopMissing, len(f.TopMissing))] {
-		miss = append(miss, barInput{Label: p.KBId, Color: colorBar, Value: p.Nodes})
+		miss = append(miss, barInput{Label: p.KBID, Color: colorBar, Value: p.Nodes})
 	}
 	v.Missing = newRows("chart-top-missing", "Top missing patches", miss)
 	for _, k := range sortedKeys(f.Groups) {
@@ -792,7 +792,7 @@ func (r *Report) WriteHTML(w io.Writer) error {
 	if name == "" {
 		v.Title = "Patch compliance"
 	}
-	if s.Status == NonCompliant {
+	if s.Status == patchkit.NonCompliant {
 		v.StatusClass = "nc"
 	}
 	if v.Status == "" {
@@ -822,8 +822,8 @@ func (r *Report) WriteHTML(w io.Writer) error {
 	levels := map[string]int{}
 	for i := range r.Items {
 		it := &r.Items[i]
-		v.Items = append(v.Items, itemView{Item: *it, NonCompliant: it.Status == NonCompliant})
-		if it.Status == NonCompliant {
+		v.Items = append(v.Items, itemView{Item: *it, NonCompliant: it.Status == patchkit.NonCompliant})
+		if it.Status == patchkit.NonCompliant {
 			levels[it.ComplianceLevel.String()]++
 		}
 	}

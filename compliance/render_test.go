@@ -12,6 +12,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/patchkit/patchkit"
 	"github.com/patchkit/patchkit/compliance"
 )
 
@@ -68,11 +69,11 @@ func hostile(t *testing.T) *compliance.Report {
 	r.Node.PatchGroup = "</title><script>alert(3)</script>"
 	r.BaselineID = "javascript:alert(4)"
 	r.Items = append([]compliance.Item(nil), r.Items...)
-	r.Items[0].KBId = "<svg onload=alert(5)>"
+	r.Items[0].KBID = "<svg onload=alert(5)>"
 	r.Items[0].Title = `" onmouseover="alert(6)`
 	r.Items[0].Classification = "</td></tr></table><script>alert(7)</script>"
-	r.Items[0].CVEIds = []string{"<iframe src=//evil>"}
-	r.Items[0].Status = compliance.NonCompliant
+	r.Items[0].CVEIDs = []string{"<iframe src=//evil>"}
+	r.Items[0].Status = patchkit.NonCompliant
 	r.Items[0].State = compliance.Missing
 	return &r
 }
@@ -147,7 +148,7 @@ func TestTextControlCharacters(t *testing.T) {
 	r := *fixtureNode(t)
 	r.Node.Hostname = "evil\x1b[31mred\tcol\nline\xff"
 	r.Items = append([]compliance.Item(nil), r.Items...)
-	r.Items[0].KBId = "kb\twith\ttabs"
+	r.Items[0].KBID = "kb\twith\ttabs"
 	var buf bytes.Buffer
 	require.NoError(t, r.WriteText(&buf))
 	out := buf.String()
@@ -182,7 +183,7 @@ func TestRenderEmpty(t *testing.T) {
 		assert.Contains(t, page.String(), `<text class="small" x="8" y="24">nothing to show</text>`, name)
 	}
 
-	r := compliance.Report{Node: compliance.Node{InstanceID: "i-1"}, Summary: compliance.Summary{Status: compliance.Compliant}}
+	r := compliance.Report{Node: compliance.Node{InstanceID: "i-1"}, Summary: compliance.Summary{Status: patchkit.Compliant}}
 	var text, page bytes.Buffer
 	require.NoError(t, r.WriteText(&text))
 	assert.Contains(t, text.String(), "(no items)")
@@ -197,8 +198,8 @@ func TestHTMLChartGeometry(t *testing.T) {
 	// All compliant: one segment, the whole ring.
 	f := compliance.Fleet{Overall: compliance.GroupState{Instances: 3, CompliantInstances: 3}}
 	f.TopMissing = []compliance.PatchCount{
-		{KBId: "a-very-long-package-name-that-goes-on-and-on.x86_64", Nodes: 4},
-		{KBId: "short.noarch", Nodes: 1},
+		{KBID: "a-very-long-package-name-that-goes-on-and-on.x86_64", Nodes: 4},
+		{KBID: "short.noarch", Nodes: 1},
 	}
 	var page bytes.Buffer
 	require.NoError(t, f.WriteHTML(&page, "t"))

@@ -32,7 +32,7 @@ type Report struct {
 	BaselineID    string       `json:"BaselineId"`
 	SnapshotID    string       `json:"SnapshotId,omitempty"`
 	Operation     Operation    `json:"Operation"`
-	RebootOption  RebootOption `json:"RebootOption"`
+	RebootOption  RebootOption `json:"RebootOption,omitempty"`
 	// OperationStartTime and OperationEndTime bound the operation.
 	OperationStartTime time.Time `json:"OperationStartTime"`
 	OperationEndTime   time.Time `json:"OperationEndTime"`
@@ -50,7 +50,7 @@ type Summary struct {
 	// Status is NON_COMPLIANT when any item is Missing, Failed,
 	// InstalledRejected, InstalledPendingReboot or (baseline permitting)
 	// AvailableSecurityUpdate.
-	Status Status `json:"Status"`
+	Status patchkit.ComplianceStatus `json:"Status"`
 	// NonCompliantSeverity is the highest compliance level among the
 	// non-compliant items, at least INFORMATIONAL; absent when compliant.
 	NonCompliantSeverity *patchkit.ComplianceLevel `json:"NonCompliantSeverity,omitempty"`
@@ -61,15 +61,18 @@ type BuildInput struct {
 	Node                                     Node
 	BaselineID, SnapshotID                   string
 	RejectedPatchesAction                    baseline.PatchAction
-	AvailableSecurityUpdatesComplianceStatus baseline.ComplianceStatus
+	AvailableSecurityUpdatesComplianceStatus patchkit.ComplianceStatus
 	Operation                                Operation
-	RebootOption                             RebootOption
-	Start, End                               time.Time
+	// RebootOption is required for an Install; a Scan may leave it empty.
+	RebootOption RebootOption
+	Start, End   time.Time
 	// LastBoot is when the node last booted.
 	LastBoot time.Time
 	// Packages are the (name, arch) inputs: installed version, candidates
-	// with decisions. OperatingSystem, RejectedPatchesAction, Operation and
-	// the AvailableSecurityUpdate switch are taken from BuildInput.
+	// with decisions. Their OperatingSystem, RejectedPatchesAction,
+	// Operation and AvailableSecurityNonCompliant may be left empty: they
+	// are taken from BuildInput, and a value that contradicts it is an
+	// *InputError.
 	Packages []Input
 	// Previous is the node's last report, if any: it carries the
 	// pending-reboot bookkeeping across operations.
@@ -94,13 +97,25 @@ type BuildOptions struct {
 	UnspecifiedNodeSeverity bool
 }
 
+// InputError reports a BuildInput field that is missing or contradicts
+// another.
+type InputError struct {
+	Field  string // "RebootOption", "Packages[3].OperatingSystem"
+	Reason string
+}
+
+func (e *InputError) Error() string { return "compliance: " + e.Field + ": " + e.Reason }
+
+// Is reports whether target is patchkit.ErrInvalid.
+func (e *InputError) Is(target error) bool { return target == patchkit.ErrInvalid }
+
 // ErrCorruptState is returned when the pending-reboot bookkeeping of the
 // previous report cannot be true (a LastNoRebootInstallOperationTime before
 // 1970 or after this operation), as the payload treats it.
 var ErrCorruptState = errors.New("compliance: previous report's reboot bookkeeping is corrupt")
 
 // Build classifies every package and assembles the report: the items in
-// KBId order, the pending-reboot bookkeeping of section 7.3 and the summary.
+// KBID order, the pending-reboot bookkeeping of section 7.3 and the summary.
 func Build(in BuildInput, o BuildOptions) (Report, error) {
 	switch in.Operation {
 	case Scan, Install:
@@ -109,6 +124,10 @@ func Build(in BuildInput, o BuildOptions) (Report, error) {
 	}
 	switch in.RebootOption {
 	case RebootIfNeeded, NoReboot:
+	case "":
+		if in.Operation == Install {
+			return Report{}, &InputError{Field: "RebootOption", Reason: "required for an Install (RebootIfNeeded or NoReboot)"}
+		}
 	default:
 		return Report{}, &patchkit.UnknownValueError{Type: "RebootOption", Value: string(in.RebootOption)}
 	}
@@ -121,8 +140,21 @@ func Build(in BuildInput, o BuildOptions) (Report, error) {
 		OperationStartTime: in.Start.UTC(), OperationEndTime: in.End.UTC(), LastBootTime: in.LastBoot.UTC(),
 		Items: []Item{},
 	}
-	asuNonCompliant := in.AvailableSecurityUpdatesComplianceStatus == baseline.NonCompliant
-	for _, p := range in.Packages {
+	asuNonCompliant := in.AvailableSecurityUpdatesComplianceStatus == patchkit.NonCompliant
+	for i, p := range in.Packages {
+		// The node-wide facts come from BuildInput; a package that says
+		// otherwise is a contradiction, not something to overwrite.
+		field := func(name string) string { return fmt.Sprintf("Packages[%d].%s", i, name) }
+		switch {
+		case p.OperatingSystem != "" && p.OperatingSystem != in.Node.OperatingSystem:
+			return Report{}, &InputError{Field: field("OperatingSystem"), Reason: fmt.Sprintf("%s, but the node is %s", p.OperatingSystem, in.Node.OperatingSystem)}
+		case p.RejectedPatchesAction != "" && p.RejectedPatchesAction != in.RejectedPatchesAction:
+			return Report{}, &InputError{Field: field("RejectedPatchesAction"), Reason: fmt.Sprintf("%s, but the baseline's is %q", p.RejectedPatchesAction, in.RejectedPatchesAction)}
+		case p.Operation != "" && p.Operation != in.Operation:
+			return Report{}, &InputError{Field: field("Operation"), Reason: fmt.Sprintf("%s, but the operation is %s", p.Operation, in.Operation)}
+		case p.AvailableSecurityNonCompliant && !asuNonCompliant:
+			return Report{}, &InputError{Field: field("AvailableSecurityNonCompliant"), Reason: "set, but the baseline's AvailableSecurityUpdatesComplianceStatus is not NON_COMPLIANT"}
+		}
 		p.OperatingSystem = in.Node.OperatingSystem
 		p.RejectedPatchesAction = in.RejectedPatchesAction
 		p.AvailableSecurityNonCompliant = asuNonCompliant
@@ -135,7 +167,7 @@ func Build(in BuildInput, o BuildOptions) (Report, error) {
 			rep.Items = append(rep.Items, it)
 		}
 	}
-	sort.SliceStable(rep.Items, func(i, j int) bool { return rep.Items[i].KBId < rep.Items[j].KBId })
+	sort.SliceStable(rep.Items, func(i, j int) bool { return rep.Items[i].KBID < rep.Items[j].KBID })
 
 	lastNoReboot, err := rebootBookkeeping(&rep, in, o)
 	if err != nil {
@@ -211,7 +243,7 @@ func rebootBookkeeping(rep *Report, in BuildInput, o BuildOptions) (time.Time, e
 			!it.InstalledTime.IsZero() && it.InstalledTime.After(in.LastBoot)
 		if pending[it.Title] || outside {
 			it.State = InstalledPendingReboot
-			it.Status = NonCompliant
+			it.Status = patchkit.NonCompliant
 		}
 	}
 	if noRebootInstall {
@@ -223,7 +255,7 @@ func rebootBookkeeping(rep *Report, in BuildInput, o BuildOptions) (time.Time, e
 // summarize counts the items (section 6.3) and derives the node's status and
 // severity (section 6.7).
 func summarize(rep *Report, asuNonCompliant bool, o BuildOptions) Summary {
-	s := Summary{Status: Compliant, InstancePatchState: InstancePatchState{
+	s := Summary{Status: patchkit.Compliant, InstancePatchState: InstancePatchState{
 		InstanceID: rep.Node.InstanceID, PatchGroup: rep.Node.PatchGroup, BaselineID: rep.BaselineID,
 		SnapshotID: rep.SnapshotID, OperationStartTime: rep.OperationStartTime, OperationEndTime: rep.OperationEndTime,
 		Operation: rep.Operation, RebootOption: rep.RebootOption,
@@ -252,10 +284,10 @@ func summarize(rep *Report, asuNonCompliant bool, o BuildOptions) Summary {
 		case AvailableSecurityUpdate:
 			s.AvailableSecurityUpdateCount++
 		}
-		if it.Status != NonCompliant {
+		if it.Status != patchkit.NonCompliant {
 			continue
 		}
-		s.Status = NonCompliant
+		s.Status = patchkit.NonCompliant
 		severity = max(severity, it.ComplianceLevel)
 		critical := it.ComplianceLevel == patchkit.ComplianceCritical
 		security := strings.EqualFold(it.Classification, "Security") || strings.EqualFold(it.Classification, "SecurityUpdates") ||
@@ -270,7 +302,7 @@ func summarize(rep *Report, asuNonCompliant bool, o BuildOptions) Summary {
 			s.OtherNonCompliantCount++
 		}
 	}
-	if s.Status == NonCompliant {
+	if s.Status == patchkit.NonCompliant {
 		s.NonCompliantSeverity = &severity
 	}
 	return s

@@ -62,7 +62,7 @@ func (n *node) report(op Operation, opt RebootOption, start time.Time, prev, bef
 func states(r Report) map[string]State {
 	out := map[string]State{}
 	for _, it := range r.Items {
-		out[it.KBId] = it.State
+		out[it.KBID] = it.State
 	}
 	return out
 }
@@ -74,7 +74,7 @@ func TestNoRebootSequence(t *testing.T) {
 	t0 := utc("2025-11-20T01:00:00Z")
 	scan0 := n.report(Scan, RebootIfNeeded, t0, nil, nil, BuildOptions{})
 	assert.Equal(t, map[string]State{"openssl-libs.x86_64": Missing, "tzdata.x86_64": Installed}, states(scan0))
-	assert.Equal(t, NonCompliant, scan0.Summary.Status)
+	assert.Equal(t, patchkit.NonCompliant, scan0.Summary.Status)
 
 	// Install with NoReboot: the upgrade is pending reboot.
 	t1 := utc("2025-11-20T02:00:00Z")
@@ -82,7 +82,7 @@ func TestNoRebootSequence(t *testing.T) {
 	n.upgrade(t1.Add(5 * time.Minute))
 	inst := n.report(Install, NoReboot, t1, &scan0, &before, BuildOptions{})
 	assert.Equal(t, map[string]State{"openssl-libs.x86_64": InstalledPendingReboot, "tzdata.x86_64": Installed}, states(inst))
-	assert.Equal(t, NonCompliant, inst.Summary.Status)
+	assert.Equal(t, patchkit.NonCompliant, inst.Summary.Status)
 	assert.Equal(t, 1, inst.Summary.InstalledPendingRebootCount)
 	assert.Equal(t, inst.OperationEndTime, inst.Summary.LastNoRebootInstallOperationTime)
 
@@ -95,7 +95,7 @@ func TestNoRebootSequence(t *testing.T) {
 	n.lastBoot = utc("2025-11-20T04:00:00Z")
 	scan2 := n.report(Scan, RebootIfNeeded, utc("2025-11-20T05:00:00Z"), &scan1, nil, BuildOptions{})
 	assert.Equal(t, map[string]State{"openssl-libs.x86_64": Installed, "tzdata.x86_64": Installed}, states(scan2))
-	assert.Equal(t, Compliant, scan2.Summary.Status)
+	assert.Equal(t, patchkit.Compliant, scan2.Summary.Status)
 	assert.Nil(t, scan2.Summary.NonCompliantSeverity)
 
 	// An Install with RebootIfNeeded that finds pending patches reboots:
@@ -103,7 +103,7 @@ func TestNoRebootSequence(t *testing.T) {
 	n.lastBoot = utc("2025-11-01T00:00:00Z")
 	again := n.report(Install, RebootIfNeeded, utc("2025-11-20T06:00:00Z"), &scan1, &scan1, BuildOptions{})
 	assert.Equal(t, Installed, states(again)["openssl-libs.x86_64"])
-	assert.Equal(t, Compliant, again.Summary.Status)
+	assert.Equal(t, patchkit.Compliant, again.Summary.Status)
 }
 
 func TestInstallFailedAndRebootIfNeeded(t *testing.T) {
@@ -147,9 +147,9 @@ func TestCorruptRebootState(t *testing.T) {
 // at least INFORMATIONAL.
 func TestCounters(t *testing.T) {
 	item := func(state State, class string, level patchkit.ComplianceLevel) Item {
-		it := Item{KBId: class + state.String() + level.String(), State: state, Classification: class, ComplianceLevel: level, Status: Compliant}
+		it := Item{KBID: class + state.String() + level.String(), State: state, Classification: class, ComplianceLevel: level, Status: patchkit.Compliant}
 		if state.NonCompliantState(false) {
-			it.Status = NonCompliant
+			it.Status = patchkit.NonCompliant
 		}
 		return it
 	}
@@ -174,7 +174,7 @@ func TestCounters(t *testing.T) {
 	assert.Equal(t, 1, s.InstalledCount)
 	assert.Equal(t, 1, s.NotApplicableCount)
 	assert.Equal(t, 1, s.InstalledOtherCount)
-	assert.Equal(t, NonCompliant, s.Status)
+	assert.Equal(t, patchkit.NonCompliant, s.Status)
 	assert.Equal(t, patchkit.ComplianceCritical, *s.NonCompliantSeverity)
 
 	// All non-compliant items UNSPECIFIED: the node is INFORMATIONAL.
@@ -186,18 +186,18 @@ func TestCounters(t *testing.T) {
 
 	// AvailableSecurityUpdate: always counted; security and non-compliant only
 	// when the baseline says so; never critical.
-	asu := Item{KBId: "KB1", State: AvailableSecurityUpdate, Classification: "SecurityUpdates", Status: NonCompliant}
+	asu := Item{KBID: "KB1", State: AvailableSecurityUpdate, Classification: "SecurityUpdates", Status: patchkit.NonCompliant}
 	r = Report{Items: []Item{asu}}
 	s = summarize(&r, true, BuildOptions{})
 	assert.Equal(t, 1, s.AvailableSecurityUpdateCount)
 	assert.Equal(t, 1, s.SecurityNonCompliantCount)
 	assert.Equal(t, 0, s.CriticalNonCompliantCount)
-	asu.Status = Compliant
+	asu.Status = patchkit.Compliant
 	r = Report{Items: []Item{asu}}
 	s = summarize(&r, false, BuildOptions{})
 	assert.Equal(t, 1, s.AvailableSecurityUpdateCount)
 	assert.Equal(t, 0, s.SecurityNonCompliantCount)
-	assert.Equal(t, Compliant, s.Status)
+	assert.Equal(t, patchkit.Compliant, s.Status)
 }
 
 func TestReportJSON(t *testing.T) {
@@ -240,13 +240,13 @@ func TestExports(t *testing.T) {
 	n := newNode(t)
 	r := n.report(Scan, RebootIfNeeded, utc("2025-11-20T01:00:00Z"), nil, nil, BuildOptions{})
 	na := r.Items[0]
-	na.KBId, na.State, na.Status = "zlib.x86_64", NotApplicable, Compliant
+	na.KBID, na.State, na.Status = "zlib.x86_64", NotApplicable, patchkit.Compliant
 	other := r.Items[1]
-	other.KBId, other.State = "vim.x86_64", InstalledOther
+	other.KBID, other.State = "vim.x86_64", InstalledOther
 	r.Items = append(r.Items, na, other)
 	ps := r.InstancePatches()
 	require.Len(t, ps.Patches, 3, "Linux lists no NotApplicable items")
-	assert.Equal(t, "CVE-2025-1002", ps.Patches[0].CVEIds)
+	assert.Equal(t, "CVE-2025-1002", ps.Patches[0].CVEIDs)
 	assert.Equal(t, "Security", ps.Patches[0].Classification)
 	assert.Empty(t, ps.Patches[2].Classification, "InstalledOther items carry no classification")
 	b, err := json.Marshal(ps)
@@ -323,5 +323,46 @@ func saveForever(t *testing.T, path string) {
 		if err := r.SaveFile(path); err != nil {
 			t.Fatal(err)
 		}
+	}
+}
+
+// TestBuildInputs: a Scan needs no RebootOption, an Install does, and a
+// package input that contradicts the node-wide facts is an error naming
+// it, never silently overwritten.
+func TestBuildInputs(t *testing.T) {
+	start, end := utc("2025-11-21T00:00:00Z"), utc("2025-11-21T00:10:00Z")
+	node := Node{InstanceID: "i-1", OperatingSystem: patchkit.OSAmazonLinux2023}
+	r, err := Build(BuildInput{Node: node, Operation: Scan, Start: start, End: end}, BuildOptions{})
+	require.NoError(t, err)
+	b, err := json.Marshal(r)
+	require.NoError(t, err)
+	assert.NotContains(t, string(b), "RebootOption")
+
+	_, err = Build(BuildInput{Node: node, Operation: Install, Start: start, End: end}, BuildOptions{})
+	var ie *InputError
+	require.ErrorAs(t, err, &ie)
+	assert.Equal(t, "RebootOption", ie.Field)
+	assert.ErrorIs(t, err, patchkit.ErrInvalid)
+
+	pkg := func() Input {
+		p := patchkit.Package{Name: "zlib", Version: "1.2", Release: "1", Arch: "x86_64", Scheme: patchkit.RPM, Epoch: patchkit.EpochOf(0)}
+		return Input{Installed: &p}
+	}
+	for _, tc := range []struct {
+		field string
+		set   func(*Input)
+	}{
+		{"Packages[1].OperatingSystem", func(in *Input) { in.OperatingSystem = patchkit.OSRedhatEnterpriseLinux }},
+		{"Packages[1].RejectedPatchesAction", func(in *Input) { in.RejectedPatchesAction = baseline.Block }},
+		{"Packages[1].Operation", func(in *Input) { in.Operation = Install }},
+		{"Packages[1].AvailableSecurityNonCompliant", func(in *Input) { in.AvailableSecurityNonCompliant = true }},
+	} {
+		ok, bad := pkg(), pkg()
+		ok.OperatingSystem = patchkit.OSAmazonLinux2023 // agreeing is fine
+		tc.set(&bad)
+		_, err := Build(BuildInput{Node: node, Operation: Scan, Start: start, End: end, RejectedPatchesAction: baseline.AllowAsDependency,
+			Packages: []Input{ok, bad}}, BuildOptions{})
+		require.ErrorAs(t, err, &ie, tc.field)
+		assert.Equal(t, tc.field, ie.Field)
 	}
 }

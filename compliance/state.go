@@ -87,20 +87,6 @@ func (s *State) UnmarshalText(b []byte) error {
 	return nil
 }
 
-// Status is a compliance status, COMPLIANT or NON_COMPLIANT.
-type Status string
-
-// The statuses.
-const (
-	Compliant    Status = "COMPLIANT"
-	NonCompliant Status = "NON_COMPLIANT"
-)
-
-// UnmarshalText accepts only COMPLIANT and NON_COMPLIANT.
-func (s *Status) UnmarshalText(b []byte) error {
-	return enum.Set(s, "ComplianceStatus", string(b), Compliant, NonCompliant)
-}
-
 // NonCompliantState reports whether a patch in state s makes the node
 // non-compliant. AvailableSecurityUpdate does when the baseline's
 // AvailableSecurityUpdatesComplianceStatus is NON_COMPLIANT
