@@ -19,6 +19,7 @@
 #   rpm-root/   dnf --installroot root;  zyp-root/  zypper --root root
 #   dnfpc/      the needs-restarting dnf plugin, unpacked (dnf-plugins-core Breaks zypper on bookworm)
 #   env.sh      TESTBED_* variables for the tests;  pids  the servers;  logs/  every step's output
+#   clones/     per-test copies of the small roots (Env.Clone in testbed.go); up empties it
 #
 # Every root starts with the baseline installed: tb-hello 1.0-1, tb-lib 1:2.0-1, tb-tool 3.0-1,
 # tb-kernel 1.0-1 (kernel-tb 5.0-1 on the rpm side) and tb-multi 1.0-1. Pending updates:
@@ -668,6 +669,7 @@ up() {
 	if [ -n "$CACHE" ]; then CACHE_DIR=$CACHE; else CACHE_DIR=$W/cache; fi
 	mkdir -p "$CACHE_DIR"
 	trap 'rc=$?; if [ $rc != 0 ]; then printf "testbed: up failed (exit %s) during: %s; logs in %s\n" "$rc" "${STEP:-?}" "$LOGS" >&2; down >/dev/null 2>&1 || true; fi' EXIT
+	remove_tree "$W/clones" # copies that tests killed midway left behind (internal/testbed Env.Clone)
 	step "host packages"
 	host_setup
 	dnf_plugin
