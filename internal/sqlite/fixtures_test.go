@@ -52,6 +52,12 @@ var fixtures = []fixture{
 		}
 	}},
 	{name: "utf16le", db: "utf16le.db", openErr: ErrUnsupported},
+	{name: "tiny", db: "tiny.db"},
+	{name: "tiny-wal", db: "tiny-wal.db", wal: "tiny-wal.db-wal", check: func(t *testing.T, db *DB) {
+		if w := db.WAL(); w.Committed == 0 || w.Frames <= w.Committed {
+			t.Errorf("want committed frames and an uncommitted tail: %+v", w)
+		}
+	}},
 	{name: "wal-open", db: "wal-open.db", wal: "wal-open.db-wal", check: func(t *testing.T, db *DB) {
 		w := db.WAL()
 		if w.Ignored != "" || w.Committed == 0 || w.Frames <= w.Committed {

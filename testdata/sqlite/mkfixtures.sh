@@ -219,6 +219,34 @@ c.execute("insert into t values(7000, 'open', null)")
 snapshot('w/vacuum.db', 'wal-vacuum.db')
 c.execute('rollback')
 c.close()
+
+# Small databases for the fuzz test's seeds: 512-byte pages, an interior
+# page, an overflow chain, a free page, an index; and a log with two commits
+# and an uncommitted tail.
+c = connect('tiny.db', 512)
+c.execute('create table t(id integer primary key, s text, b blob, f real)')
+c.execute('begin')
+for i in range(1, 41):
+    c.execute('insert into t values(?, ?, ?, ?)', (i, f'tiny {i}', struct.pack('>i', -i), i / 4))
+c.execute('insert into t values(100, ?, ?, 0.5)', ('overflow', lines(rng, 'tiny', 3000)))
+c.execute('commit')
+c.execute('delete from t where id between 10 and 14')
+c.execute('create index t_s on t(s)')
+c.close()
+c = connect('w/tinywal.db', 512)
+c.execute('create table t(id integer primary key, s text)')
+c.executemany('insert into t values(?, ?)', [(i, f'base {i}') for i in range(1, 6)])
+c.execute('pragma journal_mode=wal')
+c.execute('pragma wal_autocheckpoint=0')
+c.execute("insert into t values(6, 'first commit')")
+c.execute("update t set s = 'second commit' where id = 2")
+c.execute('pragma cache_size=2')
+c.execute('pragma cache_spill=1')
+c.execute('begin')
+c.executemany('insert into t values(?, ?)', [(i, 'u' * 200) for i in range(100, 110)])
+snapshot('w/tinywal.db', 'tiny-wal.db')
+c.execute('rollback')
+c.close()
 EOF
 
 # Logs derived from wal-open.db-wal by cutting or changing bytes; each is
@@ -296,7 +324,7 @@ c.close()
 EOF
 [ "$(od -An -tu1 -j20 -N1 reserved.db | tr -d ' ')" = 40 ] || { echo "reserved.db: no reserved bytes" >&2; exit 1; }
 
-rm -f "$here"/*.zst
+rm -f "$here"/*.db.zst "$here"/*.db-wal.zst
 for f in *.db *.db-wal; do
 	zstd -q -19 -o "$here/$f.zst" "$f"
 done
