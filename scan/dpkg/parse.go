@@ -1,0 +1,1048 @@
+package dpkg
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/patchkit/patchkit"
+)
+
+// ParseError reports a dpkg database file that dpkg refuses, or that this
+// package refuses where dpkg would read it differently (see the package
+// documentation). It matches patchkit.ErrInvalid.
+type ParseError struct {
+	File   string // the file as named by the caller ("var/lib/dpkg/status")
+	Line   int    // 1-based line of the field, or of the stanza's first line
+	Field  string // the field, when one is at fault
+	Reason string
+	// Stricter is set when dpkg itself reads the file (perhaps with a
+	// warning) and patchkit refuses it: a NUL or ^Z byte, an invalid
+	// architecture name, two stanzas for one package and architecture, a
+	// line beyond the length bound.
+	Stricter bool
+	Err      error // an underlying error, if any
+}
+
+func (e *ParseError) Error() string {
+	var b strings.Builder
+	b.WriteString("dpkg database ")
+	b.WriteString(e.File)
+	if e.Line > 0 {
+		fmt.Fprintf(&b, " line %d", e.Line)
+	}
+	if e.Field != "" {
+		fmt.Fprintf(&b, " field %s", e.Field)
+	}
+	b.WriteString(": ")
+	b.WriteString(e.Reason)
+	if e.Stricter {
+		b.WriteString(" (dpkg reads this; patchkit refuses it)")
+	}
+	return b.String()
+}
+
+// Is reports whether target is patchkit.ErrInvalid.
+func (e *ParseError) Is(target error) bool { return target == patchkit.ErrInvalid }
+
+// Unwrap returns the underlying error.
+func (e *ParseError) Unwrap() error { return e.Err }
+
+// dpkg's package states, in dpkg's order (later is "more installed").
+const (
+	stNotInstalled = iota
+	stConfigFiles
+	stHalfInstalled
+	stUnpacked
+	stHalfConfigured
+	stTriggersAwaited
+	stTriggersPending
+	stInstalled
+)
+
+var statusNames = []string{"not-installed", "config-files", "half-installed", "unpacked",
+	"half-configured", "triggers-awaited", "triggers-pending", "installed"}
+
+var statusStates = []patchkit.InstallState{patchkit.StateNotInstalled, patchkit.StateConfigFiles,
+	patchkit.StateHalfInstalled, patchkit.StateUnpacked, patchkit.StateHalfConfigured,
+	patchkit.StateTriggersAwaited, patchkit.StateTriggersPending, patchkit.StateInstalled}
+
+var wantNames = []string{"unknown", "install", "hold", "deinstall", "purge"}
+var eflagNames = []string{"ok", "reinstreq"}
+var booleanNames = []string{"no", "yes"}
+
+const (
+	maNo = iota
+	maSame
+	maAllowed
+	maForeign
+)
+
+var multiArchNames = []string{"no", "same", "allowed", "foreign"}
+
+// priorityNames are dpkg's known priorities; "unknown" means none.
+var priorityNames = []string{"required", "important", "standard", "optional", "extra", "unknown"}
+
+// Field identifiers: dpkg's table of known fields. Any other field is
+// user-defined.
+const (
+	fUser = iota
+	fPackage
+	fEssential
+	fProtected
+	fStatus
+	fPriority
+	fSection
+	fInstalledSize
+	fOrigin
+	fMaintainer
+	fBugs
+	fArchitecture
+	fMultiArch
+	fSource
+	fVersion
+	fConfigVersion
+	fReplaces
+	fProvides
+	fDepends
+	fPreDepends
+	fRecommends
+	fSuggests
+	fBreaks
+	fConflicts
+	fEnhances
+	fConffiles
+	fFilename
+	fSize
+	fMD5sum
+	fMSDOSFilename
+	fDescription
+	fTriggersPending
+	fTriggersAwaited
+	fRecommended
+	fOptional
+	fClass
+	fRevision
+	fPackageRevision
+	fPackageRevision2
+	nFields
+)
+
+var fieldNames = [nFields]string{"", "Package", "Essential", "Protected", "Status", "Priority",
+	"Section", "Installed-Size", "Origin", "Maintainer", "Bugs", "Architecture", "Multi-Arch",
+	"Source", "Version", "Config-Version", "Replaces", "Provides", "Depends", "Pre-Depends",
+	"Recommends", "Suggests", "Breaks", "Conflicts", "Enhances", "Conffiles", "Filename", "Size",
+	"MD5sum", "MSDOS-Filename", "Description", "Triggers-Pending", "Triggers-Awaited",
+	"Recommended", "Optional", "Class", "Revision", "Package-Revision", "Package_Revision"}
+
+// fieldByLower maps a lower-case field name to its identifier.
+var fieldByLower = func() map[string]int {
+	m := make(map[string]int, nFields)
+	for i, n := range fieldNames {
+		if i != fUser {
+			m[strings.ToLower(n)] = i
+		}
+	}
+	return m
+}()
+
+// needsValue reports whether the field's value is looked at. Free-text
+// fields (Description, Maintainer, ...) and user-defined fields are not, so
+// their size is not bounded.
+func needsValue(f int) bool {
+	switch f {
+	case fUser, fInstalledSize, fOrigin, fMaintainer, fBugs, fDescription:
+		return false
+	}
+	return true
+}
+
+// entry is one stanza as dpkg keeps it after reading.
+type entry struct {
+	file      string
+	line      int
+	name      string // lower case, as dpkg stores it
+	arch      string // "" when missing or empty
+	want      int8
+	eflag     int8
+	status    int8
+	multiArch int8
+	ver       version
+	source    string
+	hasSource bool
+	srcLine   int
+	section   string
+	priority  string
+	// listed-package results, filled by finish
+	pkg patchkit.Package
+}
+
+// stanza collects one stanza's fields while it is read.
+type stanza struct {
+	line       int
+	seen       [nFields]bool
+	user       []string // lower-case user-defined field names seen
+	hasName    bool
+	e          *entry
+	configVer  bool
+	trigPend   []string
+	trigAw     []string
+	conffiles  bool
+	priorities int
+}
+
+// options of Read, ParseStatus and Query.
+type options struct {
+	admindir string
+	maxLine  int
+	statusD  bool
+	updates  bool
+	times    bool
+}
+
+// Option configures Read and ParseStatus.
+type Option func(*options) error
+
+// DefaultMaxLine is the default bound on the length of one line, and of one
+// field value that is examined (Version, Depends, Conffiles, ...).
+const DefaultMaxLine = 1 << 20
+
+// WithMaxLine sets the bound on the length of one line and of one examined
+// field value; longer ones fail with a *ParseError. dpkg has no such bound.
+func WithMaxLine(n int) Option {
+	return func(o *options) error {
+		if n < 80 {
+			return fmt.Errorf("dpkg: WithMaxLine(%d): the bound must be at least 80 bytes", n)
+		}
+		o.maxLine = n
+		return nil
+	}
+}
+
+// WithAdmindir sets the dpkg database directory inside the root, as
+// dpkg's --admindir does (default "var/lib/dpkg"). It is a path inside
+// the file system given to Read; symbolic links are resolved inside it.
+func WithAdmindir(dir string) Option {
+	return func(o *options) error {
+		dir = strings.Trim(dir, "/")
+		if dir == "" {
+			dir = "."
+		}
+		o.admindir = dir
+		return nil
+	}
+}
+
+func buildOptions(opts []Option) (options, error) {
+	o := options{admindir: "var/lib/dpkg", maxLine: DefaultMaxLine, statusD: true, updates: true, times: true}
+	for _, f := range opts {
+		if f == nil {
+			continue
+		}
+		if err := f(&o); err != nil {
+			return o, err
+		}
+	}
+	return o, nil
+}
+
+// interner shares the strings that repeat across packages (architectures,
+// sections, priorities, source names).
+type interner map[string]string
+
+func (in interner) bytes(b []byte) string {
+	if s, ok := in[string(b)]; ok {
+		return s
+	}
+	s := string(b)
+	in[s] = s
+	return s
+}
+
+func (in interner) str(s string) string {
+	if t, ok := in[s]; ok {
+		return t
+	}
+	in[s] = s
+	return s
+}
+
+// parser reads the stanzas of one file.
+type parser struct {
+	ctx  context.Context
+	file string
+	r    *bufio.Reader
+	max  int
+	in   interner
+
+	lineNo int
+	line   []byte // the current line, without its newline
+	long   []byte // storage for lines longer than the reader's buffer
+	// atEOF: no line is current. tail1: the file ended with one byte
+	// after its last newline, which dpkg ignores.
+	atEOF bool
+	tail1 bool
+
+	name  []byte // current field name
+	value []byte // current field value
+	lower []byte
+	st    stanza
+}
+
+func newParser(ctx context.Context, file string, r io.Reader, maxLine int, in interner) *parser {
+	size := 64 << 10
+	if maxLine < size {
+		size = maxLine + 1
+	}
+	if size < 16 {
+		size = 16
+	}
+	return &parser{ctx: ctx, file: file, r: bufio.NewReaderSize(r, size), max: maxLine, in: in}
+}
+
+func (p *parser) errf(line int, field, format string, args ...any) error {
+	return &ParseError{File: p.file, Line: line, Field: field, Reason: fmt.Sprintf(format, args...)}
+}
+
+// stricter reports a file that dpkg reads and patchkit refuses.
+func (p *parser) stricter(line int, field, format string, args ...any) error {
+	return &ParseError{File: p.file, Line: line, Field: field, Reason: fmt.Sprintf(format, args...), Stricter: true}
+}
+
+// next reads the next line into p.line. At the end of the file it sets
+// p.atEOF and returns nil.
+func (p *parser) next() error {
+	if p.atEOF {
+		return nil
+	}
+	p.long = p.long[:0]
+	for {
+		chunk, err := p.r.ReadSlice('\n')
+		if err == bufio.ErrBufferFull {
+			if len(p.long)+len(chunk) > p.max {
+				return p.stricter(p.lineNo+1, "", "line longer than %d bytes", p.max)
+			}
+			p.long = append(p.long, chunk...)
+			continue
+		}
+		var data []byte
+		if len(p.long) > 0 {
+			p.long = append(p.long, chunk...)
+			data = p.long
+		} else {
+			data = chunk
+		}
+		switch {
+		case err == nil:
+			p.lineNo++
+			data = data[:len(data)-1]
+		case err == io.EOF:
+			p.atEOF = true
+			switch len(data) {
+			case 0:
+				return nil
+			case 1:
+				// dpkg reads this byte and stops at the end of
+				// the file before it can start anything.
+				p.tail1 = true
+				return nil
+			}
+			p.lineNo++
+			return p.errf(p.lineNo, "", "end of file inside a line (missing final newline)")
+		default:
+			return &ParseError{File: p.file, Line: p.lineNo + 1, Reason: "read error: " + err.Error(), Err: err}
+		}
+		if len(data) > p.max {
+			return p.stricter(p.lineNo, "", "line longer than %d bytes", p.max)
+		}
+		if i := bytes.IndexByte(data, 0); i >= 0 {
+			return p.stricter(p.lineNo, "", "NUL byte at column %d", i+1)
+		}
+		if i := bytes.IndexByte(data, 0x1a); i >= 0 {
+			return p.stricter(p.lineNo, "", "MS-DOS end-of-file byte (^Z) at column %d", i+1)
+		}
+		p.line = data
+		return nil
+	}
+}
+
+// stanzas calls fn for each stanza of the file, after dpkg's checks of a
+// single stanza.
+func (p *parser) stanzas(fn func(*entry, *stanza) error) error {
+	if err := p.next(); err != nil {
+		return err
+	}
+	n := 0
+	for {
+		// Skip empty lines between stanzas.
+		for !p.atEOF && len(p.line) == 0 {
+			if err := p.next(); err != nil {
+				return err
+			}
+		}
+		if p.atEOF {
+			return nil
+		}
+		if n++; n&63 == 0 {
+			if err := p.ctx.Err(); err != nil {
+				return err
+			}
+		}
+		if err := p.stanza(); err != nil {
+			return err
+		}
+		if err := p.verify(); err != nil {
+			return err
+		}
+		if err := fn(p.st.e, &p.st); err != nil {
+			return err
+		}
+	}
+}
+
+// stanza reads the fields of one stanza, starting at the current line,
+// up to an empty line or the end of the file.
+func (p *parser) stanza() error {
+	p.st = stanza{line: p.lineNo, user: p.st.user[:0], trigPend: p.st.trigPend[:0], trigAw: p.st.trigAw[:0]}
+	p.st.e = &entry{file: p.file, line: p.lineNo}
+	for {
+		l := p.line
+		fieldLine := p.lineNo
+		// The field name runs to white space or a colon.
+		i := 0
+		for i < len(l) && !isSpace(l[i]) && l[i] != ':' {
+			i++
+		}
+		if i == 0 {
+			return p.errf(fieldLine, "", "empty field name")
+		}
+		if l[0] == '-' {
+			return p.errf(fieldLine, "", "field name %q cannot start with hyphen", l[:i])
+		}
+		j := i
+		for j < len(l) && isSpace(l[j]) {
+			j++
+		}
+		if j == len(l) {
+			return p.errf(fieldLine, "", "newline in field name %q", l[:i])
+		}
+		if l[j] != ':' {
+			return p.errf(fieldLine, "", "field name %q must be followed by colon", l[:i])
+		}
+		p.name = append(p.name[:0], l[:i]...)
+		fid := p.fieldID(p.name)
+		keep := needsValue(fid)
+		k := j + 1
+		for k < len(l) && isSpace(l[k]) {
+			k++
+		}
+		firstEmpty := k == len(l)
+		p.value = p.value[:0]
+		if keep {
+			p.value = append(p.value, l[k:]...)
+		}
+		// Continuation lines start with white space.
+		if err := p.next(); err != nil {
+			return err
+		}
+		if firstEmpty && p.atEOF && !p.tail1 {
+			return p.errf(fieldLine, string(p.name), "end of file before value of field (missing final newline)")
+		}
+		for !p.atEOF && len(p.line) > 0 && isSpace(p.line[0]) {
+			if keep {
+				if len(p.value)+1+len(p.line) > p.max {
+					return p.stricter(fieldLine, string(p.name), "field value longer than %d bytes", p.max)
+				}
+				p.value = append(p.value, '\n')
+				p.value = append(p.value, p.line...)
+			}
+			if err := p.next(); err != nil {
+				return err
+			}
+		}
+		if keep {
+			v := p.value
+			for len(v) > 0 && isSpace(v[len(v)-1]) {
+				v = v[:len(v)-1]
+			}
+			p.value = v
+		}
+		if err := p.field(fid, fieldLine); err != nil {
+			return err
+		}
+		if p.atEOF || len(p.line) == 0 {
+			return nil
+		}
+	}
+}
+
+// fieldID looks a field name up case-insensitively.
+func (p *parser) fieldID(name []byte) int {
+	p.lower = p.lower[:0]
+	for _, c := range name {
+		if c >= 'A' && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		p.lower = append(p.lower, c)
+	}
+	if id, ok := fieldByLower[string(p.lower)]; ok {
+		return id
+	}
+	return fUser
+}
+
+// field applies one field to the stanza, as dpkg's field parsers do.
+func (p *parser) field(fid, line int) error {
+	st := &p.st
+	e := st.e
+	if fid == fUser {
+		if len(p.name) < 2 {
+			return p.errf(line, string(p.name), "user-defined field name too short")
+		}
+		for _, u := range st.user {
+			if u == string(p.lower) {
+				return p.errf(line, string(p.name), "duplicate value for user-defined field")
+			}
+		}
+		st.user = append(st.user, p.in.bytes(p.lower))
+		return nil
+	}
+	fname := fieldNames[fid]
+	if st.seen[fid] {
+		return p.errf(line, fname, "duplicate value for field")
+	}
+	st.seen[fid] = true
+	val := p.value
+	switch fid {
+	case fPackage:
+		if r := nameProblem(val); r != "" {
+			return p.errf(line, fname, "invalid package name: %s", r)
+		}
+		e.name = p.in.bytes(asciiLower(val))
+		st.hasName = true
+	case fEssential, fProtected:
+		if len(val) == 0 {
+			return nil
+		}
+		if _, _, r := parseNV(string(val), booleanNames, false, false); r != "" {
+			return p.errf(line, fname, "boolean (yes/no) field: %s", r)
+		}
+	case fStatus:
+		s := string(val)
+		w, rest, r := parseNV(s, wantNames, true, false)
+		if r != "" {
+			return p.errf(line, fname, "first (want) word: %s", r)
+		}
+		ef, rest, r := parseNV(rest, eflagNames, true, false)
+		if r != "" {
+			return p.errf(line, fname, "second (error) word: %s", r)
+		}
+		stt, _, r := parseNV(rest, statusNames, false, false)
+		if r != "" {
+			return p.errf(line, fname, "third (status) word: %s", r)
+		}
+		e.want, e.eflag, e.status = int8(w), int8(ef), int8(stt)
+	case fPriority, fClass:
+		if len(val) == 0 {
+			return nil
+		}
+		i, _, r := parseNV(string(val), priorityNames, false, true)
+		if r != "" {
+			return p.errf(line, fname, "word in field: %s", r)
+		}
+		switch {
+		case i < 0:
+			e.priority = p.in.bytes(val)
+		case priorityNames[i] == "unknown":
+			e.priority = ""
+		default:
+			e.priority = priorityNames[i]
+		}
+	case fSection:
+		if len(val) > 0 {
+			e.section = p.in.bytes(val)
+		}
+	case fArchitecture:
+		// dpkg only warns about an invalid name and keeps it; such a name
+		// cannot be used in a report or on a command line, so it is
+		// refused here.
+		if len(val) > 0 {
+			if r := archProblem(string(val)); r != "" {
+				return p.stricter(line, fname, "%q is not a valid architecture name: %s", truncate(val, 250), r)
+			}
+		}
+		e.arch = p.in.bytes(val)
+	case fMultiArch:
+		if len(val) == 0 {
+			return nil
+		}
+		i, _, r := parseNV(string(val), multiArchNames, false, false)
+		if r != "" {
+			return p.errf(line, fname, "quadstate (foreign/allowed/same/no) field: %s", r)
+		}
+		e.multiArch = int8(i)
+	case fSource:
+		if len(val) > 0 {
+			e.source = p.in.bytes(val)
+			e.hasSource = true
+			e.srcLine = line
+		}
+	case fVersion:
+		v, level, r := parseVersion(string(val))
+		if level == verHard {
+			return p.errf(line, fname, "value %q: %s", truncate(val, 250), r)
+		}
+		e.ver = v
+	case fConfigVersion:
+		if _, level, r := parseVersion(string(val)); level == verHard {
+			return p.errf(line, fname, "value %q: %s", truncate(val, 250), r)
+		}
+		st.configVer = true
+	case fRevision, fPackageRevision, fPackageRevision2:
+		// Obsolete: the value becomes the revision, and a revision
+		// already read joins the upstream version.
+		if len(val) == 0 {
+			return nil
+		}
+		if e.ver.revision != "" {
+			e.ver.upstream = e.ver.upstream + "-" + e.ver.revision
+		}
+		e.ver.revision = string(val)
+	case fReplaces, fProvides, fDepends, fPreDepends, fRecommends, fSuggests, fBreaks,
+		fConflicts, fEnhances, fRecommended, fOptional:
+		if r := dependencyProblem(fid, val); r != "" {
+			return p.errf(line, fname, "%s", r)
+		}
+	case fConffiles:
+		if r := conffilesProblem(val); r != "" {
+			return p.errf(line, fname, "%s", r)
+		}
+		st.conffiles = len(val) > 0
+	case fFilename, fSize, fMD5sum, fMSDOSFilename:
+		if len(val) == 0 {
+			return p.errf(line, fname, "empty archive details field")
+		}
+		return p.errf(line, fname, "archive details field not allowed in status file")
+	case fTriggersPending:
+		for _, w := range whiteWords(string(val)) {
+			if r := triggerNameProblem(w); r != "" {
+				return p.errf(line, fname, "illegal pending trigger name %q: %s", w, r)
+			}
+			for _, t := range st.trigPend {
+				if t == w {
+					return p.errf(line, fname, "duplicate pending trigger %q", w)
+				}
+			}
+			st.trigPend = append(st.trigPend, w)
+		}
+	case fTriggersAwaited:
+		for _, w := range whiteWords(string(val)) {
+			if r := specProblem(w); r != "" {
+				return p.errf(line, fname, "illegal package name in awaited trigger %q: %s", w, r)
+			}
+			lw := string(asciiLower([]byte(w)))
+			for _, t := range st.trigAw {
+				if t == lw {
+					return p.errf(line, fname, "duplicate awaited trigger package %q", w)
+				}
+			}
+			st.trigAw = append(st.trigAw, lw)
+		}
+	}
+	return nil
+}
+
+// verify applies dpkg's checks of a whole stanza (pkg_parse_verify).
+func (p *parser) verify() error {
+	st := &p.st
+	e := st.e
+	if !st.hasName {
+		return p.errf(st.line, "Package", "missing 'Package' field")
+	}
+	if e.status != stNotInstalled && e.status != stHalfInstalled && !e.ver.set {
+		return p.errf(st.line, "Version", "missing 'Version' field for package %s in state %s", e.name, statusNames[e.status])
+	}
+	if e.multiArch == maSame {
+		switch e.arch {
+		case "":
+			return p.errf(st.line, "Multi-Arch", "package %s has 'Multi-Arch: same' field but is missing architecture", e.name)
+		case "all":
+			return p.errf(st.line, "Multi-Arch", "package %s has 'Multi-Arch: same' field but is architecture 'all'", e.name)
+		}
+	}
+	if st.configVer && (e.status == stInstalled || e.status == stNotInstalled || e.status == stTriggersPending) {
+		return p.errf(st.line, "Config-Version", "'Config-Version' field present for package %s with inappropriate 'Status' field", e.name)
+	}
+	if len(st.trigAw) > 0 && (e.status <= stConfigFiles || e.status >= stTriggersPending) {
+		return p.errf(st.line, "Triggers-Awaited", "package %s has status %s but triggers are awaited", e.name, statusNames[e.status])
+	}
+	if e.status == stTriggersAwaited && len(st.trigAw) == 0 {
+		return p.errf(st.line, "Triggers-Awaited", "package %s has status triggers-awaited but no triggers awaited", e.name)
+	}
+	if len(st.trigPend) > 0 && e.status != stTriggersPending && e.status != stTriggersAwaited {
+		return p.errf(st.line, "Triggers-Pending", "package %s has status %s but triggers are pending", e.name, statusNames[e.status])
+	}
+	if e.status == stTriggersPending && len(st.trigPend) == 0 {
+		return p.errf(st.line, "Triggers-Pending", "package %s has status triggers-pending but no triggers pending", e.name)
+	}
+	return nil
+}
+
+// finish computes the package of a listed entry: dpkg evaluates the source
+// version only when it prints it, and fails on a bad one.
+func (e *entry) finish(in interner) error {
+	p := patchkit.Package{
+		Name:      e.name,
+		Arch:      e.arch,
+		Scheme:    patchkit.Deb,
+		State:     statusStates[e.status],
+		Want:      wantNames[e.want],
+		Section:   e.section,
+		Priority:  e.priority,
+		Version:   e.ver.upstream,
+		Release:   e.ver.revision,
+		MultiArch: "",
+	}
+	if e.ver.set {
+		p.Epoch = patchkit.EpochOf(e.ver.epoch)
+	}
+	if e.multiArch != maNo {
+		p.MultiArch = multiArchNames[e.multiArch]
+	}
+	p.SourceName, p.SourceVersion = e.name, e.ver.String()
+	if e.hasSource {
+		src := e.source
+		if sp := strings.IndexByte(src, ' '); sp >= 0 {
+			p.SourceName = in.str(src[:sp])
+		} else {
+			p.SourceName = src
+		}
+		if open := strings.IndexByte(src, '('); open >= 0 {
+			vs := src[open+1:]
+			if c := strings.IndexByte(vs, ')'); c >= 0 {
+				vs = vs[:c]
+			}
+			v, level, r := parseVersion(vs)
+			if level != verOK {
+				return &ParseError{File: e.file, Line: e.srcLine, Field: "Source",
+					Reason: fmt.Sprintf("package %s: version %q has bad syntax: %s", e.name, vs, r)}
+			}
+			p.SourceVersion = v.String()
+		}
+	}
+	if !e.ver.set && e.ver.revision != "" {
+		// dpkg prints a lone obsolete Revision after a hyphen.
+		p.SourceVersion = "-" + e.ver.revision
+	}
+	e.pkg = p
+	return nil
+}
+
+func truncate(b []byte, n int) string {
+	if len(b) > n {
+		b = b[:n]
+	}
+	return string(b)
+}
+
+func asciiLower(b []byte) []byte {
+	for _, c := range b {
+		if c >= 'A' && c <= 'Z' {
+			out := make([]byte, len(b))
+			for i, c := range b {
+				if c >= 'A' && c <= 'Z' {
+					c += 'a' - 'A'
+				}
+				out[i] = c
+			}
+			return out
+		}
+	}
+	return b
+}
+
+// hasPrefixFold reports whether s starts with name, ignoring ASCII case.
+func hasPrefixFold(s, name string) bool {
+	if len(s) < len(name) {
+		return false
+	}
+	for i := 0; i < len(name); i++ {
+		a, b := s[i], name[i]
+		if a >= 'A' && a <= 'Z' {
+			a += 'a' - 'A'
+		}
+		if a != b {
+			return false
+		}
+	}
+	return true
+}
+
+// parseNV is dpkg's parse_nv: the first name that the value starts with
+// (ignoring case; dpkg does not require the word to end there), then
+// white space. With next, the rest is returned; otherwise a rest is
+// trailing junk. With fallback, a value that matches no name gives -1.
+func parseNV(s string, names []string, next, fallback bool) (int, string, string) {
+	if s == "" {
+		return 0, "", "is missing a value"
+	}
+	for i, n := range names {
+		if hasPrefixFold(s, n) {
+			rest := s[len(n):]
+			for len(rest) > 0 && isSpace(rest[0]) {
+				rest = rest[1:]
+			}
+			if !next && rest != "" {
+				return 0, "", "has trailing junk"
+			}
+			return i, rest, ""
+		}
+	}
+	if fallback {
+		return -1, "", ""
+	}
+	if len(s) > 50 {
+		s = s[:50]
+	}
+	return 0, "", fmt.Sprintf("has invalid value %q", s)
+}
+
+// nameProblem is dpkg's pkg_name_is_illegal.
+func nameProblem(n []byte) string {
+	if len(n) == 0 {
+		return "may not be empty string"
+	}
+	if !isAlnum(n[0]) {
+		return "must start with an alphanumeric character"
+	}
+	for _, c := range n {
+		if !isAlnum(c) && c != '-' && c != '+' && c != '.' && c != '_' {
+			return fmt.Sprintf("character %q not allowed (only letters, digits and characters '-+._')", c)
+		}
+	}
+	return ""
+}
+
+// archProblem is dpkg's dpkg_arch_name_is_illegal.
+func archProblem(a string) string {
+	if a == "" {
+		return "may not be empty string"
+	}
+	if !isAlnum(a[0]) {
+		return "must start with an alphanumeric"
+	}
+	for i := 1; i < len(a); i++ {
+		if c := a[i]; !isAlnum(c) && c != '-' {
+			return fmt.Sprintf("character %q not allowed (only letters, digits and characters '-')", c)
+		}
+	}
+	return ""
+}
+
+// specProblem checks a "name[:arch]" package specifier of an awaited
+// trigger.
+func specProblem(w string) string {
+	name, arch, hasArch := strings.Cut(w, ":")
+	if r := nameProblem([]byte(name)); r != "" {
+		return r
+	}
+	if hasArch {
+		if r := archProblem(arch); r != "" {
+			return "illegal architecture name: " + r
+		}
+	}
+	return ""
+}
+
+func triggerNameProblem(w string) string {
+	for i := 0; i < len(w); i++ {
+		if c := w[i]; c <= ' ' || c >= 0o177 {
+			return "trigger name contains invalid character"
+		}
+	}
+	return ""
+}
+
+// whiteWords splits s at spaces, tabs and newlines (dpkg's c_iswhite).
+func whiteWords(s string) []string {
+	return strings.FieldsFunc(s, func(r rune) bool { return r == ' ' || r == '\t' || r == '\n' })
+}
+
+// conffilesProblem checks a Conffiles value as dpkg's f_conffiles does:
+// each line is " path hash [obsolete] [remove-on-upgrade]".
+func conffilesProblem(v []byte) string {
+	for len(v) > 0 {
+		c := v[0]
+		v = v[1:]
+		if c == '\n' {
+			continue
+		}
+		if c != ' ' {
+			return fmt.Sprintf("value has line starting with non-space %q", c)
+		}
+		end := bytes.IndexByte(v, '\n')
+		if end < 0 {
+			end = len(v)
+		}
+		l := v[:end]
+		malformed := func() string { return fmt.Sprintf("value has malformed line %q", truncate(l, 250)) }
+		// lastWord finds the word that ends at from: the space before it
+		// must leave a name of at least one byte after the leading
+		// space, and the word must not be empty.
+		lastWord := func(from int) (start, sp int, ok bool) {
+			if from <= 1 {
+				return 0, 0, false
+			}
+			sp = bytes.LastIndexByte(l[:from], ' ')
+			if sp <= 1 || sp >= len(l)-1 {
+				return 0, 0, false
+			}
+			return sp + 1, sp, true
+		}
+		start, endName, ok := lastWord(len(l))
+		if !ok {
+			return malformed()
+		}
+		if string(l[start:]) == "remove-on-upgrade" {
+			if start, endName, ok = lastWord(endName); !ok {
+				return malformed()
+			}
+		}
+		word := l[start:]
+		if i := bytes.IndexByte(word, ' '); i >= 0 {
+			word = word[:i]
+		}
+		if string(word) == "obsolete" {
+			if _, endName, ok = lastWord(endName); !ok {
+				return malformed()
+			}
+		}
+		name := l[:endName]
+		for len(name) > 0 && (name[0] == '/' || (name[0] == '.' && len(name) > 1 && name[1] == '/')) {
+			name = name[1:]
+		}
+		if len(name) == 0 {
+			return "root or empty directory listed as a conffile"
+		}
+		v = v[end:]
+	}
+	return ""
+}
+
+// dependencyProblem checks a relationship field as dpkg's f_dependency
+// does, returning dpkg's complaint or "".
+func dependencyProblem(fid int, v []byte) string {
+	if len(v) == 0 {
+		return ""
+	}
+	s := string(v)
+	noAlt := fid == fConflicts || fid == fBreaks || fid == fProvides || fid == fReplaces
+	i := 0
+	at := func(k int) byte {
+		if k < len(s) {
+			return s[k]
+		}
+		return 0
+	}
+	for {
+		for {
+			start := i
+			for i < len(s) && !isSpace(s[i]) && s[i] != ':' && s[i] != '(' && s[i] != ',' && s[i] != '|' {
+				i++
+			}
+			if i == start {
+				return "missing package name, or garbage where package name expected"
+			}
+			name := s[start:i]
+			if r := nameProblem([]byte(name)); r != "" {
+				return fmt.Sprintf("invalid package name %q: %s", name, r)
+			}
+			if at(i) == ':' {
+				i++
+				as := i
+				for i < len(s) && !isSpace(s[i]) && s[i] != '(' && s[i] != ',' && s[i] != '|' {
+					i++
+				}
+				if i == as {
+					return "missing architecture name, or garbage where architecture name expected"
+				}
+				if r := archProblem(s[as:i]); r != "" {
+					return fmt.Sprintf("reference to %q: invalid architecture name %q: %s", name, s[as:i], r)
+				}
+			}
+			for i < len(s) && isSpace(s[i]) {
+				i++
+			}
+			if at(i) == '(' {
+				i++
+				for i < len(s) && isSpace(s[i]) {
+					i++
+				}
+				c1 := at(i)
+				if c1 == '<' || c1 == '>' {
+					i++
+					c2 := at(i)
+					switch {
+					case c2 == '=' || c2 == c1:
+						i++
+					case c2 == '<' || c2 == '>':
+						return fmt.Sprintf("reference to %q: bad version relationship %c%c", name, c1, c2)
+					}
+				} else if c1 == '=' {
+					i++
+				}
+				for i < len(s) && isSpace(s[i]) {
+					i++
+				}
+				vs := i
+				for i < len(s) && s[i] != ')' && s[i] != '(' && !isSpace(s[i]) {
+					i++
+				}
+				ver := s[vs:i]
+				for i < len(s) && isSpace(s[i]) {
+					i++
+				}
+				if i >= len(s) {
+					return fmt.Sprintf("reference to %q: version unterminated", name)
+				}
+				if s[i] != ')' {
+					return fmt.Sprintf("reference to %q: version contains '%c' instead of ')'", name, s[i])
+				}
+				if _, level, r := parseVersion(ver); level == verHard {
+					return fmt.Sprintf("reference to %q: version %q: %s", name, ver, r)
+				}
+				i++
+				for i < len(s) && isSpace(s[i]) {
+					i++
+				}
+			}
+			if i >= len(s) || s[i] == ',' {
+				break
+			}
+			if s[i] != '|' {
+				return fmt.Sprintf("syntax error after reference to package %q", strings.ToLower(name))
+			}
+			if noAlt {
+				return "alternatives ('|') not allowed"
+			}
+			i++
+			for i < len(s) && isSpace(s[i]) {
+				i++
+			}
+		}
+		if i >= len(s) {
+			return ""
+		}
+		i++
+		for i < len(s) && isSpace(s[i]) {
+			i++
+		}
+	}
+}
+
+// errStop is returned by a callback to end a parse early without error.
+var errStop = errors.New("stop")

@@ -1,0 +1,470 @@
+package dpkg
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"path"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/patchkit/patchkit"
+	"github.com/patchkit/patchkit/internal/rootfs"
+)
+
+// ErrNoDatabase is matched by the error Read returns when the root has no
+// dpkg database directory. It also matches fs.ErrNotExist.
+var ErrNoDatabase = errors.New("no dpkg database")
+
+// db is the in-memory database: dpkg's package sets, each with one slot
+// per architecture.
+type db struct {
+	sets map[string][]*entry
+	in   interner
+}
+
+func newDB() *db { return &db{sets: make(map[string][]*entry, 1024), in: make(interner, 256)} }
+
+func (d *db) installedInstances(name string) (n int, one *entry) {
+	for _, e := range d.sets[name] {
+		if e.status != stNotInstalled {
+			n++
+			one = e
+		}
+	}
+	return n, one
+}
+
+func describe(e *entry) string {
+	if e.arch == "" {
+		return e.name
+	}
+	return e.name + ":" + e.arch
+}
+
+// checkAwaited applies dpkg's check that an awaited package named without
+// an architecture is not ambiguous.
+func (d *db) checkAwaited(e *entry, st *stanza) error {
+	for _, w := range st.trigAw {
+		if strings.IndexByte(w, ':') >= 0 {
+			continue
+		}
+		if n, _ := d.installedInstances(w); n > 1 {
+			return &ParseError{File: e.file, Line: st.line, Field: "Triggers-Awaited",
+				Reason: fmt.Sprintf("illegal package name in awaited trigger %q: ambiguous package name with more than one installed instance", w)}
+		}
+	}
+	return nil
+}
+
+// addStatus adds a stanza of the status file (or of status.d), with the
+// checks dpkg makes when it places a package in its set.
+func (d *db) addStatus(e *entry, st *stanza) error {
+	if err := d.checkAwaited(e, st); err != nil {
+		return err
+	}
+	slots := d.sets[e.name]
+	single, multi := 0, 0
+	count := func(x *entry) {
+		if x.status == stNotInstalled {
+			return
+		}
+		if x.multiArch == maSame {
+			multi++
+		} else {
+			single++
+		}
+	}
+	count(e)
+	for _, s := range slots {
+		count(s)
+	}
+	others := func() string {
+		var b []string
+		for _, s := range slots {
+			if s.status != stNotInstalled {
+				b = append(b, fmt.Sprintf("%s (%s line %d)", describe(s), s.file, s.line))
+			}
+		}
+		return strings.Join(b, ", ")
+	}
+	if single > 1 {
+		return &ParseError{File: e.file, Line: e.line, Field: "Package", Reason: fmt.Sprintf(
+			"package %s: multiple non-coinstallable package instances present (also %s)", describe(e), others())}
+	}
+	if single > 0 && multi > 0 {
+		return &ParseError{File: e.file, Line: e.line, Field: "Package", Reason: fmt.Sprintf(
+			"package %s: mixed non-coinstallable and coinstallable package instances present (also %s)", describe(e), others())}
+	}
+	for _, s := range slots {
+		if s.arch == e.arch {
+			return &ParseError{File: e.file, Line: e.line, Field: "Package", Stricter: true, Reason: fmt.Sprintf(
+				"second stanza for package %s (first at %s line %d); dpkg keeps the last one",
+				describe(e), s.file, s.line)}
+		}
+	}
+	d.sets[e.name] = append(slots, e)
+	return nil
+}
+
+// addUpdate applies a stanza of a journal file (updates/NNNN) the way dpkg
+// does: it replaces the package's slot, switching its architecture when a
+// single instance is cross-graded.
+func (d *db) addUpdate(e *entry, st *stanza) error {
+	if err := d.checkAwaited(e, st); err != nil {
+		return err
+	}
+	slots := d.sets[e.name]
+	n, one := d.installedInstances(e.name)
+	if n > 1 && e.multiArch != maSame {
+		return &ParseError{File: e.file, Line: e.line, Field: "Multi-Arch", Reason: fmt.Sprintf(
+			"package %s (%s) with field 'Multi-Arch: %s' is not co-installable with %s which has multiple installed instances",
+			describe(e), e.ver.String(), multiArchNames[e.multiArch], e.name)}
+	}
+	var dst *entry
+	if n == 1 && !(one.multiArch == maSame && e.multiArch == maSame) {
+		dst = one
+	} else {
+		for _, s := range slots {
+			if s.arch == e.arch {
+				dst = s
+				break
+			}
+		}
+	}
+	if dst == nil {
+		d.sets[e.name] = append(slots, e)
+		return nil
+	}
+	// Section and priority are kept when the slot has them (dpkg reads its
+	// status and journal with weak classification).
+	section, priority := e.section, e.priority
+	if dst.section != "" {
+		section = dst.section
+	}
+	if dst.priority != "" {
+		priority = dst.priority
+	}
+	*dst = *e
+	dst.section, dst.priority = section, priority
+	return nil
+}
+
+// parseFile reads one file's stanzas into d.
+func (d *db) parseFile(ctx context.Context, name string, r io.Reader, maxLine int, add func(*entry, *stanza) error) error {
+	p := newParser(ctx, name, r, maxLine, d.in)
+	return p.stanzas(add)
+}
+
+// listed returns the entries dpkg-query -W lists (every state but
+// not-installed), sorted by name and architecture.
+func (d *db) listed() []*entry {
+	var out []*entry
+	for _, slots := range d.sets {
+		for _, e := range slots {
+			if e.status != stNotInstalled {
+				out = append(out, e)
+			}
+		}
+	}
+	slices.SortFunc(out, func(a, b *entry) int {
+		if c := cmp.Compare(a.name, b.name); c != 0 {
+			return c
+		}
+		return cmp.Compare(a.arch, b.arch)
+	})
+	return out
+}
+
+// ParseStatus reads a dpkg status file (or one status.d file) from r and
+// calls fn with every package that dpkg-query -W would list from it: all
+// states but not-installed, in file order. name is used in errors. It
+// applies all of dpkg's checks of a status file, so an error can come after
+// some packages were passed to fn: dpkg refuses such a file as a whole, and
+// the caller should discard them. If fn returns an error, ParseStatus stops
+// and returns it. The packages have no InstallTime (Read has it).
+func ParseStatus(ctx context.Context, name string, r io.Reader, fn func(patchkit.Package) error, opts ...Option) error {
+	o, err := buildOptions(opts)
+	if err != nil {
+		return err
+	}
+	d := newDB()
+	return d.parseFile(ctx, name, r, o.maxLine, func(e *entry, st *stanza) error {
+		if err := d.addStatus(e, st); err != nil {
+			return err
+		}
+		if e.status == stNotInstalled {
+			return nil
+		}
+		if err := e.finish(d.in); err != nil {
+			return err
+		}
+		return fn(e.pkg)
+	})
+}
+
+// Read reads the dpkg database of the root fsys and returns the packages
+// dpkg-query -W lists, sorted by name and architecture: its status file,
+// then the files of status.d (one per package, as distroless images keep
+// them; files named like a package's control files, PACKAGE.md5sums,
+// PACKAGE.preinst and so on, are not stanzas and are not read), then the journal files of
+// updates/ that an interrupted dpkg leaves, applied as dpkg applies them.
+// Each package carries its State and Want; InstallTime is the modification
+// time of its file list (info/NAME.list, or info/NAME:ARCH.list for a
+// Multi-Arch: same package), which is what dpkg-query's
+// ${db-fsys:Last-Modified} prints, to the second.
+//
+// A root without the database directory fails with ErrNoDatabase; a
+// database directory without a status file (and no status.d) holds no
+// packages, as for dpkg. Malformed files fail with a *ParseError.
+func Read(ctx context.Context, fsys fs.FS, opts ...Option) ([]patchkit.Package, error) {
+	o, err := buildOptions(opts)
+	if err != nil {
+		return nil, err
+	}
+	adm, err := rootfs.Resolve(fsys, o.admindir)
+	if err != nil {
+		return nil, err
+	}
+	if fi, err := fs.Stat(fsys, adm); err != nil {
+		return nil, fmt.Errorf("dpkg: %s: %w: %w", o.admindir, ErrNoDatabase, err)
+	} else if !fi.IsDir() {
+		return nil, fmt.Errorf("dpkg: %s: %w: not a directory", o.admindir, ErrNoDatabase)
+	}
+	d := newDB()
+
+	// status
+	if err := d.readFile(ctx, fsys, adm, o.admindir, "status", o.maxLine, d.addStatus, true); err != nil {
+		return nil, err
+	}
+	// status.d
+	if o.statusD {
+		dir := path.Join(adm, "status.d")
+		ents, err := fs.ReadDir(fsys, dir)
+		switch {
+		case errors.Is(err, fs.ErrNotExist):
+		case err != nil:
+			return nil, fmt.Errorf("dpkg: %s/status.d: %w", o.admindir, err)
+		}
+		for _, de := range ents {
+			n := de.Name()
+			if isControlFile(n) {
+				continue
+			}
+			if err := d.readFile(ctx, fsys, adm, o.admindir, "status.d/"+n, o.maxLine, d.addStatus, false); err != nil {
+				return nil, err
+			}
+		}
+	}
+	// updates: the journal, files named by digits, applied in order.
+	if o.updates {
+		names, err := journalFiles(fsys, adm, o.admindir)
+		if err != nil {
+			return nil, err
+		}
+		for _, n := range names {
+			if err := d.readFile(ctx, fsys, adm, o.admindir, "updates/"+n, o.maxLine, d.addUpdate, false); err != nil {
+				return nil, err
+			}
+		}
+	}
+	list := d.listed()
+	out := make([]patchkit.Package, 0, len(list))
+	var it *infoTimes
+	if o.times && len(list) > 0 {
+		if it, err = newInfoTimes(fsys, adm, o.admindir); err != nil {
+			return nil, err
+		}
+	}
+	for i, e := range list {
+		if i&255 == 255 {
+			if err := ctx.Err(); err != nil {
+				return nil, err
+			}
+		}
+		if err := e.finish(d.in); err != nil {
+			return nil, err
+		}
+		if it != nil {
+			t, err := it.time(e)
+			if err != nil {
+				return nil, err
+			}
+			e.pkg.InstallTime = t
+		}
+		out = append(out, e.pkg)
+	}
+	return out, nil
+}
+
+// controlSuffixes are the names of a package's control files. Distroless
+// images keep some of them (at least the md5sums) beside the package's
+// stanza in status.d, named PACKAGE.SUFFIX; they are not stanzas.
+var controlSuffixes = []string{".md5sums", ".conffiles", ".preinst", ".postinst", ".prerm", ".postrm",
+	".config", ".templates", ".triggers", ".shlibs", ".symbols", ".list"}
+
+func isControlFile(name string) bool {
+	for _, s := range controlSuffixes {
+		if strings.HasSuffix(name, s) && len(name) > len(s) {
+			return true
+		}
+	}
+	return false
+}
+
+// readFile parses adm/rel with add. A missing file is no error when
+// optional (dpkg reads a missing status file as empty).
+func (d *db) readFile(ctx context.Context, fsys fs.FS, adm, admName, rel string, maxLine int, add func(*entry, *stanza) error, optional bool) error {
+	name := path.Join(admName, rel)
+	p, err := rootfs.Resolve(fsys, path.Join(adm, rel))
+	if err != nil {
+		return fmt.Errorf("dpkg: %s: %w", name, err)
+	}
+	f, err := fsys.Open(p)
+	if err != nil {
+		if optional && errors.Is(err, fs.ErrNotExist) {
+			return nil
+		}
+		return fmt.Errorf("dpkg: %s: %w", name, err)
+	}
+	defer f.Close()
+	if fi, err := f.Stat(); err != nil {
+		return fmt.Errorf("dpkg: %s: %w", name, err)
+	} else if fi.IsDir() {
+		return &ParseError{File: name, Reason: "is a directory, not a file of stanzas"}
+	}
+	return d.parseFile(ctx, name, f, maxLine, add)
+}
+
+// maxJournalName is dpkg's IMPORTANTMAXLEN.
+const maxJournalName = 10
+
+// journalFiles lists the journal files of updates/ as dpkg selects them:
+// names of digits only, all of the same length, in order.
+func journalFiles(fsys fs.FS, adm, admName string) ([]string, error) {
+	dir, err := rootfs.Resolve(fsys, path.Join(adm, "updates"))
+	if err != nil {
+		return nil, err
+	}
+	ents, err := fs.ReadDir(fsys, dir)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("dpkg: %s/updates: %w", admName, err)
+	}
+	var names []string
+	for _, de := range ents {
+		n := de.Name()
+		if strings.TrimLeft(n, "0123456789") != "" {
+			continue // not a journal file (dpkg ignores these too)
+		}
+		if len(n) > maxJournalName {
+			return nil, &ParseError{File: admName + "/updates/" + n,
+				Reason: fmt.Sprintf("updates directory contains a file whose name is too long (length=%d, max=%d)", len(n), maxJournalName)}
+		}
+		if len(names) > 0 && len(names[0]) != len(n) {
+			return nil, &ParseError{File: admName + "/updates/" + n,
+				Reason: fmt.Sprintf("updates directory contains files with different length names (both %d and %d)", len(names[0]), len(n))}
+		}
+		names = append(names, n)
+	}
+	slices.Sort(names)
+	return names, nil
+}
+
+// infoTimes finds the modification times of the packages' file lists.
+type infoTimes struct {
+	fsys     fs.FS
+	info     string // resolved info directory
+	infoName string
+	format   int
+}
+
+func newInfoTimes(fsys fs.FS, adm, admName string) (*infoTimes, error) {
+	info, err := rootfs.Resolve(fsys, path.Join(adm, "info"))
+	if err != nil {
+		return nil, err
+	}
+	it := &infoTimes{fsys: fsys, info: info, infoName: admName + "/info"}
+	// The info database format: a missing file is the legacy format 0,
+	// format 1 names the lists of Multi-Arch: same packages NAME:ARCH. A
+	// "format-new" file means an upgrade of the format was interrupted:
+	// dpkg then takes the next format.
+	b, err := rootfs.ReadFile(fsys, path.Join(info, "format"), 4096)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		it.format = 0
+	case err != nil:
+		return nil, fmt.Errorf("dpkg: %s/format: %w", it.infoName, err)
+	default:
+		n, ok := scanUint(b)
+		if !ok {
+			return nil, &ParseError{File: it.infoName + "/format", Line: 1, Reason: "corrupt info database format file"}
+		}
+		it.format = n
+	}
+	if ok, err := rootfs.Exists(fsys, path.Join(info, "format-new")); err != nil {
+		return nil, fmt.Errorf("dpkg: %s/format-new: %w", it.infoName, err)
+	} else if ok {
+		it.format++
+	}
+	if it.format > 1 {
+		return nil, &ParseError{File: it.infoName + "/format", Line: 1,
+			Reason: fmt.Sprintf("info database format (%d) is bogus or too new", it.format)}
+	}
+	return it, nil
+}
+
+// scanUint reads an unsigned decimal number after optional white space, as
+// fscanf's %u does.
+func scanUint(b []byte) (int, bool) {
+	i := 0
+	for i < len(b) && isSpace(b[i]) {
+		i++
+	}
+	j := i
+	for j < len(b) && isDigit(b[j]) {
+		j++
+	}
+	if j == i || j-i > 9 {
+		return 0, false
+	}
+	n, err := strconv.Atoi(string(b[i:j]))
+	return n, err == nil
+}
+
+// time returns the modification time of e's file list, to the second, or
+// the zero time when it has none.
+func (it *infoTimes) time(e *entry) (time.Time, error) {
+	n := e.name
+	if e.multiArch == maSame && it.format == 1 && e.arch != "" {
+		n += ":" + e.arch
+	}
+	p := it.info + "/" + n + ".list"
+	var fi fs.FileInfo
+	var err error
+	if rl, ok := it.fsys.(fs.ReadLinkFS); ok {
+		fi, err = rl.Lstat(p)
+		if err == nil && fi.Mode()&fs.ModeSymlink != 0 {
+			var rp string
+			if rp, err = rootfs.Resolve(it.fsys, p); err == nil {
+				fi, err = fs.Stat(it.fsys, rp)
+			}
+		}
+	} else {
+		fi, err = fs.Stat(it.fsys, p)
+	}
+	if errors.Is(err, fs.ErrNotExist) {
+		return time.Time{}, nil
+	}
+	if err != nil {
+		return time.Time{}, fmt.Errorf("dpkg: cannot get package %s file list modification time: %w", describe(e), err)
+	}
+	return time.Unix(fi.ModTime().Unix(), 0).UTC(), nil
+}
