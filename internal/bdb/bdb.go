@@ -496,6 +496,9 @@ func (s *scanner) overflowChain(pg uint32, idx int, first, total uint32, buf []b
 	if need := (uint64(total) + uint64(space) - 1) / uint64(space); need > uint64(db.info.LastPage) {
 		return buf, corrupt(pg, "off-page item %d of %d bytes needs %d pages, more than the file holds", idx, total, need)
 	}
+	if cap(buf) < int(total) {
+		buf = make([]byte, 0, total)
+	}
 	prev := uint32(0)
 	left := total
 	for p := first; ; {
