@@ -54,8 +54,7 @@ CACHE=${TESTBED_CACHE-/var/cache/patchkit-testbed}
 CACHE_DAYS=${TESTBED_CACHE_DAYS:-7}
 PY=/usr/bin/python3 # Debian's own, whatever python3 comes first in PATH
 APT_GET=(apt-get -o DPkg::Lock::Timeout=600)
-HOST_PACKAGES=(mmdebstrap apt-utils dpkg-dev gpg gpgv python3 curl ca-certificates util-linux
-	rpm dnf createrepo-c zypper libsolv-tools)
+HOST_PACKAGES=(mmdebstrap apt-utils dpkg-dev gpg gpgv python3 curl rpm dnf createrepo-c zypper libsolv-tools)
 # the baseline every root starts with (apt names; the rpm side calls the kernel kernel-tb)
 DEB_BASELINE=(tb-hello=1.0-1 tb-lib=1:2.0-1 tb-tool=3.0-1 tb-kernel=1.0-1 tb-multi=1.0-1)
 RPM_BASELINE=(tb-hello-1.0-1 tb-lib-1:2.0-1 tb-tool-3.0-1 kernel-tb-5.0-1 tb-multi-1.0-1)
