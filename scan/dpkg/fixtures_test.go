@@ -7,7 +7,7 @@ import (
 	"path/filepath"
 	"testing"
 
-		"github.com/patchkit/patchkit/scan/run"
+	"github.com/patchkit/patchkit/scan/run"
 )
 
 // TestFixtures compares Read of every database under testdata/dpkg/db with
