@@ -3,8 +3,8 @@ package sqlite
 import (
 	"context"
 	"encoding/binary"
-	"fmt"
 	"math"
+	"strconv"
 )
 
 // Page types of table b-trees, and of index b-trees (which are not read).
@@ -42,10 +42,10 @@ func (db *DB) Scan(ctx context.Context, name string, fn func(rowid int64, cols [
 			}
 		}
 		if !found {
-			return fmt.Errorf("sqlite: %s: %w: %s", db.opt.name, ErrNoTable, name)
+			return fileErr(db.opt.name, ErrNoTable, "%q", name)
 		}
 		if root == 0 {
-			return fmt.Errorf("sqlite: %s: %w: %s is a virtual table", db.opt.name, ErrUnsupported, name)
+			return fileErr(db.opt.name, ErrUnsupported, "%s is a virtual table", name)
 		}
 	}
 	s := newScanner(db)
@@ -113,8 +113,9 @@ func newScanner(db *DB) *scanner {
 }
 
 // visit marks page pg, which must be in range, as read; reading it twice is
-// corruption.
-func (s *scanner) visit(pg uint32, what string) error {
+// corruption. pg is a b-tree page of table, or else an overflow page of the
+// record rowid.
+func (s *scanner) visit(pg uint32, table string, rowid int64) error {
 	if err := s.db.checkPage(pg); err != nil {
 		return err
 	}
@@ -124,6 +125,10 @@ func (s *scanner) visit(pg uint32, what string) error {
 		return nil
 	}
 	if s.visited[w]&b != 0 {
+		what := "table " + table
+		if table == "" {
+			what = "overflow page of record " + strconv.FormatInt(rowid, 10)
+		}
 		return s.db.corruptAt(pg, 0, "%s: page is reached a second time", what)
 	}
 	s.visited[w] |= b
@@ -144,7 +149,7 @@ func (s *scanner) push(pg uint32, table string) error {
 	if d >= maxDepth {
 		return s.db.corruptAt(pg, 0, "table %s: b-tree deeper than %d levels", table, maxDepth)
 	}
-	if err := s.visit(pg, "table "+table); err != nil {
+	if err := s.visit(pg, table, 0); err != nil {
 		return err
 	}
 	buf := s.page(d)
@@ -164,9 +169,9 @@ func (s *scanner) push(pg uint32, table string) error {
 	case typeTableInterior:
 		hdrLen = 12
 	case typeIndexInterior, typeIndexLeaf:
-		if d == 0 {
-			return fmt.Errorf("sqlite: %s: %w: table %s is a WITHOUT ROWID table (its root page %d is an index b-tree page)",
-				s.db.opt.name, ErrUnsupported, table, pg)
+		if d == 0 && pg != 1 {
+			return fileErr(s.db.opt.name, ErrUnsupported,
+				"table %s is a WITHOUT ROWID table (its root page %d is an index b-tree page)", table, pg)
 		}
 		fallthrough
 	default:
@@ -311,13 +316,19 @@ func localSize(p, u, x int) int {
 // overflow chain starting at page first.
 func (s *scanner) overflow(ctx context.Context, local []byte, first uint32, size int, cellPage uint32, rowid int64) ([]byte, error) {
 	db := s.db
-	// Grow with the data read, so that a size the chain does not back
-	// costs no memory.
+	per := db.usable - 4
+	// The buffer is sized from the payload size once it is known that the
+	// files could hold that many bytes.
+	if int64(size-len(local)) > int64(db.maxReal)*int64(per) {
+		return nil, db.corruptAt(cellPage, -1, "record %d: payload of %d bytes is larger than the database", rowid, size)
+	}
+	if cap(s.payload) < size {
+		s.payload = make([]byte, 0, max(size, 2*cap(s.payload)))
+	}
 	s.payload = append(s.payload[:0], local...)
 	if s.ovfl == nil {
 		s.ovfl = make([]byte, db.pageSize)
 	}
-	per := db.usable - 4
 	pg := first
 	for len(s.payload) < size {
 		if err := ctx.Err(); err != nil {
@@ -326,7 +337,7 @@ func (s *scanner) overflow(ctx context.Context, local []byte, first uint32, size
 		if pg == 0 {
 			return nil, db.corruptAt(cellPage, -1, "record %d: overflow chain ends after %d of %d bytes", rowid, len(s.payload), size)
 		}
-		if err := s.visit(pg, fmt.Sprintf("record %d overflow", rowid)); err != nil {
+		if err := s.visit(pg, "", rowid); err != nil {
 			return nil, err
 		}
 		if err := db.readPage(pg, s.ovfl); err != nil {

@@ -8,6 +8,7 @@ import (
 	"io"
 	"io/fs"
 	"strconv"
+	"strings"
 	"sync"
 )
 
@@ -61,6 +62,23 @@ var (
 	// ErrTooLarge is matched (errors.Is) by every *LimitError.
 	ErrTooLarge = errors.New("sqlite: record larger than the limit")
 )
+
+// kindError is an error of a kind (ErrUnsupported, ErrNoTable) in a file.
+type kindError struct {
+	file string
+	kind error
+	msg  string
+}
+
+func (e *kindError) Error() string {
+	return "sqlite: " + e.file + ": " + strings.TrimPrefix(e.kind.Error(), "sqlite: ") + ": " + e.msg
+}
+
+func (e *kindError) Unwrap() error { return e.kind }
+
+func fileErr(file string, kind error, format string, args ...any) error {
+	return &kindError{file: file, kind: kind, msg: fmt.Sprintf(format, args...)}
+}
 
 // CorruptError reports a database or log that breaks the file format.
 type CorruptError struct {
@@ -327,7 +345,7 @@ func openRandom(fsys fs.FS, name string) (randomFile, int64, error) {
 		return &seekReaderAt{f: f, rs: r}, fi.Size(), nil
 	}
 	f.Close()
-	return nil, 0, fmt.Errorf("sqlite: %s: %w: the file system's files support neither ReadAt nor Seek", name, ErrUnsupported)
+	return nil, 0, fileErr(name, ErrUnsupported, "the file system's files support neither ReadAt nor Seek")
 }
 
 // seekReaderAt makes a ReaderAt of a file that can only seek.
@@ -412,7 +430,7 @@ func (db *DB) parseHeader(p []byte) error {
 		return db.corruptHeader(16, "page 1 in the log gives page size %d, the file %d", ps, db.pageSize)
 	}
 	if p[19] > 2 {
-		return fmt.Errorf("sqlite: %s: %w: file format read version %d", db.opt.name, ErrUnsupported, p[19])
+		return fileErr(db.opt.name, ErrUnsupported, "file format read version %d", p[19])
 	}
 	if p[21] != 64 || p[22] != 32 || p[23] != 32 {
 		return db.corruptHeader(21, "payload fractions %d/%d/%d, not 64/32/32", p[21], p[22], p[23])
@@ -424,12 +442,12 @@ func (db *DB) parseHeader(p []byte) error {
 	switch enc := binary.BigEndian.Uint32(p[56:]); enc {
 	case 0, 1:
 	case 2, 3:
-		return fmt.Errorf("sqlite: %s: %w: UTF-16 text encoding (%d)", db.opt.name, ErrUnsupported, enc)
+		return fileErr(db.opt.name, ErrUnsupported, "UTF-16 text encoding (%d)", enc)
 	default:
 		return db.corruptHeader(56, "text encoding %d", enc)
 	}
 	if sf := binary.BigEndian.Uint32(p[44:]); sf > 4 {
-		return fmt.Errorf("sqlite: %s: %w: schema format %d", db.opt.name, ErrUnsupported, sf)
+		return fileErr(db.opt.name, ErrUnsupported, "schema format %d", sf)
 	}
 	n := binary.BigEndian.Uint32(p[28:])
 	if n != 0 && binary.BigEndian.Uint32(p[24:]) == binary.BigEndian.Uint32(p[92:]) {

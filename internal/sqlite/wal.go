@@ -49,7 +49,7 @@ func (db *DB) readWAL(ctx context.Context, size int64) error {
 	}
 	bigEndian := m&1 == 1
 	if v := binary.BigEndian.Uint32(h[4:]); v != walVersion {
-		return fmt.Errorf("sqlite: %s: %w: log format version %d", db.walName, ErrUnsupported, v)
+		return fileErr(db.walName, ErrUnsupported, "log format version %d", v)
 	}
 	ps := binary.BigEndian.Uint32(h[8:])
 	if ps < 512 || ps > 65536 || ps&(ps-1) != 0 {

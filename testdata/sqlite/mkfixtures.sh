@@ -5,7 +5,7 @@
 # (reserved bytes per page). Every fixture is stored zstd-compressed as
 # NAME.zst. The expected outputs (NAME.expect) are captured from the sqlite3
 # CLI by the package's test:
-#   go test ./internal/sqlite -run TestFixtures -update
+#   go test ./internal/sqlite -run TestFixturesCLI -args -update
 # Run from anywhere; needs /usr/bin/python3, sqlite3 and zstd.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)

@@ -12,7 +12,7 @@
 #    still holds that last transaction open (its frames are committed in the
 #    log and not yet checkpointed); the other is what rpm leaves on exit.
 # The expected rows (NAME/packages.tsv) are captured from the sqlite3 CLI by
-#   go test ./internal/sqlite -run TestRPMDBCLI -update
+#   go test ./internal/sqlite -run TestRPMDBCLI -args -update
 # Needs go, unzip, zstd, rpm and rpmbuild.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
