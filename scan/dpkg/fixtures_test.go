@@ -32,7 +32,7 @@ func TestFixtures(t *testing.T) {
 			if *update {
 				layout(t, recDir, oracleFiles(t, dir))
 				saveRecording(t, recFile, runDpkgQuery(t, recDir,
-					provenance(t, "a copy of testdata/dpkg/db/"+name+" (files of status.d appended to status) at "+recDir)))
+					provenance(t, "a copy of testdata/dpkg/db/"+name+" (files of status.d appended to status, with \"Status: install ok installed\" added to their stanzas that have no Status) at "+recDir)))
 			}
 			rec := loadRecording(t, recFile)
 			ours, rerr := Read(context.Background(), os.DirFS(dir), WithAdmindir("."))

@@ -75,6 +75,7 @@ func oracleFiles(t testing.TB, dir string) map[string][]byte {
 		if err != nil {
 			t.Fatal(err)
 		}
+		b = withStatus(b)
 		if len(status) > 0 {
 			status = append(status, '\n')
 		}
@@ -102,6 +103,28 @@ func oracleFiles(t testing.TB, dir string) map[string][]byte {
 func haveDpkgQuery() bool {
 	_, err := exec.LookPath("dpkg-query")
 	return err == nil || testutil.InCI()
+}
+
+// withStatus adds "Status: install ok installed" to the stanzas of a
+// status.d file that have no Status field, as Read takes them.
+func withStatus(b []byte) []byte {
+	var out []byte
+	for i, chunk := range bytes.Split(b, []byte("\n\n")) {
+		if i > 0 {
+			out = append(out, "\n\n"...)
+		}
+		has := false
+		for _, l := range bytes.Split(chunk, []byte("\n")) {
+			if len(l) >= 7 && strings.EqualFold(string(l[:7]), "status:") {
+				has = true
+			}
+		}
+		if !has && len(bytes.TrimSpace(chunk)) > 0 {
+			out = append(out, "Status: install ok installed\n"...)
+		}
+		out = append(out, chunk...)
+	}
+	return out
 }
 
 func dpkgQueryVersion(t testing.TB) string {

@@ -147,9 +147,9 @@ var malformedCases = []struct {
 	{name: "archive-field-in-status", status: st("Version: 1\nFilename: pool/p.deb\n")},
 	// The journal of an interrupted dpkg.
 	{name: "journal-overrides", status: okP + "\n" + okQ, updates: map[string]string{
-		"0000": "Package: p\nStatus: install reinstreq half-installed\nArchitecture: amd64\nVersion: 1.1\n",
-		"0001": "Package: p\nStatus: install ok unpacked\nArchitecture: amd64\nVersion: 1.1\nSection: new\n" + hdr,
-		"0002": "Package: r\nStatus: install ok half-configured\nArchitecture: all\nVersion: 3\n" + hdr,
+		"0000":  "Package: p\nStatus: install reinstreq half-installed\nArchitecture: amd64\nVersion: 1.1\n",
+		"0001":  "Package: p\nStatus: install ok unpacked\nArchitecture: amd64\nVersion: 1.1\nSection: new\n" + hdr,
+		"0002":  "Package: r\nStatus: install ok half-configured\nArchitecture: all\nVersion: 3\n" + hdr,
 		"tmp.i": "#padding\n"}},
 	{name: "journal-crossgrade", status: okP, updates: map[string]string{
 		"0000": "Package: p\nStatus: install ok installed\nArchitecture: i386\nVersion: 1.0\n" + hdr}},

@@ -286,6 +286,9 @@ type parser struct {
 	// after its last newline, which dpkg ignores.
 	atEOF bool
 	tail1 bool
+	// installedByDefault: a stanza without a Status field is installed
+	// (status.d files, which dpkg does not read, are written that way).
+	installedByDefault bool
 
 	name  []byte // current field name
 	value []byte // current field value
@@ -394,6 +397,10 @@ func (p *parser) stanzas(fn func(*entry, *stanza) error) error {
 		}
 		if err := p.stanza(); err != nil {
 			return err
+		}
+		if p.installedByDefault && !p.st.seen[fStatus] {
+			e := p.st.e
+			e.want, e.eflag, e.status = 1, 0, stInstalled
 		}
 		if err := p.verify(); err != nil {
 			return err

@@ -156,8 +156,9 @@ func (d *db) addUpdate(e *entry, st *stanza) error {
 }
 
 // parseFile reads one file's stanzas into d.
-func (d *db) parseFile(ctx context.Context, name string, r io.Reader, maxLine int, add func(*entry, *stanza) error) error {
+func (d *db) parseFile(ctx context.Context, name string, r io.Reader, maxLine int, installedByDefault bool, add func(*entry, *stanza) error) error {
 	p := newParser(ctx, name, r, maxLine, d.in)
+	p.installedByDefault = installedByDefault
 	return p.stanzas(add)
 }
 
@@ -194,7 +195,7 @@ func ParseStatus(ctx context.Context, name string, r io.Reader, fn func(patchkit
 		return err
 	}
 	d := newDB()
-	return d.parseFile(ctx, name, r, o.maxLine, func(e *entry, st *stanza) error {
+	return d.parseFile(ctx, name, r, o.maxLine, false, func(e *entry, st *stanza) error {
 		if err := d.addStatus(e, st); err != nil {
 			return err
 		}
@@ -212,7 +213,10 @@ func ParseStatus(ctx context.Context, name string, r io.Reader, fn func(patchkit
 // dpkg-query -W lists, sorted by name and architecture: its status file,
 // then the files of status.d (one per package, as distroless images keep
 // them; files named like a package's control files, PACKAGE.md5sums,
-// PACKAGE.preinst and so on, are not stanzas and are not read), then the journal files of
+// PACKAGE.preinst and so on, are not stanzas and are not read; a stanza
+// there without a Status field is installed, as the tools that write
+// status.d mean it, whereas dpkg takes a stanza without Status as
+// not-installed), then the journal files of
 // updates/ that an interrupted dpkg leaves, applied as dpkg applies them.
 // Each package carries its State and Want; InstallTime is the modification
 // time of its file list (info/NAME.list, or info/NAME:ARCH.list for a
@@ -338,7 +342,7 @@ func (d *db) readFile(ctx context.Context, fsys fs.FS, adm, admName, rel string,
 	} else if fi.IsDir() {
 		return &ParseError{File: name, Reason: "is a directory, not a file of stanzas"}
 	}
-	return d.parseFile(ctx, name, f, maxLine, add)
+	return d.parseFile(ctx, name, f, maxLine, strings.HasPrefix(rel, "status.d/"), add)
 }
 
 // maxJournalName is dpkg's IMPORTANTMAXLEN.
