@@ -1,0 +1,293 @@
+package ndb_test
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/binary"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/patchkit/patchkit/internal/decompress"
+	"github.com/patchkit/patchkit/internal/ndb"
+)
+
+const fixtureDir = "../../testdata/rpmdb/ndb"
+
+// load returns the decompressed Packages.db fixture.
+func load(t testing.TB, name string) []byte {
+	t.Helper()
+	z, err := os.ReadFile(filepath.Join(fixtureDir, name+".Packages.db.zst"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rc, err := decompress.Bytes(z, decompress.Zstd, decompress.Limits{Output: 64 << 20})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rc.Close()
+	data, err := io.ReadAll(rc)
+	if err != nil {
+		t.Fatalf("%s: %v", name, err)
+	}
+	return data
+}
+
+// header holds the fields of an rpm header that the expected lists show.
+type header struct {
+	name, epoch, version, release, arch, sigmd5 string
+}
+
+// parseHeader reads an rpm header blob as stored in the database: il and dl
+// (big-endian), il index entries of 16 bytes, dl bytes of data. It checks
+// that the blob is exactly that long. A missing epoch is "".
+func parseHeader(b []byte) (header, error) {
+	var h header
+	if len(b) < 8 {
+		return h, fmt.Errorf("header blob of %d bytes", len(b))
+	}
+	il := uint64(binary.BigEndian.Uint32(b))
+	dl := uint64(binary.BigEndian.Uint32(b[4:]))
+	if 8+16*il+dl != uint64(len(b)) {
+		return h, fmt.Errorf("header blob of %d bytes, but il=%d dl=%d make %d", len(b), il, dl, 8+16*il+dl)
+	}
+	data := b[8+16*il:]
+	str := func(off uint32) (string, error) {
+		if uint64(off) >= dl {
+			return "", fmt.Errorf("string at %d outside %d data bytes", off, dl)
+		}
+		s := data[off:]
+		if i := bytes.IndexByte(s, 0); i >= 0 {
+			return string(s[:i]), nil
+		}
+		return "", errors.New("unterminated string")
+	}
+	for i := uint64(0); i < il; i++ {
+		e := b[8+16*i:]
+		tag, typ := binary.BigEndian.Uint32(e), binary.BigEndian.Uint32(e[4:])
+		off, count := binary.BigEndian.Uint32(e[8:]), binary.BigEndian.Uint32(e[12:])
+		var err error
+		switch {
+		case tag == 1000 && typ == 6:
+			h.name, err = str(off)
+		case tag == 1001 && typ == 6:
+			h.version, err = str(off)
+		case tag == 1002 && typ == 6:
+			h.release, err = str(off)
+		case tag == 1022 && typ == 6:
+			h.arch, err = str(off)
+		case tag == 1003 && typ == 4:
+			if uint64(off)+4 > dl {
+				return h, fmt.Errorf("epoch at %d outside %d data bytes", off, dl)
+			}
+			h.epoch = fmt.Sprint(binary.BigEndian.Uint32(data[off:]))
+		case tag == 261 && typ == 7: // SIGMD5
+			if uint64(off)+uint64(count) > dl {
+				return h, fmt.Errorf("SIGMD5 at %d outside %d data bytes", off, dl)
+			}
+			h.sigmd5 = hex.EncodeToString(data[off : off+count])
+		}
+		if err != nil {
+			return h, err
+		}
+	}
+	return h, nil
+}
+
+type entry struct {
+	idx uint32
+	hdr header
+}
+
+// scan returns the packages of the fixture in Scan's order.
+func scan(t *testing.T, data []byte) []entry {
+	t.Helper()
+	db, err := ndb.Open(bytes.NewReader(data), int64(len(data)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []entry
+	err = db.Scan(context.Background(), func(idx uint32, blob []byte) error {
+		h, err := parseHeader(blob)
+		if err != nil {
+			return fmt.Errorf("package %d: %v", idx, err)
+		}
+		got = append(got, entry{idx, h})
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return got
+}
+
+func readTSV(t *testing.T, name string) [][]string {
+	t.Helper()
+	f, err := os.Open(filepath.Join(fixtureDir, name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	var rows [][]string
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		rows = append(rows, strings.Split(sc.Text(), "\t"))
+	}
+	if err := sc.Err(); err != nil {
+		t.Fatal(err)
+	}
+	return rows
+}
+
+// TestSLE15MatchesRPM compares the blobs of the SLE 15 BCI database with
+// the list rpm printed inside that image (recorded by go-rpmdb's authors):
+// the same packages in the same order, each blob a well-formed header with
+// rpm's epoch, name, version, release, arch and SIGMD5.
+func TestSLE15MatchesRPM(t *testing.T) {
+	want := readTSV(t, "sle15-bci.rpm-qa.tsv")
+	got := scan(t, load(t, "sle15-bci"))
+	if len(got) != len(want) {
+		t.Fatalf("%d packages, rpm listed %d", len(got), len(want))
+	}
+	seen := map[uint32]bool{}
+	for i, e := range got {
+		h := e.hdr
+		if g := []string{h.epoch, h.name, h.version, h.release, h.arch, h.sigmd5}; !slices.Equal(g, want[i]) {
+			t.Errorf("package %d (index %d): %q, rpm listed %q", i, e.idx, g, want[i])
+		}
+		if seen[e.idx] || e.idx == 0 {
+			t.Errorf("package index %d repeated or zero", e.idx)
+		}
+		seen[e.idx] = true
+	}
+	t.Logf("%d packages agree with rpm's list", len(got))
+}
+
+// TestLeap155MatchesRPM checks the openSUSE Leap 15.5 database against what
+// osv-scalibr's authors recorded from rpm in that image: the package count,
+// and the first three packages of the sorted list.
+func TestLeap155MatchesRPM(t *testing.T) {
+	want := readTSV(t, "leap15.5.expected.tsv")
+	count, err := strconv.Atoi(want[0][1])
+	if want[0][0] != "count" || err != nil {
+		t.Fatalf("bad first line %q", want[0])
+	}
+	got := scan(t, load(t, "leap15.5"))
+	if len(got) != count {
+		t.Errorf("%d packages, rpm counted %d", len(got), count)
+	}
+	// The list was sorted in a locale that ignores punctuation at first
+	// ("bash@4.4" before "bash-sh@4.4"): sorting by name gives that order.
+	slices.SortFunc(got, func(a, b entry) int { return strings.Compare(a.hdr.name, b.hdr.name) })
+	for i, w := range want[1:] {
+		h := got[i].hdr
+		if g := []string{h.name, h.version + "-" + h.release, h.arch}; !slices.Equal(g, w) {
+			t.Errorf("package %d by name: %q, rpm listed %q", i, g, w)
+		}
+	}
+	t.Logf("%d packages, as rpm counted", len(got))
+}
+
+func TestInfo(t *testing.T) {
+	data := load(t, "sle15-bci")
+	db, err := ndb.Open(bytes.NewReader(data), int64(len(data)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := db.Info(), (ndb.Info{Generation: 46, SlotPages: 1, NextPkgIndex: 41}); got != want {
+		t.Errorf("Info() = %+v, want %+v", got, want)
+	}
+}
+
+func TestFnErrorIsReturned(t *testing.T) {
+	data := load(t, "sle15-bci")
+	db, err := ndb.Open(bytes.NewReader(data), int64(len(data)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	stop := errors.New("stop")
+	calls := 0
+	err = db.Scan(context.Background(), func(uint32, []byte) error {
+		calls++
+		if calls == 3 {
+			return stop
+		}
+		return nil
+	})
+	if err != stop || calls != 3 {
+		t.Errorf("Scan = %v after %d calls, want the callback's error after 3", err, calls)
+	}
+}
+
+func TestCancel(t *testing.T) {
+	data := load(t, "leap15.5")
+	db, err := ndb.Open(bytes.NewReader(data), int64(len(data)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	calls := 0
+	if err := db.Scan(ctx, func(uint32, []byte) error { calls++; return nil }); !errors.Is(err, context.Canceled) || calls != 0 {
+		t.Errorf("Scan with a cancelled context = %v after %d calls", err, calls)
+	}
+	ctx, cancel = context.WithCancel(context.Background())
+	defer cancel()
+	calls = 0
+	err = db.Scan(ctx, func(uint32, []byte) error {
+		calls++
+		if calls == 10 {
+			cancel()
+		}
+		return nil
+	})
+	if !errors.Is(err, context.Canceled) || calls != 10 {
+		t.Errorf("Scan cancelled during the 10th call = %v after %d calls", err, calls)
+	}
+}
+
+// TestScanTwiceConcurrently checks that a DB holds no scan state.
+func TestScanTwiceConcurrently(t *testing.T) {
+	data := load(t, "sle15-bci")
+	db, err := ndb.Open(bytes.NewReader(data), int64(len(data)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	errs := make(chan error, 2)
+	for range 2 {
+		go func() {
+			n := 0
+			err := db.Scan(context.Background(), func(uint32, []byte) error { n++; return nil })
+			if err == nil && n != 35 {
+				err = fmt.Errorf("%d blobs", n)
+			}
+			errs <- err
+		}()
+	}
+	for range 2 {
+		if err := <-errs; err != nil {
+			t.Error(err)
+		}
+	}
+}
+
+func scanAllSize(data []byte, size int64) error {
+	db, err := ndb.Open(bytes.NewReader(data), size)
+	if err != nil {
+		return err
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	return db.Scan(ctx, func(uint32, []byte) error { return nil })
+}
+
+func scanAll(data []byte) error { return scanAllSize(data, int64(len(data))) }
