@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"bytes"
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"strings"
@@ -195,13 +194,10 @@ type stanza struct {
 	priorities int
 }
 
-// options of Read, ParseStatus and Query.
+// options of Read and ParseStatus.
 type options struct {
 	admindir string
 	maxLine  int
-	statusD  bool
-	updates  bool
-	times    bool
 }
 
 // Option configures Read and ParseStatus.
@@ -238,7 +234,7 @@ func WithAdmindir(dir string) Option {
 }
 
 func buildOptions(opts []Option) (options, error) {
-	o := options{admindir: "var/lib/dpkg", maxLine: DefaultMaxLine, statusD: true, updates: true, times: true}
+	o := options{admindir: "var/lib/dpkg", maxLine: DefaultMaxLine}
 	for _, f := range opts {
 		if f == nil {
 			continue
@@ -1050,6 +1046,3 @@ func dependencyProblem(fid int, v []byte) string {
 		}
 	}
 }
-
-// errStop is returned by a callback to end a parse early without error.
-var errStop = errors.New("stop")

@@ -247,7 +247,7 @@ func Read(ctx context.Context, fsys fs.FS, opts ...Option) ([]patchkit.Package, 
 		return nil, err
 	}
 	// status.d
-	if o.statusD {
+	{
 		dir := path.Join(adm, "status.d")
 		ents, err := fs.ReadDir(fsys, dir)
 		switch {
@@ -266,7 +266,7 @@ func Read(ctx context.Context, fsys fs.FS, opts ...Option) ([]patchkit.Package, 
 		}
 	}
 	// updates: the journal, files named by digits, applied in order.
-	if o.updates {
+	{
 		names, err := journalFiles(fsys, adm, o.admindir)
 		if err != nil {
 			return nil, err
@@ -280,7 +280,7 @@ func Read(ctx context.Context, fsys fs.FS, opts ...Option) ([]patchkit.Package, 
 	list := d.listed()
 	out := make([]patchkit.Package, 0, len(list))
 	var it *infoTimes
-	if o.times && len(list) > 0 {
+	if len(list) > 0 {
 		if it, err = newInfoTimes(fsys, adm, o.admindir); err != nil {
 			return nil, err
 		}
