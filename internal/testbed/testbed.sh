@@ -43,7 +43,7 @@
 #   TESTBED_CACHE_DAYS=N    rebuild the cached base tarball when it is older (default 7)
 set -euo pipefail
 umask 022
-export LC_ALL=C LANGUAGE= DEBIAN_FRONTEND=noninteractive
+export LC_ALL=C LANGUAGE='' DEBIAN_FRONTEND=noninteractive
 
 SELF=$(realpath -- "${BASH_SOURCE[0]}")
 SUITE=${SUITE:-bookworm}
@@ -152,7 +152,7 @@ stop_servers() {
 # them by home (their sockets may live under /run/user, so look for the homes' keyrings)
 stop_agents() {
 	local k
-	for k in $(find "$W" -xdev \( -name pubring.kbx -o -name pubring.gpg \) 2>/dev/null); do
+	find "$W" -xdev \( -name pubring.kbx -o -name pubring.gpg \) 2>/dev/null | while IFS= read -r k; do
 		gpgconf --homedir "$(dirname "$k")" --kill all 2>/dev/null || true
 	done
 }
@@ -186,7 +186,8 @@ pick_port() {
 # serve NAME PORT DIR: a plain HTTP server on loopback, recorded in DIR/pids
 serve() {
 	local name=$1 port=$2 dir=$3 pid i
-	"$PY" -m http.server "$port" --bind 127.0.0.1 --directory "$dir" </dev/null >"$LOGS/http-$name.log" 2>&1 &
+	# (without the lock descriptors: a server must not hold DIR's lock for its whole life)
+	"$PY" -m http.server "$port" --bind 127.0.0.1 --directory "$dir" </dev/null >"$LOGS/http-$name.log" 2>&1 8>&- 9>&- &
 	pid=$!
 	echo "$pid $(proc_start $pid) $PY -m http.server $port --bind 127.0.0.1 --directory $dir" >>"$W/pids"
 	for i in $(seq 100); do
@@ -307,6 +308,7 @@ build_apt_repo() {
 	mkdeb "$P/testbed-updates" tb-multi 1.3-1
 	mkdeb "$P/testbed-security" tb-lib 1:2.0-2
 	# as Debian's /etc/kernel/postinst.d hooks do; $DPKG_ROOT keeps it inside a dpkg --root tree
+	# shellcheck disable=SC2016 # expanded by the postinst, not here
 	mkdeb "$P/testbed-security" tb-kernel 1.1-1 \
 		'if [ "$1" = configure ]; then touch "$DPKG_ROOT/var/run/reboot-required"; echo tb-kernel >>"$DPKG_ROOT/var/run/reboot-required.pkgs"; fi'
 	mkdeb "$P/testbed-security" tb-multi 1.2-1
@@ -378,6 +380,7 @@ build_rpm_repos() {
 	local spec
 	for spec in 'tb-hello 1.0 1' 'tb-hello 1.1 1' 'tb-lib 2.0 1 1' 'tb-lib 2.0 2 1' 'tb-tool 3.0 1' \
 		'kernel-tb 5.0 1' 'kernel-tb 5.1 1' 'tb-multi 1.0 1' 'tb-multi 1.1 1' 'tb-multi 1.2 1' 'tb-multi 1.3 1'; do
+		# shellcheck disable=SC2086 # split on purpose: NAME VERSION RELEASE [EPOCH]
 		set -- $spec
 		rpmbuild -bb --quiet --define "_topdir $B/top" --define "pname $1" --define "pver $2" \
 			--define "prel $3" ${4:+--define "pepoch $4"} "$B/tb.spec" >"$LOGS/rpmbuild-$1-$2-$3.log" 2>&1 &
@@ -467,7 +470,7 @@ mirrors() {
 	SECMIRROR=$(awk '/^URIs:/ && /security/ {print $2; exit}' "$src" 2>/dev/null || true)
 	[ -n "$MIRROR" ] || MIRROR=$(awk '$1 == "deb" && $3 !~ /security/ {print $2; exit}' /etc/apt/sources.list 2>/dev/null || true)
 	[ -n "$SECMIRROR" ] || SECMIRROR=$(awk '$1 == "deb" && $3 ~ /security/ {print $2; exit}' /etc/apt/sources.list 2>/dev/null || true)
-	[ -n "$MIRROR" ] && [ -n "$SECMIRROR" ] || die "cannot read the Debian mirror from the host's apt sources"
+	if [ -z "$MIRROR" ] || [ -z "$SECMIRROR" ]; then die "cannot read the Debian mirror from the host's apt sources"; fi
 	# the host's mirror may serve Release files past Valid-Until; the chroot must accept what the host does
 	APT_ACQUIRE_OPTS=$(apt-config dump | grep -E '^Acquire::Check-(Valid-Until|Date) ' || true)
 }
@@ -487,6 +490,7 @@ deb_chroot() {
 	mirrors
 	local tar=$CACHE_DIR/deb-$SUITE-minbase.tar aptopts=() o
 	while IFS= read -r o; do if [ -n "$o" ]; then aptopts+=(--aptopt="$o"); fi; done <<<"$APT_ACQUIRE_OPTS"
+	cache_lock
 	if [ -f "$tar" ] && [ -n "$(find "$tar" -mtime -"$CACHE_DAYS")" ]; then
 		note "reusing $tar ($(du -h "$tar" | cut -f1))"
 	else
@@ -497,6 +501,7 @@ deb_chroot() {
 	fi
 	mkdir -p "$DR"
 	tar -C "$DR" -xpf "$tar"
+	cache_unlock
 	{
 		echo "deb $MIRROR $SUITE main"
 		echo "deb $MIRROR $SUITE-updates main"
@@ -655,11 +660,25 @@ status() {
 	return 1
 }
 
+# one up or down at a time per DIR; another waits (up to 20 minutes)
+lock_dir() {
+	exec 9>"$W/.lock"
+	flock -w 1200 9 || die "another testbed.sh holds $W/.lock"
+}
+
+# the cache is shared by every DIR: one writer at a time
+cache_lock() {
+	exec 8>"$CACHE_DIR/.lock"
+	flock -w 1200 8 || die "another testbed.sh holds $CACHE_DIR/.lock"
+}
+cache_unlock() { exec 8>&-; }
+
 up() {
 	[ "$(id -u)" = 0 ] || die "up needs root (chroot, mounts, apt-get install)"
 	[ -r /etc/debian_version ] || die "up needs a Debian machine"
 	step "stop what a previous up left"
 	mkdir -p "$W"
+	lock_dir
 	chmod 755 "$W" # apt's download sandbox user _apt must reach the private root's lists
 	down
 	LOGS=$W/logs
@@ -671,7 +690,9 @@ up() {
 	remove_tree "$W/clones" # copies that tests killed midway left behind (internal/testbed Env.Clone)
 	step "host packages"
 	host_setup
+	cache_lock
 	dnf_plugin
+	cache_unlock
 	step "signed repositories"
 	repos
 	step "HTTP servers"
@@ -714,11 +735,12 @@ case $W in
 / | /tmp | /var | /root | /home) die "refusing to use $W as the testbed directory" ;;
 *[!A-Za-z0-9._/+-]*) die "the testbed directory may hold only letters, digits and . _ / + -: $W" ;;
 esac
-DR= A= R= Z= AR= RR=
+DR='' A='' R='' Z='' AR='' RR=''
 case $CMD in
 up) up ;;
 down)
 	[ -d "$W" ] || die "no such directory: $W"
+	lock_dir
 	down
 	echo "testbed in $W is down"
 	;;
