@@ -1,0 +1,61 @@
+package rpmdb_test
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"testing/fstest"
+
+	"github.com/patchkit/patchkit/internal/decompress"
+	"github.com/patchkit/patchkit/scan/rpmdb"
+)
+
+// Read the rpm database of a root file system: here a real Rocky Linux 9.2
+// database (kept compressed in the project's test data) placed where the
+// distribution keeps it.
+func ExampleRead() {
+	z, err := os.ReadFile("../../testdata/rpmdb/sqlite/rockylinux-9.2/rpmdb.sqlite.zst")
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	rc, err := decompress.Bytes(z, decompress.Zstd, decompress.Limits{Output: 64 << 20})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	data, err := io.ReadAll(rc)
+	rc.Close()
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	root := fstest.MapFS{"var/lib/rpm/rpmdb.sqlite": {Data: data}}
+	db, pkgs, err := rpmdb.Read(context.Background(), root)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println(db.Path, db.Format, len(pkgs))
+	for _, p := range pkgs {
+		if p.Name == "bash" {
+			fmt.Println(p.NEVRA(), p.SourceName, p.Epoch.Known())
+		}
+	}
+	// Output:
+	// var/lib/rpm/rpmdb.sqlite sqlite 141
+	// bash-5.1.8-6.el9_1.x86_64 bash false
+}
+
+// The same list from rpm itself, for the live host or a root (rpm --root).
+func ExampleQueryCommand() {
+	c, err := rpmdb.QueryCommand(rpmdb.WithRoot("/srv/image"))
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println(c.Argv()[:4])
+	// Output:
+	// [/usr/bin/rpm --root /srv/image -qa]
+}
