@@ -8,12 +8,13 @@
 //
 // Only the subset that rpm writes: a single, unencrypted hash database
 // without checksums, duplicates, partitions or external blobs, of hash
-// version 8 (Berkeley DB 4.2 to 4.5, as on CentOS 5), 9 (4.6 to 5.3, CentOS
-// 6 to 8, Amazon Linux 2) or 10 (6.x). Page 0 is the hash metadata page;
-// hash pages (types 2 and 13) hold the key/data pairs; an item too large for
-// a hash page, such as every rpm header, is stored off-page as a chain of
-// overflow pages (type 7). Anything else ends the scan with an error that
-// wraps ErrUnsupported.
+// version 8 (Berkeley DB 4.3 on CentOS 5), 9 (Berkeley DB 4.7 and 5.3 on
+// CentOS 6 to 8 and Amazon Linux 2) or 10 (Berkeley DB 6: accepted, as rpm's
+// own read-only reader accepts it, but untested, for no such rpm database
+// was at hand). Page 0 is the hash metadata page; hash pages (types 2 and
+// 13) hold the key/data pairs; an item too large for a hash page, such as
+// every rpm header, is stored off-page as a chain of overflow pages (type
+// 7). Anything else ends the scan with an error that wraps ErrUnsupported.
 //
 // # Byte order
 //
@@ -34,12 +35,15 @@
 //
 // # What rpm stores
 //
-// In every rpm Packages database examined (CentOS 5 to 8, UBI 8 on s390x),
-// the pairs are one record per installed package, keyed by its instance
-// number (1, 2, ...) with the header blob as value, plus one record under
-// key 0 whose 4-byte value is the next instance number to be used (in the
-// key's byte order). The key-0 record is not a package: callers filter it.
-// This package stays generic and returns every pair.
+// In every rpm Packages database examined (16 intact files from CentOS 5,
+// 6, 7 and 8 and RHEL 8 on x86_64 and s390x), the pairs are one record per
+// installed package, keyed by its header instance number (4 bytes in the
+// creating machine's order) with the header blob as value, and one more
+// record under key 0 whose 4-byte value (same order) is the last instance
+// number rpm handed out, no smaller than any key. The key-0 record is not a
+// package: callers filter it. This package stays generic and returns every
+// pair. The metadata's key count (Info.Keys) included the key-0 record in
+// all of them.
 //
 // # What is validated
 //
@@ -58,17 +62,20 @@
 // and each overflow page may be visited once, so a loop in a bucket chain or
 // an overflow chain, or two items sharing pages, is an error, and a hash page
 // holding items that no bucket reaches is an error too (its pairs would
-// otherwise be lost without a word). Empty hash pages beyond the highest
-// bucket (Berkeley DB prepares a whole doubling of the table at once; real
-// rpm databases have them) and overflow pages that no item references are
-// tolerated: they hide no data.
+// otherwise be lost without a word). Empty hash pages that no bucket
+// reaches (Berkeley DB prepares a whole doubling of the table at once, so
+// real rpm databases have empty pages for buckets beyond the highest one)
+// and overflow pages that no item references are tolerated: they hide no
+// data.
 //
 // # Bounds
 //
-// Memory is one page buffer, one buffer per key and per value (reused from
-// pair to pair and as large as the largest item), and two bitmaps of one bit
-// per page. The work is bounded by the number of pages: no page is read
-// more than twice. ctx is checked before every page read.
+// A Scan holds two page buffers (the hash page being read and one overflow
+// page), one buffer for off-page keys and one for off-page values (reused
+// from pair to pair, as large as the largest item, which the file's size
+// bounds), and two bitmaps of one bit per page. The work is bounded by the
+// number of pages: no page is read more than twice. The whole file is never
+// read into memory. ctx is checked before every page read.
 package bdb
 
 import (
@@ -121,7 +128,6 @@ const (
 
 // Page types (the byte at offset 25 of every page).
 const (
-	pageInvalid      = 0
 	pageHashUnsorted = 2 // hash page of hash version 8 and before
 	pageOverflow     = 7
 	pageHashMeta     = 8

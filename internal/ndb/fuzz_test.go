@@ -11,13 +11,29 @@ import (
 )
 
 // FuzzNDB opens and scans arbitrary bytes. Seeds: the start of a real
-// database up to the end of its first blob, and up to the end of its third.
-// Every input must give success or a typed error, in bounded time, and the
-// blobs returned never add up to more bytes than the file holds.
+// database up to the end of its first blob and up to the end of its third,
+// and the same two with the slots of the blobs cut off marked free, so that
+// they scan without error and mutations reach the blob checks. Every input
+// must give success or a typed error, in bounded time, and the blobs
+// returned never add up to more bytes than the file holds.
 func FuzzNDB(f *testing.F) {
 	d := load(f, "sle15-bci")
-	f.Add(d[:(256+260)*16])
-	f.Add(d[:(4074+4362)*16])
+	for _, blobs := range []int{1, 3} {
+		end := 0
+		for s := 32; s < 32+16*blobs; s += 16 {
+			end = max(end, int(le.Uint32(d[s+8:])+le.Uint32(d[s+12:]))*16)
+		}
+		seed := bytes.Clone(d[:end])
+		f.Add(bytes.Clone(seed))
+		for s := 32 + 16*blobs; s < 4096; s += 16 {
+			le.PutUint32(seed[s+8:], 0)
+			le.PutUint32(seed[s+12:], 0)
+		}
+		if err := scanAll(seed); err != nil {
+			f.Fatalf("seed of %d blobs: %v", blobs, err)
+		}
+		f.Add(seed)
+	}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		db, err := ndb.Open(bytes.NewReader(data), int64(len(data)))
 		if err != nil {

@@ -49,6 +49,7 @@ import (
 	"fmt"
 	"hash/adler32"
 	"io"
+	"math"
 	"slices"
 )
 
@@ -164,7 +165,11 @@ func (db *DB) Scan(ctx context.Context, fn func(pkgIdx uint32, blob []byte) erro
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		n := int(s.blkCnt) * blockSize // fits: blkOff+blkCnt is within the file
+		n64 := int64(s.blkCnt) * blockSize // blkOff+blkCnt is within the file
+		if n64 > math.MaxInt {
+			return corrupt(int64(s.blkOff)*blockSize, "blob of package %d is too large for this machine (%d bytes)", s.pkgIdx, n64)
+		}
+		n := int(n64)
 		if cap(buf) < n {
 			buf = make([]byte, n)
 		}
