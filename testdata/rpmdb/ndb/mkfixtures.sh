@@ -12,7 +12,8 @@
 #    case of extractor/filesystem/os/rpm/rpm_test.go of
 #    github.com/google/osv-scalibr v0.5.3: the package count (its comment says
 #    "rpm -qa | wc -l") and the first three packages of
-#    rpm -qa --qf "%{NAME}@%{VERSION}-%{RELEASE}\n" | sort | head -n 3.
+#    rpm -qa --qf "%{NAME}@%{VERSION}-%{RELEASE}\n" | sort | head -n 3
+#    (a locale's sort, which puts bash@4.4 before bash-sh@4.4: by name).
 #    Columns: name, version-release, arch; the line "count N" first.
 # Needs go, unzip, zstd and python3.
 set -euo pipefail
