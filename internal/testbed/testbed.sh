@@ -36,8 +36,8 @@
 # Knobs (environment):
 #   SUITE=bookworm|trixie   the chroot's Debian suite (default bookworm)
 #   SKIP_CHROOT=1           no chroot (TESTBED_DEB_CHROOT is then empty; tests that need it skip)
-#   APT_PORT, RPM_PORT      fixed ports for the two servers; by default the first free ports
-#                           from 18080 and 18081 on
+#   APT_PORT, RPM_PORT      fixed ports for the two servers; by default the first free even
+#                           port from 18080 on (apt) and odd port from 18081 on (rpm)
 #   TESTBED_CACHE=DIR       where the mmdebstrap base tarball and the unpacked dnf plugin are kept
 #                           between runs (default /var/cache/patchkit-testbed; empty: inside DIR)
 #   TESTBED_CACHE_DAYS=N    rebuild the cached base tarball when it is older (default 7)
