@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -146,13 +147,13 @@ func TestExitCodes(t *testing.T) {
 	assert.Equal(t, "killed", ee.Signal)
 }
 
-// TestLockedByProgramName runs a real process under the names of the
-// package managers, so that the exit code is read with each one's meaning.
-func TestLockedByProgramName(t *testing.T) {
+// TestMeaningByProgramName runs a real process under the names of the
+// package managers, so that its exit code is read with each one's meaning.
+func TestMeaningByProgramName(t *testing.T) {
 	dir := t.TempDir()
 	shBytes, err := os.ReadFile("/bin/sh")
 	require.NoError(t, err)
-	for _, name := range []string{"zypper", "dnf", "apt-get", "dpkg"} {
+	for _, name := range []string{"zypper", "dnf", "apt-get"} {
 		require.NoError(t, os.WriteFile(filepath.Join(dir, name), shBytes, 0o755))
 	}
 	l := newLocal(t)
@@ -166,9 +167,7 @@ func TestLockedByProgramName(t *testing.T) {
 		{"zypper", "exit 107", false, "rpm scriptlet failed"},
 		{"dnf", "exit 200", true, "exit_on_lock"},
 		{"dnf", "exit 1", false, "dnf: error"},
-		{"apt-get", "echo 'E: Could not get lock /var/lib/dpkg/lock-frontend. It is held by process 4242 (apt-get)' >&2; exit 100", true, "locked"},
-		{"apt-get", "echo 'E: Unable to locate package x' >&2; exit 100", false, "apt error"},
-		{"dpkg", "echo 'dpkg: error: dpkg frontend lock was locked by another process with pid 4242' >&2; exit 2", true, "locked"},
+		{"apt-get", "exit 100", false, "apt error"},
 	}
 	for _, tc := range cases {
 		_, err := l.Run(ctx, Command{Path: filepath.Join(dir, tc.prog), Args: []string{"-c", tc.script}})
@@ -176,6 +175,27 @@ func TestLockedByProgramName(t *testing.T) {
 		require.ErrorAs(t, err, &ee, "%s %s", tc.prog, tc.script)
 		assert.Equal(t, tc.locked, errors.Is(err, ErrLocked), "%s %s", tc.prog, tc.script)
 		assert.Contains(t, ee.Meaning, tc.meaning)
+	}
+}
+
+// TestLockedRecordings replays real runs of apt-get, dpkg, dnf and zypper
+// while another process held their lock (testdata/run): each is an
+// *ExitError matching ErrLocked.
+func TestLockedRecordings(t *testing.T) {
+	recs, err := LoadRecordings(os.DirFS("../../testdata/run"), "*-locked.txt")
+	require.NoError(t, err)
+	require.Len(t, recs, 4)
+	r := NewReplay(recs...)
+	for _, rec := range recs {
+		c := Command{Path: rec.Argv[0], Args: rec.Argv[1:]}
+		if i := slices.Index(rec.Argv, "--"); i > 0 {
+			c = Command{Path: rec.Argv[0], Args: rec.Argv[1:i], Operands: rec.Argv[i+1:]}
+		}
+		_, err := r.Run(context.Background(), c)
+		var ee *ExitError
+		require.ErrorAs(t, err, &ee, rec.Argv[0])
+		assert.True(t, errors.Is(err, ErrLocked), "%s: %v", rec.Argv[0], err)
+		assert.Contains(t, ee.Meaning, "locked")
 	}
 }
 
