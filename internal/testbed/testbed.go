@@ -86,28 +86,29 @@ func variables() []string {
 
 // Need returns the running testbed. When there is none (no TESTBED_*
 // variables and no TESTBED_ENV file, a root missing, or a server not
-// answering) the test is skipped with a message that says how to start it,
-// or fails under CI.
+// answering), or when the test does not run as root (the roots are root's,
+// and so are chroot(2), dpkg --root and dnf --installroot), the test is
+// skipped with a message that says how to start the testbed, or fails under
+// CI.
 func Need(t testing.TB) Env {
 	t.Helper()
 	env, err := Lookup(t.Context(), os.Getenv)
 	if err != nil {
 		absent(t, err.Error())
 	}
+	if os.Geteuid() != 0 {
+		absent(t, "the testbed's roots belong to root; run the test as root")
+	}
 	return env
 }
 
 // NeedChroot is Need for tests that use the Debian chroot: it also skips (or
-// fails under CI) when the testbed was brought up with SKIP_CHROOT, or when
-// the test does not run as root, which chroot(2) requires.
+// fails under CI) when the testbed was brought up with SKIP_CHROOT.
 func NeedChroot(t testing.TB) Env {
 	t.Helper()
 	env := Need(t)
 	if env.DebChroot == "" {
 		absent(t, "the testbed in "+env.Dir+" was brought up with SKIP_CHROOT, so it has no Debian chroot; bring it up without SKIP_CHROOT")
-	}
-	if os.Geteuid() != 0 {
-		absent(t, "the Debian chroot needs root (chroot(2)); run the test as root")
 	}
 	return env
 }
