@@ -33,8 +33,12 @@
 //     deterministic evaluation of candidate patches.
 //   - compliance: per-patch states, the node summary, versioned reports,
 //     AWS-shaped exports and fleet aggregation.
-//   - scan (planned) and install (planned): inventory, candidate updates and
-//     installation through apt/dpkg, dnf/yum/rpm and zypper.
+//   - scan: the installed inventory of a root file system or the live host,
+//     read from dpkg's or rpm's database (scan/dpkg, scan/rpmdb) or asked of
+//     the package manager through scan/run, the seam for running commands.
+//     Candidate updates are next.
+//   - install (planned): installation through apt/dpkg, dnf/yum/rpm and
+//     zypper.
 //   - examples/scanhost: the main program, built on the public API only;
 //     examples/evaluate evaluates a baseline offline.
 //
