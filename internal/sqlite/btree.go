@@ -69,6 +69,10 @@ func (db *DB) readSchema(ctx context.Context) error {
 				return db.corruptAt(1, -1, "schema row %d (%s): root page %d", rowid, t.name, root.Int)
 			}
 			t.root = uint32(root.Int)
+			if t.root > db.nPages {
+				// SQLite refuses such a schema too ("invalid rootpage").
+				return db.corruptAt(1, -1, "schema row %d (%s %s): root page %d beyond the %d pages of the database", rowid, t.typ, t.name, t.root, db.nPages)
+			}
 		case Null:
 		default:
 			return db.corruptAt(1, -1, "schema row %d (%s): root page is %s", rowid, t.name, root.Kind)

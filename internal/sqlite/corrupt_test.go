@@ -207,6 +207,7 @@ func TestCorruptHeader(t *testing.T) {
 		{"read version 3", func(d []byte) []byte { d[19] = 3; return d }, true, "read version 3"},
 		{"schema format 5", func(d []byte) []byte { d[47] = 5; return d }, true, "schema format 5"},
 		{"size beyond the file", func(d []byte) []byte { return d[:10*tinyPage+100] }, false, "header gives 12 pages, the files hold 11"},
+		{"root page past the end", func(d []byte) []byte { d[95]++; return d[:9*tinyPage+200] }, false, "(index t_s): root page 12 beyond the 10 pages"},
 		{"schema root is an index page", func(d []byte) []byte { d[100] = typeIndexLeaf; return d }, false, "not a table b-tree page"},
 	}
 	for _, c := range cases {
@@ -221,20 +222,28 @@ func TestCorruptHeader(t *testing.T) {
 			wantCorrupt(t, err, 0, c.reason)
 		})
 	}
-	// Without a valid in-header size (the change counter differs from
-	// version-valid-for), the size is the file's: the page past the end
-	// is then reported where it is needed.
-	d := bytes.Clone(orig)[:10*tinyPage]
-	d[95]++
-	db, err := openBytes(d, nil)
-	if err != nil {
-		t.Fatal(err)
+	// The in-header size counts only when the change counter equals
+	// version-valid-for; otherwise the size is the file's.
+	long := append(bytes.Clone(orig), make([]byte, 3*tinyPage+10)...)
+	for _, c := range []struct {
+		change bool
+		pages  uint32
+	}{{false, 12}, {true, 16}} {
+		d := bytes.Clone(long)
+		if c.change {
+			d[95]++
+		}
+		db, err := openBytes(d, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if db.Pages() != c.pages {
+			t.Errorf("counter changed %v: %d pages, want %d", c.change, db.Pages(), c.pages)
+		}
+		if n, err := scanCount(db, "t"); n != 36 || err != nil {
+			t.Errorf("%d rows, %v", n, err)
+		}
 	}
-	if db.Pages() != 10 {
-		t.Errorf("pages %d, want 10", db.Pages())
-	}
-	_, err = scanCount(db, "t")
-	wantCorrupt(t, err, 0, "page number 11 out of range 1..10")
 }
 
 // resum recomputes the log header's checksum and the chain of frame
@@ -364,6 +373,9 @@ func TestLimits(t *testing.T) {
 	if n != 35 {
 		t.Errorf("%d rows before the large one", n)
 	}
+	if msg := err.Error(); !strings.HasPrefix(msg, "sqlite: tiny.db: page 5 (offset ") || !strings.HasSuffix(msg, "record 100 has 3022 bytes, more than the limit of 1000") {
+		t.Errorf("message %q", msg)
+	}
 	for _, bad := range []int64{0, -1, 1<<31 + 1} {
 		if _, err := openBytes(d, nil, WithMaxRecordSize(bad)); err == nil {
 			t.Errorf("WithMaxRecordSize(%d) accepted", bad)
@@ -485,5 +497,50 @@ func TestOpenFS(t *testing.T) {
 	mfs["bad.sqlite"] = &fstest.MapFile{Data: bytes.Repeat([]byte{'x'}, 200)}
 	if _, err := OpenFS(ctx, mfs, "bad.sqlite"); err == nil || !strings.Contains(err.Error(), "sqlite: bad.sqlite (offset 0): corrupt: not an SQLite 3 database") {
 		t.Errorf("bad: %v", err)
+	}
+}
+
+// failingReader fails every read that reaches past failAt.
+type failingReader struct {
+	data   []byte
+	failAt int64
+}
+
+var errDisk = errors.New("disk error")
+
+func (r failingReader) ReadAt(p []byte, off int64) (int, error) {
+	if off+int64(len(p)) > r.failAt {
+		return 0, errDisk
+	}
+	return copy(p, r.data[off:]), nil
+}
+
+func TestReadErrors(t *testing.T) {
+	d := loadFixture(t, "tiny.db")
+	w := loadFixture(t, "tiny-wal.db-wal")
+	dw := loadFixture(t, "tiny-wal.db")
+	ctx := context.Background()
+	// A failing read is the reader's error, wrapped with the file and page,
+	// never corruption.
+	if _, err := Open(ctx, failingReader{d, 50}, int64(len(d)), nil, 0); !errors.Is(err, errDisk) || errors.Is(err, ErrCorrupt) {
+		t.Errorf("header: %v", err)
+	}
+	db, err := Open(ctx, failingReader{d, 4 * tinyPage}, int64(len(d)), nil, 0, WithName("x.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := scanCount(db, "t"); !errors.Is(err, errDisk) || !strings.Contains(err.Error(), "x.db: page 5 at offset 2048") {
+		t.Errorf("page: %v", err)
+	}
+	if _, err := Open(ctx, bytes.NewReader(dw), int64(len(dw)), failingReader{w, 600}, int64(len(w))); !errors.Is(err, errDisk) {
+		t.Errorf("log: %v", err)
+	}
+	// A size larger than the reader's data: the read comes up short.
+	db, err = Open(ctx, bytes.NewReader(d[:2000]), int64(len(d)), nil, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := scanCount(db, "t"); !errors.Is(err, io.ErrUnexpectedEOF) {
+		t.Errorf("short file: %v", err)
 	}
 }

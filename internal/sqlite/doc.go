@@ -63,7 +63,8 @@
 //
 // Database files are inputs: they may come from images of unknown origin.
 // Every page number is checked against the database size and against the
-// pages the files hold, a page reached twice during one scan (b-tree pages and
+// pages the files hold (a schema entry whose root page is past the end is
+// corruption, as SQLite finds too), a page reached twice during one scan (b-tree pages and
 // overflow pages alike) is a *CorruptError, so is a b-tree deeper than 20
 // levels (SQLite's own limit), so are cell pointers, cells, record headers
 // and values that do not fit in their page or payload, and an overflow chain
