@@ -1,3 +1,5 @@
+//go:build unix
+
 package run
 
 import (
@@ -17,10 +19,6 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
-
-func sh(script string, operands ...string) Command {
-	return Command{Path: "/bin/sh", Args: []string{"-c", script, "sh"}, Operands: operands}
-}
 
 func newLocal(t *testing.T, opts ...LocalOption) *Local {
 	t.Helper()
