@@ -17,6 +17,7 @@ import (
 
 	"github.com/patchkit/patchkit/internal/bdb"
 	"github.com/patchkit/patchkit/internal/decompress"
+	"github.com/patchkit/patchkit/internal/rpmheader"
 	"github.com/patchkit/patchkit/internal/testutil"
 )
 
@@ -59,52 +60,20 @@ type header struct {
 	name, epoch, version, release, arch string
 }
 
-// parseHeader reads an rpm header blob as stored in the database: il and dl
-// (big-endian), il index entries of 16 bytes, dl bytes of data. It checks
-// that the blob is exactly that long.
+// parseHeader reads the fields rpm's listing shows from an rpm header blob
+// (with the project's one header reader), "(none)" for a missing epoch or
+// arch, as rpm prints them.
 func parseHeader(b []byte) (header, error) {
-	h := header{epoch: "(none)", arch: "(none)"}
-	if len(b) < 8 {
-		return h, fmt.Errorf("header blob of %d bytes", len(b))
+	var f rpmheader.Fields
+	if err := rpmheader.Parse(b, &f); err != nil {
+		return header{}, err
 	}
-	il := uint64(binary.BigEndian.Uint32(b))
-	dl := uint64(binary.BigEndian.Uint32(b[4:]))
-	if 8+16*il+dl != uint64(len(b)) {
-		return h, fmt.Errorf("header blob of %d bytes, but il=%d dl=%d make %d", len(b), il, dl, 8+16*il+dl)
+	h := header{name: string(f.Name), version: string(f.Version), release: string(f.Release), epoch: "(none)", arch: "(none)"}
+	if f.Epoch >= 0 {
+		h.epoch = fmt.Sprint(f.Epoch)
 	}
-	data := b[8+16*il:]
-	str := func(off uint32) (string, error) {
-		if uint64(off) >= dl {
-			return "", fmt.Errorf("string at %d outside %d data bytes", off, dl)
-		}
-		s := data[off:]
-		if i := bytes.IndexByte(s, 0); i >= 0 {
-			return string(s[:i]), nil
-		}
-		return "", errors.New("unterminated string")
-	}
-	for i := uint64(0); i < il; i++ {
-		e := b[8+16*i:]
-		tag, typ, off := binary.BigEndian.Uint32(e), binary.BigEndian.Uint32(e[4:]), binary.BigEndian.Uint32(e[8:])
-		var err error
-		switch {
-		case tag == 1000 && typ == 6:
-			h.name, err = str(off)
-		case tag == 1001 && typ == 6:
-			h.version, err = str(off)
-		case tag == 1002 && typ == 6:
-			h.release, err = str(off)
-		case tag == 1022 && typ == 6:
-			h.arch, err = str(off)
-		case tag == 1003 && typ == 4:
-			if uint64(off)+4 > dl {
-				return h, fmt.Errorf("epoch at %d outside %d data bytes", off, dl)
-			}
-			h.epoch = fmt.Sprint(binary.BigEndian.Uint32(data[off:]))
-		}
-		if err != nil {
-			return h, err
-		}
+	if f.Arch != nil {
+		h.arch = string(f.Arch)
 	}
 	return h, nil
 }

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/patchkit/patchkit/internal/bdb"
+	"github.com/patchkit/patchkit/internal/rpmheader"
 )
 
 // FuzzHeader feeds header blobs to the header reader: real headers from
@@ -33,11 +34,11 @@ func FuzzHeader(f *testing.F) {
 	}
 	f.Add([]byte{0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 3, 232, 0, 0, 0, 6, 0, 0, 0, 0, 0, 0, 0, 1})
 	f.Fuzz(func(t *testing.T, blob []byte) {
-		var flds fields
+		var flds rpmheader.Fields
 		if err := parseHeader("fuzz", blob, &flds); err != nil {
 			return
 		}
-		if flds.name == nil || flds.version == nil || flds.release == nil {
+		if flds.Name == nil || flds.Version == nil || flds.Release == nil {
 			t.Fatal("accepted a header without name, version or release")
 		}
 		p := toPackage(&flds, interner{})

@@ -13,6 +13,7 @@ import (
 	"github.com/patchkit/patchkit/internal/bdb"
 	"github.com/patchkit/patchkit/internal/ndb"
 	"github.com/patchkit/patchkit/internal/rootfs"
+	"github.com/patchkit/patchkit/internal/rpmheader"
 	"github.com/patchkit/patchkit/internal/sqlite"
 )
 
@@ -219,7 +220,7 @@ func readDatabase(ctx context.Context, fsys fs.FS, db Database, o options) ([]pa
 
 	var (
 		pkgs []patchkit.Package
-		flds fields
+		flds rpmheader.Fields
 		in   = interner{}
 		n    int
 	)
@@ -228,7 +229,7 @@ func readDatabase(ctx context.Context, fsys fs.FS, db Database, o options) ([]pa
 		if err := parseHeader(where, blob, &flds); err != nil {
 			return err
 		}
-		if isPseudo(flds.name) {
+		if isPseudo(flds.Name) {
 			return nil
 		}
 		pkgs = append(pkgs, toPackage(&flds, in))

@@ -22,6 +22,7 @@ import (
 	"github.com/patchkit/patchkit"
 	"github.com/patchkit/patchkit/internal/decompress"
 	"github.com/patchkit/patchkit/internal/ndb"
+	"github.com/patchkit/patchkit/internal/rpmheader"
 	"github.com/patchkit/patchkit/internal/testutil"
 	"github.com/patchkit/patchkit/scan/run"
 )
@@ -245,12 +246,12 @@ func TestNDBFixtures(t *testing.T) {
 	require.NoError(t, err)
 	ndbDB, err := ndb.Open(bytes.NewReader(data), int64(len(data)))
 	require.NoError(t, err)
-	var flds fields
+	var flds rpmheader.Fields
 	require.NoError(t, ndbDB.Scan(context.Background(), func(idx uint32, blob []byte) error {
 		if err := parseHeader("x", blob, &flds); err != nil {
 			return err
 		}
-		if isPseudo(flds.name) {
+		if isPseudo(flds.Name) {
 			keys++
 		}
 		return nil
