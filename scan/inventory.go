@@ -192,34 +192,32 @@ func QueryInventory(ctx context.Context, r run.Runner, o osdetect.OS, opts ...Op
 	if err != nil {
 		return Inventory{}, err
 	}
-	inv := Inventory{Backend: b}
+	var (
+		c     run.Command
+		query func() ([]patchkit.Package, error)
+	)
 	switch b {
 	case Dpkg:
 		var qo []dpkg.QueryOption
 		if op.rootDir != "" {
 			qo = append(qo, dpkg.QueryAdmindir(strings.TrimRight(op.rootDir, "/")+"/var/lib/dpkg"))
 		}
-		c, err := dpkg.QueryCommand(qo...)
-		if err != nil {
-			return Inventory{}, err
-		}
-		inv.Source = c.String()
-		if inv.Packages, err = dpkg.Query(ctx, r, qo...); err != nil {
-			return Inventory{}, err
-		}
+		c, err = dpkg.QueryCommand(qo...)
+		query = func() ([]patchkit.Package, error) { return dpkg.Query(ctx, r, qo...) }
 	case RPM:
 		var qo []rpmdb.QueryOption
 		if op.rootDir != "" {
 			qo = append(qo, rpmdb.WithRoot(op.rootDir))
 		}
-		c, err := rpmdb.QueryCommand(qo...)
-		if err != nil {
-			return Inventory{}, err
-		}
-		inv.Source = c.String()
-		if inv.Packages, err = rpmdb.Query(ctx, r, qo...); err != nil {
-			return Inventory{}, err
-		}
+		c, err = rpmdb.QueryCommand(qo...)
+		query = func() ([]patchkit.Package, error) { return rpmdb.Query(ctx, r, qo...) }
+	}
+	if err != nil {
+		return Inventory{}, err
+	}
+	inv := Inventory{Backend: b, Source: c.String()}
+	if inv.Packages, err = query(); err != nil {
+		return Inventory{}, err
 	}
 	if inv.Packages == nil {
 		inv.Packages = []patchkit.Package{}

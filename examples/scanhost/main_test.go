@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"io"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -102,12 +101,7 @@ func mkroot(t *testing.T, osFixture string, files map[string][]byte) string {
 
 func unzstd(t *testing.T, path string) []byte {
 	t.Helper()
-	z, err := os.ReadFile(path)
-	require.NoError(t, err)
-	rc, err := decompress.Bytes(z, decompress.Zstd, decompress.Limits{Output: 64 << 20})
-	require.NoError(t, err)
-	defer rc.Close()
-	b, err := io.ReadAll(rc)
+	b, err := decompress.ReadFile(path, decompress.Zstd, decompress.Limits{Output: 64 << 20})
 	require.NoError(t, err)
 	return b
 }

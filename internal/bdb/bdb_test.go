@@ -7,7 +7,6 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -39,18 +38,9 @@ var fixtures = []string{
 // load returns the decompressed fixture.
 func load(t testing.TB, name string) []byte {
 	t.Helper()
-	z, err := os.ReadFile(filepath.Join(fixtureDir, name+".Packages.zst"))
+	data, err := decompress.ReadFile(filepath.Join(fixtureDir, name+".Packages.zst"), decompress.Zstd, decompress.Limits{Output: 64 << 20})
 	if err != nil {
 		t.Fatal(err)
-	}
-	rc, err := decompress.Bytes(z, decompress.Zstd, decompress.Limits{Output: 64 << 20})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer rc.Close()
-	data, err := io.ReadAll(rc)
-	if err != nil {
-		t.Fatalf("%s: %v", name, err)
 	}
 	return data
 }

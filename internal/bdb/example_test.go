@@ -4,8 +4,6 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"io"
-	"os"
 
 	"github.com/patchkit/patchkit/internal/bdb"
 	"github.com/patchkit/patchkit/internal/decompress"
@@ -16,18 +14,7 @@ import (
 // system opens the same way, with the *os.File (an io.ReaderAt) and its
 // size.
 func Example() {
-	z, err := os.ReadFile("../../testdata/rpmdb/bdb/libuuid.Packages.zst")
-	if err != nil {
-		fmt.Println(err)
-		return
-	}
-	rc, err := decompress.Bytes(z, decompress.Zstd, decompress.Limits{Output: 16 << 20})
-	if err != nil {
-		fmt.Println(err)
-		return
-	}
-	data, err := io.ReadAll(rc)
-	rc.Close()
+	data, err := decompress.ReadFile("../../testdata/rpmdb/bdb/libuuid.Packages.zst", decompress.Zstd, decompress.Limits{Output: 16 << 20})
 	if err != nil {
 		fmt.Println(err)
 		return

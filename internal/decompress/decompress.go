@@ -13,6 +13,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"strings"
 
 	"github.com/klauspost/compress/gzip"
@@ -173,6 +174,25 @@ func NewReader(r io.Reader, f Format, lim Limits) (io.ReadCloser, error) {
 // Bytes is NewReader over data.
 func Bytes(data []byte, f Format, lim Limits) (io.ReadCloser, error) {
 	return NewReader(bytes.NewReader(data), f, lim)
+}
+
+// ReadFile returns the decompressed content of the file name (in the
+// format f, within lim): how tests and examples load compressed fixtures.
+func ReadFile(name string, f Format, lim Limits) ([]byte, error) {
+	data, err := os.ReadFile(name)
+	if err != nil {
+		return nil, err
+	}
+	rc, err := Bytes(data, f, lim)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", name, err)
+	}
+	defer rc.Close()
+	out, err := io.ReadAll(rc)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", name, err)
+	}
+	return out, nil
 }
 
 type limited struct {

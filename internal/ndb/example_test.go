@@ -5,8 +5,6 @@ import (
 	"context"
 	"encoding/binary"
 	"fmt"
-	"io"
-	"os"
 
 	"github.com/patchkit/patchkit/internal/decompress"
 	"github.com/patchkit/patchkit/internal/ndb"
@@ -16,18 +14,7 @@ import (
 // database. A Packages.db in a root file system opens the same way, with
 // the *os.File (an io.ReaderAt) and its size.
 func Example() {
-	z, err := os.ReadFile("../../testdata/rpmdb/ndb/sle15-bci.Packages.db.zst")
-	if err != nil {
-		fmt.Println(err)
-		return
-	}
-	rc, err := decompress.Bytes(z, decompress.Zstd, decompress.Limits{Output: 16 << 20})
-	if err != nil {
-		fmt.Println(err)
-		return
-	}
-	data, err := io.ReadAll(rc)
-	rc.Close()
+	data, err := decompress.ReadFile("../../testdata/rpmdb/ndb/sle15-bci.Packages.db.zst", decompress.Zstd, decompress.Limits{Output: 16 << 20})
 	if err != nil {
 		fmt.Println(err)
 		return

@@ -7,7 +7,6 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 	"slices"
@@ -26,18 +25,9 @@ const fixtureDir = "../../testdata/rpmdb/ndb"
 // load returns the decompressed Packages.db fixture.
 func load(t testing.TB, name string) []byte {
 	t.Helper()
-	z, err := os.ReadFile(filepath.Join(fixtureDir, name+".Packages.db.zst"))
+	data, err := decompress.ReadFile(filepath.Join(fixtureDir, name+".Packages.db.zst"), decompress.Zstd, decompress.Limits{Output: 64 << 20})
 	if err != nil {
 		t.Fatal(err)
-	}
-	rc, err := decompress.Bytes(z, decompress.Zstd, decompress.Limits{Output: 64 << 20})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer rc.Close()
-	data, err := io.ReadAll(rc)
-	if err != nil {
-		t.Fatalf("%s: %v", name, err)
 	}
 	return data
 }

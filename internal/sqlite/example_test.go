@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"testing/fstest"
 
@@ -14,16 +13,7 @@ import (
 
 // unzst reads a zstd-compressed fixture.
 func unzst(path string) []byte {
-	data, err := os.ReadFile(path)
-	if err != nil {
-		panic(err)
-	}
-	r, err := decompress.Bytes(data, decompress.Zstd, decompress.Limits{Output: 64 << 20})
-	if err != nil {
-		panic(err)
-	}
-	defer r.Close()
-	out, err := io.ReadAll(r)
+	out, err := decompress.ReadFile(path, decompress.Zstd, decompress.Limits{Output: 64 << 20})
 	if err != nil {
 		panic(err)
 	}

@@ -5,7 +5,6 @@ import (
 	"crypto/sha3"
 	"encoding/hex"
 	"flag"
-	"io"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -31,18 +30,9 @@ func repoTestdata(t testing.TB, elem ...string) string {
 // unzst returns the decompressed contents of a .zst file.
 func unzst(t testing.TB, path string) []byte {
 	t.Helper()
-	data, err := os.ReadFile(path)
+	out, err := decompress.ReadFile(path, decompress.Zstd, decompress.Limits{Output: 64 << 20})
 	if err != nil {
 		t.Fatal(err)
-	}
-	r, err := decompress.Bytes(data, decompress.Zstd, decompress.Limits{Output: 64 << 20})
-	if err != nil {
-		t.Fatal(path, err)
-	}
-	defer r.Close()
-	out, err := io.ReadAll(r)
-	if err != nil {
-		t.Fatal(path, err)
 	}
 	return out
 }

@@ -3,8 +3,6 @@ package rpmdb_test
 import (
 	"context"
 	"fmt"
-	"io"
-	"os"
 	"testing/fstest"
 
 	"github.com/patchkit/patchkit/internal/decompress"
@@ -15,18 +13,7 @@ import (
 // database (kept compressed in the project's test data) placed where the
 // distribution keeps it.
 func ExampleRead() {
-	z, err := os.ReadFile("../../testdata/rpmdb/sqlite/rockylinux-9.2/rpmdb.sqlite.zst")
-	if err != nil {
-		fmt.Println(err)
-		return
-	}
-	rc, err := decompress.Bytes(z, decompress.Zstd, decompress.Limits{Output: 64 << 20})
-	if err != nil {
-		fmt.Println(err)
-		return
-	}
-	data, err := io.ReadAll(rc)
-	rc.Close()
+	data, err := decompress.ReadFile("../../testdata/rpmdb/sqlite/rockylinux-9.2/rpmdb.sqlite.zst", decompress.Zstd, decompress.Limits{Output: 64 << 20})
 	if err != nil {
 		fmt.Println(err)
 		return

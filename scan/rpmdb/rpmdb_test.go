@@ -6,7 +6,6 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -73,12 +72,7 @@ func (f fixture) root(t testing.TB) string {
 	dir := filepath.Join(root, f.dir)
 	require.NoError(t, os.MkdirAll(dir, 0o755))
 	for _, z := range f.files {
-		b, err := os.ReadFile(filepath.Join(testdata, z))
-		require.NoError(t, err)
-		rc, err := decompress.Bytes(b, decompress.Zstd, decompress.Limits{Output: 256 << 20})
-		require.NoError(t, err)
-		data, err := io.ReadAll(rc)
-		rc.Close()
+		data, err := decompress.ReadFile(filepath.Join(testdata, z), decompress.Zstd, decompress.Limits{Output: 256 << 20})
 		require.NoError(t, err)
 		name := strings.TrimSuffix(filepath.Base(z), ".zst")
 		if f.format == BerkeleyDB {
