@@ -45,6 +45,17 @@ type Patch struct {
 	// patch, on apt systems it comes from a security pocket.
 	Security bool `json:"Security,omitempty"`
 
+	// Candidate is true for the version the package manager itself would
+	// install for this package on request (apt's candidate after pinning,
+	// dnf's and zypper's best available upgrade); every other offered
+	// version is false. A baseline may approve a version that is not the
+	// candidate.
+	Candidate bool `json:"Candidate,omitempty"`
+
+	// RebootSuggested is set when an advisory or zypper patch that ships
+	// this version asks for a reboot after installing it.
+	RebootSuggested bool `json:"RebootSuggested,omitempty"`
+
 	// Windows fields: the update ID, KB and bulletin numbers, MSRC severity,
 	// product family and patch set ("OS" or "APPLICATION").
 	ID            string `json:"Id,omitempty"`
