@@ -1,0 +1,189 @@
+package scan
+
+import (
+	"cmp"
+	"slices"
+	"time"
+
+	"github.com/patchkit/patchkit"
+	"github.com/patchkit/patchkit/baseline"
+	"github.com/patchkit/patchkit/compliance"
+	"github.com/patchkit/patchkit/repo"
+)
+
+// Approver decides candidate patches: a compiled baseline evaluated at an
+// instant, or a snapshot (approvals frozen at its creation). *Snapshot and
+// BaselineAt implement it.
+type Approver interface {
+	// Decide returns one decision per candidate, in order.
+	Decide(node baseline.Node, candidates []patchkit.Patch) ([]baseline.Decision, error)
+	// Definition is the baseline the decisions follow.
+	Definition() baseline.Baseline
+}
+
+// BaselineAt is an Approver that evaluates a compiled baseline at the
+// instant At (the operation's start: approval delays count to it).
+type BaselineAt struct {
+	Compiled *baseline.Compiled
+	At       time.Time
+}
+
+// Decide evaluates the candidates at b.At.
+func (b BaselineAt) Decide(node baseline.Node, candidates []patchkit.Patch) ([]baseline.Decision, error) {
+	if b.At.IsZero() {
+		return nil, &InputError{Field: "BaselineAt.At", Reason: "zero: approval dates need the evaluation instant"}
+	}
+	return b.Compiled.Evaluate(node, candidates, b.At)
+}
+
+// Definition returns the compiled baseline's definition.
+func (b BaselineAt) Definition() baseline.Baseline { return b.Compiled.Baseline() }
+
+// InputError reports a missing or inconsistent input of Assess or Scan.
+type InputError struct {
+	Field  string
+	Reason string
+}
+
+func (e *InputError) Error() string { return "scan: " + e.Field + ": " + e.Reason }
+
+// Is reports whether target is patchkit.ErrInvalid.
+func (e *InputError) Is(target error) bool { return target == patchkit.ErrInvalid }
+
+// Assessment is everything a compliance report is made from, as plain
+// values that can be saved as JSON and fed back: the same Assessment gives
+// the same report, byte for byte.
+type Assessment struct {
+	Node      compliance.Node `json:"Node"`
+	Inventory Inventory       `json:"Inventory"`
+	// Updates are the available versions newer than installed ones, with
+	// their metadata (from a family backend).
+	Updates []patchkit.Patch `json:"Updates"`
+	// Repositories are the enabled repositories the updates were read
+	// from; any that is not OK keeps the node from being COMPLIANT.
+	Repositories []repo.Status `json:"Repositories,omitempty"`
+	// Start and End bound the operation; LastBoot is when the node booted
+	// (zero when unknown).
+	Start    time.Time `json:"Start"`
+	End      time.Time `json:"End"`
+	LastBoot time.Time `json:"LastBoot,omitzero"`
+	// SnapshotID names the approvals used, when they come from a snapshot.
+	SnapshotID string `json:"SnapshotId,omitempty"`
+}
+
+// Assess is the pure middle of a scan: it decides every update with the
+// approver, pairs each installed (name, arch) with the versions offered for
+// it, and builds the compliance report of a Scan operation. previous is the
+// node's last report (nil for none): it carries the pending-reboot
+// bookkeeping. It also returns the decision for each of a.Updates, in
+// order.
+func Assess(a Assessment, ap Approver, previous *compliance.Report, opts compliance.BuildOptions) (compliance.Report, []baseline.Decision, error) {
+	if ap == nil {
+		return compliance.Report{}, nil, &InputError{Field: "Approver", Reason: "nil"}
+	}
+	if a.Node.OperatingSystem == "" {
+		return compliance.Report{}, nil, &InputError{Field: "Node.OperatingSystem", Reason: "empty"}
+	}
+	b := ap.Definition()
+	node := baseline.Node{OperatingSystem: a.Node.OperatingSystem, Product: a.Node.Product}
+	decisions, err := ap.Decide(node, a.Updates)
+	if err != nil {
+		return compliance.Report{}, nil, err
+	}
+	// The installed versions go through the same decision, for
+	// RejectedPatches (InstalledRejected).
+	installed := currentVersions(a.Inventory.Packages)
+	asPatches := make([]patchkit.Patch, len(installed))
+	for i, p := range installed {
+		asPatches[i] = patchkit.Patch{Package: p, Product: a.Node.Product}
+	}
+	instDecisions, err := ap.Decide(node, asPatches)
+	if err != nil {
+		return compliance.Report{}, nil, err
+	}
+
+	inputs := make([]compliance.Input, len(installed))
+	index := map[pkgKey]int{}
+	for i := range installed {
+		p := installed[i]
+		inputs[i] = compliance.Input{Installed: &p, InstalledRejected: instDecisions[i].Reason == baseline.ReasonRejectedList}
+		index[pkgKey{p.Name, p.Arch}] = i
+	}
+	for i, u := range a.Updates {
+		j, ok := index[pkgKey{u.Name, u.Arch}]
+		if !ok {
+			// An arch change between an architecture and noarch/all, as
+			// the package managers allow.
+			j, ok = matchArchChange(index, installed, u.Package)
+		}
+		if !ok {
+			continue // not an upgrade of an installed package
+		}
+		inputs[j].Candidates = append(inputs[j].Candidates, compliance.Candidate{Patch: u, Decision: decisions[i]})
+	}
+	rep, err := compliance.Build(compliance.BuildInput{
+		Node:                                     a.Node,
+		BaselineID:                               b.BaselineID,
+		SnapshotID:                               a.SnapshotID,
+		RejectedPatchesAction:                    b.RejectedPatchesAction,
+		AvailableSecurityUpdatesComplianceStatus: b.AvailableSecurityUpdatesComplianceStatus,
+		Operation:                                compliance.Scan,
+		Start:                                    a.Start,
+		End:                                      a.End,
+		LastBoot:                                 a.LastBoot,
+		Packages:                                 inputs,
+		Previous:                                 previous,
+		// Repositories: a.Repositories, (with the compliance unknown state)
+	}, opts)
+	if err != nil {
+		return compliance.Report{}, nil, err
+	}
+	return rep, decisions, nil
+}
+
+type pkgKey struct{ name, arch string }
+
+// currentVersions returns, per (name, arch), the newest version whose files
+// are on the system (dpkg's config-files and not-installed entries are not
+// installed software). rpm headers without an Epoch tag are compared as rpm
+// compares them, as epoch 0, and reported so (Patch Manager writes the 0).
+func currentVersions(pkgs []patchkit.Package) []patchkit.Package {
+	var out []patchkit.Package
+	pos := map[pkgKey]int{}
+	for _, p := range pkgs {
+		if !p.State.FilesPresent() {
+			continue
+		}
+		if p.Scheme == patchkit.RPM && !p.Epoch.Known() {
+			p.Epoch = patchkit.EpochOf(0)
+		}
+		k := pkgKey{p.Name, p.Arch}
+		if i, ok := pos[k]; ok {
+			if c, err := p.CompareVersion(out[i]); err == nil && c > 0 {
+				out[i] = p
+			}
+			continue
+		}
+		pos[k] = len(out)
+		out = append(out, p)
+	}
+	slices.SortFunc(out, func(a, b patchkit.Package) int {
+		return cmp.Or(cmp.Compare(a.Name, b.Name), cmp.Compare(a.Arch, b.Arch))
+	})
+	return out
+}
+
+// matchArchChange finds the installed package an update of another
+// architecture replaces: same name, one side architecture-independent
+// ("noarch" for rpm, "all" for dpkg) and exactly one installed candidate.
+func matchArchChange(index map[pkgKey]int, installed []patchkit.Package, u patchkit.Package) (int, bool) {
+	indep := func(a string) bool { return a == "noarch" || a == "all" }
+	found, n := -1, 0
+	for _, p := range installed {
+		if p.Name == u.Name && (indep(p.Arch) || indep(u.Arch)) {
+			found = index[pkgKey{p.Name, p.Arch}]
+			n++
+		}
+	}
+	return found, n == 1
+}
