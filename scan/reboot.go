@@ -77,22 +77,22 @@ func PendingReboot(ctx context.Context, fsys fs.FS, inv Inventory, facts HostFac
 	// Debian and Ubuntu: kernel hooks and update-notifier write
 	// run/reboot-required and the packages into reboot-required.pkgs.
 	r.Checked = append(r.Checked, "reboot-required")
-	if ok, err := rootfs.Exists(fsys, "run/reboot-required"); err != nil {
+	if f, err := runFile(fsys, "reboot-required"); err != nil {
 		return Reboot{}, err
-	} else if ok {
-		pkgs, err := lines(fsys, "run/reboot-required.pkgs")
+	} else if f != "" {
+		pkgs, err := lines(fsys, f+".pkgs")
 		if err != nil {
 			return Reboot{}, err
 		}
-		add(RebootReason{Signal: "reboot-required", Detail: "run/reboot-required exists", Packages: pkgs})
+		add(RebootReason{Signal: "reboot-required", Detail: f + " exists", Packages: pkgs})
 	}
 	// libzypp touches run/reboot-needed after installing a package named
 	// in etc/zypp/needreboot (or needreboot.d).
 	r.Checked = append(r.Checked, "reboot-needed")
-	if ok, err := rootfs.Exists(fsys, "run/reboot-needed"); err != nil {
+	if f, err := runFile(fsys, "reboot-needed"); err != nil {
 		return Reboot{}, err
-	} else if ok {
-		add(RebootReason{Signal: "reboot-needed", Detail: "run/reboot-needed exists (libzypp)"})
+	} else if f != "" {
+		add(RebootReason{Signal: "reboot-needed", Detail: f + " exists (libzypp)"})
 	}
 
 	if inv.Backend == RPM {
@@ -194,6 +194,22 @@ func newestKernel(inv Inventory) (kernel, bool) {
 		}
 	}
 	return best, found
+}
+
+// runFile returns where the run-time file name exists: run/NAME, or
+// var/run/NAME where var/run is not a link to run (a root that is not a
+// booted system, such as a private dpkg --root); "" when neither exists.
+func runFile(fsys fs.FS, name string) (string, error) {
+	for _, f := range []string{"run/" + name, "var/run/" + name} {
+		ok, err := rootfs.Exists(fsys, f)
+		if err != nil || ok {
+			if ok {
+				return f, nil
+			}
+			return "", err
+		}
+	}
+	return "", nil
 }
 
 // isContainer recognises a container's root: the marker files Docker and
