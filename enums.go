@@ -126,21 +126,32 @@ func (l *ComplianceLevel) UnmarshalText(b []byte) error {
 	return nil
 }
 
-// ComplianceStatus is the AWS API's ComplianceStatus (and
-// PatchComplianceStatus, the same two values): a node's or an item's
-// compliance, and what a baseline makes of available security updates.
+// ComplianceStatus is a node's or an item's compliance, and what a baseline
+// makes of available security updates. COMPLIANT and NON_COMPLIANT are the
+// AWS API's ComplianceStatus (and PatchComplianceStatus, the same two
+// values); ComplianceUnknown is patchkit's own addition, which no AWS API
+// has.
 type ComplianceStatus string
 
 // The ComplianceStatus values.
 const (
 	Compliant    ComplianceStatus = "COMPLIANT"
 	NonCompliant ComplianceStatus = "NON_COMPLIANT"
+	// ComplianceUnknown is not an AWS value: patchkit reports it for a node
+	// whose compliance cannot be decided, because the metadata of a
+	// repository it uses could not be read, verified or dated. It is never
+	// a patch's status nor a baseline's
+	// AvailableSecurityUpdatesComplianceStatus, and where an AWS shape is
+	// written it must be mapped to one of the two AWS values or left out.
+	ComplianceUnknown ComplianceStatus = "UNKNOWN"
 )
 
-// UnmarshalText accepts only COMPLIANT and NON_COMPLIANT.
+// UnmarshalText accepts COMPLIANT, NON_COMPLIANT and UNKNOWN. Callers that
+// take an AWS field (a baseline's AvailableSecurityUpdatesComplianceStatus)
+// check that the value is one of the two AWS values.
 func (s *ComplianceStatus) UnmarshalText(b []byte) error {
 	switch v := ComplianceStatus(b); v {
-	case Compliant, NonCompliant:
+	case Compliant, NonCompliant, ComplianceUnknown:
 		*s = v
 		return nil
 	}

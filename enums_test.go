@@ -54,3 +54,23 @@ func TestComplianceLevel(t *testing.T) {
 	_, err := ComplianceLevel(9).MarshalText()
 	assert.Error(t, err)
 }
+
+func TestComplianceStatus(t *testing.T) {
+	for _, v := range []ComplianceStatus{Compliant, NonCompliant, ComplianceUnknown} {
+		b, err := json.Marshal(v)
+		require.NoError(t, err)
+		var back ComplianceStatus
+		require.NoError(t, json.Unmarshal(b, &back))
+		assert.Equal(t, v, back)
+	}
+	assert.Equal(t, "UNKNOWN", string(ComplianceUnknown))
+	for _, bad := range []string{`""`, `"compliant"`, `"Unknown"`, `"INSUFFICIENT_DATA"`} {
+		var s ComplianceStatus
+		err := json.Unmarshal([]byte(bad), &s)
+		var ue *UnknownValueError
+		require.ErrorAs(t, err, &ue, bad)
+		assert.Equal(t, "ComplianceStatus", ue.Type)
+		assert.ErrorIs(t, err, ErrInvalid)
+		assert.Empty(t, s)
+	}
+}

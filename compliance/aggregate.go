@@ -28,9 +28,14 @@ type GroupState struct {
 	InstancesWithOtherNonCompliantPatches       int `json:"InstancesWithOtherNonCompliantPatches"`
 	InstancesWithAvailableSecurityUpdates       int `json:"InstancesWithAvailableSecurityUpdates"`
 
-	// patchkit additions: nodes by status.
-	CompliantInstances    int `json:"CompliantInstances"`
-	NonCompliantInstances int `json:"NonCompliantInstances"`
+	// patchkit additions: nodes by status (UnknownInstances also counts a
+	// report without a status, which is never taken for compliant), and
+	// the nodes with at least one repository whose Health is not OK,
+	// whatever their status.
+	CompliantInstances               int `json:"CompliantInstances"`
+	NonCompliantInstances            int `json:"NonCompliantInstances"`
+	UnknownInstances                 int `json:"UnknownInstances"`
+	InstancesWithUnknownRepositories int `json:"InstancesWithUnknownRepositories"`
 }
 
 func (g *GroupState) add(s *Summary) {
@@ -52,10 +57,14 @@ func (g *GroupState) add(s *Summary) {
 	count(s.SecurityNonCompliantCount, &g.InstancesWithSecurityNonCompliantPatches)
 	count(s.OtherNonCompliantCount, &g.InstancesWithOtherNonCompliantPatches)
 	count(s.AvailableSecurityUpdateCount, &g.InstancesWithAvailableSecurityUpdates)
-	if s.Status == patchkit.NonCompliant {
-		g.NonCompliantInstances++
-	} else {
+	count(s.UnknownRepositoryCount, &g.InstancesWithUnknownRepositories)
+	switch s.Status {
+	case patchkit.Compliant:
 		g.CompliantInstances++
+	case patchkit.NonCompliant:
+		g.NonCompliantInstances++
+	default:
+		g.UnknownInstances++
 	}
 }
 
@@ -83,6 +92,10 @@ type Fleet struct {
 	// NonCompliantNodesBySeverity counts the non-compliant nodes by their
 	// NonCompliantSeverity.
 	NonCompliantNodesBySeverity map[string]int `json:"NonCompliantNodesBySeverity"`
+	// NodesByRepositoryHealth counts, for each repository Health other than
+	// OK ("EXPIRED", ...), the nodes with at least one repository in it,
+	// whatever their status.
+	NodesByRepositoryHealth map[string]int `json:"NodesByRepositoryHealth"`
 }
 
 // DefaultTopMissing is how many patches Aggregate lists in TopMissing.
@@ -93,9 +106,12 @@ const DefaultTopMissing = 20
 // of reports. It stops at the first error the sequence yields.
 func Aggregate(reports iter.Seq2[*Report, error], top int) (Fleet, error) {
 	f := Fleet{Groups: map[string]GroupState{}, NonCompliantItemsByLevel: map[string]int{},
-		NonCompliantItemsByClassification: map[string]int{}, NonCompliantNodesBySeverity: map[string]int{}}
+		NonCompliantItemsByClassification: map[string]int{}, NonCompliantNodesBySeverity: map[string]int{},
+		NodesByRepositoryHealth: map[string]int{}}
 	miss := map[string]*PatchCount{}
 	var levelCount [patchkit.ComplianceCritical + 1]int
+	healths := unknownHealths()
+	seen := make([]bool, len(healths)) // per report: the healths counted
 	for r, err := range reports {
 		if err != nil {
 			return Fleet{}, err
@@ -107,6 +123,15 @@ func Aggregate(reports iter.Seq2[*Report, error], top int) (Fleet, error) {
 		f.Groups[r.Node.PatchGroup] = g
 		if s.Status == patchkit.NonCompliant && s.NonCompliantSeverity != nil {
 			f.NonCompliantNodesBySeverity[s.NonCompliantSeverity.String()]++
+		}
+		clear(seen)
+		for _, rs := range r.Repositories {
+			for i, h := range healths {
+				if rs.Health == h && !seen[i] {
+					seen[i] = true
+					f.NodesByRepositoryHealth[string(h)]++
+				}
+			}
 		}
 		for i := range r.Items {
 			it := &r.Items[i]

@@ -27,9 +27,11 @@ type Item struct {
 	// candidate's priority.
 	Severity string `json:"Severity,omitempty"`
 	// ComplianceLevel is the baseline's level for the approved candidate.
-	ComplianceLevel patchkit.ComplianceLevel  `json:"ComplianceLevel"`
-	State           State                     `json:"State"`
-	Status          patchkit.ComplianceStatus `json:"Status"`
+	ComplianceLevel patchkit.ComplianceLevel `json:"ComplianceLevel"`
+	State           State                    `json:"State"`
+	// Status is COMPLIANT or NON_COMPLIANT, as the state decides; never
+	// UNKNOWN, which is a node's status only.
+	Status patchkit.ComplianceStatus `json:"Status"`
 	// InstalledTime is set for the installed states.
 	InstalledTime time.Time `json:"InstalledTime,omitzero"`
 	// CVEIDs are the CVEs fixed by moving to the candidate, for Missing and

@@ -35,6 +35,33 @@
 // report to report. An Install with RebootIfNeeded that installs something
 // or finds pending patches reboots the node, so nothing stays pending.
 //
+// # Repositories that are not OK: the status UNKNOWN
+//
+// A scan reads candidates from the enabled repositories; when one's
+// metadata is unsigned where a signature is expected, expired, stale or
+// unreadable (its repo.Status.Health is not OK), the scan does not know
+// what that repository offers, and a missing patch may hide there. Such a
+// node is never COMPLIANT: BuildInput.Repositories gives each repository's
+// health; Summary.Status is NON_COMPLIANT when an item says so, as always,
+// and otherwise UNKNOWN (patchkit.ComplianceUnknown, patchkit's own value,
+// which no AWS API has) while any repository is not OK.
+// Summary.UnknownRepositoryCount and Summary.UnknownReasons ("NAME: HEALTH:
+// REASON") say which and why, whatever the status; Report.Repositories
+// keeps every repository's status. Items keep their per-patch states and
+// their status is COMPLIANT or NON_COMPLIANT, never UNKNOWN. The text and
+// HTML renderings show the status in its own colour and list the
+// repositories that are not OK; the fleet counts unknown nodes apart
+// (GroupState.UnknownInstances: never compliant, and also every report
+// without a status) and the nodes with repositories not OK by health.
+//
+// Where an AWS shape is written, UNKNOWN does not appear: the
+// describe-instance-patch-states entry (InstancePatchState) has no status
+// field, so an UNKNOWN node's entry shows its counts only, which may all be
+// zero; the describe-instance-patches entries carry the items' states.
+// Callers that publish a node's compliance to AWS (put-compliance-items)
+// should send the items, whose statuses are AWS values, and treat an UNKNOWN
+// node as they would a failed scan.
+//
 // # Open questions and the behaviour chosen
 //
 //   - 4: an installed rejected package with ALLOW_AS_DEPENDENCY is
@@ -53,9 +80,20 @@
 //
 // # Report JSON
 //
-// A Report is written with SchemaVersion "1.0". Reading refuses a missing or
+// A Report is written with SchemaVersion "1.1". Reading refuses a missing or
 // malformed version and a newer major version; a newer minor version may add
-// fields, which are ignored. Field by field: see the Report, Node, Item and
+// fields, which are ignored; a report of this or an older version may hold
+// only its version's fields. Field by field: see the Report, Node, Item and
 // Summary types; the names follow InstancePatchState and
 // PatchComplianceData where those have the field.
+//
+// Versions: 1.0 is the first. 1.1 adds Report.Repositories,
+// Summary.UnknownRepositoryCount, Summary.UnknownReasons and the status
+// UNKNOWN; the fields are left out when empty, so a 1.0 report reads and
+// writes back unchanged, and a 1.0 report holding any of them is refused.
+// A 1.0 reader ignores the new fields of a 1.1 report and refuses its
+// UNKNOWN status, so it never takes an UNKNOWN node for a COMPLIANT one.
+// Reading checks that a report's status agrees with its repositories and
+// items (see ReadJSON): a report that says COMPLIANT while a repository is
+// not OK is refused.
 package compliance

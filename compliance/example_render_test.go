@@ -10,11 +10,13 @@ import (
 	"github.com/patchkit/patchkit"
 	"github.com/patchkit/patchkit/baseline"
 	"github.com/patchkit/patchkit/compliance"
+	"github.com/patchkit/patchkit/repo"
 )
 
 // exampleReport is a scan of one Amazon Linux 2023 node that misses an
-// approved openssl-libs update.
-func exampleReport(id, group string, current bool) *compliance.Report {
+// approved openssl-libs update, unless current; repos are the repositories
+// the scan read.
+func exampleReport(id, group string, current bool, repos ...repo.Status) *compliance.Report {
 	installed, _ := patchkit.ParseNEVRA("openssl-libs-1:3.2.2-1.amzn2023.0.1.x86_64")
 	candidate, _ := patchkit.ParseNEVRA("openssl-libs-1:3.2.2-1.amzn2023.0.2.x86_64")
 	if current {
@@ -24,7 +26,7 @@ func exampleReport(id, group string, current bool) *compliance.Report {
 	r, err := compliance.Build(compliance.BuildInput{
 		Node:       compliance.Node{InstanceID: id, OperatingSystem: patchkit.OSAmazonLinux2023, Product: "AmazonLinux2023", PatchGroup: group},
 		BaselineID: "pb-0f1e2d3c4b5a69788", Operation: compliance.Scan, RebootOption: compliance.RebootIfNeeded,
-		Start: start, End: start.Add(time.Minute),
+		Start: start, End: start.Add(time.Minute), Repositories: repos,
 		Packages: []compliance.Input{{Installed: &installed, Candidates: []compliance.Candidate{{
 			Patch:    patchkit.Patch{Package: candidate, Classification: "Security", Severity: "Important", CVEIDs: []string{"CVE-2025-9230"}},
 			Decision: baseline.Decision{Approved: true, Reason: baseline.ReasonRule, ComplianceLevel: patchkit.ComplianceHigh},
@@ -59,6 +61,11 @@ func ExampleFleet_WriteText() {
 		exampleReport("i-0123456789abcdef0", "web", false),
 		exampleReport("i-0123456789abcdef1", "web", true),
 		exampleReport("i-0123456789abcdef2", "db", false),
+		// Up to date as far as the scan knows, but its metadata is stale:
+		// unknown.
+		exampleReport("i-0123456789abcdef3", "db", true, repo.StatusOf("amazonlinux",
+			&repo.StaleError{File: "amazonlinux repomd.xml", Date: time.Date(2025, 11, 2, 0, 0, 0, 0, time.UTC),
+				MaxAge: 7 * 24 * time.Hour, Now: time.Date(2025, 11, 24, 9, 0, 0, 0, time.UTC)})),
 	}
 	fleet, err := compliance.Aggregate(func(yield func(*compliance.Report, error) bool) {
 		for _, r := range reports {
@@ -82,12 +89,12 @@ func ExampleFleet_WriteText() {
 	fmt.Println(groups)
 	fmt.Print(top)
 	// Output:
-	// Nodes: 3  compliant: 1  non-compliant: 2  (33% compliant)
+	// Nodes: 4  compliant: 1  non-compliant: 2  unknown: 1  (25% compliant)
 	//
-	// PATCH GROUP  INSTANCES  COMPLIANT  NON-COMPLIANT  WITH MISSING  WITH FAILED  PENDING REBOOT  CRITICAL NC  SECURITY NC  OTHER NC
-	// db           1          0          1              1             0            0               0            1            0
-	// web          2          1          1              1             0            0               0            1            0
-	// TOTAL        3          1          2              2             0            0               0            2            0
+	// PATCH GROUP  INSTANCES  COMPLIANT  NON-COMPLIANT  UNKNOWN  WITH MISSING  WITH FAILED  PENDING REBOOT  CRITICAL NC  SECURITY NC  OTHER NC  REPOS NOT OK
+	// db           2          0          1              1        1             0            0               0            1            0         1
+	// web          2          1          1              0        1             0            0               0            1            0         0
+	// TOTAL        4          1          2              1        2             0            0               0            2            0         1
 	// #  KBID                 NODES  CLASSIFICATION  SEVERITY   LEVEL
 	// 1  openssl-libs.x86_64  2      Security        Important  HIGH
 }

@@ -6,7 +6,8 @@ import (
 	"github.com/patchkit/patchkit"
 )
 
-// PatchComplianceData is one entry of describe-instance-patches.
+// PatchComplianceData is one entry of describe-instance-patches. Its states
+// are the items' own; no item is UNKNOWN.
 type PatchComplianceData struct {
 	Title          string    `json:"Title"`
 	KBID           string    `json:"KBId"`
@@ -50,7 +51,10 @@ func (r *Report) InstancePatches() DescribeInstancePatches {
 }
 
 // InstancePatchState is one entry of describe-instance-patch-states, and the
-// core of a report's Summary.
+// core of a report's Summary. Like AWS's, it has no status: the Summary's
+// Status (COMPLIANT, NON_COMPLIANT or patchkit's UNKNOWN) and its
+// repository fields stay out of it, so the entry of an UNKNOWN node shows
+// only its counts.
 type InstancePatchState struct {
 	InstanceID                       string       `json:"InstanceId"`
 	PatchGroup                       string       `json:"PatchGroup"`
@@ -84,7 +88,9 @@ type DescribeInstancePatchStates struct {
 }
 
 // InstancePatchStates returns the summaries of reports as
-// describe-instance-patch-states does.
+// describe-instance-patch-states does. An UNKNOWN node's entry looks like
+// that of a node with nothing missing: read the Summary's Status before
+// taking an entry for compliance.
 func InstancePatchStates(reports ...*Report) DescribeInstancePatchStates {
 	out := DescribeInstancePatchStates{InstancePatchStates: []InstancePatchState{}}
 	for _, r := range reports {

@@ -10,9 +10,10 @@ import (
 	"github.com/patchkit/patchkit"
 	"github.com/patchkit/patchkit/baseline"
 	"github.com/patchkit/patchkit/compliance"
+	"github.com/patchkit/patchkit/repo"
 )
 
-// A fleet of twelve nodes for the rendering tests, built the way an agent
+// A fleet of thirteen nodes for the rendering tests, built the way an agent
 // builds its reports: candidates as a repository offers them, decisions from
 // baseline.Evaluate (a custom baseline for the prod and staging groups with
 // levels by severity, the AWS-owned defaults for the others), reports from
@@ -103,6 +104,8 @@ type linuxNode struct {
 	lastBoot               time.Time
 	before, previous       *compliance.Report
 	installedAt, updatedAt time.Time
+	// repos are the repositories the scan read, with their health.
+	repos []repo.Status
 }
 
 func buildLinux(t *testing.T, n linuxNode) *compliance.Report {
@@ -183,7 +186,7 @@ func buildLinux(t *testing.T, n linuxNode) *compliance.Report {
 	rep, err := compliance.Build(compliance.BuildInput{
 		Node: n.node, BaselineID: n.base.BaselineID, RejectedPatchesAction: n.base.RejectedPatchesAction,
 		Operation: n.op, RebootOption: n.reboot, Start: n.start, End: n.start.Add(3*time.Minute + 12*time.Second),
-		LastBoot: n.lastBoot, Packages: inputs, Previous: n.previous, BeforeInstall: n.before,
+		LastBoot: n.lastBoot, Packages: inputs, Previous: n.previous, BeforeInstall: n.before, Repositories: n.repos,
 	}, compliance.BuildOptions{})
 	require.NoError(t, err)
 	return &rep
@@ -257,6 +260,49 @@ func windowsReport(t *testing.T) *compliance.Report {
 	return &rep
 }
 
+// al2023Repos are the two repositories of an Amazon Linux 2023 node as a
+// scan that read them both reports them: the packages the catalog offers
+// come from amazonlinux; neither is signed (the fixture's .repo files have
+// no repo_gpgcheck), so Verified is false and Health OK.
+func al2023Repos(catalog map[string]catalogEntry) []repo.Status {
+	offered := 0
+	for _, e := range catalog {
+		if e.New != "" {
+			offered++
+		}
+	}
+	generated := time.Date(2025, 11, 21, 18, 4, 0, 0, time.UTC)
+	return []repo.Status{
+		{Name: "kernel-livepatch", Health: repo.HealthOK, Date: generated.Add(-72 * time.Hour)},
+		{Name: "amazonlinux", Health: repo.HealthOK, Date: generated, Packages: offered},
+	}
+}
+
+// fixtureUnknownNode is web-prod-5, a scan that could not read the
+// amazonlinux repository: its primary.xml.gz was cut short. With nothing
+// known to be offered, every installed package is InstalledOther, though
+// the node runs the old versions the other nodes were missing; the
+// repository's UNREADABLE health makes the node UNKNOWN instead of
+// COMPLIANT.
+func fixtureUnknownNode(t *testing.T) *compliance.Report {
+	t.Helper()
+	offline := map[string]catalogEntry{}
+	for name, e := range al2023Catalog() {
+		e.New = ""
+		offline[name] = e
+	}
+	repos := al2023Repos(offline)
+	repos[1] = repo.StatusOf("amazonlinux", &repo.SizeError{File: "amazonlinux repodata/primary.xml.gz", Want: 41822512, Got: 1048576})
+	return buildLinux(t, linuxNode{
+		node: compliance.Node{InstanceID: "i-0a4c1e7d2b9f30015", Hostname: "web-prod-5.internal.example.com",
+			OperatingSystem: patchkit.OSAmazonLinux2023, Product: "AmazonLinux2023", PatchGroup: "prod"},
+		base: prodBaseline(), catalog: offline, old: []string{"sudo", "openssl-libs", "kernel", "curl", "glibc", "tzdata", "bash"},
+		op: compliance.Scan, reboot: compliance.RebootIfNeeded, start: fixtureNow.Add(9 * time.Minute),
+		lastBoot: time.Date(2025, 11, 2, 4, 0, 0, 0, time.UTC), installedAt: time.Date(2025, 10, 1, 12, 0, 0, 0, time.UTC),
+		repos: repos,
+	})
+}
+
 // fixtureNode is web-prod-1 after an Install with NoReboot that updated
 // openssl-libs and the kernel but failed on sudo, built from the scan before
 // it: Installed, InstalledPendingReboot, Failed, InstalledRejected,
@@ -276,10 +322,13 @@ func fixtureNode(t *testing.T) *compliance.Report {
 	return buildLinux(t, linuxNode{node: node, base: prod, catalog: al,
 		old: []string{"sudo", "vim-minimal", "bash", "telnet"}, new: []string{"openssl-libs", "kernel"}, notInstalled: []string{"httpd"},
 		op: compliance.Install, reboot: compliance.NoReboot, start: fixtureNow.Add(-20 * time.Minute), lastBoot: boot,
-		before: scan, previous: scan, installedAt: installedAt, updatedAt: fixtureNow.Add(-18 * time.Minute)})
+		before: scan, previous: scan, installedAt: installedAt, updatedAt: fixtureNow.Add(-18 * time.Minute),
+		repos: al2023Repos(al)})
 }
 
-// fixtureFleet returns the twelve nodes' reports.
+// fixtureFleet returns the thirteen nodes' reports: web-prod-1 and
+// web-prod-5 say which repositories they read (web-prod-5 could not read
+// one); the others, as reports of schema 1.0 did, do not.
 func fixtureFleet(t *testing.T) []*compliance.Report {
 	t.Helper()
 	al := al2023Catalog()
@@ -323,6 +372,7 @@ func fixtureFleet(t *testing.T) []*compliance.Report {
 			installedAt: installedAt,
 		}),
 		windowsReport(t),
+		fixtureUnknownNode(t),
 	}
 	return reports
 }

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -39,9 +40,17 @@ func (r *Report) WriteJSON(w io.Writer) error {
 }
 
 // ReadJSON reads a report written by WriteJSON. A report of this schema
-// version must hold only known fields; one of a newer minor version (same
-// major) may hold fields this package does not know, which are ignored; a
-// newer major version is a *SchemaError.
+// version or an older one must hold only the fields of its version; one of
+// a newer minor version (same major) may hold fields this package does not
+// know, which are ignored; a newer major version is a *SchemaError.
+//
+// The report must agree with itself where the status is concerned, or
+// ReadJSON returns an *InputError naming the field: a Summary.Status of
+// COMPLIANT, NON_COMPLIANT or UNKNOWN; never COMPLIANT while a repository's
+// Health is not OK; UNKNOWN only with such a repository and no
+// non-compliant item; UnknownRepositoryCount and UnknownReasons as the
+// repositories give them; no item with the status UNKNOWN; repositories
+// as Build accepts them.
 func ReadJSON(rd io.Reader) (Report, error) {
 	data, err := io.ReadAll(io.LimitReader(rd, maxReport+1))
 	if err != nil {
@@ -79,10 +88,69 @@ func ReadJSON(rd io.Reader) (Report, error) {
 	if err := dec.Decode(&r); err != nil {
 		return Report{}, fmt.Errorf("compliance: report: %w", err)
 	}
+	if major == 1 && minor == 0 {
+		// Schema 1.0 had no repositories and no UNKNOWN.
+		switch {
+		case r.Repositories != nil:
+			return Report{}, &SchemaError{Version: v, Reason: "Repositories is a field of schema 1.1"}
+		case r.Summary.UnknownRepositoryCount != 0 || r.Summary.UnknownReasons != nil:
+			return Report{}, &SchemaError{Version: v, Reason: "UnknownRepositoryCount and UnknownReasons are fields of schema 1.1"}
+		case r.Summary.Status == patchkit.ComplianceUnknown:
+			return Report{}, &SchemaError{Version: v, Reason: "the status UNKNOWN is of schema 1.1"}
+		}
+	}
+	if err := checkStatus(&r); err != nil {
+		return Report{}, err
+	}
 	if r.Items == nil {
 		r.Items = []Item{}
 	}
 	return r, nil
+}
+
+// checkStatus checks that a report read agrees with itself on the node's
+// status: nothing read may say COMPLIANT where a repository was not OK.
+func checkStatus(r *Report) error {
+	if _, err := checkRepositories("Repositories", r.Repositories); err != nil {
+		return err
+	}
+	nonCompliant := false
+	for i := range r.Items {
+		switch r.Items[i].Status {
+		case patchkit.NonCompliant:
+			nonCompliant = true
+		case patchkit.ComplianceUnknown:
+			return &InputError{Field: fmt.Sprintf("Items[%d].Status", i), Reason: "UNKNOWN is a node's status, never an item's"}
+		}
+	}
+	s := &r.Summary
+	n, reasons := unknownRepositories(r.Repositories)
+	switch {
+	case s.UnknownRepositoryCount != n:
+		return &InputError{Field: "Summary.UnknownRepositoryCount", Reason: fmt.Sprintf("%d, but %s not OK", s.UnknownRepositoryCount, repositoriesAre(n))}
+	case !slices.Equal(s.UnknownReasons, reasons):
+		return &InputError{Field: "Summary.UnknownReasons", Reason: "differ from the repositories' health and reasons"}
+	}
+	switch s.Status {
+	case patchkit.Compliant:
+		if n > 0 {
+			return &InputError{Field: "Summary.Status", Reason: fmt.Sprintf("COMPLIANT, but %s not OK", repositoriesAre(n))}
+		}
+		if nonCompliant {
+			return &InputError{Field: "Summary.Status", Reason: "COMPLIANT, but an item is NON_COMPLIANT"}
+		}
+	case patchkit.NonCompliant:
+	case patchkit.ComplianceUnknown:
+		if n == 0 {
+			return &InputError{Field: "Summary.Status", Reason: "UNKNOWN, but every repository is OK"}
+		}
+		if nonCompliant {
+			return &InputError{Field: "Summary.Status", Reason: "UNKNOWN, but an item is NON_COMPLIANT"}
+		}
+	case "":
+		return &InputError{Field: "Summary.Status", Reason: "missing"}
+	}
+	return nil
 }
 
 func parseSchema(v string) (int, int, error) {
@@ -125,4 +193,12 @@ func LoadFile(path string) (Report, error) {
 		return Report{}, fmt.Errorf("%s: %w", path, err)
 	}
 	return r, nil
+}
+
+// repositoriesAre is "1 repository is", "2 repositories are".
+func repositoriesAre(n int) string {
+	if n == 1 {
+		return "1 repository is"
+	}
+	return strconv.Itoa(n) + " repositories are"
 }

@@ -16,6 +16,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/patchkit/patchkit"
+	"github.com/patchkit/patchkit/repo"
 )
 
 // Rendering: plain-text tables for terminals and self-contained HTML pages
@@ -42,10 +43,13 @@ func (e *RenderError) Error() string {
 func (e *RenderError) Unwrap() error { return e.Err }
 
 // The colours of the pictures: compliant and non-compliant are the AWS
-// console's success green and error red.
+// console's success green and error red; unknown is a dark amber, its own
+// colour. White text on each of the three has a contrast of at least 5:1
+// (WCAG AA asks 4.5:1), and so has each as text on white.
 const (
 	colorCompliant    = "#1d8102"
 	colorNonCompliant = "#d13212"
+	colorUnknown      = "#8d6605"
 	colorBar          = "#0073bb"
 	colorEmpty        = "#d5dbdb"
 )
@@ -188,24 +192,26 @@ func writeOut(w io.Writer, format string, buf *bytes.Buffer) error {
 
 func groupRow(tw io.Writer, label string, g *GroupState) {
 	row(tw, cell(label), itoa(g.Instances), itoa(g.CompliantInstances), itoa(g.NonCompliantInstances),
-		itoa(g.InstancesWithMissingPatches), itoa(g.InstancesWithFailedPatches),
+		itoa(g.UnknownInstances), itoa(g.InstancesWithMissingPatches), itoa(g.InstancesWithFailedPatches),
 		itoa(g.InstancesWithInstalledPendingRebootPatches), itoa(g.InstancesWithCriticalNonCompliantPatches),
-		itoa(g.InstancesWithSecurityNonCompliantPatches), itoa(g.InstancesWithOtherNonCompliantPatches))
+		itoa(g.InstancesWithSecurityNonCompliantPatches), itoa(g.InstancesWithOtherNonCompliantPatches),
+		itoa(g.InstancesWithUnknownRepositories))
 }
 
 // WriteText writes the fleet as plain-text tables for a terminal: the nodes
-// compliant and not, one row per patch group and the total, the
-// non-compliant nodes by severity, the non-compliant patches by compliance
-// level and classification, and the top missing patches.
+// compliant, non-compliant and unknown, one row per patch group and the
+// total, the non-compliant nodes by severity, the nodes with repositories
+// that are not OK by health, the non-compliant patches by compliance level
+// and classification, and the top missing patches.
 func (f Fleet) WriteText(w io.Writer) error {
 	var buf bytes.Buffer
 	o := &f.Overall
-	fmt.Fprintf(&buf, "Nodes: %d  compliant: %d  non-compliant: %d  (%s compliant)\n\n",
-		o.Instances, o.CompliantInstances, o.NonCompliantInstances, percent(o.CompliantInstances, o.Instances))
+	fmt.Fprintf(&buf, "Nodes: %d  compliant: %d  non-compliant: %d  unknown: %d  (%s compliant)\n\n",
+		o.Instances, o.CompliantInstances, o.NonCompliantInstances, o.UnknownInstances, percent(o.CompliantInstances, o.Instances))
 
 	tw := newTable(&buf)
-	row(tw, "PATCH GROUP", "INSTANCES", "COMPLIANT", "NON-COMPLIANT", "WITH MISSING", "WITH FAILED",
-		"PENDING REBOOT", "CRITICAL NC", "SECURITY NC", "OTHER NC")
+	row(tw, "PATCH GROUP", "INSTANCES", "COMPLIANT", "NON-COMPLIANT", "UNKNOWN", "WITH MISSING", "WITH FAILED",
+		"PENDING REBOOT", "CRITICAL NC", "SECURITY NC", "OTHER NC", "REPOS NOT OK")
 	for _, k := range sortedKeys(f.Groups) {
 		g := f.Groups[k]
 		groupRow(tw, groupLabel(k), &g)
@@ -218,6 +224,14 @@ func (f Fleet) WriteText(w io.Writer) error {
 	row(tw, "SEVERITY", "NODES")
 	for _, l := range severityOrder() {
 		row(tw, l.String(), itoa(f.NonCompliantNodesBySeverity[l.String()]))
+	}
+	tw.Flush()
+
+	buf.WriteString("\nNodes with repositories not OK, by health\n")
+	tw = newTable(&buf)
+	row(tw, "HEALTH", "NODES")
+	for _, h := range unknownHealths() {
+		row(tw, string(h), itoa(f.NodesByRepositoryHealth[string(h)]))
 	}
 	tw.Flush()
 
@@ -270,9 +284,68 @@ func nodeSeverity(s *Summary) string {
 	return s.NonCompliantSeverity.String()
 }
 
+// repositoriesLine sums up a report's repositories ("3, 1 not OK"), or is
+// empty when the report has none.
+func repositoriesLine(r *Report) string {
+	if len(r.Repositories) == 0 {
+		return ""
+	}
+	n, _ := unknownRepositories(r.Repositories)
+	if n == 0 {
+		return itoa(len(r.Repositories)) + ", all OK"
+	}
+	return itoa(len(r.Repositories)) + ", " + itoa(n) + " not OK"
+}
+
+// unknownRepositoryList returns the report's repositories whose Health is
+// not OK.
+func unknownRepositoryList(r *Report) []repo.Status {
+	var out []repo.Status
+	for _, rs := range r.Repositories {
+		if rs.Health != repo.HealthOK {
+			out = append(out, rs)
+		}
+	}
+	return out
+}
+
+func yesNo(b bool) string {
+	if b {
+		return "yes"
+	}
+	return "no"
+}
+
+// unknownNodesNote is what the fleet page says of the nodes with
+// repositories that are not OK.
+const unknownNodesNote = "A scan that could not trust a repository's metadata does not know what that repository offers: " +
+	"its node is UNKNOWN, never COMPLIANT, unless it misses a patch, when it is NON_COMPLIANT. " +
+	"The chart counts, for each health, the nodes with at least one repository in it, whatever their status."
+
+// healthMeaning says what a repository Health other than OK means.
+func healthMeaning(h repo.Health) string {
+	switch h {
+	case repo.HealthUnsigned:
+		return "a signature was expected and is missing or bad"
+	case repo.HealthExpired:
+		return "past its validity, dated in the future, or older than metadata accepted before"
+	case repo.HealthStale:
+		return "metadata without an expiry of its own is older than the maximum age"
+	case repo.HealthUnreadable:
+		return "missing, damaged, failing its checksums or limits, or not cached"
+	}
+	return ""
+}
+
+// unknownRepositoriesNote is what the renderings say above the list of
+// repositories that are not OK.
+const unknownRepositoriesNote = "their metadata could not be read, verified or dated, so what they offer is unknown; " +
+	"the node is not reported COMPLIANT while any is listed"
+
 // WriteText writes the report as plain text for a terminal: the node and
-// the operation, the status and severity, the counts by state, then one
-// row per item.
+// the operation, the status and severity, the counts by state, the
+// repositories that are not OK with their health and reason, then one row
+// per item.
 func (r *Report) WriteText(w io.Writer) error {
 	if r == nil {
 		return &RenderError{Format: "text", Err: ErrNilReport}
@@ -300,6 +373,9 @@ func (r *Report) WriteText(w io.Writer) error {
 		{"Status", string(s.Status)},
 		{"Severity", nodeSeverity(s)},
 	}
+	if line := repositoriesLine(r); line != "" {
+		head = append(head, [2]string{"Repositories", line})
+	}
 	for _, h := range head {
 		row(tw, h[0]+":", cell(h[1]))
 	}
@@ -311,6 +387,16 @@ func (r *Report) WriteText(w io.Writer) error {
 	row(tw, "Non-compliant:", fmt.Sprintf("critical %d, security %d, other %d",
 		s.CriticalNonCompliantCount, s.SecurityNonCompliantCount, s.OtherNonCompliantCount))
 	tw.Flush()
+
+	if bad := unknownRepositoryList(r); len(bad) > 0 {
+		buf.WriteString("\nRepositories not OK: " + unknownRepositoriesNote + ".\n")
+		tw = newTable(&buf)
+		row(tw, "REPOSITORY", "HEALTH", "VERIFIED", "METADATA DATE", "REASON")
+		for _, rs := range bad {
+			row(tw, cell(rs.Name), cell(string(rs.Health)), yesNo(rs.Verified), cell(formatTime(rs.Date)), cell(rs.Reason))
+		}
+		tw.Flush()
+	}
 
 	buf.WriteString("\n")
 	if len(r.Items) == 0 {
@@ -509,6 +595,8 @@ type fleetView struct {
 	Percent        string
 	Compliance     donut
 	Severity       barChart
+	RepoHealth     barChart
+	HealthMeanings []kv
 	Levels         barChart
 	Missing        barChart
 	Groups         []groupView
@@ -521,11 +609,18 @@ type itemView struct {
 	NonCompliant bool
 }
 
+// repoView is a repository that is not OK, as the node page lists it.
+type repoView struct {
+	Name, Health, Verified, Date, Reason string
+}
+
 type nodeView struct {
 	Title         string
 	Head          []kv
 	Status        string
 	StatusClass   string
+	Repositories  []repoView
+	RepoCount     int
 	Severity      string
 	SeverityColor string
 	Critical      int
@@ -555,9 +650,18 @@ main>section.card{margin-bottom:16px}
 .stat .l{color:#545b64}
 .n.ok{color:#1d8102}
 .n.nc{color:#d13212}
+.n.unk{color:#8d6605}
 .badge{display:inline-block;padding:2px 10px;border-radius:12px;color:#fff;font-weight:700;font-size:13px}
 .badge.ok{background:#1d8102;color:#fff}
 .badge.nc{background:#d13212;color:#fff}
+.badge.unk{background:#8d6605;color:#fff}
+section.unk{box-shadow:inset 4px 0 0 #8d6605,0 1px 1px rgba(0,28,36,.3)}
+section.unk p{margin:0 0 12px;color:#545b64}
+td.health{color:#8d6605;font-weight:700;white-space:nowrap}
+.split{display:flex;flex-wrap:wrap;gap:24px;align-items:flex-start}
+.split>div{flex:1 1 320px;max-width:720px}
+.split p{margin:0 0 12px;color:#545b64}
+td.reason{font-family:Menlo,Consolas,monospace;font-size:12px;word-break:break-word}
 .legend{list-style:none;padding:0;margin:8px 0 0}
 .legend li{margin:4px 0}
 .sw{display:inline-block;width:12px;height:12px;border-radius:2px;margin-right:6px;vertical-align:-1px}
@@ -634,12 +738,19 @@ const fleetTemplate = `{{template "head" .}}
 <div class="card stat"><div class="n">{{.Overall.Instances}}</div><div class="l">Nodes</div></div>
 <div class="card stat"><div class="n ok">{{.Overall.CompliantInstances}}</div><div class="l">Compliant nodes</div></div>
 <div class="card stat"><div class="n nc">{{.Overall.NonCompliantInstances}}</div><div class="l">Non-compliant nodes</div></div>
+<div class="card stat"><div class="n unk">{{.Overall.UnknownInstances}}</div><div class="l">Unknown nodes</div></div>
 <div class="card stat"><div class="n">{{.Percent}}</div><div class="l">Compliant</div></div>
 </div>
 <div class="cards">
 <section class="card" id="compliance-summary"><h2>Compliance summary</h2>{{template "donut" .Compliance}}</section>
 <section class="card grow" id="severity"><h2>Non-compliant nodes by severity</h2>{{template "bars" .Severity}}</section>
 </div>
+<section class="card" id="repository-health"><h2>Nodes with repositories not OK</h2><div class="split">{{template "bars" .RepoHealth}}
+<div><p>` + unknownNodesNote + `</p><dl class="head">
+{{- range .HealthMeanings}}
+<dt>{{.Key}}</dt><dd>{{.Value}}</dd>
+{{- end}}
+</dl></div></div></section>
 <div class="cards">
 <section class="card grow" id="top-missing-chart"><h2>Top missing patches</h2>{{template "bars" .Missing}}</section>
 <section class="card grow" id="levels"><h2>Non-compliant patches by compliance level</h2>{{template "bars" .Levels}}
@@ -652,13 +763,13 @@ const fleetTemplate = `{{template "head" .}}
 {{- end}}</section>
 </div>
 <section class="card" id="groups"><h2>Patch groups</h2>
-<div class="scroll"><table><thead><tr><th>Patch group</th><th class="num">Instances</th><th class="num">Compliant</th><th class="num">Non-compliant</th><th class="num">With missing</th><th class="num">With failed</th><th class="num">Pending reboot</th><th class="num">Critical non-compliant</th><th class="num">Security non-compliant</th><th class="num">Other non-compliant</th></tr></thead>
+<div class="scroll"><table><thead><tr><th>Patch group</th><th class="num">Instances</th><th class="num">Compliant</th><th class="num">Non-compliant</th><th class="num">Unknown</th><th class="num">With missing</th><th class="num">With failed</th><th class="num">Pending reboot</th><th class="num">Critical non-compliant</th><th class="num">Security non-compliant</th><th class="num">Other non-compliant</th><th class="num">With repositories not OK</th></tr></thead>
 <tbody>
 {{- range .Groups}}
-<tr class="group"><td>{{.Name}}</td><td class="num">{{.Instances}}</td><td class="num">{{.CompliantInstances}}</td><td class="num">{{.NonCompliantInstances}}</td><td class="num">{{.InstancesWithMissingPatches}}</td><td class="num">{{.InstancesWithFailedPatches}}</td><td class="num">{{.InstancesWithInstalledPendingRebootPatches}}</td><td class="num">{{.InstancesWithCriticalNonCompliantPatches}}</td><td class="num">{{.InstancesWithSecurityNonCompliantPatches}}</td><td class="num">{{.InstancesWithOtherNonCompliantPatches}}</td></tr>
+<tr class="group"><td>{{.Name}}</td><td class="num">{{.Instances}}</td><td class="num">{{.CompliantInstances}}</td><td class="num">{{.NonCompliantInstances}}</td><td class="num">{{.UnknownInstances}}</td><td class="num">{{.InstancesWithMissingPatches}}</td><td class="num">{{.InstancesWithFailedPatches}}</td><td class="num">{{.InstancesWithInstalledPendingRebootPatches}}</td><td class="num">{{.InstancesWithCriticalNonCompliantPatches}}</td><td class="num">{{.InstancesWithSecurityNonCompliantPatches}}</td><td class="num">{{.InstancesWithOtherNonCompliantPatches}}</td><td class="num">{{.InstancesWithUnknownRepositories}}</td></tr>
 {{- end}}
 {{- with .Overall}}
-<tr class="total"><th>Total</th><th class="num">{{.Instances}}</th><th class="num">{{.CompliantInstances}}</th><th class="num">{{.NonCompliantInstances}}</th><th class="num">{{.InstancesWithMissingPatches}}</th><th class="num">{{.InstancesWithFailedPatches}}</th><th class="num">{{.InstancesWithInstalledPendingRebootPatches}}</th><th class="num">{{.InstancesWithCriticalNonCompliantPatches}}</th><th class="num">{{.InstancesWithSecurityNonCompliantPatches}}</th><th class="num">{{.InstancesWithOtherNonCompliantPatches}}</th></tr>
+<tr class="total"><th>Total</th><th class="num">{{.Instances}}</th><th class="num">{{.CompliantInstances}}</th><th class="num">{{.NonCompliantInstances}}</th><th class="num">{{.UnknownInstances}}</th><th class="num">{{.InstancesWithMissingPatches}}</th><th class="num">{{.InstancesWithFailedPatches}}</th><th class="num">{{.InstancesWithInstalledPendingRebootPatches}}</th><th class="num">{{.InstancesWithCriticalNonCompliantPatches}}</th><th class="num">{{.InstancesWithSecurityNonCompliantPatches}}</th><th class="num">{{.InstancesWithOtherNonCompliantPatches}}</th><th class="num">{{.InstancesWithUnknownRepositories}}</th></tr>
 {{- end}}
 </tbody></table></div></section>
 <section class="card" id="top-missing"><h2>Missing patches by number of nodes</h2>
@@ -687,6 +798,15 @@ const nodeTemplate = `{{template "head" .}}
 <div class="card stat"><div class="n">{{.Security}}</div><div class="l">Security non-compliant</div></div>
 <div class="card stat"><div class="n">{{.Other}}</div><div class="l">Other non-compliant</div></div>
 </div>
+{{- if .Repositories}}
+<section class="card unk" id="repositories"><h2>Repositories not OK ({{len .Repositories}} of {{.RepoCount}})</h2>
+<p>` + "The scan could not trust these repositories: " + unknownRepositoriesNote + `.</p>
+<div class="scroll"><table><thead><tr><th>Repository</th><th>Health</th><th>Signature verified</th><th>Metadata date</th><th>Reason</th></tr></thead><tbody>
+{{- range .Repositories}}
+<tr class="repo"><td>{{.Name}}</td><td class="health">{{.Health}}</td><td>{{.Verified}}</td><td>{{if .Date}}{{.Date}}{{else}}-{{end}}</td><td class="reason">{{.Reason}}</td></tr>
+{{- end}}
+</tbody></table></div></section>
+{{- end}}
 <div class="cards">
 <section class="card grow" id="node"><h2>Node</h2><dl class="head">
 {{- range .Head}}
@@ -734,9 +854,10 @@ func renderHTML(w io.Writer, page string, data any) error {
 }
 
 // WriteHTML writes the fleet as one self-contained HTML page titled title,
-// in the manner of the Patch Manager dashboard: the compliant and
-// non-compliant nodes (a ring chart), the non-compliant nodes by severity
-// and the non-compliant patches by compliance level (bar charts), the patch
+// in the manner of the Patch Manager dashboard: the compliant,
+// non-compliant and unknown nodes (a ring chart), the non-compliant nodes
+// by severity, the nodes with repositories that are not OK by health and
+// the non-compliant patches by compliance level (bar charts), the patch
 // groups, and the most-missing patches (a bar chart and a table). The page
 // has inline CSS and SVG, no scripts and no external references; everything
 // from the reports is escaped.
@@ -746,11 +867,20 @@ func (f Fleet) WriteHTML(w io.Writer, title string) error {
 	}
 	o := f.Overall
 	v := fleetView{Title: title, Overall: o, Percent: percent(o.CompliantInstances, o.Instances)}
-	v.Compliance = newDonut("chart-compliance", "Compliant and non-compliant nodes", []legendEntry{
+	v.Compliance = newDonut("chart-compliance", "Compliant, non-compliant and unknown nodes", []legendEntry{
 		{Color: colorCompliant, Label: "Compliant", Value: o.CompliantInstances},
 		{Color: colorNonCompliant, Label: "Non-compliant", Value: o.NonCompliantInstances},
+		{Color: colorUnknown, Label: "Unknown", Value: o.UnknownInstances},
 	})
 	v.Severity = newColumns("chart-severity", "Non-compliant nodes by severity", severityBars(f.NonCompliantNodesBySeverity))
+	var health []barInput
+	for _, h := range unknownHealths() {
+		health = append(health, barInput{Label: string(h), Color: colorUnknown, Value: f.NodesByRepositoryHealth[string(h)]})
+	}
+	v.RepoHealth = newColumns("chart-repository-health", "Nodes with repositories not OK, by health", health)
+	for _, h := range unknownHealths() {
+		v.HealthMeanings = append(v.HealthMeanings, kv{string(h), healthMeaning(h)})
+	}
 	v.Levels = newColumns("chart-levels", "Non-compliant patches by compliance level", severityBars(f.NonCompliantItemsByLevel))
 	var miss []barInput
 	for _, p := range f.TopMissing[:min(chartTopMissing, len(f.TopMissing))] {
@@ -773,9 +903,9 @@ func (f Fleet) WriteHTML(w io.Writer, title string) error {
 }
 
 // WriteHTML writes the report as one self-contained HTML page: the node's
-// status and severity, its patches by state and its non-compliant patches
-// by compliance level (bar charts), the node and the operation, and the
-// items. The page has inline CSS and SVG, no scripts and no external
+// status and severity, the repositories that are not OK with their health
+// and reason, its patches by state and its non-compliant patches by
+// compliance level (bar charts), the node and the operation, and the items. The page has inline CSS and SVG, no scripts and no external
 // references; everything from the report is escaped.
 func (r *Report) WriteHTML(w io.Writer) error {
 	if r == nil {
@@ -792,11 +922,19 @@ func (r *Report) WriteHTML(w io.Writer) error {
 	if name == "" {
 		v.Title = "Patch compliance"
 	}
-	if s.Status == patchkit.NonCompliant {
+	switch s.Status {
+	case patchkit.Compliant:
+	case patchkit.NonCompliant:
 		v.StatusClass = "nc"
+	default:
+		// UNKNOWN, or no status at all: never shown as compliant.
+		v.StatusClass = "unk"
+		v.Status = string(patchkit.ComplianceUnknown)
 	}
-	if v.Status == "" {
-		v.Status = "UNKNOWN"
+	v.RepoCount = len(r.Repositories)
+	for _, rs := range unknownRepositoryList(r) {
+		v.Repositories = append(v.Repositories, repoView{Name: rs.Name, Health: string(rs.Health),
+			Verified: yesNo(rs.Verified), Date: formatTime(rs.Date), Reason: rs.Reason})
 	}
 	if s.NonCompliantSeverity != nil {
 		v.SeverityColor = severityColor(*s.NonCompliantSeverity)
@@ -812,6 +950,9 @@ func (r *Report) WriteHTML(w io.Writer) error {
 		{"Operation", operation}, {"Started", formatTime(r.OperationStartTime)},
 		{"Ended", formatTime(r.OperationEndTime)}, {"Last boot", formatTime(r.LastBootTime)},
 		{"Last NoReboot install", formatTime(s.LastNoRebootInstallOperationTime)},
+	}
+	if line := repositoriesLine(r); line != "" {
+		v.Head = append(v.Head, kv{"Repositories", line})
 	}
 	var states []barInput
 	for i, n := range stateCounts(s) {

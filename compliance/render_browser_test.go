@@ -120,6 +120,7 @@ var (
 	blue   = rgb{0x00, 0x73, 0xbb} // top missing bars
 	orange = rgb{0xec, 0x72, 0x11} // HIGH, InstalledPendingReboot
 	navy   = rgb{0x23, 0x2f, 0x3e} // the header
+	amber  = rgb{0x8d, 0x66, 0x05} // unknown
 )
 
 // checkPicture says what is wrong with a screenshot: its size, or too few
@@ -153,10 +154,11 @@ func writePage(t *testing.T, name string, data []byte) string {
 }
 
 // fleetPixels is about half of what the fleet page shows of each colour:
-// the ring of 4 compliant and 8 non-compliant nodes (radius 72, width 30:
-// about 13,500 pixels) with its legend and the red count, the top missing
-// bars, the HIGH columns, the header.
-var fleetPixels = map[rgb]int{green: 2500, red: 4500, blue: 12000, orange: 4000, navy: 60000}
+// the ring of 4 compliant, 8 non-compliant and 1 unknown nodes (radius 72,
+// width 30: about 13,500 pixels) with its legend and the red count, the
+// top missing bars, the HIGH columns, the header, and in amber the unknown
+// count, its ring segment and the UNREADABLE column.
+var fleetPixels = map[rgb]int{green: 2000, red: 4000, blue: 12000, orange: 4000, navy: 60000, amber: 5000}
 
 func TestHTMLInChromium(t *testing.T) {
 	if testing.Short() && !testutil.InCI() {
@@ -178,12 +180,14 @@ func TestHTMLInChromium(t *testing.T) {
 		t.Logf("pixels by colour: %v", got)
 
 		dom := string(chromium(t, bin, path, "--dump-dom"))
-		for _, id := range []string{"chart-compliance", "chart-severity", "chart-levels", "chart-top-missing"} {
+		for _, id := range []string{"chart-compliance", "chart-severity", "chart-repository-health", "chart-levels", "chart-top-missing"} {
 			assert.Regexp(t, `<svg id="`+id+`"`, dom)
 		}
-		// Two ring segments, six severity columns, ten top-missing bars.
-		assert.Equal(t, 2, strings.Count(dom, `<circle class="seg"`))
-		assert.Equal(t, 6+6+10, strings.Count(dom, `<g class="bar">`))
+		// Three ring segments; six severity columns, four health columns,
+		// six level columns, ten top-missing bars.
+		assert.Equal(t, 3, strings.Count(dom, `<circle class="seg"`))
+		assert.Equal(t, 6+4+6+10, strings.Count(dom, `<g class="bar">`))
+		assert.Contains(t, dom, `<div class="n unk">1</div><div class="l">Unknown nodes</div>`)
 		assert.Equal(t, len(fleet.Groups), strings.Count(dom, `<tr class="group">`))
 		assert.Equal(t, len(fleet.TopMissing), strings.Count(dom, `<tr class="missing">`))
 		assert.Contains(t, dom, "openssl-libs.x86_64")
@@ -209,6 +213,29 @@ func TestHTMLInChromium(t *testing.T) {
 		assert.Len(t, rows, len(node.Items))
 		assert.Equal(t, 4, strings.Count(dom, `<tr class="item nc">`))
 		assert.Contains(t, dom, "<span>CVE-2025-32462</span>, <span>CVE-2025-32463</span>")
+	})
+
+	t.Run("unknown node", func(t *testing.T) {
+		var page bytes.Buffer
+		require.NoError(t, fixtureUnknownNode(t).WriteHTML(&page))
+		path := writePage(t, "node-unknown.html", page.Bytes())
+
+		// The UNKNOWN badge, the section's edge and its health cell in
+		// amber; no red or green badge; the InstalledOther bar.
+		img := screenshot(t, bin, path)
+		got, err := checkPicture(img, map[rgb]int{amber: 1100, navy: 60000, red: 0, green: 0})
+		require.NoError(t, err)
+		t.Logf("pixels by colour: %v", got)
+		assert.Less(t, got[red], 50, "no NON_COMPLIANT badge, no red")
+		assert.Less(t, got[green], 50, "no COMPLIANT badge, no green")
+
+		dom := string(chromium(t, bin, path, "--dump-dom"))
+		assert.Contains(t, dom, `<span class="badge unk">UNKNOWN</span>`)
+		assert.Contains(t, dom, `<section class="card unk" id="repositories">`)
+		assert.Equal(t, 1, strings.Count(dom, `<tr class="repo">`))
+		assert.Contains(t, dom, `<td class="health">UNREADABLE</td>`)
+		assert.Contains(t, dom, "amazonlinux repodata/primary.xml.gz: has unexpected size (1048576 != 41822512)")
+		assert.Equal(t, 8+6, strings.Count(dom, `<g class="bar">`))
 	})
 
 	// Chromium builds no element from what the reports say.

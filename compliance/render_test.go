@@ -59,6 +59,34 @@ func TestNodeGolden(t *testing.T) {
 	golden(t, "node.html", render(t, func(b *bytes.Buffer) error { return r.WriteHTML(b) }))
 }
 
+// TestNodeUnknownGolden: a node whose amazonlinux repository could not be
+// read is UNKNOWN, in its own colour, and both renderings list the
+// repository with its health and reason.
+func TestNodeUnknownGolden(t *testing.T) {
+	r := fixtureUnknownNode(t)
+	require.Equal(t, patchkit.ComplianceUnknown, r.Summary.Status)
+	text := render(t, func(b *bytes.Buffer) error { return r.WriteText(b) })
+	page := render(t, func(b *bytes.Buffer) error { return r.WriteHTML(b) })
+	golden(t, "node-unknown.txt", text)
+	golden(t, "node-unknown.html", page)
+
+	assert.Contains(t, string(text), "\nStatus:                 UNKNOWN\n")
+	assert.Contains(t, string(text), "\nRepositories:           2, 1 not OK\n")
+	assert.Regexp(t, `\namazonlinux +UNREADABLE +no +- +amazonlinux repodata/primary.xml.gz: has unexpected size \(1048576 != 41822512\)\n`, string(text))
+	assert.NotContains(t, string(text), "kernel-livepatch", "only the repositories that are not OK are listed")
+	assert.Contains(t, string(page), `<span class="badge unk">UNKNOWN</span>`)
+	assert.Contains(t, string(page), `<section class="card unk" id="repositories"><h2>Repositories not OK (1 of 2)</h2>`)
+	assert.Equal(t, 1, strings.Count(string(page), `<tr class="repo">`))
+	assert.Contains(t, string(page), `<td class="health">UNREADABLE</td>`)
+	assert.NotContains(t, string(page), "badge ok")
+
+	// The other pages have no such section.
+	var ok bytes.Buffer
+	require.NoError(t, fixtureNode(t).WriteHTML(&ok))
+	assert.NotContains(t, ok.String(), `id="repositories"`)
+	assert.Contains(t, ok.String(), "<dt>Repositories</dt><dd>2, all OK</dd>")
+}
+
 // hostile returns a report whose every free-text field tries to break out
 // of the page.
 func hostile(t *testing.T) *compliance.Report {
@@ -158,7 +186,7 @@ func TestTextControlCharacters(t *testing.T) {
 	assert.Contains(t, out, `kb\twith\ttabs`)
 	// One line per header field, a blank line, the column heads and one
 	// line per item: nothing was split.
-	assert.Equal(t, 16+1+1+len(r.Items), strings.Count(out, "\n"))
+	assert.Equal(t, 17+1+1+len(r.Items), strings.Count(out, "\n"))
 
 	f := fixtureAggregate(t, []*compliance.Report{&r})
 	f.Groups["grp\nsplit"] = f.Groups["prod"]
@@ -174,7 +202,7 @@ func TestRenderEmpty(t *testing.T) {
 	for name, f := range map[string]compliance.Fleet{"aggregate of nothing": empty, "zero Fleet": {}} {
 		var text, page bytes.Buffer
 		require.NoError(t, f.WriteText(&text), name)
-		assert.Contains(t, text.String(), "Nodes: 0  compliant: 0  non-compliant: 0  (- compliant)", name)
+		assert.Contains(t, text.String(), "Nodes: 0  compliant: 0  non-compliant: 0  unknown: 0  (- compliant)", name)
 		assert.Contains(t, text.String(), "Top missing patches\n(none)\n", name)
 		require.NoError(t, f.WriteHTML(&page, ""), name)
 		assert.Contains(t, page.String(), "<title>Patch compliance</title>", name)
@@ -192,6 +220,13 @@ func TestRenderEmpty(t *testing.T) {
 	assert.Contains(t, page.String(), "<title>Patch compliance: i-1</title>")
 	assert.Contains(t, page.String(), `<span class="badge ok">COMPLIANT</span>`)
 	assert.Contains(t, page.String(), "The report has no items.")
+
+	// A report without a status is never shown as compliant.
+	r.Summary.Status = ""
+	page.Reset()
+	require.NoError(t, r.WriteHTML(&page))
+	assert.Contains(t, page.String(), `<span class="badge unk">UNKNOWN</span>`)
+	assert.NotContains(t, page.String(), "badge ok")
 }
 
 func TestHTMLChartGeometry(t *testing.T) {
@@ -216,8 +251,8 @@ func TestHTMLChartGeometry(t *testing.T) {
 }
 
 // TestExampleReports keeps the reports examples/fleetreport reads in step
-// with the fixtures: the fleet as JSON Lines and web-prod-1 as an indented
-// report. -update rewrites them.
+// with the fixtures: the fleet as JSON Lines, web-prod-1 and web-prod-5 (the
+// UNKNOWN node) as indented reports. -update rewrites them.
 func TestExampleReports(t *testing.T) {
 	var lines bytes.Buffer
 	for _, r := range fixtureFleet(t) {
@@ -226,9 +261,10 @@ func TestExampleReports(t *testing.T) {
 		lines.Write(data)
 		lines.WriteByte('\n')
 	}
-	var node bytes.Buffer
+	var node, unknown bytes.Buffer
 	require.NoError(t, fixtureNode(t).WriteJSON(&node))
-	for name, got := range map[string][]byte{"fleet.jsonl": lines.Bytes(), "web-prod-1.json": node.Bytes()} {
+	require.NoError(t, fixtureUnknownNode(t).WriteJSON(&unknown))
+	for name, got := range map[string][]byte{"fleet.jsonl": lines.Bytes(), "web-prod-1.json": node.Bytes(), "web-prod-5.json": unknown.Bytes()} {
 		path := filepath.Join("..", "examples", "fleetreport", "testdata", name)
 		if *update {
 			require.NoError(t, os.MkdirAll(filepath.Dir(path), 0o755))

@@ -9,11 +9,15 @@ import (
 
 	"github.com/patchkit/patchkit"
 	"github.com/patchkit/patchkit/baseline"
+	"github.com/patchkit/patchkit/repo"
 )
 
 // SchemaVersion is the version of the Report JSON this package writes. A
-// report with a newer major version is refused when read.
-const SchemaVersion = "1.0"
+// report with a newer major version is refused when read. Version 1.1 added
+// Report.Repositories, Summary.UnknownRepositoryCount and
+// Summary.UnknownReasons and the status UNKNOWN; see the package
+// documentation.
+const SchemaVersion = "1.1"
 
 // Node identifies the node a report is about.
 type Node struct {
@@ -38,8 +42,12 @@ type Report struct {
 	OperationEndTime   time.Time `json:"OperationEndTime"`
 	// LastBootTime is when the node last booted, as the operation saw it.
 	LastBootTime time.Time `json:"LastBootTime,omitzero"`
-	Items        []Item    `json:"Items"`
-	Summary      Summary   `json:"Summary"`
+	// Repositories are the enabled repositories the operation read, sorted
+	// by name, each with its Health; absent when the report has none (as on
+	// Windows, or from a producer that does not say). Since schema 1.1.
+	Repositories []repo.Status `json:"Repositories,omitempty"`
+	Items        []Item        `json:"Items"`
+	Summary      Summary       `json:"Summary"`
 }
 
 // Summary is the node's InstancePatchState, with its compliance status and
@@ -49,11 +57,21 @@ type Summary struct {
 
 	// Status is NON_COMPLIANT when any item is Missing, Failed,
 	// InstalledRejected, InstalledPendingReboot or (baseline permitting)
-	// AvailableSecurityUpdate.
+	// AvailableSecurityUpdate; otherwise UNKNOWN (patchkit's own value) when
+	// any repository's Health is not OK, since what that repository offers
+	// may be missing; otherwise COMPLIANT. A node is never COMPLIANT while
+	// a repository is not OK.
 	Status patchkit.ComplianceStatus `json:"Status"`
 	// NonCompliantSeverity is the highest compliance level among the
-	// non-compliant items, at least INFORMATIONAL; absent when compliant.
+	// non-compliant items, at least INFORMATIONAL; absent unless
+	// NON_COMPLIANT.
 	NonCompliantSeverity *patchkit.ComplianceLevel `json:"NonCompliantSeverity,omitempty"`
+	// UnknownRepositoryCount counts the repositories whose Health is not
+	// OK, whatever the Status; absent when none. Since schema 1.1.
+	UnknownRepositoryCount int `json:"UnknownRepositoryCount,omitempty"`
+	// UnknownReasons says why, one line per such repository in the order
+	// of Report.Repositories: "NAME: HEALTH: REASON". Since schema 1.1.
+	UnknownReasons []string `json:"UnknownReasons,omitempty"`
 }
 
 // BuildInput is everything a report is made from.
@@ -80,6 +98,11 @@ type BuildInput struct {
 	// BeforeInstall is, for an Install, the scan taken before it: what was
 	// installed then tells what this operation installed.
 	BeforeInstall *Report
+	// Repositories are the enabled repositories the operation read the
+	// candidates from, one Status each (names unique; a Health other than
+	// OK needs its Reason). Any Health other than OK keeps the node from
+	// being COMPLIANT. Leave it empty when there are none (Windows).
+	Repositories []repo.Status
 }
 
 // BuildOptions choose the other side of the open questions; see the package
@@ -97,10 +120,10 @@ type BuildOptions struct {
 	UnspecifiedNodeSeverity bool
 }
 
-// InputError reports a BuildInput field that is missing or contradicts
-// another.
+// InputError reports a field that is missing, out of range or contradicts
+// another: of a BuildInput given to Build, or of a report ReadJSON reads.
 type InputError struct {
-	Field  string // "RebootOption", "Packages[3].OperatingSystem"
+	Field  string // "RebootOption", "Packages[3].OperatingSystem", "Summary.Status"
 	Reason string
 }
 
@@ -134,11 +157,21 @@ func Build(in BuildInput, o BuildOptions) (Report, error) {
 	if in.End.Before(in.Start) {
 		return Report{}, fmt.Errorf("compliance: operation ends (%s) before it starts (%s)", in.End, in.Start)
 	}
+	switch in.AvailableSecurityUpdatesComplianceStatus {
+	case "", patchkit.Compliant, patchkit.NonCompliant:
+	default:
+		return Report{}, &InputError{Field: "AvailableSecurityUpdatesComplianceStatus",
+			Reason: fmt.Sprintf("%q, but a baseline's is COMPLIANT or NON_COMPLIANT", in.AvailableSecurityUpdatesComplianceStatus)}
+	}
+	repos, err := checkRepositories("Repositories", in.Repositories)
+	if err != nil {
+		return Report{}, err
+	}
 	rep := Report{
 		SchemaVersion: SchemaVersion, Node: in.Node, BaselineID: in.BaselineID, SnapshotID: in.SnapshotID,
 		Operation: in.Operation, RebootOption: in.RebootOption,
 		OperationStartTime: in.Start.UTC(), OperationEndTime: in.End.UTC(), LastBootTime: in.LastBoot.UTC(),
-		Items: []Item{},
+		Repositories: repos, Items: []Item{},
 	}
 	asuNonCompliant := in.AvailableSecurityUpdatesComplianceStatus == patchkit.NonCompliant
 	for i, p := range in.Packages {
@@ -305,5 +338,73 @@ func summarize(rep *Report, asuNonCompliant bool, o BuildOptions) Summary {
 	if s.Status == patchkit.NonCompliant {
 		s.NonCompliantSeverity = &severity
 	}
+	s.UnknownRepositoryCount, s.UnknownReasons = unknownRepositories(rep.Repositories)
+	if s.UnknownRepositoryCount > 0 && s.Status == patchkit.Compliant {
+		s.Status = patchkit.ComplianceUnknown
+	}
 	return s
+}
+
+// healthKnown reports whether h is one of repo's Health values.
+func healthKnown(h repo.Health) bool {
+	switch h {
+	case repo.HealthOK, repo.HealthUnsigned, repo.HealthExpired, repo.HealthStale, repo.HealthUnreadable:
+		return true
+	}
+	return false
+}
+
+// unknownHealths are the Health values other than OK, in the order the
+// renderings list them.
+func unknownHealths() []repo.Health {
+	return []repo.Health{repo.HealthUnsigned, repo.HealthExpired, repo.HealthStale, repo.HealthUnreadable}
+}
+
+// checkRepositories checks the repositories of a BuildInput or a report
+// (field names the list) and returns a copy sorted by name with dates in
+// UTC: every name given once, every Health known, a reason for every Health
+// other than OK.
+func checkRepositories(field string, in []repo.Status) ([]repo.Status, error) {
+	if len(in) == 0 {
+		return nil, nil
+	}
+	seen := make(map[string]int, len(in))
+	for i, r := range in {
+		at := func(name string) string { return fmt.Sprintf("%s[%d].%s", field, i, name) }
+		switch {
+		case r.Name == "":
+			return nil, &InputError{Field: at("Name"), Reason: "missing"}
+		case !healthKnown(r.Health):
+			return nil, &InputError{Field: at("Health"), Reason: fmt.Sprintf("%q is not OK, UNSIGNED, EXPIRED, STALE or UNREADABLE", r.Health)}
+		case r.Health != repo.HealthOK && r.Reason == "":
+			return nil, &InputError{Field: at("Reason"), Reason: "missing, and needed for Health " + string(r.Health)}
+		case r.Packages < 0:
+			return nil, &InputError{Field: at("Packages"), Reason: fmt.Sprintf("%d is negative", r.Packages)}
+		}
+		if j, dup := seen[r.Name]; dup {
+			return nil, &InputError{Field: at("Name"), Reason: fmt.Sprintf("%q is also %s[%d]", r.Name, field, j)}
+		}
+		seen[r.Name] = i
+	}
+	out := make([]repo.Status, len(in))
+	copy(out, in)
+	for i := range out {
+		if !out[i].Date.IsZero() {
+			out[i].Date = out[i].Date.UTC()
+		}
+	}
+	sort.SliceStable(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	return out, nil
+}
+
+// unknownRepositories counts the repositories whose Health is not OK and
+// says why, in their order.
+func unknownRepositories(repos []repo.Status) (int, []string) {
+	var reasons []string
+	for _, r := range repos {
+		if r.Health != repo.HealthOK {
+			reasons = append(reasons, r.Name+": "+string(r.Health)+": "+r.Reason)
+		}
+	}
+	return len(reasons), reasons
 }

@@ -208,7 +208,7 @@ func TestReportJSON(t *testing.T) {
 	back, err := ReadJSON(bytes.NewReader(buf.Bytes()))
 	require.NoError(t, err)
 	assert.Equal(t, r, back)
-	for _, k := range []string{`"SchemaVersion": "1.0"`, `"State": "Missing"`, `"KBId": "openssl-libs.x86_64"`, `"CriticalNonCompliantCount": 0`} {
+	for _, k := range []string{`"SchemaVersion": "1.1"`, `"State": "Missing"`, `"KBId": "openssl-libs.x86_64"`, `"CriticalNonCompliantCount": 0`} {
 		assert.Contains(t, buf.String(), k)
 	}
 	// Both spellings of a state are read.
@@ -219,8 +219,8 @@ func TestReportJSON(t *testing.T) {
 
 	var se *SchemaError
 	for in, reason := range map[string]string{
-		strings.Replace(buf.String(), `"1.0"`, `"2.0"`, 1): "written by a newer patchkit",
-		strings.Replace(buf.String(), `"1.0"`, `"one"`, 1): "not MAJOR.MINOR",
+		strings.Replace(buf.String(), `"1.1"`, `"2.0"`, 1): "written by a newer patchkit",
+		strings.Replace(buf.String(), `"1.1"`, `"one"`, 1): "not MAJOR.MINOR",
 		`{"Items": []}`: "missing",
 	} {
 		_, err := ReadJSON(strings.NewReader(in))
@@ -229,11 +229,13 @@ func TestReportJSON(t *testing.T) {
 		assert.ErrorIs(t, err, patchkit.ErrInvalid)
 	}
 	// A newer minor version may add fields; this version may not.
-	extra := strings.Replace(buf.String(), `"SchemaVersion": "1.0",`, `"SchemaVersion": "1.7", "Future": true,`, 1)
+	extra := strings.Replace(buf.String(), `"SchemaVersion": "1.1",`, `"SchemaVersion": "1.7", "Future": true,`, 1)
 	_, err = ReadJSON(strings.NewReader(extra))
 	assert.NoError(t, err)
-	_, err = ReadJSON(strings.NewReader(strings.Replace(extra, `"1.7"`, `"1.0"`, 1)))
-	assert.ErrorContains(t, err, `unknown field "Future"`)
+	for _, v := range []string{"1.1", "1.0"} {
+		_, err = ReadJSON(strings.NewReader(strings.Replace(extra, `"1.7"`, `"`+v+`"`, 1)))
+		assert.ErrorContains(t, err, `unknown field "Future"`, v)
+	}
 }
 
 func TestExports(t *testing.T) {

@@ -72,6 +72,10 @@ func TestTop(t *testing.T) {
 func TestNode(t *testing.T) {
 	assert.Equal(t, readFile(t, golden+"node.txt"), runOK(t, "", "-node", "testdata/web-prod-1.json"))
 	assert.Equal(t, readFile(t, golden+"node.html"), runOK(t, "", "-node", "-html", "testdata/web-prod-1.json"))
+	// A node whose repository could not be read: UNKNOWN, with the
+	// repository and its reason.
+	assert.Equal(t, readFile(t, golden+"node-unknown.txt"), runOK(t, "", "-node", "testdata/web-prod-5.json"))
+	assert.Equal(t, readFile(t, golden+"node-unknown.html"), runOK(t, "", "-node", "-html", "testdata/web-prod-5.json"))
 	// One line of JSON Lines on standard input is one report too.
 	first, _, _ := strings.Cut(readFile(t, "testdata/fleet.jsonl"), "\n")
 	assert.Equal(t, readFile(t, golden+"node.txt"), runOK(t, first+"\n", "-node"))
@@ -85,6 +89,8 @@ func TestErrors(t *testing.T) {
 		return path
 	}
 	newer := write("newer.json", `{"SchemaVersion":"2.0","Node":{}}`)
+	// web-prod-5 with its UNKNOWN status turned into COMPLIANT: refused.
+	forged := write("forged.json", strings.Replace(readFile(t, "testdata/web-prod-5.json"), `"Status": "UNKNOWN"`, `"Status": "COMPLIANT"`, 1))
 	second := write("second.jsonl", readFile(t, "testdata/web-prod-1.json")+`{"SchemaVersion":"1.0","Colour":"red"}`)
 	cases := []struct {
 		args []string
@@ -95,6 +101,7 @@ func TestErrors(t *testing.T) {
 		{[]string{write("bad.json", "{not json")}, 1, "bad.json: report 1: invalid character"},
 		{[]string{newer}, 1, `newer.json: report 1: compliance: report schema version "2.0": written by a newer patchkit`},
 		{[]string{second}, 1, `second.jsonl: report 2: compliance: report: json: unknown field "Colour"`},
+		{[]string{forged}, 1, "forged.json: report 1: compliance: Summary.Status: COMPLIANT, but 1 repository is not OK"},
 		{[]string{"-node", "testdata/fleet.jsonl"}, 1, "-node needs exactly one report, got more"},
 		{[]string{"-node", write("empty.jsonl", "")}, 1, "-node needs exactly one report, got none"},
 		{[]string{"-node", "-html", newer}, 1, "written by a newer patchkit"},
