@@ -14,6 +14,7 @@ import (
 
 	"github.com/patchkit/patchkit"
 	"github.com/patchkit/patchkit/compliance"
+	"github.com/patchkit/patchkit/repo"
 )
 
 // update is -update (defined in golden_test.go): rewrite the golden files in
@@ -103,6 +104,8 @@ func hostile(t *testing.T) *compliance.Report {
 	r.Items[0].CVEIDs = []string{"<iframe src=//evil>"}
 	r.Items[0].Status = patchkit.NonCompliant
 	r.Items[0].State = compliance.Missing
+	r.Repositories = []repo.Status{{Name: "<script>alert(9)</script>", Health: repo.HealthUnsigned,
+		Reason: `<img src=x onerror=alert(10)>`}}
 	return &r
 }
 
@@ -130,6 +133,8 @@ func TestHTMLEscaping(t *testing.T) {
 	assert.Contains(t, out, `title="&#34; onmouseover=&#34;alert(6)"`)
 	assert.Contains(t, out, "&lt;/td&gt;&lt;/tr&gt;&lt;/table&gt;&lt;script&gt;alert(7)&lt;/script&gt;")
 	assert.Contains(t, out, "&lt;iframe src=//evil&gt;")
+	assert.Contains(t, out, "<tr class=\"repo\"><td>&lt;script&gt;alert(9)&lt;/script&gt;</td>")
+	assert.Contains(t, out, "<td class=\"reason\">&lt;img src=x onerror=alert(10)&gt;</td>")
 
 	// The fleet page: patch group names, patch IDs (in the table and the
 	// chart) and the title.
@@ -177,6 +182,9 @@ func TestTextControlCharacters(t *testing.T) {
 	r.Node.Hostname = "evil\x1b[31mred\tcol\nline\xff"
 	r.Items = append([]compliance.Item(nil), r.Items...)
 	r.Items[0].KBID = "kb\twith\ttabs"
+	r.Repositories = append([]repo.Status(nil), r.Repositories...)
+	r.Repositories[0].Health = repo.HealthUnreadable
+	r.Repositories[0].Reason = "line one\nFAKE-REPO  OK  yes\x1b[2J"
 	var buf bytes.Buffer
 	require.NoError(t, r.WriteText(&buf))
 	out := buf.String()
@@ -184,9 +192,11 @@ func TestTextControlCharacters(t *testing.T) {
 	assert.NotContains(t, out, "\t")
 	assert.Contains(t, out, `evil\x1b[31mred\tcol\nline\xff`)
 	assert.Contains(t, out, `kb\twith\ttabs`)
-	// One line per header field, a blank line, the column heads and one
+	assert.Contains(t, out, `line one\nFAKE-REPO  OK  yes\x1b[2J`)
+	// One line per header field, a blank line, the repositories' heading,
+	// column heads and one line, a blank line, the column heads and one
 	// line per item: nothing was split.
-	assert.Equal(t, 17+1+1+len(r.Items), strings.Count(out, "\n"))
+	assert.Equal(t, 17+1+3+1+1+len(r.Items), strings.Count(out, "\n"))
 
 	f := fixtureAggregate(t, []*compliance.Report{&r})
 	f.Groups["grp\nsplit"] = f.Groups["prod"]

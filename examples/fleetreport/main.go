@@ -13,6 +13,11 @@
 // input. The reports are read one at a time, so the fleet may be larger than
 // memory. With -node it shows the single report it is given instead.
 //
+// A node whose scan could not trust a repository's metadata is UNKNOWN
+// unless it misses a patch: the fleet counts it apart, never as compliant,
+// and -node lists the repositories and why. A report that says COMPLIANT
+// while one of its repositories is not OK is refused as unreadable.
+//
 // It exits 1 when an input cannot be read, 2 on bad usage.
 package main
 
