@@ -94,7 +94,7 @@ func TestBuildRepositoryHealth(t *testing.T) {
 			require.NoError(t, err)
 			s := r.Summary
 			assert.Equal(t, tc.want, s.Status)
-			assert.NotEqual(t, patchkit.Compliant, s.Status == patchkit.Compliant && len(tc.unknown) > 0, "never COMPLIANT with a repository not OK")
+			assert.False(t, s.Status == patchkit.Compliant && len(tc.unknown) > 0, "never COMPLIANT with a repository not OK")
 			assert.Equal(t, tc.missing, s.NonCompliantSeverity != nil, "a severity only when NON_COMPLIANT")
 			assert.Equal(t, len(tc.unknown), s.UnknownRepositoryCount)
 			require.Len(t, s.UnknownReasons, len(tc.unknown))
