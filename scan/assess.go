@@ -133,7 +133,7 @@ func Assess(a Assessment, ap Approver, previous *compliance.Report, opts complia
 		LastBoot:                                 a.LastBoot,
 		Packages:                                 inputs,
 		Previous:                                 previous,
-		// Repositories: a.Repositories, (with the compliance unknown state)
+		Repositories:                             a.Repositories,
 	}, opts)
 	if err != nil {
 		return compliance.Report{}, nil, err
