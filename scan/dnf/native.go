@@ -1,0 +1,316 @@
+package dnf
+
+import (
+	"cmp"
+	"context"
+	"fmt"
+	"log/slog"
+	"slices"
+	"strings"
+
+	"github.com/patchkit/patchkit"
+	"github.com/patchkit/patchkit/scan/run"
+)
+
+// NativeOption configures NativeUpdates and NativeCommands.
+type NativeOption func(*nativeOptions) error
+
+type nativeOptions struct {
+	program     string
+	installRoot string
+	releasever  string
+	setopts     []string
+	cacheOnly   bool
+	product     string
+	dateRule    DateRule
+	logger      *slog.Logger
+}
+
+// NativeProgram sets dnf's absolute path (default /usr/bin/dnf; yum on an
+// EL8 or later system is the same program).
+func NativeProgram(path string) NativeOption {
+	return func(o *nativeOptions) error {
+		if !strings.HasPrefix(path, "/") {
+			return &OptionError{Option: "NativeProgram", Reason: fmt.Sprintf("%q is not an absolute path", path)}
+		}
+		o.program = path
+		return nil
+	}
+}
+
+// NativeInstallRoot makes dnf work on the root directory dir
+// (--installroot): its configuration, cache and rpm database.
+func NativeInstallRoot(dir string) NativeOption {
+	return func(o *nativeOptions) error {
+		if !strings.HasPrefix(dir, "/") {
+			return &OptionError{Option: "NativeInstallRoot", Reason: fmt.Sprintf("%q is not an absolute path", dir)}
+		}
+		o.installRoot = dir
+		return nil
+	}
+}
+
+// NativeReleasever sets $releasever (--releasever), which dnf cannot
+// detect in a root without a system-release package.
+func NativeReleasever(v string) NativeOption {
+	return func(o *nativeOptions) error {
+		if v == "" || strings.ContainsAny(v, "/ \t$") {
+			return &OptionError{Option: "NativeReleasever", Reason: fmt.Sprintf("invalid value %q", v)}
+		}
+		o.releasever = v
+		return nil
+	}
+}
+
+// NativeSetopt passes --setopt=key=value (for example reposdir inside an
+// install root, or repo.priority).
+func NativeSetopt(key, value string) NativeOption {
+	return func(o *nativeOptions) error {
+		if key == "" || strings.IndexFunc(key, func(r rune) bool {
+			return !(r == '.' || r == '_' || r == '-' || r == '*' || 'a' <= r && r <= 'z' || 'A' <= r && r <= 'Z' || '0' <= r && r <= '9')
+		}) >= 0 {
+			return &OptionError{Option: "NativeSetopt", Reason: fmt.Sprintf("invalid key %q", key)}
+		}
+		o.setopts = append(o.setopts, key+"="+value)
+		return nil
+	}
+}
+
+// NativeCacheOnly runs dnf from its cache alone (-C): no metadata is
+// fetched, as the metadata backend reads the same cache.
+func NativeCacheOnly(on bool) NativeOption {
+	return func(o *nativeOptions) error { o.cacheOnly = on; return nil }
+}
+
+// NativeProduct sets Patch.Product.
+func NativeProduct(p string) NativeOption {
+	return func(o *nativeOptions) error { o.product = p; return nil }
+}
+
+// NativeLogger sets the logger (silent by default).
+func NativeLogger(l *slog.Logger) NativeOption {
+	return func(o *nativeOptions) error {
+		if l == nil {
+			return &OptionError{Option: "NativeLogger", Reason: "nil logger"}
+		}
+		o.logger = l
+		return nil
+	}
+}
+
+func buildNative(opts []NativeOption) (nativeOptions, error) {
+	o := nativeOptions{program: "/usr/bin/dnf", logger: slog.New(slog.DiscardHandler)}
+	for _, f := range opts {
+		if f == nil {
+			return o, &OptionError{Option: "NativeOption", Reason: "nil option"}
+		}
+		if err := f(&o); err != nil {
+			return o, err
+		}
+	}
+	return o, nil
+}
+
+// Commands are the dnf commands NativeUpdates runs.
+type Commands struct {
+	// Repoquery lists every upgrade of an installed package, all versions,
+	// with QueryFormat (repoquery ignores repository priorities).
+	Repoquery run.Command
+	// CheckUpdate lists dnf's own upgrade choice per package (priorities
+	// and excludes applied); exit code 100 means there are upgrades.
+	CheckUpdate run.Command
+	// UpdateinfoList maps advisories to the package versions they ship;
+	// UpdateinfoInfo gives each advisory's type, severity, date, CVEs and
+	// bugs. Both cover the versions newer than the installed ones, with
+	// excludes disabled: includepkgs in [main] hides installed packages
+	// from updateinfo (not from check-update), and the notices are only
+	// looked up for the versions the other two commands list.
+	UpdateinfoList run.Command
+	UpdateinfoInfo run.Command
+}
+
+// NativeCommands returns the commands NativeUpdates runs: dnf with -q, the
+// root, release and setopt options, and -C when cache-only; TZ=UTC in the
+// environment, because dnf prints advisory dates in local time (the
+// runner sets LC_ALL=C).
+func NativeCommands(opts ...NativeOption) (Commands, error) {
+	o, err := buildNative(opts)
+	if err != nil {
+		return Commands{}, err
+	}
+	return o.commands()
+}
+
+func (o nativeOptions) commands() (Commands, error) {
+	base := []string{"-q"}
+	if o.installRoot != "" {
+		base = append(base, "--installroot="+o.installRoot)
+	}
+	if o.releasever != "" {
+		base = append(base, "--releasever="+o.releasever)
+	}
+	for _, s := range o.setopts {
+		base = append(base, "--setopt="+s)
+	}
+	if o.cacheOnly {
+		base = append(base, "-C")
+	}
+	mk := func(ok []int, args ...string) run.Command {
+		return run.Command{Path: o.program, Args: append(slices.Clone(base), args...), Env: []string{"TZ=UTC"}, OKCodes: ok}
+	}
+	c := Commands{
+		Repoquery:      mk(nil, "repoquery", "--upgrades", "--queryformat", QueryFormat),
+		CheckUpdate:    mk([]int{100}, "check-update"),
+		UpdateinfoList: mk(nil, "updateinfo", "list", "--disableexcludes=all"),
+		UpdateinfoInfo: mk(nil, "updateinfo", "info", "--disableexcludes=all"),
+	}
+	for _, cmd := range []run.Command{c.Repoquery, c.CheckUpdate, c.UpdateinfoList, c.UpdateinfoInfo} {
+		if err := cmd.Check(); err != nil {
+			return Commands{}, err
+		}
+	}
+	return c, nil
+}
+
+// InconsistentError reports outputs of dnf's commands that contradict each
+// other: a choice of check-update that repoquery does not list, or an
+// exit code that does not fit the list.
+type InconsistentError struct {
+	Reason string
+}
+
+func (e *InconsistentError) Error() string { return "dnf: inconsistent output: " + e.Reason }
+
+// NativeUpdates asks dnf through the runner r (the live host, or a root
+// with NativeInstallRoot): every upgrade version of the installed packages
+// (repoquery --upgrades), dnf's own choice per package (check-update,
+// which applies repository priorities, so Candidate is true on it), and
+// their classification from updateinfo list and info (the same rules as
+// the metadata backend: Security when any notice ships the version). dnf
+// 4 prints neither a notice's issued date apart from its updated date nor
+// reboot_suggested: ReleaseDate is the date dnf prints (the later of the
+// two), and RebootSuggested stays false. installed is checked to be rpm
+// packages; versions of names not in it are reported in the log.
+func NativeUpdates(ctx context.Context, r run.Runner, installed []patchkit.Package, opts ...NativeOption) ([]patchkit.Patch, error) {
+	o, err := buildNative(opts)
+	if err != nil {
+		return nil, err
+	}
+	cmds, err := o.commands()
+	if err != nil {
+		return nil, err
+	}
+	names := map[string]bool{}
+	for i, p := range installed {
+		if p.Scheme != patchkit.RPM {
+			return nil, &InstalledError{Index: i, Package: p.NEVRA(), Reason: "version scheme is " + p.Scheme.String() + ", not rpm"}
+		}
+		names[p.Name] = true
+	}
+	res, err := r.Run(ctx, cmds.Repoquery)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := ParseRepoquery(res.Stdout)
+	if err != nil {
+		return nil, err
+	}
+	res, err = r.Run(ctx, cmds.CheckUpdate)
+	if err != nil {
+		return nil, err
+	}
+	cu, err := ParseCheckUpdate(res.Stdout)
+	if err != nil {
+		return nil, err
+	}
+	if (res.ExitCode == 100) != (len(cu.Updates) > 0 || len(cu.Obsoleting) > 0) {
+		return nil, &InconsistentError{Reason: fmt.Sprintf("check-update exited %d and listed %d upgrades", res.ExitCode, len(cu.Updates))}
+	}
+	res, err = r.Run(ctx, cmds.UpdateinfoList)
+	if err != nil {
+		return nil, err
+	}
+	list, err := ParseUpdateinfoList(res.Stdout)
+	if err != nil {
+		return nil, err
+	}
+	res, err = r.Run(ctx, cmds.UpdateinfoInfo)
+	if err != nil {
+		return nil, err
+	}
+	infos, err := ParseUpdateinfoInfo(res.Stdout)
+	if err != nil {
+		return nil, err
+	}
+	return nativePatches(&o, names, rows, cu, list, infos)
+}
+
+// nativePatches joins the four outputs.
+func nativePatches(o *nativeOptions, names map[string]bool, rows []patchkit.Package, cu *CheckUpdate, list []UpdateinfoEntry, infos []UpdateinfoInfo) ([]patchkit.Patch, error) {
+	byID := map[string]*patchkit.Advisory{}
+	for _, in := range infos {
+		a := &patchkit.Advisory{ID: in.ID, Severity: in.Severity, Updated: in.Updated, CVEIDs: in.CVEs, BugzillaIDs: in.Bugs}
+		if t, err := patchkit.ParseAdvisoryType(in.Type); err == nil {
+			a.Type = t
+		}
+		if prev, dup := byID[in.ID]; dup && (prev.Type != a.Type || prev.Severity != a.Severity) {
+			return nil, &InconsistentError{Reason: "updateinfo info shows advisory " + in.ID + " twice, differently"}
+		}
+		byID[in.ID] = a
+	}
+	notices := map[string][]*patchkit.Advisory{}
+	for _, e := range list {
+		a, ok := byID[e.ID]
+		if !ok {
+			return nil, &InconsistentError{Reason: "updateinfo list names advisory " + e.ID + ", which updateinfo info does not show"}
+		}
+		k := noticeKey(e.Package)
+		if !slices.Contains(notices[k], a) {
+			notices[k] = append(notices[k], a)
+		}
+	}
+	seen := map[string]int{}
+	var out []patchkit.Patch
+	for _, p := range rows {
+		if len(names) > 0 && !names[p.Name] {
+			o.logger.Warn("dnf offers an upgrade of a package the inventory does not list", "package", p.NEVRA())
+		}
+		k := p.NEVRA()
+		if i, dup := seen[k]; dup {
+			// The same version in several repositories: one patch, from
+			// the repository check-update names, else the first.
+			if slices.ContainsFunc(cu.Updates, func(u patchkit.Package) bool { return u.NEVRA() == k && u.Repository == p.Repository }) {
+				out[i].Repository = p.Repository
+			}
+			continue
+		}
+		seen[k] = len(out)
+		pt := patchkit.Patch{Package: p, Product: o.product}
+		classify(&pt, notices[noticeKey(p)], o.dateRule)
+		out = append(out, pt)
+	}
+	for _, u := range cu.Updates {
+		i, ok := seen[u.NEVRA()]
+		if !ok {
+			return nil, &InconsistentError{Reason: "check-update chooses " + u.NEVRA() + ", which repoquery --upgrades does not list"}
+		}
+		out[i].Candidate = true
+	}
+	for _, ob := range cu.Obsoleting {
+		o.logger.Info("available package obsoletes an installed one; not offered", "by", ob.By.NEVRA(), "installed", ob.Obsoletes.NEVRA())
+	}
+	slices.SortFunc(out, func(a, b patchkit.Patch) int {
+		if c := cmp.Compare(a.Name, b.Name); c != 0 {
+			return c
+		}
+		if c := cmp.Compare(a.Arch, b.Arch); c != 0 {
+			return c
+		}
+		return cmpEVR(a.Package, b.Package)
+	})
+	if out == nil {
+		out = []patchkit.Patch{}
+	}
+	return out, nil
+}
+
