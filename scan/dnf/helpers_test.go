@@ -82,11 +82,11 @@ func repomdDate(t testing.TB, root string) time.Time {
 
 // view is what the two backends must agree on for one version.
 type view struct {
-	NEVRA, Repo                    string
-	Candidate, Security            bool
-	Class, Severity                string
-	Advisories, CVEs, Bugs         string
-	Date                           time.Time
+	NEVRA, Repo            string
+	Candidate, Security    bool
+	Class, Severity        string
+	Advisories, CVEs, Bugs string
+	Date                   time.Time
 }
 
 func views(ps []patchkit.Patch, withDate bool) []view {

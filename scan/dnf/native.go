@@ -313,4 +313,3 @@ func nativePatches(o *nativeOptions, names map[string]bool, rows []patchkit.Pack
 	}
 	return out, nil
 }
-

@@ -266,7 +266,9 @@ func selectPatches(o *options, cfg *config, inst map[string][]instPkg, data []*r
 		}
 		return cmpEVR(a.Package, b.Package)
 	})
-	slices.SortFunc(rep.Excluded, func(a, b patchkit.Package) int { return cmp.Compare(a.NEVRA()+" "+a.Repository, b.NEVRA()+" "+b.Repository) })
+	slices.SortFunc(rep.Excluded, func(a, b patchkit.Package) int {
+		return cmp.Compare(a.NEVRA()+" "+a.Repository, b.NEVRA()+" "+b.Repository)
+	})
 	rep.Excluded = slices.CompactFunc(rep.Excluded, func(a, b patchkit.Package) bool { return a.NEVRA() == b.NEVRA() && a.Repository == b.Repository })
 	recordObsoletes(o, inst, avails, rep)
 	recordInstallOnly(cfg, inst, avails, rep)
@@ -543,4 +545,3 @@ func recordInstallOnly(cfg *config, inst map[string][]instPkg, avails []avail, r
 	}
 	slices.Sort(rep.InstallOnly)
 }
-
