@@ -1,20 +1,33 @@
-// Command scanhost scans this host, or a root file system, with patchkit:
-// the operating system, its Patch Manager OperatingSystem and PRODUCT, and
-// every installed package.
+// Command scanhost is the main job: Patch Manager's Scan of this host (or of
+// a root file system), with patchkit. It detects the operating system,
+// reads every installed package, finds every available newer version with
+// its classification, approves them with a patch baseline, examines the
+// pending-reboot signals, and prints the compliance report. It never
+// changes the node.
 //
 //	go run ./examples/scanhost                   # this host, human-readable
-//	go run ./examples/scanhost -json             # for machines
+//	go run ./examples/scanhost -json             # one JSON object: OS, Installed, Candidates, Reboot, Report
 //	go run ./examples/scanhost -root /mnt/image  # a root file system instead of the host
-//	go run ./examples/scanhost -query            # ask dpkg-query or rpm instead of reading the database
+//	go run ./examples/scanhost -html page.html   # also write the compliance page
 //
-// The inventory is read from the package database (dpkg's status, the rpm
-// database in any of its formats) unless -query asks the package manager
-// itself. In -json, "Installed" holds every package as patchkit.Package
-// JSON, each with its State.
+// Flags:
 //
-// Exit codes: 0 success; 1 the system cannot be identified, is not
-// supported, or its package database cannot be read (after printing what
-// was learnt); 2 usage.
+//	-baseline FILE     a baseline in any shape baseline.Load reads (get-patch-baseline output, a
+//	                   BaselineOverride file, ...); default: the AWS-owned baseline for the OS
+//	-predefined NAME   an AWS-owned baseline by name (AWS-DebianDefaultPatchBaseline, ...)
+//	-snapshot FILE     approvals frozen in a snapshot file (written by -save-snapshot)
+//	-save-snapshot FILE  freeze the baseline at -now into a new snapshot file
+//	-now TIME          the scan's instant: RFC 3339, YYYY-MM-DD, or "now" (default)
+//	-refresh           fetch and verify fresh repository metadata first, as Patch Manager does
+//	-query             ask the package manager (dpkg-query/apt-get, rpm/dnf, zypper) instead of
+//	                   reading its files
+//	-previous FILE     the node's last report (JSON), for the pending-reboot bookkeeping
+//	-save FILE         write the report as JSON
+//	-inventory         list every installed package in the text output
+//
+// Exit codes: 0 the node is COMPLIANT; 3 NON_COMPLIANT; 4 UNKNOWN (some
+// repository's metadata could not be read, verified or dated); 1 error (the
+// system cannot be identified or scanned); 2 usage.
 package main
 
 import (
@@ -27,27 +40,47 @@ import (
 	iofs "io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
+	"text/tabwriter"
+	"time"
 
 	"github.com/patchkit/patchkit"
+	"github.com/patchkit/patchkit/baseline"
+	"github.com/patchkit/patchkit/compliance"
 	"github.com/patchkit/patchkit/osdetect"
+	"github.com/patchkit/patchkit/repo"
 	"github.com/patchkit/patchkit/scan"
 	"github.com/patchkit/patchkit/scan/run"
+)
+
+// Exit codes.
+const (
+	exitCompliant    = 0
+	exitError        = 1
+	exitUsage        = 2
+	exitNonCompliant = 3
+	exitUnknown      = 4
 )
 
 func main() {
 	os.Exit(runMain(context.Background(), os.Args[1:], os.Stdout, os.Stderr))
 }
 
-// report is the -json output.
-type report struct {
+// output is the -json object.
+type output struct {
 	OS              osdetect.OS              `json:"OS"`
 	OperatingSystem patchkit.OperatingSystem `json:"OperatingSystem,omitempty"`
 	Product         string                   `json:"Product,omitempty"`
 	// Inventory says where the inventory came from; Installed holds it.
 	Inventory *inventoryInfo     `json:"Inventory,omitempty"`
 	Installed []patchkit.Package `json:"Installed"`
-	Error     string             `json:"Error,omitempty"`
+	// Candidates are every available newer version, approved or not, with
+	// the baseline's decision.
+	Candidates []scan.Candidate   `json:"Candidates"`
+	Reboot     *scan.Reboot       `json:"Reboot,omitempty"`
+	Report     *compliance.Report `json:"Report,omitempty"`
+	Error      string             `json:"Error,omitempty"`
 }
 
 type inventoryInfo struct {
@@ -58,89 +91,277 @@ type inventoryInfo struct {
 	Notes   []string     `json:"Notes,omitempty"`
 }
 
+type config struct {
+	asJSON, query, refresh, listInventory                                             bool
+	root, html, baselineFile, predefined, snapshot, saveSnapshot, now, previous, save string
+}
+
 func runMain(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	var c config
 	fl := flag.NewFlagSet("scanhost", flag.ContinueOnError)
 	fl.SetOutput(stderr)
-	asJSON := fl.Bool("json", false, "print JSON")
-	root := fl.String("root", "", "inspect this root file system instead of the running host")
-	query := fl.Bool("query", false, "ask the package manager (dpkg-query, rpm) instead of reading its database")
+	fl.BoolVar(&c.asJSON, "json", false, "print one JSON object")
+	fl.StringVar(&c.root, "root", "", "scan this root file system instead of the running host")
+	fl.BoolVar(&c.query, "query", false, "ask the package manager instead of reading its files")
+	fl.BoolVar(&c.refresh, "refresh", false, "fetch and verify fresh repository metadata first")
+	fl.BoolVar(&c.listInventory, "inventory", false, "list every installed package in the text output")
+	fl.StringVar(&c.html, "html", "", "write the compliance page to this file")
+	fl.StringVar(&c.baselineFile, "baseline", "", "baseline file (default: the AWS-owned baseline for the OS)")
+	fl.StringVar(&c.predefined, "predefined", "", "AWS-owned baseline by name")
+	fl.StringVar(&c.snapshot, "snapshot", "", "use the approvals frozen in this snapshot file")
+	fl.StringVar(&c.saveSnapshot, "save-snapshot", "", "freeze the baseline at -now into this new snapshot file")
+	fl.StringVar(&c.now, "now", "now", `the scan's instant: RFC 3339, YYYY-MM-DD (00:00 UTC) or "now"`)
+	fl.StringVar(&c.previous, "previous", "", "the node's last report (JSON)")
+	fl.StringVar(&c.save, "save", "", "write the report as JSON to this file")
 	if err := fl.Parse(args); err != nil {
-		return 2
+		return exitUsage
 	}
-	if fl.NArg() > 0 {
-		fmt.Fprintf(stderr, "scanhost: unexpected argument %q\n", fl.Arg(0))
-		return 2
+	usage := func(format string, a ...any) int {
+		fmt.Fprintf(stderr, "scanhost: "+format+"\n", a...)
+		return exitUsage
 	}
-
-	var (
-		o   osdetect.OS
-		err error
-	)
-	fsys := os.DirFS("/")
-	if *root != "" {
-		abs, aerr := filepath.Abs(*root)
-		if aerr != nil {
-			fmt.Fprintln(stderr, "scanhost:", aerr)
-			return 2
-		}
-		*root = abs
-		fsys = os.DirFS(abs)
-		o, err = osdetect.DetectFS(fsys)
-	} else {
-		o, err = osdetect.Detect(ctx)
+	switch {
+	case fl.NArg() > 0:
+		return usage("unexpected argument %q", fl.Arg(0))
+	case c.baselineFile != "" && c.predefined != "":
+		return usage("-baseline and -predefined are exclusive")
+	case c.snapshot != "" && (c.baselineFile != "" || c.predefined != "" || c.saveSnapshot != ""):
+		return usage("-snapshot carries its own baseline: no -baseline, -predefined or -save-snapshot with it")
 	}
-	r := report{OS: o, OperatingSystem: o.OperatingSystem(), Product: o.Product(), Installed: []patchkit.Package{}}
-	var unsupported *osdetect.UnsupportedError
-	if o.ID != "" && (err == nil || errors.As(err, &unsupported)) && o.PackageManager != "" {
-		inv, ierr := inventory(ctx, fsys, o, *root, *query)
-		if ierr == nil {
-			r.Inventory = &inventoryInfo{Backend: inv.Backend, Source: inv.Source, Arch: inv.Arch, Count: len(inv.Packages), Notes: inv.Notes}
-			r.Installed = inv.Packages
-		} else if !errors.Is(ierr, scan.ErrUnsupported) || err == nil {
-			err = errors.Join(err, ierr)
-		}
-	}
+	now, err := parseNow(c.now)
 	if err != nil {
-		r.Error = err.Error()
+		return usage("-now: %v", err)
 	}
 
-	if *asJSON {
+	out := output{Installed: []patchkit.Package{}, Candidates: []scan.Candidate{}}
+	res, err := scanNode(ctx, c, now, &out)
+	if err != nil {
+		out.Error = err.Error()
+	}
+	if c.asJSON {
 		enc := json.NewEncoder(stdout)
 		enc.SetIndent("", "  ")
-		if err := enc.Encode(r); err != nil {
-			fmt.Fprintln(stderr, "scanhost:", err)
-			return 1
+		if werr := enc.Encode(out); werr != nil {
+			fmt.Fprintln(stderr, "scanhost:", werr)
+			return exitError
 		}
-	} else if o.ID != "" {
-		printText(stdout, r)
+	} else if out.OS.ID != "" {
+		printText(stdout, c, out, res)
 	}
 	if err != nil {
 		fmt.Fprintln(stderr, "scanhost:", err)
 		if errors.Is(err, osdetect.ErrUnknownOS) {
 			fmt.Fprintln(stderr, "scanhost: no os-release, release file or SystemVersion.plist was found")
 		}
-		return 1
+		return exitError
 	}
-	return 0
+	if c.html != "" {
+		if err := writeFile(c.html, res.Report.WriteHTML); err != nil {
+			fmt.Fprintln(stderr, "scanhost:", err)
+			return exitError
+		}
+	}
+	if c.save != "" {
+		if err := res.Report.SaveFile(c.save); err != nil {
+			fmt.Fprintln(stderr, "scanhost:", err)
+			return exitError
+		}
+	}
+	switch res.Report.Summary.Status {
+	case patchkit.Compliant:
+		return exitCompliant
+	case patchkit.NonCompliant:
+		return exitNonCompliant
+	}
+	return exitUnknown
 }
 
-func inventory(ctx context.Context, fsys iofs.FS, o osdetect.OS, root string, query bool) (scan.Inventory, error) {
-	if !query {
-		return scan.ReadInventory(ctx, fsys, o)
+// scanNode runs the scan and fills out with what it learnt, even when a
+// later step fails.
+func scanNode(ctx context.Context, c config, now time.Time, out *output) (scan.Result, error) {
+	var (
+		fsys  iofs.FS
+		o     osdetect.OS
+		facts scan.HostFacts
+		err   error
+		opts  = []scan.ScanOption{scan.At(now)}
+	)
+	if c.root != "" {
+		abs, aerr := filepath.Abs(c.root)
+		if aerr != nil {
+			return scan.Result{}, aerr
+		}
+		c.root = abs
+		fsys = os.DirFS(abs)
+		o, err = osdetect.DetectFS(fsys)
+	} else {
+		fsys = os.DirFS("/")
+		o, facts, err = scan.Host(ctx)
+		opts = append(opts, scan.WithHostFacts(facts))
 	}
-	l, err := run.NewLocal()
+	out.OS, out.OperatingSystem, out.Product = o, o.OperatingSystem(), o.Product()
+	var unsupported *osdetect.UnsupportedError
+	if err != nil && !errors.As(err, &unsupported) {
+		return scan.Result{}, err
+	}
+	if o.ID == "" || o.OperatingSystem() == "" {
+		if err == nil {
+			err = fmt.Errorf("%s is not an operating system Patch Manager supports", o.PrettyName)
+		}
+		return scan.Result{}, err
+	}
+	opts = append(opts, scan.WithOS(o), scan.WithNode(compliance.Node{Hostname: hostname(c.root)}))
+
+	switch {
+	case c.snapshot != "":
+		f, err := os.Open(c.snapshot)
+		if err != nil {
+			return scan.Result{}, err
+		}
+		s, err := scan.LoadSnapshot(f)
+		f.Close()
+		if err != nil {
+			return scan.Result{}, fmt.Errorf("%s: %w", c.snapshot, err)
+		}
+		opts = append(opts, scan.WithSnapshot(s))
+	default:
+		b, err := pickBaseline(c, o.OperatingSystem())
+		if err != nil {
+			return scan.Result{}, err
+		}
+		opts = append(opts, scan.WithBaseline(b))
+		if c.saveSnapshot != "" {
+			s, err := scan.NewSnapshot(scan.NewSnapshotID(), b, "", now)
+			if err != nil {
+				return scan.Result{}, err
+			}
+			if err := writeFile(c.saveSnapshot, s.WriteJSON); err != nil {
+				return scan.Result{}, err
+			}
+			opts = append(opts, scan.WithSnapshot(s))
+		}
+	}
+	if c.previous != "" {
+		f, err := os.Open(c.previous)
+		if err != nil {
+			return scan.Result{}, err
+		}
+		prev, err := compliance.ReadJSON(f)
+		f.Close()
+		if err != nil {
+			return scan.Result{}, fmt.Errorf("%s: %w", c.previous, err)
+		}
+		opts = append(opts, scan.WithPrevious(&prev))
+	}
+	if c.query {
+		l, err := run.NewLocal()
+		if err != nil {
+			return scan.Result{}, err
+		}
+		opts = append(opts, scan.WithRunner(l, c.root))
+	}
+	if c.refresh {
+		client, err := repo.NewClient()
+		if err != nil {
+			return scan.Result{}, err
+		}
+		defer client.Close()
+		opts = append(opts, scan.WithRefresh(client))
+	}
+	res, err := scan.Scan(ctx, fsys, opts...)
+	inv := res.Inventory
+	if inv.Backend != "" {
+		out.Inventory = &inventoryInfo{Backend: inv.Backend, Source: inv.Source, Arch: inv.Arch, Count: len(inv.Packages), Notes: inv.Notes}
+		out.Installed = inv.Packages
+	}
 	if err != nil {
-		return scan.Inventory{}, err
+		return res, err
 	}
-	var opts []scan.Option
-	if root != "" {
-		opts = append(opts, scan.WithRootDir(root))
-	}
-	return scan.QueryInventory(ctx, l, o, opts...)
+	out.Candidates = res.Candidates
+	out.Reboot = &res.Reboot
+	out.Report = &res.Report
+	return res, nil
 }
 
-func printText(w io.Writer, r report) {
-	o := r.OS
+func hostname(root string) string {
+	if root != "" {
+		return ""
+	}
+	h, _ := os.Hostname()
+	return h
+}
+
+func pickBaseline(c config, os patchkit.OperatingSystem) (baseline.Baseline, error) {
+	switch {
+	case c.predefined != "":
+		b, err := baseline.PredefinedByName(c.predefined)
+		if err != nil {
+			return b, fmt.Errorf("-predefined: %w (valid names: %s)", err, strings.Join(baseline.PredefinedNames(), ", "))
+		}
+		if b.OperatingSystem != os {
+			return b, fmt.Errorf("-predefined: %s is for %s, this node is %s", c.predefined, b.OperatingSystem, os)
+		}
+		return b, nil
+	case c.baselineFile != "":
+		f, err := openFile(c.baselineFile)
+		if err != nil {
+			return baseline.Baseline{}, err
+		}
+		defer f.Close()
+		bs, err := baseline.Load(f)
+		if err != nil {
+			return baseline.Baseline{}, fmt.Errorf("%s: %w", c.baselineFile, err)
+		}
+		for _, b := range bs {
+			if b.OperatingSystem == os {
+				return b, nil
+			}
+		}
+		return baseline.Baseline{}, fmt.Errorf("%s: no baseline for %s", c.baselineFile, os)
+	}
+	return baseline.Predefined(os)
+}
+
+func openFile(name string) (*os.File, error) {
+	fi, err := os.Stat(name)
+	if err != nil {
+		return nil, err
+	}
+	if !fi.Mode().IsRegular() {
+		return nil, fmt.Errorf("%s: not a regular file", name)
+	}
+	return os.Open(name)
+}
+
+func writeFile(name string, write func(io.Writer) error) error {
+	f, err := os.Create(name)
+	if err != nil {
+		return err
+	}
+	if err := write(f); err != nil {
+		f.Close()
+		os.Remove(name)
+		return err
+	}
+	return f.Close()
+}
+
+func parseNow(s string) (time.Time, error) {
+	if s == "now" {
+		return time.Now().UTC(), nil
+	}
+	if t, err := time.Parse(time.RFC3339, s); err == nil {
+		return t.UTC(), nil
+	}
+	t, err := time.Parse("2006-01-02", s)
+	if err != nil {
+		return time.Time{}, fmt.Errorf(`%q is neither RFC 3339, YYYY-MM-DD nor "now"`, s)
+	}
+	return t, nil
+}
+
+func printText(w io.Writer, c config, out output, res scan.Result) {
+	o := out.OS
 	name := o.PrettyName
 	if name == "" {
 		name = strings.TrimSpace(o.Name + " " + o.Version)
@@ -151,23 +372,11 @@ func printText(w io.Writer, r report) {
 		}
 	}
 	line("Operating system", name)
-	line("ID", o.ID)
-	version := o.Major
-	if o.Minor != "" {
-		version += "." + o.Minor
-	}
-	if o.Codename != "" {
-		version = strings.TrimSpace(version + " (" + o.Codename + ")")
-	}
-	line("Version", version)
-	line("Build", o.Build)
 	pm := "not supported by Patch Manager"
-	if r.OperatingSystem != "" {
-		pm = string(r.OperatingSystem)
-		if r.Product != "" {
-			pm += ", product " + r.Product
-		} else {
-			pm += ", product unknown (no version)"
+	if out.OperatingSystem != "" {
+		pm = string(out.OperatingSystem)
+		if out.Product != "" {
+			pm += ", product " + out.Product
 		}
 	}
 	line("Patch Manager", pm)
@@ -176,28 +385,102 @@ func printText(w io.Writer, r report) {
 	}
 	line("Architecture", o.Arch)
 	line("Kernel", o.KernelRelease)
-	line("Sources", strings.Join(o.Sources, ", "))
-	if inv := r.Inventory; inv != nil {
+	if inv := out.Inventory; inv != nil {
 		src := inv.Source
 		if inv.Count == 0 && len(inv.Notes) > 0 {
 			src = "no package database"
 		}
 		line("Inventory", fmt.Sprintf("%s, %s", inv.Backend, src))
-		if inv.Arch != "" && inv.Arch != o.Arch {
-			line("Inventory arch", inv.Arch)
-		}
-		line("Installed", countStates(r.Installed))
+		line("Installed", countStates(out.Installed))
 		for _, n := range inv.Notes {
 			line("Note", n)
 		}
-		// The packages dpkg left in the middle of an operation deserve a
-		// line each: they are not plainly installed.
-		for _, p := range r.Installed {
+		for _, p := range out.Installed {
 			if p.State != patchkit.StateInstalled && p.State != patchkit.StateConfigFiles {
 				line("Not configured", fmt.Sprintf("%s %s (%s)", p.QualifiedName(), p.EVR(), p.State))
 			}
 		}
 	}
+	if out.Report == nil {
+		return
+	}
+	r := out.Report
+	s := r.Summary
+	line("Baseline", r.BaselineID)
+	if r.SnapshotID != "" {
+		line("Snapshot", r.SnapshotID)
+	}
+	status := string(s.Status)
+	if s.NonCompliantSeverity != nil {
+		status += ", severity " + s.NonCompliantSeverity.String()
+	}
+	line("Status", status)
+	line("Counts", fmt.Sprintf("Missing %d, Failed %d, InstalledPendingReboot %d, InstalledRejected %d, Installed %d, InstalledOther %d, NotApplicable %d",
+		s.MissingCount, s.FailedCount, s.InstalledPendingRebootCount, s.InstalledRejectedCount, s.InstalledCount, s.InstalledOtherCount, s.NotApplicableCount))
+	line("Non-compliant", fmt.Sprintf("critical %d, security %d, other %d", s.CriticalNonCompliantCount, s.SecurityNonCompliantCount, s.OtherNonCompliantCount))
+	approved := 0
+	for _, cd := range out.Candidates {
+		if cd.Decision.Approved {
+			approved++
+		}
+	}
+	line("Candidates", fmt.Sprintf("%d newer versions available, %d approved", len(out.Candidates), approved))
+	okRepos := 0
+	for _, rs := range r.Repositories {
+		if rs.Health == repo.HealthOK {
+			okRepos++
+		}
+	}
+	line("Repositories", fmt.Sprintf("%d, %d OK", len(r.Repositories), okRepos))
+	for _, rs := range r.Repositories {
+		if rs.Health != repo.HealthOK {
+			line("Not OK", fmt.Sprintf("%s: %s: %s", rs.Name, rs.Health, rs.Reason))
+		}
+	}
+	reboot := "no"
+	if out.Reboot != nil && out.Reboot.Required {
+		var sig []string
+		for _, x := range out.Reboot.Reasons {
+			sig = append(sig, x.Signal)
+		}
+		reboot = "required (" + strings.Join(sig, ", ") + ")"
+	}
+	line("Reboot", reboot)
+
+	// Missing and Failed first, most severe first; then the rest counted.
+	var first []compliance.Item
+	for _, it := range r.Items {
+		if it.State == compliance.Missing || it.State == compliance.Failed || it.State == compliance.InstalledRejected || it.State == compliance.InstalledPendingReboot {
+			first = append(first, it)
+		}
+	}
+	slices.SortStableFunc(first, func(a, b compliance.Item) int { return int(b.ComplianceLevel) - int(a.ComplianceLevel) })
+	if len(first) > 0 {
+		fmt.Fprintln(w)
+		tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+		fmt.Fprintln(tw, "KBID\tSTATE\tLEVEL\tSEVERITY\tCLASSIFICATION\tINSTALLED\tCANDIDATE\tCVES")
+		for _, it := range first {
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", it.KBID, it.State, it.ComplianceLevel, dash(it.Severity),
+				dash(it.Classification), dash(it.InstalledVersion), dash(it.CandidateVersion), dash(strings.Join(it.CVEIDs, ",")))
+		}
+		tw.Flush()
+	}
+	if c.listInventory {
+		fmt.Fprintln(w)
+		tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+		fmt.Fprintln(tw, "PACKAGE\tVERSION\tSTATE")
+		for _, p := range out.Installed {
+			fmt.Fprintf(tw, "%s\t%s\t%s\n", p.QualifiedName(), p.EVR(), p.State)
+		}
+		tw.Flush()
+	}
+}
+
+func dash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
 }
 
 // countStates says how many packages there are, by state: "712 packages

@@ -19,27 +19,36 @@ import (
 
 func TestScanhostRoot(t *testing.T) {
 	var out, errOut bytes.Buffer
-	code := runMain(context.Background(), []string{"-root", "../../testdata/osdetect/rhel-9.0"}, &out, &errOut)
-	require.Equal(t, 0, code, errOut.String())
+	code := runMain(context.Background(), []string{"-now", "2026-11-30", "-root", "../../testdata/osdetect/rhel-9.0"}, &out, &errOut)
+	require.Equal(t, exitCompliant, code, errOut.String())
 	assert.Equal(t, `Operating system: Red Hat Enterprise Linux 9.0 (Plow)
-ID:               rhel
-Version:          9.0
 Patch Manager:    REDHAT_ENTERPRISE_LINUX, product RedhatEnterpriseLinux9.0
 Family:           rhel (package manager dnf)
-Sources:          usr/lib/os-release, etc/redhat-release
 Inventory:        rpm, no package database
 Installed:        0 packages
 Note:             no rpm database in usr/lib/sysimage/rpm or var/lib/rpm
+Baseline:         arn:aws:ssm:us-east-1:075727635805:patchbaseline/pb-0cbb3a633de00f07c
+Status:           COMPLIANT
+Counts:           Missing 0, Failed 0, InstalledPendingReboot 0, InstalledRejected 0, Installed 0, InstalledOther 0, NotApplicable 0
+Non-compliant:    critical 0, security 0, other 0
+Candidates:       0 newer versions available, 0 approved
+Repositories:     0, 0 OK
+Reboot:           no
 `, out.String())
 
 	out.Reset()
-	code = runMain(context.Background(), []string{"-json", "-root", "../../testdata/osdetect/ubuntu-24.04"}, &out, &errOut)
-	require.Equal(t, 0, code)
-	var r report
+	code = runMain(context.Background(), []string{"-json", "-now", "2026-11-30", "-root", "../../testdata/osdetect/ubuntu-24.04"}, &out, &errOut)
+	require.Equal(t, exitCompliant, code, errOut.String())
+	var r output
 	require.NoError(t, json.Unmarshal(out.Bytes(), &r))
 	assert.Equal(t, "Ubuntu24.04", r.Product)
 	assert.Equal(t, "UBUNTU", string(r.OperatingSystem))
 	assert.Equal(t, "noble", r.OS.Codename)
+	require.NotNil(t, r.Report)
+	assert.Equal(t, patchkit.Compliant, r.Report.Summary.Status)
+	for _, k := range []string{`"OS":`, `"Installed": []`, `"Candidates": []`, `"Reboot":`, `"Report":`} {
+		assert.Contains(t, out.String(), k)
+	}
 }
 
 func TestScanhostErrors(t *testing.T) {
@@ -66,8 +75,8 @@ func TestScanhostLiveHost(t *testing.T) {
 	}
 	var out, errOut bytes.Buffer
 	code := runMain(context.Background(), []string{"-json"}, &out, &errOut)
-	require.Equal(t, 0, code, errOut.String())
-	var r report
+	require.Contains(t, []int{exitCompliant, exitNonCompliant, exitUnknown}, code, errOut.String())
+	var r output
 	require.NoError(t, json.Unmarshal(out.Bytes(), &r))
 	assert.NotEmpty(t, r.OS.ID)
 	assert.NotEmpty(t, r.OS.KernelRelease)

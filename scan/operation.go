@@ -1,0 +1,314 @@
+package scan
+
+import (
+	"context"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"time"
+
+	"github.com/patchkit/patchkit"
+	"github.com/patchkit/patchkit/baseline"
+	"github.com/patchkit/patchkit/compliance"
+	"github.com/patchkit/patchkit/osdetect"
+	"github.com/patchkit/patchkit/repo"
+	"github.com/patchkit/patchkit/scan/run"
+)
+
+// Result is everything a Scan learnt, each part a plain value that can be
+// saved as JSON: the operating system, the inventory, every available newer
+// version with the baseline's decision on it, the repositories, the
+// pending-reboot verdict and the compliance report. Assessment holds the
+// report's inputs: Assess with the same approver reproduces the report
+// offline, byte for byte.
+type Result struct {
+	OS           osdetect.OS       `json:"OS"`
+	Inventory    Inventory         `json:"Inventory"`
+	Candidates   []Candidate       `json:"Candidates"`
+	Repositories []repo.Status     `json:"Repositories,omitempty"`
+	Reboot       Reboot            `json:"Reboot"`
+	Report       compliance.Report `json:"Report"`
+	Assessment   Assessment        `json:"-"`
+}
+
+// Candidate is one available version with the baseline's decision on it.
+type Candidate struct {
+	Patch    patchkit.Patch    `json:"Patch"`
+	Decision baseline.Decision `json:"Decision"`
+}
+
+// ProgressEvent reports long work as it happens.
+type ProgressEvent struct {
+	// Step is "detect", "inventory", "updates", "reboot" or "assess".
+	Step   string
+	Detail string
+	// Done is false when the step starts and true when it ends.
+	Done bool
+}
+
+// ScanOption configures Scan.
+type ScanOption func(*scanOptions) error
+
+type scanOptions struct {
+	at        time.Time
+	end       time.Time
+	os        *osdetect.OS
+	arch      string
+	base      *baseline.Baseline
+	snapshot  *Snapshot
+	node      compliance.Node
+	previous  *compliance.Report
+	runner    run.Runner
+	rootDir   string
+	client    *repo.Client
+	host      HostFacts
+	logger    *slog.Logger
+	progress  func(ProgressEvent)
+	buildOpts compliance.BuildOptions
+}
+
+// At sets the instant the operation starts: approval delays count to it
+// (unless a snapshot froze another instant) and freshness is judged at it.
+// Required: Scan never reads the clock.
+func At(t time.Time) ScanOption {
+	return func(o *scanOptions) error {
+		if t.IsZero() {
+			return &InputError{Field: "At", Reason: "zero"}
+		}
+		o.at = t.UTC()
+		return nil
+	}
+}
+
+// Ended sets when the operation ended (default: the start, for a
+// reproducible report).
+func Ended(t time.Time) ScanOption {
+	return func(o *scanOptions) error { o.end = t.UTC(); return nil }
+}
+
+// WithOS uses o instead of detecting the operating system of the root.
+func WithOS(os osdetect.OS) ScanOption {
+	return func(o *scanOptions) error { o.os = &os; return nil }
+}
+
+// WithArch sets the node's architecture (osdetect's vocabulary, "x86_64").
+// By default it is the detected OS's, else the one the inventory shows.
+func WithArch(a string) ScanOption {
+	return func(o *scanOptions) error { o.arch = osdetect.NormalizeArch(a); return nil }
+}
+
+// WithBaseline evaluates with b (default: the AWS-owned baseline for the
+// operating system).
+func WithBaseline(b baseline.Baseline) ScanOption {
+	return func(o *scanOptions) error { o.base = &b; return nil }
+}
+
+// WithSnapshot uses the approvals frozen in s instead of a baseline.
+func WithSnapshot(s *Snapshot) ScanOption {
+	return func(o *scanOptions) error {
+		if s == nil {
+			return &InputError{Field: "WithSnapshot", Reason: "nil snapshot"}
+		}
+		o.snapshot = s
+		return nil
+	}
+}
+
+// WithNode sets the node's identity in the report (instance ID, host name,
+// patch group); the operating system and product come from detection.
+func WithNode(n compliance.Node) ScanOption {
+	return func(o *scanOptions) error { o.node = n; return nil }
+}
+
+// WithPrevious passes the node's last report, for the pending-reboot
+// bookkeeping.
+func WithPrevious(r *compliance.Report) ScanOption {
+	return func(o *scanOptions) error { o.previous = r; return nil }
+}
+
+// WithRunner asks the package manager itself, through r, for the inventory
+// and the updates (the native backends) instead of reading its files.
+// rootDir is the root as the package manager sees it ("" or "/" for the
+// live system).
+func WithRunner(r run.Runner, rootDir string) ScanOption {
+	return func(o *scanOptions) error {
+		if r == nil {
+			return &InputError{Field: "WithRunner", Reason: "nil runner"}
+		}
+		o.runner, o.rootDir = r, rootDir
+		return nil
+	}
+}
+
+// WithRefresh fetches fresh, verified repository metadata through c before
+// scanning, as Patch Manager does, instead of reading the root's caches.
+func WithRefresh(c *repo.Client) ScanOption {
+	return func(o *scanOptions) error {
+		if c == nil {
+			return &InputError{Field: "WithRefresh", Reason: "nil client"}
+		}
+		o.client = c
+		return nil
+	}
+}
+
+// WithHostFacts passes what a live host knows beyond its files (boot time,
+// running kernel); see Host.
+func WithHostFacts(f HostFacts) ScanOption {
+	return func(o *scanOptions) error { o.host = f; return nil }
+}
+
+// WithLogger logs to l (silent by default).
+func WithLogger(l *slog.Logger) ScanOption {
+	return func(o *scanOptions) error { o.logger = l; return nil }
+}
+
+// WithProgress calls fn as each step starts and ends.
+func WithProgress(fn func(ProgressEvent)) ScanOption {
+	return func(o *scanOptions) error { o.progress = fn; return nil }
+}
+
+// WithBuildOptions chooses the compliance model's open questions.
+func WithBuildOptions(b compliance.BuildOptions) ScanOption {
+	return func(o *scanOptions) error { o.buildOpts = b; return nil }
+}
+
+// Scan performs Patch Manager's Scan operation on the root file system fsys
+// (os.DirFS("/") and Host's facts for the live host): it detects the
+// operating system, reads the installed inventory, finds every available
+// newer version with its classification, decides each with the baseline (or
+// snapshot), examines the pending-reboot signals, and builds the compliance
+// report. It never changes the node.
+func Scan(ctx context.Context, fsys fs.FS, opts ...ScanOption) (Result, error) {
+	o := scanOptions{logger: slog.New(slog.DiscardHandler), progress: func(ProgressEvent) {}}
+	for _, opt := range opts {
+		if err := opt(&o); err != nil {
+			return Result{}, err
+		}
+	}
+	if o.at.IsZero() {
+		return Result{}, &InputError{Field: "At", Reason: "required: the instant the scan starts (Scan never reads the clock)"}
+	}
+	if o.end.IsZero() {
+		o.end = o.at
+	}
+	step := func(name, detail string, done bool) { o.progress(ProgressEvent{Step: name, Detail: detail, Done: done}) }
+
+	var res Result
+	step("detect", "", false)
+	if o.os != nil {
+		res.OS = *o.os
+	} else {
+		var err error
+		if res.OS, err = osdetect.DetectFS(fsys); err != nil {
+			return res, err
+		}
+	}
+	step("detect", res.OS.PrettyName, true)
+	osName := res.OS.OperatingSystem()
+	if osName == "" {
+		return res, &UnsupportedError{OS: res.OS.ID, PackageManager: res.OS.PackageManager}
+	}
+
+	step("inventory", "", false)
+	var err error
+	if o.runner != nil {
+		var iopts []Option
+		if o.rootDir != "" && o.rootDir != "/" {
+			iopts = append(iopts, WithRootDir(o.rootDir))
+		}
+		res.Inventory, err = QueryInventory(ctx, o.runner, res.OS, iopts...)
+	} else {
+		res.Inventory, err = ReadInventory(ctx, fsys, res.OS)
+	}
+	if err != nil {
+		return res, err
+	}
+	step("inventory", fmt.Sprintf("%d packages", len(res.Inventory.Packages)), true)
+
+	arch := o.arch
+	if arch == "" {
+		arch = res.OS.Arch
+	}
+	if arch == "" {
+		arch = res.Inventory.Arch
+	}
+	product := res.OS.Product()
+
+	// Nothing installed, nothing to update: no repository is read.
+	var (
+		updates []patchkit.Patch
+		repos   []repo.Status
+	)
+	step("updates", "", false)
+	if len(res.Inventory.Packages) > 0 {
+		if arch == "" {
+			return res, &InputError{Field: "WithArch", Reason: "the architecture is unknown: neither the OS nor the inventory tells it"}
+		}
+		if updates, repos, err = findUpdates(ctx, fsys, res.OS, res.Inventory, arch, product, o); err != nil {
+			return res, err
+		}
+	}
+	res.Repositories = repos
+	step("updates", fmt.Sprintf("%d versions from %d repositories", len(updates), len(repos)), true)
+
+	step("reboot", "", false)
+	if res.Reboot, err = PendingReboot(ctx, fsys, res.Inventory, o.host); err != nil {
+		return res, err
+	}
+	step("reboot", "", true)
+
+	step("assess", "", false)
+	var ap Approver
+	switch {
+	case o.snapshot != nil:
+		ap = o.snapshot
+	default:
+		b := o.base
+		if b == nil {
+			pb, err := baseline.Predefined(osName)
+			if err != nil {
+				return res, err
+			}
+			b = &pb
+		}
+		c, err := baseline.Compile(*b)
+		if err != nil {
+			return res, err
+		}
+		ap = BaselineAt{Compiled: c, At: o.at}
+	}
+	node := o.node
+	node.OperatingSystem, node.Product = osName, product
+	res.Assessment = Assessment{Node: node, Inventory: res.Inventory, Updates: updates, Repositories: repos,
+		Start: o.at, End: o.end, LastBoot: o.host.BootTime}
+	if o.snapshot != nil {
+		res.Assessment.SnapshotID = o.snapshot.SnapshotID
+	}
+	rep, decisions, err := Assess(res.Assessment, ap, o.previous, o.buildOpts)
+	if err != nil {
+		return res, err
+	}
+	res.Report = rep
+	res.Candidates = make([]Candidate, len(updates))
+	for i := range updates {
+		res.Candidates[i] = Candidate{Patch: updates[i], Decision: decisions[i]}
+	}
+	step("assess", string(rep.Summary.Status), true)
+	return res, nil
+}
+
+// Host returns the running host's operating system and the facts a scan of
+// it needs beyond its files: the boot time (the start of process 1, as dnf
+// needs-restarting takes it) and the running kernel.
+func Host(ctx context.Context) (osdetect.OS, HostFacts, error) {
+	o, err := osdetect.Detect(ctx)
+	if err != nil {
+		return o, HostFacts{}, err
+	}
+	f := HostFacts{KernelRelease: o.KernelRelease}
+	if fi, err := fs.Stat(hostRoot(), "proc/1"); err == nil {
+		f.BootTime = fi.ModTime().UTC()
+	}
+	return o, f, nil
+}
