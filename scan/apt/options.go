@@ -1,0 +1,171 @@
+package apt
+
+import (
+	"log/slog"
+	"path"
+	"strings"
+	"time"
+
+	"github.com/patchkit/patchkit/osdetect"
+	"github.com/patchkit/patchkit/repo"
+)
+
+// Option configures Updates, the metadata backend. WithArch and WithNow
+// are required.
+type Option func(*options) error
+
+type options struct {
+	arch           string // osdetect vocabulary, as given
+	debArch        string // dpkg's name for it
+	now            time.Time
+	product        string
+	client         *repo.Client
+	refresh        bool
+	logger         *slog.Logger
+	progress       func(Progress)
+	aptConfig      string // an APT_CONFIG file inside the root, "" for none
+	defaultRelease string
+	hasDefaultRel  bool
+}
+
+// Progress reports the metadata backend's work, once per repository read
+// (Done of Total), to the callback given with WithProgress.
+type Progress struct {
+	Repository string // "URI suite"
+	Done       int
+	Total      int
+	Packages   int // package records read from it
+}
+
+// WithArch names the node's architecture in osdetect's vocabulary
+// ("x86_64", "aarch64"); apt calls it the native architecture. Required:
+// the architecture is a fact of the node, never the one of the process.
+func WithArch(arch string) Option {
+	return func(o *options) error {
+		d, ok := osdetect.DebianArch(arch)
+		if !ok {
+			return &OptionError{Option: "WithArch", Reason: "Debian has no architecture for " + quote(arch)}
+		}
+		o.arch, o.debArch = arch, d
+		return nil
+	}
+}
+
+// WithNow sets the time at which the freshness of the metadata is judged
+// (Valid-Until, dates in the future, Max-ValidTime). Required.
+func WithNow(t time.Time) Option {
+	return func(o *options) error {
+		if t.IsZero() {
+			return &OptionError{Option: "WithNow", Reason: "zero time"}
+		}
+		o.now = t
+		return nil
+	}
+}
+
+// WithProduct sets the Patch Manager product put in every Patch.Product
+// ("Debian12", "Ubuntu22.04").
+func WithProduct(p string) Option {
+	return func(o *options) error {
+		o.product = p
+		return nil
+	}
+}
+
+// WithClient sets the client that WithRefresh fetches fresh metadata with.
+// Its cache holds what it fetched; the root's own lists are never written.
+func WithClient(c *repo.Client) Option {
+	return func(o *options) error {
+		if c == nil {
+			return &OptionError{Option: "WithClient", Reason: "nil client"}
+		}
+		o.client = c
+		return nil
+	}
+}
+
+// WithRefresh, when true, fetches and verifies fresh metadata for every
+// enabled repository through the WithClient client (repo/apt.Update)
+// instead of reading the root's lists, as Patch Manager refreshes before a
+// scan. The client's clock then decides the freshness of what it fetched.
+func WithRefresh(refresh bool) Option {
+	return func(o *options) error {
+		o.refresh = refresh
+		return nil
+	}
+}
+
+// WithLogger sets the logger; the default discards everything.
+func WithLogger(l *slog.Logger) Option {
+	return func(o *options) error {
+		if l == nil {
+			return &OptionError{Option: "WithLogger", Reason: "nil logger"}
+		}
+		o.logger = l
+		return nil
+	}
+}
+
+// WithProgress sets a callback called after each repository is read.
+func WithProgress(fn func(Progress)) Option {
+	return func(o *options) error {
+		o.progress = fn
+		return nil
+	}
+}
+
+// WithAptConfig names a configuration file inside the root that apt reads
+// before its apt.conf.d and apt.conf, as the APT_CONFIG environment
+// variable does: a private apt state directory is described by such a file
+// (Dir "/srv/node/"; Dir::State::status ...). path is absolute in the
+// root.
+func WithAptConfig(p string) Option {
+	return func(o *options) error {
+		if !strings.HasPrefix(p, "/") {
+			return &OptionError{Option: "WithAptConfig", Reason: quote(p) + " is not an absolute path"}
+		}
+		o.aptConfig = path.Clean(p)
+		return nil
+	}
+}
+
+// WithDefaultRelease sets APT::Default-Release, as apt-get -t does,
+// overriding the configuration's value; the releases it names get pin
+// priority 990.
+func WithDefaultRelease(rel string) Option {
+	return func(o *options) error {
+		if strings.ContainsAny(rel, "\x00\n\r") {
+			return &OptionError{Option: "WithDefaultRelease", Reason: "control character"}
+		}
+		o.defaultRelease, o.hasDefaultRel = rel, true
+		return nil
+	}
+}
+
+func buildOptions(opts []Option) (*options, error) {
+	o := &options{logger: slog.New(slog.DiscardHandler)}
+	for _, f := range opts {
+		if f == nil {
+			continue
+		}
+		if err := f(o); err != nil {
+			return nil, err
+		}
+	}
+	switch {
+	case o.arch == "":
+		return nil, &OptionError{Option: "WithArch", Reason: "required: the node's architecture (osdetect vocabulary, e.g. x86_64)"}
+	case o.now.IsZero():
+		return nil, &OptionError{Option: "WithNow", Reason: "required: the time freshness is judged at"}
+	case o.refresh && o.client == nil:
+		return nil, &OptionError{Option: "WithRefresh", Reason: "needs WithClient to fetch with"}
+	}
+	return o, nil
+}
+
+func quote(s string) string {
+	if len(s) > 80 {
+		s = s[:80] + "..."
+	}
+	return "\"" + strings.ReplaceAll(s, "\"", "\\\"") + "\""
+}
