@@ -1,0 +1,130 @@
+// Package zypper finds the available updates and patches of SUSE systems
+// (SUSE Linux Enterprise, openSUSE Leap), classified as AWS Systems Manager
+// Patch Manager classifies them, in two ways that agree: from the root's
+// repository configuration and the metadata libzypp cached (the metadata
+// backend: Updates, Patches, Read) and by asking zypper (the native
+// backend: NativeUpdates, NativePatches).
+//
+// # Metadata backend
+//
+// It reads, from the root given as an fs.FS and without running anything:
+//
+//   - etc/zypp/zypp.conf, [main]: configdir, reposdir, cachedir,
+//     metadatadir, locksfile.path, locksfile.apply, gpgcheck,
+//     repo_gpgcheck, multiversion, and arch (which overrides WithArch, as
+//     it does for zypper). `zypper --root` applies the root's zypp.conf
+//     for what libzypp calls the target's settings (multiversion among
+//     them, as the testbed shows) and its own for the rest.
+//   - the enabled repositories of reposdir (*.repo; $releasever,
+//     $basearch, $arch substituted), in zypper's order: priority (lower
+//     number first, default 99), then alias.
+//   - for each, repomd.xml, repomd.xml.asc, primary and updateinfo under
+//     metadatadir/ALIAS/repodata (var/cache/zypp/raw), where zypper refresh
+//     left them; or, with WithClient, the repository client's verified
+//     cache (rpmmd.Open), refreshed first with WithRefresh (rpmmd.Update).
+//     susetags (yast2) repositories are not read.
+//   - the locks file (etc/zypp/locks).
+//   - the keys imported into the rpm database (gpg-pubkey headers).
+//
+// # Trust and freshness (fail closed)
+//
+// A repository that checks signatures (gpgcheck on, the default, with
+// repo_gpgcheck following it unless set; zypp.conf sets the defaults) is
+// used only when repomd.xml carries a detached signature that verifies
+// against a trusted key. Trusted keys are the keys imported into the root's
+// rpm database, which is what libzypp trusts; WithKeyring replaces them.
+// Neither the repository's repomd.xml.key, nor its gpgkey= URLs, nor the
+// files under usr/lib/rpm/gnupg/keys or etc/pki are trusted by themselves:
+// zypper asks before it imports any of them (and refuses in
+// --non-interactive mode), and SUSE's own build keys are imported into the
+// rpm database when the system is installed. A repository without a
+// signature, with a bad one, or signed by a key that is not trusted gets
+// repo.HealthUnsigned and offers nothing. This is stricter than zypper in
+// one place: zypper keeps using metadata it once accepted (after
+// --no-gpg-checks or a key trusted "temporarily"), which this package
+// rejects. Repositories with gpgcheck off are read without a check
+// (Status.Verified false).
+//
+// rpm-md has no expiry. Metadata whose repomd.xml is older than the maximum
+// age (DefaultMaxAge, a week, by the newest data timestamp; WithMaxAge,
+// WithRepoMaxAge) is repo.HealthStale, metadata dated more than ten minutes
+// after the caller's now is repo.HealthExpired, and metadata that is not
+// cached, fails its checksums or sizes, or does not parse is
+// repo.HealthUnreadable. None of their packages are offered, and the
+// repository's Status says why. A distribution's pool repository never
+// changes after the release, so a scan that keeps it must give it a longer
+// age (WithRepoMaxAge) or accept the stale verdict.
+//
+// # Candidates
+//
+// For every installed package (name, arch; several installed versions of
+// one package, kernels, are judged by the newest) the backend returns every
+// available version newer than it, in an architecture installable on the
+// node (libzypp's compatibility table) and either the installed one or
+// noarch on one side (libsolv's update policy), from any healthy enabled
+// repository: one patchkit.Patch per (name, arch, version), whose
+// Repository is the best repository holding that version. Exactly one of
+// them, zypper's own choice, has Candidate=true: among the versions at or
+// above the installed one that are not locked, those of the repositories
+// with the best priority, then the highest version; ties go to the
+// installed architecture, then the first repository in zypper's order.
+// This is zypper's behaviour as observed on the testbed: a repository of
+// better priority that holds only the installed version stops every update
+// of that package from other repositories, and one that holds only older
+// versions does not. A package whose installed version is locked has no
+// candidate; a locked version is never the candidate; both are still
+// listed (as `zypper list-updates --all` lists them). Versions are
+// compared as rpm compares them, an unknown epoch being 0. Different
+// package names are never offered (no obsoletes), and source packages are
+// ignored.
+//
+// Not modelled: vendor stickiness (solver.allowVendorChange, the vendor is
+// not read from primary.xml), retracted patches and packages (rpmmd does not
+// carry an update's status), and the package dependencies that can keep
+// zypper from installing a candidate.
+//
+// # Patches and classification (SUSE semantics)
+//
+// Every update of a healthy repository's updateinfo is a zypper patch
+// (Patch). Its date is the later of updateinfo's issued and updated dates
+// (libsolv keeps that as the patch's time; zypper shows it as "Created On"
+// and issue-date, and Patch Manager reads it). Its status is computed from
+// the installed packages as libsolv's trivial-installable check does: needed
+// when the newest installed version of a package it names, in an
+// architecture its entry covers (an entry with an architecture covers that
+// one and noarch; a noarch entry covers all), is lower than the entry's
+// version; applied when some package of a name it lists is installed and
+// none is lower; not needed when none is installed. A needed patch is
+// "unwanted" when it is locked, and "optional" when its category is
+// optional, feature or enhancement, unless WithOptionalPatches.
+//
+// A version named by any patch (same name and version, an entry whose
+// architecture covers it) is Security=true, the semantics Patch Manager
+// applies to SUSE. It takes the patch's category as Classification
+// (patchkit.AdvisoryType.Classification: "Security", "Recommended",
+// "Optional", "Feature", "Document", "Yast", and for Red Hat-style
+// repositories "Bugfix", "Enhancement"), its severity ("Critical",
+// "Important", "Moderate", "Low"; "none" is no severity), its date as
+// ReleaseDate, its reboot flag as RebootSuggested, its ID in AdvisoryIDs
+// and its CVE and bugzilla references. When several patches name one
+// version the security category wins, then the highest severity, then the
+// earliest date, then the ID: the winner gives Classification and
+// ReleaseDate; Severity is the highest; the IDs are the sorted union; a
+// reboot asked by any counts. A version no patch names has no
+// classification and Security=false.
+//
+// # Native backend
+//
+// NativeUpdates runs, through a run.Runner, `zypper --non-interactive
+// --xmlout --no-refresh [--root DIR] list-updates` (zypper's candidates),
+// `list-patches --all` (categories, severities, flags, statuses) and `info
+// -t patch NAME...` for the patches whose status is needed, optional,
+// unwanted or retracted (their conflicts name their packages), with
+// LC_ALL=C, and classifies each candidate with the same rules. Exit codes
+// 100 and 101 are outcomes; 106 (repositories skipped) returns what zypper
+// found with a *ReposSkippedError. The XML is read with a bounded
+// streaming scanner (no DTDs, limits on depth, token size and element
+// count); ParseStream, ParseListUpdates, ParseListPatches and
+// ParseInfoPatches read it, and ParseListUpdatesTable and
+// ParseListPatchesTable read the tables zypper prints without --xmlout.
+package zypper

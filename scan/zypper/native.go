@@ -1,0 +1,247 @@
+package zypper
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/patchkit/patchkit"
+	"github.com/patchkit/patchkit/scan/run"
+)
+
+// Command returns the zypper command NativeUpdates and NativePatches run
+// for the subcommand and its arguments: zypper --non-interactive --xmlout
+// [--no-refresh] [--root DIR] SUBCOMMAND ARGS... [-- OPERANDS...], with
+// LC_ALL=C, and exit codes 100, 101 (updates needed) and 106 (repositories
+// skipped) accepted as outcomes.
+func Command(sub []string, operands []string, opts ...NativeOption) (run.Command, error) {
+	o, err := buildNative(opts)
+	if err != nil {
+		return run.Command{}, err
+	}
+	return o.command(sub, operands), nil
+}
+
+func (o *nativeOptions) command(sub, operands []string) run.Command {
+	args := []string{"--non-interactive", "--xmlout"}
+	if !o.refresh {
+		args = append(args, "--no-refresh")
+	}
+	if o.root != "" {
+		args = append(args, "--root", o.root)
+	}
+	args = append(args, sub...)
+	return run.Command{Path: o.program, Args: args, Operands: operands,
+		Env: append([]string{"LC_ALL=C", "LANGUAGE="}, o.env...), OKCodes: []int{100, 101, 106}}
+}
+
+// skippedRE matches zypper's message for a repository it skipped.
+var skippedRE = regexp.MustCompile(`^Skipping repository '(.+)' because of the above error\.`)
+
+// runStream runs c and parses its output. Exit code 106 gives the stream
+// and a *ReposSkippedError.
+func runStream(ctx context.Context, r run.Runner, c run.Command) (*Stream, error) {
+	res, err := r.Run(ctx, c)
+	if err != nil {
+		return nil, err
+	}
+	name := c.String()
+	st, err := ParseStream(name, bytes.NewReader(res.Stdout))
+	if err != nil {
+		return nil, err
+	}
+	if res.ExitCode == 106 {
+		e := &ReposSkippedError{Command: name}
+		for _, m := range st.Messages {
+			if sm := skippedRE.FindStringSubmatch(m.Text); sm != nil {
+				e.Repos = appendUnique(e.Repos, sm[1])
+			}
+			if m.Type == "error" {
+				e.Messages = append(e.Messages, strings.TrimSpace(m.Text))
+			}
+		}
+		return st, e
+	}
+	return st, nil
+}
+
+// NativeUpdates is the native backend: it asks zypper, through r (the live
+// host, or a root with NativeRoot), for its update candidates (`zypper
+// --xmlout list-updates`), its patches (`list-patches --all`) and the
+// packages of the patches that are needed (`info -t patch`), and returns
+// zypper's candidate for every upgradable package (Candidate=true),
+// classified by the patches that name it with the same rules as Updates.
+// installed is the node's inventory; a candidate for a package it lacks is
+// logged. When zypper skipped repositories (exit 106) the candidates it
+// found are returned with a *ReposSkippedError.
+func NativeUpdates(ctx context.Context, r run.Runner, installed []patchkit.Package, opts ...NativeOption) ([]patchkit.Patch, error) {
+	o, err := buildNative(opts)
+	if err != nil {
+		return nil, err
+	}
+	lu, skipErr := runStream(ctx, r, o.command([]string{"list-updates"}, nil))
+	if lu == nil {
+		return nil, skipErr
+	}
+	patches, err := nativePatches(ctx, r, &o)
+	if err != nil && !errors.Is(err, ErrReposSkipped) {
+		return nil, err
+	}
+	skipErr = errors.Join(skipErr, err)
+	have := map[string]bool{}
+	for _, p := range installed {
+		have[p.Name] = true
+	}
+	byPkg := map[string][]*Patch{}
+	for i := range patches {
+		p := &patches[i]
+		for _, e := range p.Packages {
+			if l := byPkg[e.Name]; len(l) == 0 || l[len(l)-1] != p {
+				byPkg[e.Name] = append(l, p)
+			}
+		}
+	}
+	name := "zypper list-updates"
+	var out []patchkit.Patch
+	for _, u := range lu.Updates {
+		if u.Kind != "package" {
+			continue
+		}
+		pkg, err := packageOf(u.Name, u.Edition, u.Arch)
+		if err != nil {
+			return nil, &OutputError{Source: name, Line: u.Line, Msg: "update " + u.Name, Err: err}
+		}
+		pkg.Repository = u.RepoAlias
+		if len(installed) > 0 && !have[pkg.Name] {
+			o.logger.Warn("zypper offers an update of a package the inventory lacks", "package", pkg.NEVRA())
+		}
+		c := patchkit.Patch{Package: pkg, Product: o.product, Candidate: true}
+		var named []*Patch
+		for _, p := range byPkg[pkg.Name] {
+			if p.names(pkg) {
+				named = append(named, p)
+			}
+		}
+		if err := classify(&c, named); err != nil {
+			return nil, err
+		}
+		out = append(out, c)
+	}
+	slices.SortFunc(out, func(a, b patchkit.Patch) int {
+		if c := strings.Compare(a.Name, b.Name); c != 0 {
+			return c
+		}
+		return strings.Compare(a.Arch, b.Arch)
+	})
+	return out, skipErr
+}
+
+// NativePatches asks zypper for its patches (`zypper --xmlout list-patches
+// --all`) and, for those whose status is needed, optional, unwanted or
+// retracted, the packages they name (`zypper --xmlout info -t patch`).
+func NativePatches(ctx context.Context, r run.Runner, opts ...NativeOption) ([]Patch, error) {
+	o, err := buildNative(opts)
+	if err != nil {
+		return nil, err
+	}
+	return nativePatches(ctx, r, &o)
+}
+
+// maxInfoOperands bounds the patch names given to one zypper info.
+const maxInfoOperands = 500
+
+func nativePatches(ctx context.Context, r run.Runner, o *nativeOptions) ([]Patch, error) {
+	c := o.command([]string{"list-patches", "--all"}, nil)
+	st, skipErr := runStream(ctx, r, c)
+	if st == nil {
+		return nil, skipErr
+	}
+	var patches []Patch
+	for _, l := range [][]Update{st.Updates, st.Blocked} {
+		for _, u := range l {
+			if u.Kind != "patch" {
+				continue
+			}
+			p, err := patchOfUpdate(c.String(), u)
+			if err != nil {
+				return nil, err
+			}
+			patches = append(patches, p)
+		}
+	}
+	var names []string
+	for _, p := range patches {
+		if p.Status.Broken() || p.Status == StatusRetracted {
+			if err := checkPatchName(p.Name); err != nil {
+				return nil, &OutputError{Source: c.String(), Msg: "patch name", Err: err}
+			}
+			if !slices.Contains(names, p.Name) {
+				names = append(names, p.Name)
+			}
+		}
+	}
+	pkgs := map[string][]patchkit.Package{}
+	for len(names) > 0 {
+		n := min(len(names), maxInfoOperands)
+		ic := o.command([]string{"info", "-t", "patch"}, names[:n])
+		names = names[n:]
+		is, err := runStream(ctx, r, ic)
+		if is == nil {
+			return nil, err
+		}
+		skipErr = errors.Join(skipErr, err)
+		infos, err := infoPatches(ic.String(), is)
+		if err != nil {
+			return nil, err
+		}
+		for _, ip := range infos {
+			for _, e := range ip.Packages {
+				if !slices.ContainsFunc(pkgs[ip.Name], func(x patchkit.Package) bool {
+					return x.Name == e.Name && x.Arch == e.Arch && cmpEVR(x, e) == 0
+				}) {
+					pkgs[ip.Name] = append(pkgs[ip.Name], e)
+				}
+			}
+		}
+	}
+	for i := range patches {
+		patches[i].Packages = pkgs[patches[i].Name]
+	}
+	return patches, skipErr
+}
+
+func infoPatches(name string, st *Stream) ([]Patch, error) {
+	var out []Patch
+	for _, m := range st.Messages {
+		if m.Type != "info" || !strings.HasPrefix(m.Text, "Repository") {
+			continue
+		}
+		p, err := parseInfoBlock(name, m.Text)
+		if err != nil {
+			return nil, err
+		}
+		if p != nil {
+			out = append(out, *p)
+		}
+	}
+	return out, nil
+}
+
+// checkPatchName accepts the characters patch IDs are made of, so that a
+// name read from zypper's output can go back on its command line.
+func checkPatchName(n string) error {
+	if n == "" || n[0] == '-' {
+		return errors.New(strconv.Quote(n) + " is empty or starts with '-'")
+	}
+	for i := 0; i < len(n); i++ {
+		c := n[i]
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || strings.IndexByte("._:+-~", c) >= 0) {
+			return errors.New(strconv.Quote(n) + " contains " + strconv.QuoteRune(rune(c)))
+		}
+	}
+	return nil
+}

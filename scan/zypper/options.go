@@ -1,0 +1,306 @@
+package zypper
+
+import (
+	"fmt"
+	"io"
+	"log/slog"
+	"strings"
+	"time"
+
+	"github.com/patchkit/patchkit/repo"
+	"github.com/patchkit/patchkit/repo/rpmmd"
+)
+
+// DefaultMaxAge is how old (by repomd.xml's newest timestamp) a
+// repository's metadata may be before the metadata backend reports it
+// repo.HealthStale and offers none of its packages. rpm-md metadata has no
+// expiry of its own; a week is the window in which a mirror that stopped
+// updating (or an attacker replaying old signed metadata) hides at most a
+// week of fixes. WithMaxAge and WithRepoMaxAge change it.
+const DefaultMaxAge = 7 * 24 * time.Hour
+
+// maxFutureSkew is how far in the future repomd.xml may be dated.
+const maxFutureSkew = 10 * time.Minute
+
+// Option configures the metadata backend (Updates, Patches, Read).
+type Option func(*options) error
+
+type options struct {
+	arch         string
+	archSet      archSet
+	now          time.Time
+	product      string
+	maxAge       time.Duration
+	repoMaxAge   map[string]time.Duration
+	keyring      *repo.Keyring
+	keyringSet   bool
+	client       *repo.Client
+	refresh      bool
+	logger       *slog.Logger
+	progress     func(Progress)
+	withOptional bool
+	releasever   string
+	limits       rpmmd.Limits
+}
+
+// Progress reports the metadata backend's work on one repository.
+type Progress struct {
+	// Repository is the alias; Done and Total count repositories.
+	Repository string
+	Done       int
+	Total      int
+	// Stage is "reading", "refreshing" or "done".
+	Stage string
+}
+
+// WithArch sets the node's architecture in osdetect's vocabulary
+// ("x86_64", "aarch64"). Required: the metadata backend never assumes the
+// architecture of the machine it runs on. A zypp.conf "arch" setting in
+// the root takes precedence, as it does for zypper.
+func WithArch(arch string) Option {
+	return func(o *options) error {
+		s, ok := newArchSet(arch)
+		if !ok {
+			return &OptionError{Option: "WithArch", Reason: fmt.Sprintf("unknown architecture %q (want one of osdetect's, e.g. x86_64)", arch)}
+		}
+		o.arch, o.archSet = arch, s
+		return nil
+	}
+}
+
+// WithNow sets the time at which freshness and signatures are judged.
+// Required.
+func WithNow(t time.Time) Option {
+	return func(o *options) error {
+		if t.IsZero() {
+			return &OptionError{Option: "WithNow", Reason: "zero time"}
+		}
+		o.now = t
+		return nil
+	}
+}
+
+// WithProduct sets the Patch Manager product put in every Patch.Product
+// ("SUSE15.5", "OpenSUSE15.5").
+func WithProduct(p string) Option {
+	return func(o *options) error { o.product = p; return nil }
+}
+
+// WithMaxAge sets how old repository metadata may be (default
+// DefaultMaxAge). It must be positive.
+func WithMaxAge(d time.Duration) Option {
+	return func(o *options) error {
+		if d <= 0 {
+			return &OptionError{Option: "WithMaxAge", Reason: "not positive: " + d.String()}
+		}
+		o.maxAge = d
+		return nil
+	}
+}
+
+// WithRepoMaxAge sets the maximum age for the repository alias alone: a
+// distribution's pool repository, which never changes after the release,
+// needs a longer one than its updates repository.
+func WithRepoMaxAge(alias string, d time.Duration) Option {
+	return func(o *options) error {
+		if d <= 0 {
+			return &OptionError{Option: "WithRepoMaxAge", Reason: "not positive: " + d.String()}
+		}
+		if o.repoMaxAge == nil {
+			o.repoMaxAge = map[string]time.Duration{}
+		}
+		o.repoMaxAge[alias] = d
+		return nil
+	}
+}
+
+// WithKeyring sets the keys trusted to sign repomd.xml, in place of the
+// keys imported into the root's rpm database.
+func WithKeyring(kr *repo.Keyring) Option {
+	return func(o *options) error {
+		o.keyring, o.keyringSet = kr, true
+		return nil
+	}
+}
+
+// WithClient sets the repository client. Without WithRefresh the metadata
+// is read from the client's cache (what an earlier refresh with the same
+// client cache fetched), not from the root's zypp cache.
+func WithClient(c *repo.Client) Option {
+	return func(o *options) error {
+		if c == nil {
+			return &OptionError{Option: "WithClient", Reason: "nil client"}
+		}
+		o.client = c
+		return nil
+	}
+}
+
+// WithRefresh fetches fresh metadata of every enabled repository through
+// the client (WithClient, required) and verifies it before use, as zypper
+// refresh does, without writing to the root.
+func WithRefresh(refresh bool) Option {
+	return func(o *options) error { o.refresh = refresh; return nil }
+}
+
+// WithLogger sets where notes go (locked packages, obsolete metadata,
+// keys that could not be read). Silent by default.
+func WithLogger(l *slog.Logger) Option {
+	return func(o *options) error {
+		if l == nil {
+			return &OptionError{Option: "WithLogger", Reason: "nil logger"}
+		}
+		o.logger = l
+		return nil
+	}
+}
+
+// WithProgress sets a callback called as each repository is read.
+func WithProgress(f func(Progress)) Option {
+	return func(o *options) error { o.progress = f; return nil }
+}
+
+// WithOptionalPatches reports needed patches of the optional categories
+// (optional, feature, enhancement) as needed, as zypper does with
+// --with-optional; by default they are "optional", as zypper shows them.
+func WithOptionalPatches(with bool) Option {
+	return func(o *options) error { o.withOptional = with; return nil }
+}
+
+// WithReleasever sets $releasever for base URLs (used only to fetch with
+// WithRefresh); by default it is VERSION_ID of the root's os-release.
+func WithReleasever(v string) Option {
+	return func(o *options) error {
+		if v == "" || strings.ContainsAny(v, "/ \t\n") {
+			return &OptionError{Option: "WithReleasever", Reason: fmt.Sprintf("invalid value %q", v)}
+		}
+		o.releasever = v
+		return nil
+	}
+}
+
+// WithLimits bounds the XML files read (rpmmd.Limits; zero fields take
+// rpmmd's defaults).
+func WithLimits(l rpmmd.Limits) Option {
+	return func(o *options) error { o.limits = l; return nil }
+}
+
+func buildOptions(opts []Option) (options, error) {
+	o := options{maxAge: DefaultMaxAge}
+	for _, opt := range opts {
+		if opt == nil {
+			continue
+		}
+		if err := opt(&o); err != nil {
+			return o, err
+		}
+	}
+	if o.arch == "" {
+		return o, &OptionError{Option: "WithArch", Reason: "required: the node's architecture"}
+	}
+	if o.now.IsZero() {
+		return o, &OptionError{Option: "WithNow", Reason: "required: the time freshness is judged at"}
+	}
+	if o.refresh && o.client == nil {
+		return o, &OptionError{Option: "WithRefresh", Reason: "needs WithClient"}
+	}
+	if o.logger == nil {
+		o.logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	return o, nil
+}
+
+func (o *options) maxAgeOf(alias string) time.Duration {
+	if d, ok := o.repoMaxAge[alias]; ok {
+		return d
+	}
+	return o.maxAge
+}
+
+// NativeOption configures the native backend (NativeUpdates,
+// NativePatches).
+type NativeOption func(*nativeOptions) error
+
+type nativeOptions struct {
+	program string
+	root    string
+	refresh bool
+	env     []string
+	product string
+	logger  *slog.Logger
+}
+
+// NativeProgram sets zypper's absolute path (default /usr/bin/zypper).
+func NativeProgram(path string) NativeOption {
+	return func(o *nativeOptions) error {
+		if !strings.HasPrefix(path, "/") {
+			return &OptionError{Option: "NativeProgram", Reason: fmt.Sprintf("%q is not an absolute path", path)}
+		}
+		o.program = path
+		return nil
+	}
+}
+
+// NativeRoot runs zypper on the root directory dir (zypper --root).
+func NativeRoot(dir string) NativeOption {
+	return func(o *nativeOptions) error {
+		if !strings.HasPrefix(dir, "/") {
+			return &OptionError{Option: "NativeRoot", Reason: fmt.Sprintf("%q is not an absolute path", dir)}
+		}
+		o.root = dir
+		return nil
+	}
+}
+
+// NativeRefresh lets zypper refresh repositories whose metadata it
+// considers out of date (autorefresh) before answering. By default the
+// commands run with --no-refresh, so that a scan changes nothing.
+func NativeRefresh(refresh bool) NativeOption {
+	return func(o *nativeOptions) error { o.refresh = refresh; return nil }
+}
+
+// NativeEnv adds KEY=value entries to zypper's environment (ZYPP_CONF to
+// point libzypp at a root's zypp.conf, ZYPP_LOCK_TIMEOUT).
+func NativeEnv(env ...string) NativeOption {
+	return func(o *nativeOptions) error {
+		for _, e := range env {
+			if k, _, ok := strings.Cut(e, "="); !ok || k == "" {
+				return &OptionError{Option: "NativeEnv", Reason: fmt.Sprintf("%q is not KEY=value", e)}
+			}
+		}
+		o.env = append(o.env, env...)
+		return nil
+	}
+}
+
+// NativeProduct sets the Patch Manager product put in every Patch.Product.
+func NativeProduct(p string) NativeOption {
+	return func(o *nativeOptions) error { o.product = p; return nil }
+}
+
+// NativeLogger sets where notes go. Silent by default.
+func NativeLogger(l *slog.Logger) NativeOption {
+	return func(o *nativeOptions) error {
+		if l == nil {
+			return &OptionError{Option: "NativeLogger", Reason: "nil logger"}
+		}
+		o.logger = l
+		return nil
+	}
+}
+
+func buildNative(opts []NativeOption) (nativeOptions, error) {
+	o := nativeOptions{program: "/usr/bin/zypper"}
+	for _, opt := range opts {
+		if opt == nil {
+			continue
+		}
+		if err := opt(&o); err != nil {
+			return o, err
+		}
+	}
+	if o.logger == nil {
+		o.logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	return o, nil
+}

@@ -1,0 +1,81 @@
+package zypper
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"slices"
+	"testing"
+
+	"github.com/patchkit/patchkit/scan/rpmdb"
+	"github.com/patchkit/patchkit/scan/run"
+)
+
+// loadScenario reads a recorded scenario: its fixture.json, its
+// recordings, and a replaying runner.
+func loadScenario(t *testing.T, name string) (fixtureMeta, []run.Recording, *run.Replay) {
+	t.Helper()
+	dir := filepath.Join(scenarioDir, name)
+	b, err := os.ReadFile(filepath.Join(dir, "fixture.json"))
+	if err != nil {
+		t.Fatalf("%v (record the scenarios with go test -run TestTestbedZypperScan -update ./scan/zypper)", err)
+	}
+	var m fixtureMeta
+	if err := json.Unmarshal(b, &m); err != nil {
+		t.Fatal(err)
+	}
+	recs, err := run.LoadRecordings(os.DirFS(dir), "*.txt")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m, recs, run.NewReplay(recs...)
+}
+
+// TestScenarioReplay runs both backends on every recorded scenario: the
+// metadata backend on the root files kept, trusting the keys rpm listed;
+// the native backend on zypper's recorded answers. They must agree as on
+// the live testbed.
+func TestScenarioReplay(t *testing.T) {
+	var total agreement
+	for _, sc := range scenarios() {
+		t.Run(sc.name, func(t *testing.T) {
+			m, recs, rp := loadScenario(t, sc.name)
+			ctx := t.Context()
+			s := &scenarioRun{root: m.Root, now: m.Now}
+			for _, r := range recs {
+				if recordingLabel(r) == "zypper-refresh" {
+					s.rec = append(s.rec, r)
+				}
+			}
+			var err error
+			if s.installed, err = rpmdb.Query(ctx, rp, rpmdb.WithRoot(m.Root)); err != nil {
+				t.Fatal(err)
+			}
+			fsys := os.DirFS(filepath.Join(scenarioDir, sc.name, "root"))
+			s.meta, err = Read(ctx, fsys, s.installed, WithArch(m.Arch), WithNow(m.Now), WithKeyring(keysFromRecording(t, recs)))
+			if err != nil {
+				t.Fatal(err)
+			}
+			s.native, s.nativeErr = NativeUpdates(ctx, rp, s.installed, NativeRoot(m.Root))
+			if s.nativeErr != nil {
+				t.Fatal(s.nativeErr)
+			}
+			if s.patches, err = NativePatches(ctx, rp, NativeRoot(m.Root)); err != nil {
+				t.Fatal(err)
+			}
+			s.search = searchInstalled(t, rp, m.Root, s.installed)
+			a := agree(t, sc, s)
+			sc.check(t, s)
+			total.candidates += a.candidates
+			total.versions += a.versions
+			total.patches += a.patches
+			// every command the backends ran was recorded
+			for _, c := range rp.Calls() {
+				if !slices.ContainsFunc(recs, func(r run.Recording) bool { return slices.Equal(r.Argv, c.Argv()) }) {
+					t.Errorf("not recorded: %s", c)
+				}
+			}
+		})
+	}
+	t.Logf("recorded scenarios: %d candidates, %d newer versions, %d patches agree", total.candidates, total.versions, total.patches)
+}

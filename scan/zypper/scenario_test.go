@@ -1,0 +1,776 @@
+package zypper
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io/fs"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/patchkit/patchkit"
+	"github.com/patchkit/patchkit/internal/testbed"
+	"github.com/patchkit/patchkit/internal/testutil"
+	"github.com/patchkit/patchkit/repo"
+	"github.com/patchkit/patchkit/scan/rpmdb"
+	"github.com/patchkit/patchkit/scan/run"
+)
+
+var update = flag.Bool("update", false, "record the testbed scenarios as fixtures under testdata/zypper/scenarios")
+
+// scenarioDir is where the recorded scenarios live.
+const scenarioDir = "../../testdata/zypper/scenarios"
+
+// scenario is one state of a zypper root: the testbed's own root, or a
+// copy of it changed by setup with the real tools. The same scenarios run
+// live on the testbed (TestTestbedZypperScan) and replayed from their
+// recordings (TestScenarioReplay).
+type scenario struct {
+	name  string
+	about string
+	// setup changes the copy of the testbed's zypper root (root) with real
+	// tools; dir is a scratch directory beside it for repositories. It may
+	// record commands through rec (their outcomes are part of the
+	// scenario's evidence).
+	setup func(t *testing.T, env testbed.Env, root, dir string, rec run.Runner)
+	// diverges are repositories zypper uses and the metadata backend
+	// refuses (metadata zypper accepted once without a signature check):
+	// candidates zypper takes from them are compared without their
+	// repository.
+	diverges []string
+	// check makes the scenario's own assertions.
+	check func(t *testing.T, s *scenarioRun)
+	// keepRPMDB keeps the rpm database in the fixture (the metadata
+	// backend reads provides from it).
+	keepRPMDB bool
+}
+
+// installBeside installs kernel-tb 5.1-1 beside the installed 5.0-1 with
+// rpm itself.
+func installBeside(t *testing.T, env testbed.Env, root string) {
+	t.Helper()
+	testutil.Run(t, "", nil, testutil.NeedTool(t, "rpm", "rpm"), "--root", root, "-i", "--replacefiles", testbedRPM(env, "updates", "kernel-tb-5.1-1.noarch.rpm"))
+}
+
+func writeZyppConf(t *testing.T, root, text string) {
+	t.Helper()
+	if err := os.WriteFile(filepath.Join(root, "etc/zypp/zypp.conf"), []byte(text), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// scenarioRun is what one run of a scenario produced.
+type scenarioRun struct {
+	root      string
+	now       time.Time
+	installed []patchkit.Package
+	meta      *Result
+	native    []patchkit.Patch
+	nativeErr error
+	patches   []Patch
+	search    *Stream
+	rec       []run.Recording // the setup's recorded commands, in order
+}
+
+// testbedKeyFile is the testbed's rpm signing key, which its roots import.
+func testbedKeyFile(env testbed.Env) string {
+	return filepath.Join(env.Dir, "rpmrepo", "RPM-GPG-KEY-testbed")
+}
+
+func testbedRPM(env testbed.Env, base, file string) string {
+	return filepath.Join(env.Dir, "rpmrepo", base, file)
+}
+
+// mkrepo makes an rpm-md repository in dir from the given rpm files.
+func mkrepo(t *testing.T, dir string, rpms ...string) {
+	t.Helper()
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range rpms {
+		b, err := os.ReadFile(r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, filepath.Base(r)), b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	testutil.Run(t, "", nil, testutil.NeedTool(t, "createrepo_c", "createrepo-c"), "-q", dir)
+}
+
+func zypperSetup(t *testing.T, root string, args ...string) string {
+	t.Helper()
+	return testutil.Run(t, "", nil, "zypper", append([]string{"--non-interactive", "--quiet", "--root", root}, args...)...)
+}
+
+// multipatchUpdateinfo is the updateinfo of the multipatch scenario,
+// written here (not a vendor's): one recommended patch naming two
+// packages, one of them in an architecture (x86_64) other than the
+// installed one (noarch), with a restart_suggested flag and a bugzilla
+// reference.
+const multipatchUpdateinfo = `<?xml version="1.0" encoding="UTF-8"?>
+<updates>
+  <update from="testbed@example.invalid" status="stable" type="recommended" version="2">
+    <id>TBRA-2026:0100</id>
+    <title>Recommended update for tb-hello and tb-lib</title>
+    <severity>low</severity>
+    <issued date="1793534400"/>
+    <references><reference href="https://bugzilla.example.invalid/show_bug.cgi?id=100" id="100" type="bugzilla" title="tb-hello and tb-lib"/></references>
+    <description>A patch naming two packages.</description>
+    <pkglist><collection short="testbed"><name>testbed</name>
+      <package name="tb-hello" epoch="0" version="1.1" release="1" arch="noarch" src="tb-hello-1.1-1.src.rpm"><filename>tb-hello-1.1-1.noarch.rpm</filename><restart_suggested>True</restart_suggested></package>
+      <package name="tb-lib" epoch="1" version="2.0" release="2" arch="x86_64" src="tb-lib-2.0-2.src.rpm"><filename>tb-lib-2.0-2.x86_64.rpm</filename></package>
+    </collection></pkglist>
+  </update>
+</updates>
+`
+
+func scenarios() []scenario {
+	cand := func(t *testing.T, s *scenarioRun, name string) *patchkit.Patch {
+		t.Helper()
+		for i, p := range s.meta.Updates {
+			if p.Name == name && p.Candidate {
+				return &s.meta.Updates[i]
+			}
+		}
+		return nil
+	}
+	status := func(t *testing.T, s *scenarioRun, patch string, want Status) {
+		t.Helper()
+		for _, p := range s.meta.Patches {
+			if p.Name == patch {
+				if p.Status != want {
+					t.Errorf("patch %s: status %s, want %s", patch, p.Status, want)
+				}
+				return
+			}
+		}
+		t.Errorf("no patch %s", patch)
+	}
+	repoHealth := func(t *testing.T, s *scenarioRun, alias string, want repo.Health) repo.Status {
+		t.Helper()
+		for _, st := range s.meta.Repos {
+			if st.Name == alias {
+				if st.Health != want {
+					t.Errorf("repository %s: health %s (%s), want %s", alias, st.Health, st.Reason, want)
+				}
+				return st
+			}
+		}
+		t.Errorf("no status for repository %s", alias)
+		return repo.Status{}
+	}
+	return []scenario{
+		{
+			name:  "testbed",
+			about: "the testbed's zypper root as testbed.sh leaves it",
+			check: func(t *testing.T, s *scenarioRun) {
+				for _, a := range []string{"tb-base", "tb-updates"} {
+					if st := repoHealth(t, s, a, repo.HealthOK); !st.Verified {
+						t.Errorf("%s: not verified against the rpm database's keys", a)
+					}
+				}
+				// tb-multi: 1.1 bugfix, 1.2 security Moderate, 1.3
+				// enhancement, all offered; zypper's candidate is 1.3.
+				want := map[string][3]string{"1.1": {"Bugfix", "", "TBBA-2026:0004"}, "1.2": {"Security", "Moderate", "TBSA-2026:0005"}, "1.3": {"Enhancement", "", "TBEA-2026:0006"}}
+				n := 0
+				for _, p := range s.meta.Updates {
+					if p.Name != "tb-multi" {
+						continue
+					}
+					n++
+					w, ok := want[p.Version]
+					if !ok || p.Classification != w[0] || p.Severity != w[1] || !slices.Equal(p.AdvisoryIDs, []string{w[2]}) || !p.Security {
+						t.Errorf("tb-multi %s: %s/%s %v security=%v, want %v", p.Version, p.Classification, p.Severity, p.AdvisoryIDs, p.Security, w)
+					}
+					if p.Candidate != (p.Version == "1.3") {
+						t.Errorf("tb-multi %s: Candidate=%v", p.Version, p.Candidate)
+					}
+				}
+				if n != 3 {
+					t.Errorf("%d versions of tb-multi offered, want 3", n)
+				}
+				if k := cand(t, s, "kernel-tb"); k == nil || !k.RebootSuggested || k.Severity != "Critical" || k.Classification != "Security" {
+					t.Errorf("kernel-tb candidate: %+v, want Security Critical with a reboot", k)
+				}
+				status(t, s, "TBEA-2026:0006", StatusOptional)
+				status(t, s, "TBSA-2026:0001", StatusNeeded)
+			},
+		},
+		{
+			name:  "priority",
+			about: "a second repository tb-prio at priority 50 holding tb-multi 1.1-1 and tb-hello 1.1-1 (zypper ar -G -p 50)",
+			setup: func(t *testing.T, env testbed.Env, root, dir string, rec run.Runner) {
+				mkrepo(t, filepath.Join(dir, "prio"), testbedRPM(env, "updates", "tb-multi-1.1-1.noarch.rpm"), testbedRPM(env, "updates", "tb-hello-1.1-1.noarch.rpm"))
+				zypperSetup(t, root, "addrepo", "-G", "-p", "50", "file://"+filepath.Join(dir, "prio"), "tb-prio")
+				zypperSetup(t, root, "refresh", "tb-prio")
+			},
+			check: func(t *testing.T, s *scenarioRun) {
+				if c := cand(t, s, "tb-multi"); c == nil || c.Version != "1.1" || c.Repository != "tb-prio" {
+					t.Errorf("tb-multi candidate %+v, want 1.1-1 from tb-prio (the better priority wins over the higher version)", c)
+				}
+				if c := cand(t, s, "tb-hello"); c == nil || c.Repository != "tb-prio" {
+					t.Errorf("tb-hello candidate %+v, want it from tb-prio", c)
+				}
+			},
+		},
+		{
+			name:  "priority-installed",
+			about: "a second repository tb-prio at priority 50 holding only tb-multi 1.0-1, the installed version",
+			setup: func(t *testing.T, env testbed.Env, root, dir string, rec run.Runner) {
+				mkrepo(t, filepath.Join(dir, "prio"), testbedRPM(env, "base", "tb-multi-1.0-1.noarch.rpm"))
+				zypperSetup(t, root, "addrepo", "-G", "-p", "50", "file://"+filepath.Join(dir, "prio"), "tb-prio")
+				zypperSetup(t, root, "refresh", "tb-prio")
+			},
+			check: func(t *testing.T, s *scenarioRun) {
+				if c := cand(t, s, "tb-multi"); c != nil {
+					t.Errorf("tb-multi has candidate %s, want none: the better-priority repository holds the installed version", c.EVR())
+				}
+			},
+		},
+		{
+			name:  "locks",
+			about: "locks added with zypper addlock: tb-hello, the glob tb-mu*, and the patch TBSA-2026:0001",
+			setup: func(t *testing.T, env testbed.Env, root, dir string, rec run.Runner) {
+				zypperSetup(t, root, "addlock", "tb-hello")
+				zypperSetup(t, root, "addlock", "tb-mu*")
+				zypperSetup(t, root, "addlock", "-t", "patch", "TBSA-2026:0001")
+			},
+			check: func(t *testing.T, s *scenarioRun) {
+				for _, n := range []string{"tb-hello", "tb-multi"} {
+					if c := cand(t, s, n); c != nil {
+						t.Errorf("locked %s has candidate %s", n, c.EVR())
+					}
+				}
+				status(t, s, "TBSA-2026:0001", StatusUnwanted)
+				status(t, s, "TBBA-2026:0002", StatusNeeded)
+			},
+		},
+		{
+			name:  "multiversion",
+			about: "kernel-tb 5.1-1 installed beside 5.0-1 (rpm --root R -i --replacefiles), kernel-tb not multiversion",
+			setup: func(t *testing.T, env testbed.Env, root, dir string, rec run.Runner) {
+				installBeside(t, env, root)
+			},
+			check: func(t *testing.T, s *scenarioRun) {
+				if c := cand(t, s, "kernel-tb"); c != nil {
+					t.Errorf("kernel-tb has candidate %s with 5.1-1 installed", c.EVR())
+				}
+				// the old kernel, not multiversion, still needs the patch
+				status(t, s, "TBSA-2026:0003", StatusNeeded)
+			},
+		},
+		{
+			name:  "multiversion-name",
+			about: "kernel-tb 5.1-1 installed beside 5.0-1, and the root's etc/zypp/zypp.conf with multiversion = kernel-tb",
+			setup: func(t *testing.T, env testbed.Env, root, dir string, rec run.Runner) {
+				installBeside(t, env, root)
+				writeZyppConf(t, root, "[main]\nmultiversion = kernel-tb\n")
+			},
+			check: func(t *testing.T, s *scenarioRun) {
+				status(t, s, "TBSA-2026:0003", StatusApplied)
+			},
+		},
+		{
+			name:      "multiversion-provides",
+			about:     "kernel-tb 5.1-1 installed beside 5.0-1, and the root's etc/zypp/zypp.conf with multiversion = provides:kernel-tb (the package's own provide), the rpm database kept",
+			keepRPMDB: true,
+			setup: func(t *testing.T, env testbed.Env, root, dir string, rec run.Runner) {
+				installBeside(t, env, root)
+				writeZyppConf(t, root, "[main]\nmultiversion = provides:kernel-tb\n")
+			},
+			check: func(t *testing.T, s *scenarioRun) {
+				status(t, s, "TBSA-2026:0003", StatusApplied)
+			},
+		},
+		{
+			name:  "multipatch",
+			about: "a repository tb-multirepo (zypper ar -G) with tb-hello 1.1-1, tb-lib 1:2.0-2 and an updateinfo written by the test: TBRA-2026:0100, recommended, low, naming both (tb-lib as x86_64), restart_suggested",
+			setup: func(t *testing.T, env testbed.Env, root, dir string, rec run.Runner) {
+				d := filepath.Join(dir, "multi")
+				mkrepo(t, d, testbedRPM(env, "updates", "tb-hello-1.1-1.noarch.rpm"), testbedRPM(env, "updates", "tb-lib-2.0-2.noarch.rpm"))
+				ui := filepath.Join(dir, "updateinfo.xml")
+				if err := os.WriteFile(ui, []byte(multipatchUpdateinfo), 0o644); err != nil {
+					t.Fatal(err)
+				}
+				testutil.Run(t, "", nil, testutil.NeedTool(t, "modifyrepo_c", "createrepo-c"), "--mdtype=updateinfo", ui, filepath.Join(d, "repodata"))
+				zypperSetup(t, root, "addrepo", "-G", "file://"+d, "tb-multirepo")
+				zypperSetup(t, root, "refresh", "tb-multirepo")
+			},
+			check: func(t *testing.T, s *scenarioRun) {
+				status(t, s, "TBRA-2026:0100", StatusNeeded)
+				lib := cand(t, s, "tb-lib")
+				if lib == nil || lib.Classification != "Security" || !slices.Equal(lib.AdvisoryIDs, []string{"TBRA-2026:0100", "TBSA-2026:0001"}) || !slices.Equal(lib.BugzillaIDs, []string{"100"}) {
+					t.Errorf("tb-lib candidate %+v: want Security (the security patch wins), both advisories, bugzilla 100", lib)
+				}
+				hello := cand(t, s, "tb-hello")
+				if hello == nil || hello.Classification != "Recommended" || hello.Severity != "Low" || !hello.ReleaseDate.Equal(time.Unix(1793534400, 0)) {
+					t.Errorf("tb-hello candidate %+v: want Recommended, Low (the patch with a severity wins), dated 2026-11-01T12:00:00Z", hello)
+				}
+				for _, p := range s.patches {
+					if p.Name == "TBRA-2026:0100" && !p.RestartSuggested {
+						t.Errorf("native TBRA-2026:0100: pkgmanager flag not read")
+					}
+				}
+			},
+		},
+		{
+			name:     "unsigned",
+			about:    "a repository tb-unsigned (gpgcheck on) whose repomd.xml has no signature: zypper refresh refuses it; zypper --no-gpg-checks refresh then caches it",
+			diverges: []string{"tb-unsigned"},
+			setup: func(t *testing.T, env testbed.Env, root, dir string, rec run.Runner) {
+				d := filepath.Join(dir, "unsigned")
+				mkrepo(t, d, testbedRPM(env, "updates", "tb-multi-1.3-1.noarch.rpm"))
+				zypperSetup(t, root, "addrepo", "file://"+d, "tb-unsigned")
+				refuse(t, rec, root, "tb-unsigned")
+				zypperSetup(t, root, "--no-gpg-checks", "refresh", "tb-unsigned")
+			},
+			check: func(t *testing.T, s *scenarioRun) {
+				st := repoHealth(t, s, "tb-unsigned", repo.HealthUnsigned)
+				if !strings.Contains(st.Reason, "not signed") {
+					t.Errorf("tb-unsigned reason %q", st.Reason)
+				}
+				refused(t, s, 4)
+				nativeFrom(t, s, "tb-multi", "tb-unsigned")
+			},
+		},
+		{
+			name:     "untrusted",
+			about:    "a repository tb-untrusted (gpgcheck on) signed by a key the root does not trust: zypper refresh rejects the key; zypper --no-gpg-checks refresh then caches it",
+			diverges: []string{"tb-untrusted"},
+			setup: func(t *testing.T, env testbed.Env, root, dir string, rec run.Runner) {
+				d := filepath.Join(dir, "untrusted")
+				mkrepo(t, d, testbedRPM(env, "updates", "tb-multi-1.3-1.noarch.rpm"))
+				gpg := testutil.NeedTool(t, "gpg", "gpg")
+				home := filepath.Join(dir, "gnupg")
+				if err := os.Mkdir(home, 0o700); err != nil {
+					t.Fatal(err)
+				}
+				genv := []string{"GNUPGHOME=" + home}
+				testutil.Run(t, "", genv, gpg, "--batch", "--passphrase", "", "--quick-gen-key", "Untrusted Testbed Key <untrusted@example.invalid>", "ed25519", "sign", "never")
+				testutil.Run(t, "", genv, gpg, "--batch", "--yes", "--armor", "--detach-sign", "-o", filepath.Join(d, "repodata/repomd.xml.asc"), filepath.Join(d, "repodata/repomd.xml"))
+				zypperSetup(t, root, "addrepo", "file://"+d, "tb-untrusted")
+				refuse(t, rec, root, "tb-untrusted")
+				zypperSetup(t, root, "--no-gpg-checks", "refresh", "tb-untrusted")
+			},
+			check: func(t *testing.T, s *scenarioRun) {
+				st := repoHealth(t, s, "tb-untrusted", repo.HealthUnsigned)
+				if st.Verified {
+					t.Error("tb-untrusted verified")
+				}
+				refused(t, s, 4)
+				nativeFrom(t, s, "tb-multi", "tb-untrusted")
+			},
+		},
+	}
+}
+
+// refuse runs zypper refresh of alias through rec: real zypper must refuse
+// the repository (exit 4).
+func refuse(t *testing.T, rec run.Runner, root, alias string) {
+	t.Helper()
+	c := run.Command{Path: "/usr/bin/zypper", Args: []string{"--non-interactive", "--root", root, "refresh", alias}, Env: []string{"LC_ALL=C"}}
+	_, err := rec.Run(t.Context(), c)
+	var ee *run.ExitError
+	if !errors.As(err, &ee) || ee.Code != 4 {
+		t.Fatalf("zypper refresh %s: %v, want exit 4 (zypper refuses it)", alias, err)
+	}
+}
+
+// nativeFrom checks that zypper took its candidate for name from the
+// repository alias: zypper keeps using metadata it accepted once without a
+// check, where the metadata backend refuses it.
+func nativeFrom(t *testing.T, s *scenarioRun, name, alias string) {
+	t.Helper()
+	for _, p := range s.native {
+		if p.Name == name {
+			if p.Repository != alias {
+				t.Errorf("zypper's candidate for %s comes from %s, want %s", name, p.Repository, alias)
+			}
+			return
+		}
+	}
+	t.Errorf("zypper has no candidate for %s", name)
+}
+
+// refused checks the recorded refusal of the setup.
+func refused(t *testing.T, s *scenarioRun, code int) {
+	t.Helper()
+	for _, r := range s.rec {
+		if slices.Contains(r.Argv, "refresh") {
+			if r.Exit != code {
+				t.Errorf("zypper refresh exited %d, want %d", r.Exit, code)
+			}
+			return
+		}
+	}
+	t.Error("no recorded zypper refresh")
+}
+
+// rootFiles are what a scenario fixture keeps of the root.
+func rootFiles(root string, rpmdb bool) ([]string, error) {
+	var out []string
+	dirs := []string{"etc/zypp", "var/cache/zypp/raw"}
+	if rpmdb {
+		dirs = append(dirs, "var/lib/rpm")
+	}
+	for _, dir := range dirs {
+		err := filepath.WalkDir(filepath.Join(root, dir), func(p string, d fs.DirEntry, err error) error {
+			if err != nil {
+				return err
+			}
+			rel, _ := filepath.Rel(root, p)
+			if d.Type().IsRegular() && (strings.HasPrefix(rel, "var/cache/") || (rel == "var/lib/rpm/rpmdb.sqlite" || rel == "var/lib/rpm/rpmdb.sqlite-wal") || strings.HasSuffix(rel, ".repo") || rel == "etc/zypp/locks" || rel == "etc/zypp/zypp.conf") {
+				out = append(out, rel)
+			}
+			return nil
+		})
+		if err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+// fixtureMeta is fixture.json of a recorded scenario.
+type fixtureMeta struct {
+	Scenario string    `json:"Scenario"`
+	About    string    `json:"About"`
+	Root     string    `json:"Root"`
+	Now      time.Time `json:"Now"`
+	Arch     string    `json:"Arch"`
+}
+
+var toolVersions = sync.OnceValue(func() string {
+	v := func(args ...string) string {
+		out, err := exec.Command(args[0], args[1:]...).Output()
+		if err != nil {
+			return "unknown"
+		}
+		return strings.TrimSpace(string(out))
+	}
+	return fmt.Sprintf("%s (libzypp %s), %s, Debian 12 amd64", v("zypper", "--version"),
+		v("dpkg-query", "-W", "-f", "${Version}", "libzypp1722"), v("rpm", "--version"))
+})
+
+// runScenario sets the scenario up on a copy of the testbed's root (the
+// shared root itself for the plain testbed scenario, which changes
+// nothing), runs both backends and the oracle commands, and, with
+// -update, writes the fixture.
+func runScenario(t *testing.T, env testbed.Env, sc scenario) *scenarioRun {
+	root, dir := env.ZyppRoot, ""
+	if sc.setup != nil {
+		c := env.Clone(t)
+		root = c.ZyppRoot
+		dir = filepath.Dir(root)
+	}
+	local, err := run.NewLocal()
+	if err != nil {
+		t.Fatal(err)
+	}
+	prov := func(run.Command) string {
+		return fmt.Sprintf("%s on this project's machine kind, %s: patchkit testbed zypper root, scenario %q: %s; recorded by go test -run 'TestTestbedZypperScan' -update ./scan/zypper",
+			toolVersions(), time.Now().UTC().Format("2006-01-02"), sc.name, sc.about)
+	}
+	setupRec := run.NewRecorder(local, prov)
+	if sc.setup != nil {
+		sc.setup(t, env, root, dir, setupRec)
+	}
+	rec := run.NewRecorder(local, prov)
+	s := &scenarioRun{root: root, now: time.Now().UTC().Truncate(time.Second), rec: setupRec.Recordings()}
+	ctx := t.Context()
+	if s.installed, err = rpmdb.Query(ctx, rec, rpmdb.WithRoot(root)); err != nil {
+		t.Fatal(err)
+	}
+	// the keys of the rpm database, as rpm prints them: the replay's trust
+	if _, err := rec.Run(ctx, run.Command{Path: "/usr/bin/rpm", Args: []string{"--root", root, "-q", "gpg-pubkey", "--qf", `%{DESCRIPTION}\n`}}); err != nil {
+		t.Fatal(err)
+	}
+	s.meta, err = Read(ctx, os.DirFS(root), s.installed, WithArch("x86_64"), WithNow(s.now))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.native, s.nativeErr = NativeUpdates(ctx, rec, s.installed, NativeRoot(root))
+	if s.nativeErr != nil && !errors.Is(s.nativeErr, ErrReposSkipped) {
+		t.Fatal(s.nativeErr)
+	}
+	if s.patches, err = NativePatches(ctx, rec, NativeRoot(root)); err != nil && !errors.Is(err, ErrReposSkipped) {
+		t.Fatal(err)
+	}
+	s.search = searchInstalled(t, rec, root, s.installed)
+	if *update {
+		writeFixture(t, sc, s, append(setupRec.Recordings(), rec.Recordings()...))
+	}
+	return s
+}
+
+// searchInstalled asks zypper for every version of the installed names.
+func searchInstalled(t *testing.T, r run.Runner, root string, installed []patchkit.Package) *Stream {
+	t.Helper()
+	var names []string
+	for _, p := range installed {
+		if !slices.Contains(names, p.Name) {
+			names = append(names, p.Name)
+		}
+	}
+	slices.Sort(names)
+	o, _ := buildNative([]NativeOption{NativeRoot(root)})
+	c := o.command([]string{"search", "-s", "--match-exact", "-t", "package"}, names)
+	st, err := runStream(t.Context(), r, c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return st
+}
+
+func writeFixture(t *testing.T, sc scenario, s *scenarioRun, recs []run.Recording) {
+	dir := filepath.Join(scenarioDir, sc.name)
+	if err := os.RemoveAll(dir); err != nil {
+		t.Fatal(err)
+	}
+	files, err := rootFiles(s.root, sc.keepRPMDB)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range files {
+		b, err := os.ReadFile(filepath.Join(s.root, f))
+		if err != nil {
+			t.Fatal(err)
+		}
+		dst := filepath.Join(dir, "root", f)
+		if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(dst, b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	seen := map[string]bool{}
+	n := 0
+	for _, r := range recs {
+		b, err := r.Format()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if seen[string(b)] {
+			continue
+		}
+		seen[string(b)] = true
+		n++
+		if err := os.WriteFile(filepath.Join(dir, fmt.Sprintf("%02d-%s.txt", n, recordingLabel(r))), b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	meta, _ := json.MarshalIndent(fixtureMeta{Scenario: sc.name, About: sc.about, Root: s.root, Now: s.now, Arch: "x86_64"}, "", "  ")
+	if err := os.WriteFile(filepath.Join(dir, "fixture.json"), append(meta, '\n'), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// recordingLabel names a recording by its program and subcommand.
+func recordingLabel(r run.Recording) string {
+	prog := filepath.Base(r.Argv[0])
+	if prog == "rpm" {
+		if slices.Contains(r.Argv, "gpg-pubkey") {
+			return "rpm-gpg-pubkey"
+		}
+		return "rpm-qa"
+	}
+	for _, sub := range []string{"list-updates", "list-patches", "info", "search", "refresh"} {
+		if slices.Contains(r.Argv, sub) {
+			return prog + "-" + sub
+		}
+	}
+	return prog
+}
+
+// agreement counts what two backends were found to agree on.
+type agreement struct{ candidates, versions, patches, patchPackages int }
+
+// agree checks that the metadata backend and zypper agree on the
+// scenario: the same candidates with the same classification, the same
+// full list of newer versions as zypper search shows, and the same
+// patches with the same statuses.
+func agree(t *testing.T, sc scenario, s *scenarioRun) agreement {
+	t.Helper()
+	var a agreement
+	unhealthy := map[string]bool{}
+	for _, st := range s.meta.Repos {
+		if st.Health != repo.HealthOK {
+			unhealthy[st.Name] = true
+		}
+	}
+	type key struct{ name, arch, ed string }
+	k := func(p patchkit.Package) key { return key{p.Name, p.Arch, edition(p)} }
+
+	// 1. candidates and their classification
+	metaC := map[key]patchkit.Patch{}
+	for _, p := range s.meta.Updates {
+		if p.Candidate {
+			metaC[k(p.Package)] = p
+		}
+	}
+	if len(metaC) != len(s.native) {
+		t.Errorf("%d candidates from metadata, %d from zypper list-updates; repositories %+v", len(metaC), len(s.native), s.meta.Repos)
+	}
+	for _, n := range s.native {
+		m, ok := metaC[k(n.Package)]
+		if !ok {
+			t.Errorf("zypper's candidate %s is not the metadata backend's", n.NEVRA())
+			continue
+		}
+		if m.Repository != n.Repository && !slices.Contains(sc.diverges, n.Repository) {
+			t.Errorf("%s: repository %s, zypper %s", n.NEVRA(), m.Repository, n.Repository)
+		}
+		mc, nc := m, n
+		mc.Package, nc.Package = patchkit.Package{}, patchkit.Package{}
+		if fmt.Sprintf("%+v", mc) != fmt.Sprintf("%+v", nc) {
+			t.Errorf("%s classified differently:\n metadata %+v\n zypper   %+v", n.NEVRA(), mc, nc)
+			continue
+		}
+		a.candidates++
+	}
+
+	// 2. every newer version, against zypper search
+	newest := map[string][]patchkit.Package{}
+	inst, _ := newInstalledSet(s.installed)
+	for n := range inst.byName {
+		newest[n] = inst.newest(n)
+	}
+	arches, _ := newArchSet("x86_64")
+	want := map[key][]string{}
+	for _, sv := range s.search.Solvables {
+		if sv.Kind != "package" || sv.Status == "installed" || unhealthy[sv.Repository] {
+			continue
+		}
+		p, err := packageOf(sv.Name, sv.Edition, sv.Arch)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, g := range newest[sv.Name] {
+			if updateArchOK(g.Arch, p.Arch) && arches[p.Arch] && cmpEVR(p, g) > 0 {
+				want[k(p)] = append(want[k(p)], sv.Repository)
+			}
+		}
+	}
+	got := map[key]string{}
+	for _, p := range s.meta.Updates {
+		got[k(p.Package)] = p.Repository
+	}
+	for w, repos := range want {
+		r, ok := got[w]
+		switch {
+		case !ok:
+			t.Errorf("zypper search offers %v from %v; the metadata backend does not", w, repos)
+		case !slices.Contains(repos, r):
+			t.Errorf("%v: metadata backend's repository %s is not one zypper search names (%v)", w, r, repos)
+		default:
+			a.versions++
+		}
+	}
+	for g := range got {
+		if _, ok := want[g]; !ok {
+			t.Errorf("the metadata backend offers %v, zypper search does not", g)
+		}
+	}
+
+	// 3. patches and their status
+	type pkey struct{ name, repo string }
+	native := map[pkey]Patch{}
+	for _, p := range s.patches {
+		if !slices.Contains(sc.diverges, p.Repository) {
+			native[pkey{p.Name, p.Repository}] = p
+		}
+	}
+	if len(native) != len(s.meta.Patches) {
+		t.Errorf("%d patches from metadata, %d from zypper list-patches --all", len(s.meta.Patches), len(native))
+	}
+	ents := func(l []patchkit.Package) []string {
+		var out []string
+		for _, e := range l {
+			arch := e.Arch
+			if arch == "noarch" {
+				arch = ""
+			}
+			out = append(out, e.Name+"."+arch+"-"+edition(e))
+		}
+		slices.Sort(out)
+		return out
+	}
+	for _, m := range s.meta.Patches {
+		n, ok := native[pkey{m.Name, m.Repository}]
+		if !ok {
+			t.Errorf("patch %s of %s: zypper does not list it", m.Name, m.Repository)
+			continue
+		}
+		if m.Status != n.Status || m.Category != n.Category || m.Severity != n.Severity || !m.Date.Equal(n.Date) ||
+			m.RebootSuggested != n.RebootSuggested || !slices.Equal(m.CVEIDs, n.CVEIDs) || !slices.Equal(m.BugzillaIDs, n.BugzillaIDs) {
+			t.Errorf("patch %s differs:\n metadata %s %s %q %s reboot=%v %v %v\n zypper   %s %s %q %s reboot=%v %v %v", m.Name,
+				m.Status, m.Category, m.Severity, m.Date, m.RebootSuggested, m.CVEIDs, m.BugzillaIDs,
+				n.Status, n.Category, n.Severity, n.Date, n.RebootSuggested, n.CVEIDs, n.BugzillaIDs)
+			continue
+		}
+		a.patches++
+		if n.Status.Broken() {
+			if !slices.Equal(ents(m.Packages), ents(n.Packages)) {
+				t.Errorf("patch %s names %v in its metadata, %v in zypper info", m.Name, ents(m.Packages), ents(n.Packages))
+			} else {
+				a.patchPackages++
+			}
+		}
+	}
+	return a
+}
+
+// TestTestbedZypperScan runs every scenario on the testbed's zypper root
+// with real zypper and the metadata backend, and requires them to agree.
+func TestTestbedZypperScan(t *testing.T) {
+	env := testbed.Need(t)
+	testutil.NeedTool(t, "zypper", "zypper")
+	var mu sync.Mutex
+	var total agreement
+	t.Cleanup(func() {
+		t.Logf("agreement over all scenarios: %d candidates, %d newer versions, %d patches (%d with their packages)", total.candidates, total.versions, total.patches, total.patchPackages)
+	})
+	for _, sc := range scenarios() {
+		t.Run(sc.name, func(t *testing.T) {
+			t.Parallel()
+			s := runScenario(t, env, sc)
+			a := agree(t, sc, s)
+			sc.check(t, s)
+			t.Logf("%s: %d candidates, %d newer versions, %d patches agree", sc.name, a.candidates, a.versions, a.patches)
+			mu.Lock()
+			total.candidates += a.candidates
+			total.versions += a.versions
+			total.patches += a.patches
+			total.patchPackages += a.patchPackages
+			mu.Unlock()
+		})
+	}
+}
+
+// keysFromRecording turns the recorded `rpm -q gpg-pubkey --qf
+// %{DESCRIPTION}` into a keyring.
+func keysFromRecording(t *testing.T, recs []run.Recording) *repo.Keyring {
+	t.Helper()
+	for _, r := range recs {
+		if filepath.Base(r.Argv[0]) == "rpm" && slices.Contains(r.Argv, "gpg-pubkey") {
+			kr, err := repo.ParseKeyring("recorded rpm -q gpg-pubkey", bytes.TrimSpace(r.Stdout))
+			if err != nil {
+				t.Fatal(err)
+			}
+			return kr
+		}
+	}
+	t.Fatal("no recording of rpm -q gpg-pubkey")
+	return nil
+}
