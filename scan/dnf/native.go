@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/patchkit/patchkit"
+	"github.com/patchkit/patchkit/osdetect"
 	"github.com/patchkit/patchkit/scan/run"
 )
 
@@ -24,6 +25,24 @@ type nativeOptions struct {
 	product     string
 	dateRule    DateRule
 	logger      *slog.Logger
+	arch        string
+}
+
+// NativeArch sets the node's architecture (osdetect's vocabulary). dnf's
+// repoquery and check-update list upgrades in architectures the node
+// cannot install (libdnf's queries do not filter by architecture; its
+// solver then refuses such a package: "does not have a compatible
+// architecture"); with NativeArch those versions are left out, as the
+// metadata backend leaves them out.
+func NativeArch(arch string) NativeOption {
+	return func(o *nativeOptions) error {
+		a := osdetect.NormalizeArch(arch)
+		if _, ok := compatArches(a); !ok {
+			return &OptionError{Option: "NativeArch", Reason: fmt.Sprintf("unknown architecture %q", arch)}
+		}
+		o.arch = a
+		return nil
+	}
 }
 
 // NativeProgram sets dnf's absolute path (default /usr/bin/dnf; yum on an
@@ -269,9 +288,18 @@ func nativePatches(o *nativeOptions, names map[string]bool, rows []patchkit.Pack
 			notices[k] = append(notices[k], a)
 		}
 	}
+	archOK := func(string) bool { return true }
+	if o.arch != "" {
+		compat, _ := compatArches(o.arch)
+		archOK = func(a string) bool { return slices.Contains(compat, a) }
+	}
 	seen := map[string]int{}
 	var out []patchkit.Patch
 	for _, p := range rows {
+		if !archOK(p.Arch) {
+			o.logger.Info("dnf lists an upgrade the node's architecture cannot install; left out", "package", p.NEVRA(), "arch", o.arch)
+			continue
+		}
 		if len(names) > 0 && !names[p.Name] {
 			o.logger.Warn("dnf offers an upgrade of a package the inventory does not list", "package", p.NEVRA())
 		}
@@ -290,6 +318,9 @@ func nativePatches(o *nativeOptions, names map[string]bool, rows []patchkit.Pack
 		out = append(out, pt)
 	}
 	for _, u := range cu.Updates {
+		if !archOK(u.Arch) {
+			continue
+		}
 		i, ok := seen[u.NEVRA()]
 		if !ok {
 			return nil, &InconsistentError{Reason: "check-update chooses " + u.NEVRA() + ", which repoquery --upgrades does not list"}

@@ -172,20 +172,13 @@ func selectPatches(o *options, cfg *config, inst map[string][]instPkg, data []*r
 			continue
 		}
 		rc := rd.cfg
-		useIncludes := len(cfg.main.include) > 0 || len(rc.include) > 0
 		for _, p := range rd.pkgs {
 			if !archOK[p.Arch] {
 				continue
 			}
 			pk := p.ToPatchkit(rc.ID)
 			a := avail{pkg: pk, rc: rc, ex: rd.extras[pkgKey{name: p.Name, arch: p.Arch, epoch: p.Epoch, ver: p.Version, rel: p.Release}]}
-			excluded := matchAny(cfg.main.exclude, p.Name, p.Epoch, p.Version, p.Release, p.Arch) ||
-				matchAny(rc.exclude, p.Name, p.Epoch, p.Version, p.Release, p.Arch)
-			if !excluded && useIncludes {
-				excluded = !matchAny(cfg.main.include, p.Name, p.Epoch, p.Version, p.Release, p.Arch) &&
-					!matchAny(rc.include, p.Name, p.Epoch, p.Version, p.Release, p.Arch)
-			}
-			if excluded {
+			if excludedBy(cfg, rc, p.Name, p.Epoch, p.Version, p.Release, p.Arch) {
 				if _, ok := upgrades(inst[p.Name], pk); ok {
 					rep.Excluded = append(rep.Excluded, pk)
 				}
@@ -270,7 +263,7 @@ func selectPatches(o *options, cfg *config, inst map[string][]instPkg, data []*r
 		return cmp.Compare(a.NEVRA()+" "+a.Repository, b.NEVRA()+" "+b.Repository)
 	})
 	rep.Excluded = slices.CompactFunc(rep.Excluded, func(a, b patchkit.Package) bool { return a.NEVRA() == b.NEVRA() && a.Repository == b.Repository })
-	recordObsoletes(o, inst, avails, rep)
+	recordObsoletes(o, cfg, inst, data, archOK, rep)
 	recordInstallOnly(cfg, inst, avails, rep)
 }
 
@@ -444,34 +437,58 @@ func sortedSet(s []string) []string {
 	return slices.Compact(s)
 }
 
-// recordObsoletes notes available packages that obsolete an installed
+// recordObsoletes notes available packages (of the healthy repositories,
+// installable on the node and not excluded) that obsolete an installed
 // package of another name, when the installed version is in the entry's
 // range.
-func recordObsoletes(o *options, inst map[string][]instPkg, avails []avail, rep *Report) {
+func recordObsoletes(o *options, cfg *config, inst map[string][]instPkg, data []*repoData, archOK map[string]bool, rep *Report) {
 	seen := map[string]bool{}
-	for _, a := range avails {
-		for _, e := range a.ex.obsoletes {
-			if e.name == a.pkg.Name {
+	for _, rd := range data {
+		if rd.status.Health != repo.HealthOK {
+			continue
+		}
+		for k, ex := range rd.extras {
+			if len(ex.obsoletes) == 0 || !archOK[k.arch] || excludedBy(cfg, rd.cfg, k.name, k.epoch, k.ver, k.rel, k.arch) {
 				continue
 			}
-			for _, i := range inst[e.name] {
-				if !inRange(i.Package, e) {
+			by := patchkit.Package{Name: k.name, Epoch: patchkit.EpochOf(k.epoch), Version: k.ver, Release: k.rel, Arch: k.arch,
+				Scheme: patchkit.RPM, Repository: rd.cfg.ID}
+			for _, e := range ex.obsoletes {
+				if e.name == k.name {
 					continue
 				}
-				entry := formatDep(e)
-				k := a.pkg.NEVRA() + "\x00" + entry + "\x00" + i.NEVRA()
-				if seen[k] {
-					continue
+				for _, i := range inst[e.name] {
+					if !inRange(i.Package, e) {
+						continue
+					}
+					entry := formatDep(e)
+					key := by.NEVRA() + "\x00" + entry + "\x00" + i.NEVRA()
+					if seen[key] {
+						continue
+					}
+					seen[key] = true
+					rep.Obsoletes = append(rep.Obsoletes, Obsolete{By: by, Entry: entry, Installed: i.Package})
+					o.logger.Info("available package obsoletes an installed one; not offered", "by", by.NEVRA(), "obsoletes", entry, "installed", i.NEVRA())
 				}
-				seen[k] = true
-				rep.Obsoletes = append(rep.Obsoletes, Obsolete{By: a.pkg, Entry: entry, Installed: i.Package})
-				o.logger.Info("available package obsoletes an installed one; not offered", "by", a.pkg.NEVRA(), "obsoletes", entry, "installed", i.NEVRA())
 			}
 		}
 	}
 	slices.SortFunc(rep.Obsoletes, func(a, b Obsolete) int {
-		return cmp.Compare(a.Installed.NEVRA()+a.By.NEVRA(), b.Installed.NEVRA()+b.By.NEVRA())
+		return cmp.Compare(a.Installed.NEVRA()+" "+a.By.NEVRA()+" "+a.By.Repository, b.Installed.NEVRA()+" "+b.By.NEVRA()+" "+b.By.Repository)
 	})
+}
+
+// excludedBy applies excludepkgs and includepkgs of [main] and of the
+// package's repository: main and repository excludes both hide a package;
+// when either has includes, a package must match the one or the other.
+func excludedBy(cfg *config, rc *repoConfig, name string, epoch uint32, ver, rel, arch string) bool {
+	if matchAny(cfg.main.exclude, name, epoch, ver, rel, arch) || matchAny(rc.exclude, name, epoch, ver, rel, arch) {
+		return true
+	}
+	if len(cfg.main.include) > 0 || len(rc.include) > 0 {
+		return !matchAny(cfg.main.include, name, epoch, ver, rel, arch) && !matchAny(rc.include, name, epoch, ver, rel, arch)
+	}
+	return false
 }
 
 // inRange reports whether the installed package satisfies an rpm
