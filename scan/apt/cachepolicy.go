@@ -119,30 +119,42 @@ func ParseCachePolicy(out []byte) ([]CachePolicy, error) {
 		case strings.HasPrefix(text, "  Package pin: "):
 		case text == "  Version table:":
 			inVers = true
-		case inVers && (strings.HasPrefix(text, " *** ") || strings.HasPrefix(text, "     ") && !strings.HasPrefix(text, "      ")):
-			f := strings.Fields(text[5:])
-			if len(f) != 2 {
+		case inVers:
+			// " *** VERSION PRIORITY" or "     VERSION PRIORITY" for a
+			// version; seven spaces and a file's priority in at least
+			// four columns, then its description
+			f := strings.Fields(text)
+			indent := len(text) - len(strings.TrimLeft(text, " "))
+			if indent >= 7 && len(f) >= 2 && isInt(f[0]) {
+				if len(cur.Versions) == 0 {
+					return bad(text, "file line before the first version")
+				}
+				n, _ := strconv.Atoi(f[0])
+				desc := strings.TrimLeft(text[indent+len(f[0]):], " ")
+				v := &cur.Versions[len(cur.Versions)-1]
+				v.Sources = append(v.Sources, PolicySource{Priority: n, Desc: desc})
+				continue
+			}
+			if strings.HasPrefix(text, " *** ") {
+				f = f[1:]
+			} else if indent != 5 {
+				return bad(text, "unexpected indentation in the version table")
+			}
+			if len(f) != 2 || !isInt(f[1]) {
 				return bad(text, "want \"VERSION PRIORITY\"")
 			}
-			n, err := strconv.Atoi(f[1])
-			if err != nil {
-				return bad(text, "priority is not a number")
-			}
+			n, _ := strconv.Atoi(f[1])
 			cur.Versions = append(cur.Versions, PolicyVersion{Version: f[0], Priority: n, Installed: text[1] == '*'})
-		case inVers && strings.HasPrefix(text, "        ") && len(cur.Versions) > 0:
-			body := strings.TrimLeft(text, " ")
-			p, desc, ok := strings.Cut(body, " ")
-			n, err := strconv.Atoi(p)
-			if !ok || err != nil || desc == "" {
-				return bad(text, "want \"PRIORITY SOURCE\"")
-			}
-			v := &cur.Versions[len(cur.Versions)-1]
-			v.Sources = append(v.Sources, PolicySource{Priority: n, Desc: desc})
 		default:
 			return bad(text, "unexpected line")
 		}
 	}
 	return res, nil
+}
+
+func isInt(s string) bool {
+	_, err := strconv.Atoi(s)
+	return err == nil
 }
 
 func noneVersion(s string) string {

@@ -119,9 +119,10 @@ func runOut(t testing.TB, r run.Runner, c run.Command) []byte {
 }
 
 // aptCachePolicy asks apt-cache policy about every package in one call.
-func aptCachePolicy(t testing.TB, r run.Runner, env []string, names []string) []CachePolicy {
+func aptCachePolicy(t testing.TB, r run.Runner, env, args []string, names []string) []CachePolicy {
 	t.Helper()
-	out := runOut(t, r, run.Command{Path: "/usr/bin/apt-cache", Args: []string{"-o", "quiet=0", "policy"}, Operands: names, Env: env})
+	args = append(append([]string{"-o", "quiet=0"}, args...), "policy")
+	out := runOut(t, r, run.Command{Path: "/usr/bin/apt-cache", Args: args, Operands: names, Env: env})
 	pols, err := ParseCachePolicy(out)
 	if err != nil {
 		t.Fatal(err)

@@ -17,11 +17,12 @@ import (
 
 // root is one apt installation to scan with both backends.
 type root struct {
-	fsys      fs.FS         // the root for the metadata backend
-	mopts     []Option      // metadata backend options besides arch and now
+	fsys      fs.FS    // the root for the metadata backend
+	mopts     []Option // metadata backend options besides arch and now
 	nopts     []NativeOption
 	r         run.Runner // runs apt (and dpkg-query) on it
 	env       []string   // extra environment for apt-cache
+	aptArgs   []string   // extra options for apt-cache
 	dpkgQuery []dpkg.QueryOption
 }
 
@@ -71,7 +72,7 @@ func scanBoth(t *testing.T, rt root) scanResult {
 		t.Fatal(err)
 	}
 	agree := compareBackends(t, res.meta, res.native, st.pol.native)
-	pols := aptCachePolicy(t, rt.r, rt.env, policyNames(st))
+	pols := aptCachePolicy(t, rt.r, rt.env, rt.aptArgs, policyNames(st))
 	n := comparePolicy(t, st, pols)
 	cands, sec := 0, 0
 	for _, p := range res.meta {
