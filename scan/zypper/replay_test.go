@@ -64,6 +64,9 @@ func TestScenarioReplay(t *testing.T) {
 				t.Fatal(err)
 			}
 			s.search = searchInstalled(t, rp, m.Root, s.installed)
+			if sc.skipped != "" {
+				checkSkipped(t, rp, m.Root, sc.skipped)
+			}
 			a := agree(t, sc, s)
 			sc.check(t, s)
 			total.candidates += a.candidates

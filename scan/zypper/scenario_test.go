@@ -51,6 +51,34 @@ type scenario struct {
 	// keepRPMDB keeps the rpm database in the fixture (the metadata
 	// backend reads provides from it).
 	keepRPMDB bool
+	// tables also records zypper's tables (list-updates, list-patches
+	// --all without --xmlout).
+	tables bool
+	// skipped is a repository zypper skips when it may refresh: NativeUpdates
+	// with NativeRefresh must say so (checked in the setup, live, and on
+	// the recordings).
+	skipped string
+}
+
+// tableCommands are the table forms of list-updates and list-patches.
+func tableCommands(root string) []run.Command {
+	var out []run.Command
+	for _, sub := range [][]string{{"list-updates"}, {"list-patches", "--all"}} {
+		out = append(out, run.Command{Path: "/usr/bin/zypper", Args: append([]string{"--non-interactive", "--no-refresh", "--root", root}, sub...),
+			Env: []string{"LC_ALL=C", "LANGUAGE="}, OKCodes: []int{100, 101}})
+	}
+	return out
+}
+
+// checkSkipped runs NativeUpdates letting zypper refresh: it must report
+// the repository it skipped.
+func checkSkipped(t *testing.T, r run.Runner, root, alias string) {
+	t.Helper()
+	_, err := NativeUpdates(t.Context(), r, nil, NativeRoot(root), NativeRefresh(true))
+	var se *ReposSkippedError
+	if !errors.As(err, &se) || !slices.Contains(se.Repos, alias) {
+		t.Fatalf("NativeUpdates with refresh: %v, want a *ReposSkippedError naming %s", err, alias)
+	}
 }
 
 // installBeside installs kernel-tb 5.1-1 beside the installed 5.0-1 with
@@ -171,8 +199,9 @@ func scenarios() []scenario {
 	}
 	return []scenario{
 		{
-			name:  "testbed",
-			about: "the testbed's zypper root as testbed.sh leaves it",
+			name:   "testbed",
+			about:  "the testbed's zypper root as testbed.sh leaves it",
+			tables: true,
 			check: func(t *testing.T, s *scenarioRun) {
 				for _, a := range []string{"tb-base", "tb-updates"} {
 					if st := repoHealth(t, s, a, repo.HealthOK); !st.Verified {
@@ -327,11 +356,13 @@ func scenarios() []scenario {
 			name:     "unsigned",
 			about:    "a repository tb-unsigned (gpgcheck on) whose repomd.xml has no signature: zypper refresh refuses it; zypper --no-gpg-checks refresh then caches it",
 			diverges: []string{"tb-unsigned"},
+			skipped:  "tb-unsigned",
 			setup: func(t *testing.T, env testbed.Env, root, dir string, rec run.Runner) {
 				d := filepath.Join(dir, "unsigned")
 				mkrepo(t, d, testbedRPM(env, "updates", "tb-multi-1.3-1.noarch.rpm"))
 				zypperSetup(t, root, "addrepo", "file://"+d, "tb-unsigned")
 				refuse(t, rec, root, "tb-unsigned")
+				checkSkipped(t, rec, root, "tb-unsigned")
 				zypperSetup(t, root, "--no-gpg-checks", "refresh", "tb-unsigned")
 			},
 			check: func(t *testing.T, s *scenarioRun) {
@@ -347,6 +378,7 @@ func scenarios() []scenario {
 			name:     "untrusted",
 			about:    "a repository tb-untrusted (gpgcheck on) signed by a key the root does not trust: zypper refresh rejects the key; zypper --no-gpg-checks refresh then caches it",
 			diverges: []string{"tb-untrusted"},
+			skipped:  "tb-untrusted",
 			setup: func(t *testing.T, env testbed.Env, root, dir string, rec run.Runner) {
 				d := filepath.Join(dir, "untrusted")
 				mkrepo(t, d, testbedRPM(env, "updates", "tb-multi-1.3-1.noarch.rpm"))
@@ -360,6 +392,7 @@ func scenarios() []scenario {
 				testutil.Run(t, "", genv, gpg, "--batch", "--yes", "--armor", "--detach-sign", "-o", filepath.Join(d, "repodata/repomd.xml.asc"), filepath.Join(d, "repodata/repomd.xml"))
 				zypperSetup(t, root, "addrepo", "file://"+d, "tb-untrusted")
 				refuse(t, rec, root, "tb-untrusted")
+				checkSkipped(t, rec, root, "tb-untrusted")
 				zypperSetup(t, root, "--no-gpg-checks", "refresh", "tb-untrusted")
 			},
 			check: func(t *testing.T, s *scenarioRun) {
@@ -507,6 +540,13 @@ func runScenario(t *testing.T, env testbed.Env, sc scenario) *scenarioRun {
 		t.Fatal(err)
 	}
 	s.search = searchInstalled(t, rec, root, s.installed)
+	if sc.tables {
+		for _, c := range tableCommands(root) {
+			if _, err := rec.Run(ctx, c); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
 	if *update {
 		writeFixture(t, sc, s, append(setupRec.Recordings(), rec.Recordings()...))
 	}
@@ -587,7 +627,14 @@ func recordingLabel(r run.Recording) string {
 	}
 	for _, sub := range []string{"list-updates", "list-patches", "info", "search", "refresh"} {
 		if slices.Contains(r.Argv, sub) {
-			return prog + "-" + sub
+			l := prog + "-" + sub
+			if sub != "refresh" && !slices.Contains(r.Argv, "--xmlout") {
+				l += "-table"
+			}
+			if sub != "refresh" && !slices.Contains(r.Argv, "--no-refresh") {
+				l += "-refreshing"
+			}
+			return l
 		}
 	}
 	return prog
