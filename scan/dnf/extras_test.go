@@ -76,4 +76,3 @@ func FuzzPrimaryExtras(f *testing.F) {
 		}
 	})
 }
-
