@@ -121,7 +121,7 @@ func runOut(t testing.TB, r run.Runner, c run.Command) []byte {
 // aptCachePolicy asks apt-cache policy about every package in one call.
 func aptCachePolicy(t testing.TB, r run.Runner, env, args []string, names []string) []CachePolicy {
 	t.Helper()
-	args = append(append([]string{"-o", "quiet=0"}, args...), "policy")
+	args = append(append([]string{"-o", "quiet=1"}, args...), "policy")
 	out := runOut(t, r, run.Command{Path: "/usr/bin/apt-cache", Args: args, Operands: names, Env: env})
 	pols, err := ParseCachePolicy(out)
 	if err != nil {
@@ -274,4 +274,58 @@ func sortPatches(ps []patchkit.Patch) {
 	slices.SortFunc(ps, func(a, b patchkit.Patch) int {
 		return cmp.Or(cmp.Compare(a.Name, b.Name), cmp.Compare(a.Arch, b.Arch), patchkit.Deb.Compare(a.EVR(), b.EVR()))
 	})
+}
+
+// upgradable is one line of apt list --upgradable.
+type upgradable struct {
+	name, archives, version, arch, old string
+}
+
+// parseAptList reads apt list --upgradable:
+// "NAME/ARCHIVE[,ARCHIVE...] VERSION ARCH [upgradable from: OLD]".
+func parseAptList(t testing.TB, out []byte) []upgradable {
+	t.Helper()
+	var res []upgradable
+	for i, line := range strings.Split(strings.TrimRight(string(out), "\n"), "\n") {
+		if line == "Listing..." || line == "" {
+			continue
+		}
+		f := strings.Fields(line)
+		if len(f) != 6 || f[3] != "[upgradable" || f[4] != "from:" || !strings.HasSuffix(f[5], "]") {
+			t.Fatalf("apt list line %d: %q", i+1, line)
+		}
+		name, archives, ok := strings.Cut(f[0], "/")
+		if !ok {
+			t.Fatalf("apt list line %d: %q", i+1, line)
+		}
+		res = append(res, upgradable{name: name, archives: archives, version: f[1], arch: f[2], old: strings.TrimSuffix(f[5], "]")})
+	}
+	return res
+}
+
+// compareAptList checks the native backend's result against apt list
+// --upgradable, which lists every package whose candidate is newer than
+// the installed version (held ones too): the same packages and versions,
+// and Security where some archive of the candidate is a security suite.
+func compareAptList(t testing.TB, out []byte, native []patchkit.Patch, nativeArch string) {
+	t.Helper()
+	list := parseAptList(t, out)
+	want := map[string]upgradable{}
+	for _, u := range list {
+		want[u.name+":"+aptArch(u.arch, nativeArch)+"="+u.version] = u
+	}
+	if len(native) != len(list) {
+		t.Errorf("apt list --upgradable lists %d packages, the native backend %d", len(list), len(native))
+	}
+	for _, p := range native {
+		k := candidateKey(p, nativeArch)
+		u, ok := want[k]
+		if !ok {
+			t.Errorf("%s: not in apt list --upgradable", k)
+			continue
+		}
+		if sec := containsFold(u.archives, "security"); sec != p.Security {
+			t.Errorf("%s: archives %q, Security %v", k, u.archives, p.Security)
+		}
+	}
 }

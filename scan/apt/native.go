@@ -108,7 +108,7 @@ func buildNative(opts []NativeOption) (*nativeOptions, error) {
 }
 
 func (o *nativeOptions) common() ([]string, []string) {
-	args := []string{"-o", "Debug::NoLocking=1", "-o", "quiet=0"}
+	args := []string{"-o", "Debug::NoLocking=1", "-o", "quiet=1"}
 	if o.defaultRelease != "" {
 		args = append(args, "-o", "APT::Default-Release="+o.defaultRelease)
 	}
@@ -124,7 +124,7 @@ func (o *nativeOptions) common() ([]string, []string) {
 
 // SimulateCommand returns the command NativeUpdates runs first:
 //
-//	apt-get -o Debug::NoLocking=1 -o quiet=0 [-o ...] -s
+//	apt-get -o Debug::NoLocking=1 -o quiet=1 [-o ...] -s
 //	        -o APT::Get::Show-Upgraded=true --ignore-hold dist-upgrade
 //
 // dist-upgrade (rather than upgrade) because it moves every package it can

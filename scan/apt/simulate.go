@@ -106,8 +106,10 @@ func ParseSimulation(out []byte) (*Simulation, error) {
 			section = ""
 		}
 		switch {
-		case strings.HasPrefix(text, "Inst "), strings.HasPrefix(text, "Conf "),
-			strings.HasPrefix(text, "Remv "), strings.HasPrefix(text, "Purg "):
+		case isActionLine(text):
+			if len(text) < 6 {
+				return nil, outputErr(simCmd, lineNo, text, "action without a package")
+			}
 			a, reason := parseAction(text)
 			if reason != "" {
 				return nil, outputErr(simCmd, lineNo, text, reason)
@@ -137,6 +139,17 @@ func ParseSimulation(out []byte) (*Simulation, error) {
 		sim.KeptBack = append(sim.KeptBack, sim.Sections[h]...)
 	}
 	return sim, nil
+}
+
+func isActionLine(s string) bool {
+	if len(s) < 4 || len(s) > 4 && s[4] != ' ' {
+		return false
+	}
+	switch s[:4] {
+	case "Inst", "Conf", "Remv", "Purg":
+		return true
+	}
+	return false
 }
 
 func isSummary(s string) bool {

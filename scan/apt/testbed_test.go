@@ -72,6 +72,8 @@ func scanBoth(t *testing.T, rt root) scanResult {
 		t.Fatal(err)
 	}
 	agree := compareBackends(t, res.meta, res.native, st.pol.native)
+	listOut := runOut(t, rt.r, run.Command{Path: "/usr/bin/apt", Args: append(append([]string{}, rt.aptArgs...), "list", "--upgradable"), Env: rt.env})
+	compareAptList(t, listOut, res.native, st.pol.native)
 	pols := aptCachePolicy(t, rt.r, rt.env, rt.aptArgs, policyNames(st))
 	n := comparePolicy(t, st, pols)
 	cands, sec := 0, 0
