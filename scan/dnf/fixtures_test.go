@@ -1,12 +1,16 @@
 package dnf_test
 
 import (
+	"bytes"
 	"context"
 	"fmt"
+	"io"
 	"io/fs"
 	"maps"
+	"net/http"
 	"os"
 	"os/exec"
+	"path"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -16,6 +20,7 @@ import (
 	"github.com/patchkit/patchkit"
 	"github.com/patchkit/patchkit/internal/testbed"
 	"github.com/patchkit/patchkit/internal/testutil"
+	"github.com/patchkit/patchkit/repo/rpmmd"
 	"github.com/patchkit/patchkit/scan/dnf"
 	"github.com/patchkit/patchkit/scan/rpmdb"
 	"github.com/patchkit/patchkit/scan/run"
@@ -87,6 +92,8 @@ func TestTestbedDnfFixtures(t *testing.T) {
 		t.Fatal(err)
 	}
 
+	yumRoot(t, env.RPMURL)
+
 	local, err := run.NewLocal()
 	if err != nil {
 		t.Fatal(err)
@@ -141,6 +148,63 @@ func TestTestbedDnfFixtures(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+}
+
+const yumFixture = "../../testdata/dnf/yum-root"
+
+// yumRoot lays the testbed's repositories out as yum 3 keeps them
+// (var/cache/yum/<basearch>/<releasever>/<id>/: repomd.xml and its
+// signature, the compressed sqlite primary_db and updateinfo.xml as
+// served, by their base names), with a yum.conf, a .repo file whose
+// gpgkey is the testbed's key inside the root, and that key. The files
+// are fetched from the testbed's server byte for byte; yum itself cannot
+// run on this machine.
+func yumRoot(t *testing.T, url string) {
+	t.Helper()
+	if err := os.RemoveAll(yumFixture); err != nil {
+		t.Fatal(err)
+	}
+	write := func(rel string, b []byte) {
+		p := filepath.Join(yumFixture, rel)
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	get := func(u string) []byte {
+		resp, err := http.Get(u)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, err := io.ReadAll(resp.Body)
+		if err != nil || resp.StatusCode != http.StatusOK {
+			t.Fatalf("GET %s: %s %v", u, resp.Status, err)
+		}
+		return b
+	}
+	write("etc/yum.conf", []byte("[main]\ncachedir=/var/cache/yum/$basearch/$releasever\ngpgcheck=1\n"))
+	write("etc/pki/rpm-gpg/RPM-GPG-KEY-testbed", get(url+"/RPM-GPG-KEY-testbed"))
+	var repoFile strings.Builder
+	for _, id := range []string{"base", "updates"} {
+		fmt.Fprintf(&repoFile, "[tb-%s]\nname=patchkit testbed %s\nbaseurl=%s/%s\ngpgcheck=1\nrepo_gpgcheck=1\ngpgkey=file:///etc/pki/rpm-gpg/RPM-GPG-KEY-testbed\n\n", id, id, url, id)
+		dir := "var/cache/yum/x86_64/2/tb-" + id + "/"
+		md := get(url + "/" + id + "/repodata/repomd.xml")
+		write(dir+"repomd.xml", md)
+		write(dir+"repomd.xml.asc", get(url+"/"+id+"/repodata/repomd.xml.asc"))
+		parsed, err := rpmmd.ParseRepomd("repomd.xml", bytes.NewReader(md), rpmmd.Limits{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, typ := range []string{"primary_db", "updateinfo"} {
+			if d, ok := parsed.Data[typ]; ok {
+				write(dir+path.Base(d.Location), get(url+"/"+id+"/"+d.Location))
+			}
+		}
+	}
+	write("etc/yum.repos.d/testbed.repo", []byte(repoFile.String()))
 }
 
 // loadRecording reads one recording of testdata/dnf/testbed.
@@ -212,5 +276,37 @@ func TestFixtureBackendsAgree(t *testing.T) {
 	}
 	if len(rep.Patches) != 6 || len(candidates(rep.Patches)) != 4 {
 		t.Fatalf("%d patches, %d candidates; want 6 and 4", len(rep.Patches), len(candidates(rep.Patches)))
+	}
+}
+
+// TestFixtureYum: yum's layout of the same repositories (sqlite
+// primary_db instead of primary.xml, the key from a gpgkey file) gives
+// what dnf's cache gives.
+func TestFixtureYum(t *testing.T) {
+	inv := fixtureInventory(t)
+	now := repomdDate(t, fixtureRoot).Add(time.Hour)
+	want, err := dnf.Check(context.Background(), os.DirFS(fixtureRoot), inv, dnf.WithArch("x86_64"), dnf.WithNow(now))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := dnf.Check(context.Background(), os.DirFS(yumFixture), inv, dnf.WithArch("x86_64"), dnf.WithNow(now), dnf.WithReleasever("2"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, s := range got.Repos {
+		if s.Health != "OK" || !s.Verified || s != want.Repos[i] {
+			t.Errorf("yum %+v, dnf %+v", s, want.Repos[i])
+		}
+	}
+	if d := diffViews(views(got.Patches, true), views(want.Patches, true)); d != "" || len(got.Patches) != 6 {
+		t.Fatalf("yum's layout and dnf's differ:\n%s", d)
+	}
+	// Without $releasever the cache directory is not found.
+	got, err = dnf.Check(context.Background(), os.DirFS(yumFixture), inv, dnf.WithArch("x86_64"), dnf.WithNow(now))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Repos[0].Health != "UNREADABLE" || !strings.Contains(got.Repos[0].Reason, "$releasever") {
+		t.Fatalf("without releasever: %+v", got.Repos[0])
 	}
 }

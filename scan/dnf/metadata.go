@@ -204,17 +204,7 @@ func readCached(ctx context.Context, fsys fs.FS, o *options, cfg *config, rc *re
 		return fail(err)
 	}
 	_, rd.hasModules = md.Data["modules"]
-	pd, ok := md.Data["primary"]
-	if !ok {
-		return fail(&repo.SyntaxError{File: mdName, Msg: "no primary data (only primary.xml is read, not the sqlite primary_db)"})
-	}
-	rc2, err := openData(fsys, o, rc.ID, pd, dataPath)
-	if err != nil {
-		return fail(err)
-	}
-	err = readPrimary(ctx, rc.ID+" "+pd.Location, rc2, want, rd)
-	rc2.Close()
-	if err != nil {
+	if err := readRecords(ctx, fsys, o, cfg, rc, md, mdName, dataPath, want, rd); err != nil {
 		return fail(err)
 	}
 	if ud, ok := md.Data["updateinfo"]; ok {
@@ -230,6 +220,36 @@ func readCached(ctx context.Context, fsys fs.FS, o *options, cfg *config, rc *re
 	}
 	rd.status.Health = repo.HealthOK
 	return rd
+}
+
+// readRecords reads the repository's packages: the sqlite primary_db
+// that yum downloads instead of primary.xml when the repository has one
+// (kept compressed beside repomd.xml), else primary.xml.
+func readRecords(ctx context.Context, fsys fs.FS, o *options, cfg *config, rc *repoConfig, md *rpmmd.Repomd, mdName string, dataPath func(string) string, want *wanted, rd *repoData) error {
+	if db, ok := md.Data["primary_db"]; ok && cfg.flavor == YUM {
+		if ok, _ := rootfs.Exists(fsys, dataPath(db.Location)); ok {
+			r, err := openData(fsys, o, rc.ID, db, dataPath)
+			if err != nil {
+				return err
+			}
+			data, err := io.ReadAll(r)
+			r.Close()
+			if err != nil {
+				return err
+			}
+			return readPrimaryDB(ctx, "/"+dataPath(db.Location), data, want, rd)
+		}
+	}
+	pd, ok := md.Data["primary"]
+	if !ok {
+		return &repo.SyntaxError{File: mdName, Msg: "no primary data"}
+	}
+	r, err := openData(fsys, o, rc.ID, pd, dataPath)
+	if err != nil {
+		return err
+	}
+	defer r.Close()
+	return readPrimary(ctx, rc.ID+" "+pd.Location, r, want, rd)
 }
 
 // fresh checks the metadata's date against the caller's clock.
