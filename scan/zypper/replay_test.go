@@ -13,7 +13,7 @@ import (
 
 // loadScenario reads a recorded scenario: its fixture.json, its
 // recordings, and a replaying runner.
-func loadScenario(t *testing.T, name string) (fixtureMeta, []run.Recording, *run.Replay) {
+func loadScenario(t testing.TB, name string) (fixtureMeta, []run.Recording, *run.Replay) {
 	t.Helper()
 	dir := filepath.Join(scenarioDir, name)
 	b, err := os.ReadFile(filepath.Join(dir, "fixture.json"))

@@ -821,3 +821,78 @@ func keysFromRecording(t *testing.T, recs []run.Recording) *repo.Keyring {
 	t.Fatal("no recording of rpm -q gpg-pubkey")
 	return nil
 }
+
+// TestTestbedZypperScanRefresh fetches the testbed root's repositories
+// afresh through a repository client (rpmmd.Update, verified against the
+// rpm database's keys) and requires the same answer as from zypp's cache;
+// then reads the client's cache without fetching.
+func TestTestbedZypperScanRefresh(t *testing.T) {
+	env := testbed.Need(t)
+	root := env.ZyppRoot
+	ctx := t.Context()
+	_, installed, err := rpmdb.Read(ctx, os.DirFS(root))
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Now()
+	client, err := repo.NewClient(repo.WithCacheDir(t.TempDir()), repo.WithClock(func() time.Time { return now }))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer client.Close()
+	var stages []string
+	opts := []Option{WithArch("x86_64"), WithNow(now), WithProgress(func(p Progress) { stages = append(stages, p.Stage+" "+p.Repository) })}
+	cached, err := Read(ctx, os.DirFS(root), installed, opts...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fresh, err := Read(ctx, os.DirFS(root), installed, append(opts, WithClient(client), WithRefresh(true))...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	again, err := Read(ctx, os.DirFS(root), installed, append(opts, WithClient(client))...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range [][]repo.Status{cached.Repos, fresh.Repos, again.Repos} {
+		for _, st := range r {
+			if st.Health != repo.HealthOK || !st.Verified {
+				t.Errorf("%+v", st)
+			}
+		}
+	}
+	same := func(what string, a, b *Result) {
+		t.Helper()
+		ja, _ := json.Marshal(struct {
+			U []patchkit.Patch
+			P []Patch
+		}{a.Updates, a.Patches})
+		jb, _ := json.Marshal(struct {
+			U []patchkit.Patch
+			P []Patch
+		}{b.Updates, b.Patches})
+		if !bytes.Equal(ja, jb) {
+			t.Errorf("%s differs from zypp's cache:\n%s\n%s", what, jb, ja)
+		}
+	}
+	same("fresh", cached, fresh)
+	same("the client's cache", cached, again)
+	if !slices.Contains(stages, "refreshing tb-updates") || !slices.Contains(stages, "done ") {
+		t.Errorf("progress %v", stages)
+	}
+	// a client whose cache is empty has nothing without a refresh
+	empty, err := repo.NewClient(repo.WithCacheDir(t.TempDir()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer empty.Close()
+	res, err := Read(ctx, os.DirFS(root), installed, append(opts, WithClient(empty))...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, st := range res.Repos {
+		if st.Health != repo.HealthUnreadable || len(res.Updates) != 0 {
+			t.Errorf("empty client cache: %+v", st)
+		}
+	}
+}
