@@ -215,10 +215,16 @@ func (c *aptConfig) readFile(ctx context.Context, fsys fs.FS, name string, depth
 		if !strings.HasPrefix(inc, "/") {
 			return &ConfigError{File: name, Line: line, Msg: "#include of a relative path (" + quote(inc) + ") is not supported"}
 		}
+		var err error
 		if strings.HasSuffix(inc, "/") {
-			return c.readDir(ctx, fsys, inc, depth+1)
+			err = c.readDir(ctx, fsys, inc, depth+1)
+		} else {
+			err = c.readFile(ctx, fsys, inc, depth+1, true)
 		}
-		return c.readFile(ctx, fsys, inc, depth+1, true)
+		if err != nil {
+			return &ConfigError{File: name, Line: line, Msg: "in the file #include names", Err: err}
+		}
+		return nil
 	})
 }
 
@@ -321,17 +327,18 @@ func (l *confLexer) next() (confToken, error) {
 		case c == '/' && l.pos+1 < len(l.data) && l.data[l.pos+1] == '/':
 			l.skipLine()
 		case c == '/' && l.pos+1 < len(l.data) && l.data[l.pos+1] == '*':
-			start := l.line
+			// apt reads an unterminated block comment to the end of the file
 			end := strings.Index(string(l.data[l.pos+2:]), "*/")
-			if end < 0 {
-				return confToken{}, &ConfigError{File: l.name, Line: start, Msg: "comment /* without */"}
+			stop := len(l.data)
+			if end >= 0 {
+				stop = l.pos + 2 + end + 2
 			}
-			for _, b := range l.data[l.pos : l.pos+2+end+2] {
+			for _, b := range l.data[l.pos:stop] {
 				if b == '\n' {
 					l.line++
 				}
 			}
-			l.pos += 2 + end + 2
+			l.pos = stop
 		case c == '#':
 			rest := string(l.data[l.pos:])
 			switch {
@@ -400,8 +407,10 @@ func (l *confLexer) skipLine() {
 // parseAptConf reads the apt.conf(5) syntax into c: "Name value;",
 // "Name { ... };" scopes, list items ("Name:: value;" and value-only
 // statements inside a scope), #clear and #include, with //, /* */ and #
-// comments. include is called for each #include. Malformed input is a
-// *ConfigError with the file and line.
+// comments. include is called for each #include. It accepts what apt's
+// own reader accepts (a scope left open at the end of the file, a stray
+// "}", several quoted words as one value) and refuses what apt refuses,
+// with a *ConfigError naming the file and line.
 func parseAptConf(name string, data []byte, c *aptConfig, include func(string, int) error) error {
 	l := &confLexer{name: name, data: data, line: 1}
 	bad := func(line int, msg string) error { return &ConfigError{File: name, Line: line, Msg: msg} }
@@ -419,6 +428,14 @@ func parseAptConf(name string, data []byte, c *aptConfig, include func(string, i
 		}
 		return tag
 	}
+	item := func(v string) {
+		// a value without a name: an item of the enclosing scope's list
+		// (at the top level apt keeps it under an empty name, which no
+		// lookup reaches)
+		if s := scope(); s != "" {
+			c.lists[s] = append(c.lists[s], v)
+		}
+	}
 	for {
 		t, err := l.next()
 		if err != nil {
@@ -426,20 +443,16 @@ func parseAptConf(name string, data []byte, c *aptConfig, include func(string, i
 		}
 		switch t.kind {
 		case 0:
-			if len(stack) > 0 {
-				return bad(t.line, "scope opened with { is not closed")
-			}
 			return nil
 		case ';':
 			continue
 		case '}':
-			if len(stack) == 0 {
-				return bad(t.line, "} without {")
+			if len(stack) > 0 {
+				stack = stack[:len(stack)-1]
 			}
-			stack = stack[:len(stack)-1]
 			continue
 		case '{':
-			return bad(t.line, "{ without a name")
+			return bad(t.line, "block starts with no name")
 		case 'c', 'i':
 			arg, err := l.next()
 			if err != nil {
@@ -462,10 +475,6 @@ func parseAptConf(name string, data []byte, c *aptConfig, include func(string, i
 			}
 			continue
 		case 's':
-			// a value without a name: a list item of the enclosing scope
-			if scope() == "" {
-				return bad(t.line, "value without a name")
-			}
 			end, err := l.next()
 			if err != nil {
 				return err
@@ -473,41 +482,57 @@ func parseAptConf(name string, data []byte, c *aptConfig, include func(string, i
 			if end.kind != ';' {
 				return bad(end.line, "value not ended by ;")
 			}
-			c.lists[scope()] = append(c.lists[scope()], t.text)
+			item(t.text)
 			continue
 		}
-		// a name
+		// a word: a name, or a value on its own
 		tag := t.text
-		isList := strings.HasSuffix(tag, "::")
-		key := join(strings.TrimSuffix(tag, "::"))
-		if key == "" || strings.Contains(key, "::::") {
-			return bad(t.line, "invalid name "+quote(tag))
-		}
 		v, err := l.next()
 		if err != nil {
 			return err
 		}
 		switch v.kind {
-		case '{':
-			stack = append(stack, key)
-			continue
 		case ';':
-			if !isList {
-				c.vals[key] = ""
-			}
+			item(tag)
+			continue
+		case '{':
+			stack = append(stack, join(strings.TrimSuffix(tag, "::")))
 			continue
 		case 'w', 's':
 		default:
 			return bad(v.line, "name "+quote(tag)+" not followed by a value, { or ;")
 		}
-		end, err := l.next()
-		if err != nil {
-			return err
+		// the value: one word, or one or more quoted strings (joined
+		// with spaces, as apt does)
+		vals := []confToken{v}
+		var end confToken
+		for {
+			end, err = l.next()
+			if err != nil {
+				return err
+			}
+			if end.kind != 's' && end.kind != 'w' {
+				break
+			}
+			vals = append(vals, end)
 		}
-		if isList {
-			c.lists[key] = append(c.lists[key], v.text)
+		if len(vals) > 1 {
+			for _, x := range vals {
+				if x.kind != 's' {
+					return bad(x.line, "extra junk after the value of "+quote(tag))
+				}
+			}
+		}
+		texts := make([]string, len(vals))
+		for i, x := range vals {
+			texts[i] = x.text
+		}
+		value := strings.Join(texts, " ")
+		key := join(strings.TrimSuffix(tag, "::"))
+		if strings.HasSuffix(tag, "::") {
+			c.lists[key] = append(c.lists[key], value)
 		} else {
-			c.vals[key] = v.text
+			c.vals[key] = value
 		}
 		switch end.kind {
 		case ';':

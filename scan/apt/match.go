@@ -77,11 +77,8 @@ func fnmatchFold(p, s string) bool {
 						si++
 						continue
 					}
-				} else if s[si] == '\\' {
-					pi++
-					si++
-					continue
 				}
+				// a pattern ending in a lone backslash matches nothing
 			default:
 				if lower(p[pi]) == lower(s[si]) {
 					pi++
@@ -169,9 +166,11 @@ func classHas(class string, c byte) bool {
 		return isDigit
 	case "alnum":
 		return isLower || isUpper || isDigit
-	case "upper", "lower":
-		// FNM_CASEFOLD: case classes match letters of either case
-		return isLower || isUpper
+	case "upper":
+		// glibc tests classes on the byte as it is, even with FNM_CASEFOLD
+		return isUpper
+	case "lower":
+		return isLower
 	case "space":
 		return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f'
 	case "blank":

@@ -147,7 +147,10 @@ func reposOf(ctx context.Context, fsys fs.FS, cfg *aptConfig, srcs []repo.AptSou
 					Keyring:          kr,
 					Trusted:          isTrusted,
 					IgnoreValidUntil: !checkValid || !src.BoolOption("check-valid-until", true),
-					MaxValidTime:     maxValid,
+				}
+				// apt applies Max-ValidTime only where it checks Valid-Until
+				if !r.IgnoreValidUntil {
+					r.MaxValidTime = maxValid
 				}
 				out = append(out, repoSpec{repo: r, err: err})
 			}
