@@ -231,8 +231,11 @@ func loadConfig(ctx context.Context, fsys fs.FS, o *options) (*config, error) {
 	}
 	m.vars["arch"] = o.arch
 	m.vars["basearch"] = basearch(o.arch)
+	// --releasever beats the vars file, which beats what the OS says.
 	if o.releasever != "" {
 		m.vars["releasever"] = o.releasever
+	} else if _, ok := m.vars["releasever"]; !ok && o.osReleasever != "" {
+		m.vars["releasever"] = o.osReleasever
 	}
 	exp := m.vars.Expand
 	for key, v := range vals {

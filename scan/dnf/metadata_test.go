@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/patchkit/patchkit"
+	"github.com/patchkit/patchkit/osdetect"
 	"github.com/patchkit/patchkit/repo"
 	"github.com/patchkit/patchkit/scan/dnf"
 )
@@ -327,5 +328,60 @@ func TestParseKeybox(t *testing.T) {
 		if !errors.As(err, &ke) || ke.Offset != tc.offset || !errors.Is(err, repo.ErrSignature) {
 			t.Errorf("%s: %v, want a keybox error at offset %d", tc.name, err, tc.offset)
 		}
+	}
+}
+
+// TestReleasever: --releasever (WithReleasever) beats the root's vars
+// file, which beats what WithOS derives; WithOS also sets the product,
+// yum's layout and Amazon Linux's date rule.
+func TestReleasever(t *testing.T) {
+	al2 := osdetect.OS{ID: "amzn", VersionID: "2", Major: "2", Family: osdetect.FamilyAmazon, PackageManager: osdetect.YUM, Arch: "x86_64"}
+	load := func(vars string) fstest.MapFS {
+		m := fstest.MapFS{}
+		err := fs.WalkDir(os.DirFS(yumFixture), ".", func(p string, d fs.DirEntry, err error) error {
+			if err != nil || d.IsDir() {
+				return err
+			}
+			b, err := fs.ReadFile(os.DirFS(yumFixture), p)
+			m[p] = &fstest.MapFile{Data: b}
+			return err
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if vars != "" {
+			m["etc/yum/vars/releasever"] = &fstest.MapFile{Data: []byte(vars + "\n")}
+		}
+		return m
+	}
+	inv := fixtureInventory(t)
+	for _, tc := range []struct {
+		name string
+		vars string
+		os   osdetect.OS
+		opts []dnf.Option
+		ok   bool
+	}{
+		{"from the OS", "", al2, nil, true},
+		{"the vars file beats the OS", "2", func() osdetect.OS { o := al2; o.VersionID = "7"; return o }(), nil, true},
+		{"WithReleasever beats the vars file", "2", al2, []dnf.Option{dnf.WithReleasever("7")}, false},
+		{"the vars file alone", "2", osdetect.OS{PackageManager: osdetect.YUM, Arch: "x86_64"}, nil, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			opts := append([]dnf.Option{dnf.WithOS(tc.os), dnf.WithNow(fixtureNow(t))}, tc.opts...)
+			rep, err := dnf.Check(context.Background(), load(tc.vars), inv, opts...)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if ok := rep.Repos[0].Health == repo.HealthOK; ok != tc.ok {
+				t.Fatalf("%+v, want OK %v", rep.Repos[0], tc.ok)
+			}
+			if tc.ok && tc.os.ID == "amzn" {
+				p := rep.Patches[0]
+				if p.Product != "AmazonLinux2" || !p.ReleaseDate.Equal(time.Date(2026, 11, 3, 12, 0, 0, 0, time.UTC)) {
+					t.Fatalf("%s: product %q, date %v; want AmazonLinux2 and the updated date", p.NEVRA(), p.Product, p.ReleaseDate)
+				}
+			}
+		})
 	}
 }

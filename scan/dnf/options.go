@@ -63,7 +63,8 @@ type options struct {
 	nowSet        bool
 	product       string
 	dateRule      DateRule
-	releasever    string
+	releasever    string // WithReleasever
+	osReleasever  string // derived by WithOS
 	maxAge        time.Duration
 	maxFutureSkew time.Duration
 	client        *repo.Client
@@ -193,9 +194,9 @@ func WithOS(o osdetect.OS) Option {
 		}
 		switch {
 		case o.ID == "fedora" || o.Family == osdetect.FamilyAmazon:
-			op.releasever = o.VersionID
+			op.osReleasever = o.VersionID
 		case o.Major != "":
-			op.releasever = o.Major
+			op.osReleasever = o.Major
 		}
 		return nil
 	}

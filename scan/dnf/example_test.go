@@ -1,0 +1,154 @@
+package dnf_test
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/patchkit/patchkit"
+	"github.com/patchkit/patchkit/scan/dnf"
+	"github.com/patchkit/patchkit/scan/rpmdb"
+	"github.com/patchkit/patchkit/scan/run"
+)
+
+// recording reads a recorded run of the project's test data.
+func recording(name string) run.Recording {
+	b, err := os.ReadFile("../../testdata/dnf/testbed/" + name)
+	if err != nil {
+		panic(err)
+	}
+	r, err := run.ParseRecording(name, b)
+	if err != nil {
+		panic(err)
+	}
+	return r
+}
+
+// exampleInventory is the installed packages of the recorded testbed
+// root, from rpm -qa (scan.ReadInventory gives the same from the root's
+// rpm database).
+func exampleInventory() []patchkit.Package {
+	pkgs, err := rpmdb.ParseQuery(recording("rpm-qa.txt").Stdout)
+	if err != nil {
+		panic(err)
+	}
+	return pkgs
+}
+
+// The metadata backend on a root: the project's copy of the testbed's dnf
+// root (its configuration and dnf's cache). The recorded metadata is from
+// 2026-11-30; the example turns the age check off so that it keeps
+// working. A scan of a real node passes the real time and keeps the check.
+func ExampleUpdates() {
+	patches, repos, err := dnf.Updates(context.Background(), os.DirFS("../../testdata/dnf/testbed-root"), exampleInventory(),
+		dnf.WithArch("x86_64"), dnf.WithNow(time.Date(2027, 1, 1, 0, 0, 0, 0, time.UTC)), dnf.WithMaxAge(0),
+		dnf.WithProduct("AmazonLinux2023"), dnf.WithDateRule(dnf.UpdatedFirst))
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	for _, r := range repos {
+		fmt.Println(r.Name, r.Health, r.Verified)
+	}
+	for _, p := range patches {
+		mark := " "
+		if p.Candidate {
+			mark = "*"
+		}
+		fmt.Println(mark, p.NEVRA(), p.Classification, p.Severity, strings.Join(p.AdvisoryIDs, ","), p.ReleaseDate.Format(time.DateOnly))
+	}
+	// Output:
+	// tb-base OK true
+	// tb-updates OK true
+	// * kernel-tb-0:5.1-1.noarch Security Critical TBSA-2026:0003 2026-11-03
+	// * tb-hello-0:1.1-1.noarch Bugfix None TBBA-2026:0002 2026-11-02
+	// * tb-lib-1:2.0-2.noarch Security Important TBSA-2026:0001 2026-11-01
+	//   tb-multi-0:1.1-1.noarch Bugfix None TBBA-2026:0004 2026-11-04
+	//   tb-multi-0:1.2-1.noarch Security Moderate TBSA-2026:0005 2026-11-05
+	// * tb-multi-0:1.3-1.noarch Enhancement None TBEA-2026:0006 2026-11-06
+}
+
+// Check also says what it noticed; here a repository's signature does not
+// match, and it offers nothing.
+func ExampleCheck() {
+	rep, err := dnf.Check(context.Background(), os.DirFS("../../testdata/dnf/testbed-root"), exampleInventory(),
+		dnf.WithArch("x86_64"), dnf.WithNow(time.Date(2027, 1, 1, 0, 0, 0, 0, time.UTC)))
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	for _, r := range rep.Repos {
+		fmt.Println(r.Name, r.Health, len(rep.Patches))
+	}
+	// Output:
+	// tb-base STALE 0
+	// tb-updates STALE 0
+}
+
+// NativeUpdates asks dnf; here the runner replays what dnf printed for the
+// same root.
+func ExampleNativeUpdates() {
+	recs := []run.Recording{recording("repoquery-upgrades.txt"), recording("check-update.txt"),
+		recording("updateinfo-list.txt"), recording("updateinfo-info.txt")}
+	var root string
+	for _, a := range recs[0].Argv {
+		if v, ok := strings.CutPrefix(a, "--installroot="); ok {
+			root = v
+		}
+	}
+	patches, err := dnf.NativeUpdates(context.Background(), run.NewReplay(recs...), exampleInventory(),
+		dnf.NativeInstallRoot(root), dnf.NativeReleasever("1"), dnf.NativeSetopt("reposdir", root+"/etc/yum.repos.d"),
+		dnf.NativeCacheOnly(true), dnf.NativeArch("x86_64"))
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	for _, p := range patches {
+		if p.Candidate {
+			fmt.Println(p.NEVRA(), p.Classification, p.Security)
+		}
+	}
+	// Output:
+	// kernel-tb-0:5.1-1.noarch Security true
+	// tb-hello-0:1.1-1.noarch Bugfix true
+	// tb-lib-1:2.0-2.noarch Security true
+	// tb-multi-0:1.3-1.noarch Enhancement true
+}
+
+// The commands NativeUpdates runs for a root.
+func ExampleNativeCommands() {
+	c, err := dnf.NativeCommands(dnf.NativeInstallRoot("/srv/image"), dnf.NativeReleasever("9"), dnf.NativeCacheOnly(true))
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println(c.CheckUpdate.String())
+	fmt.Println(c.Repoquery.Argv()[5:])
+	// Output:
+	// /usr/bin/dnf -q --installroot=/srv/image --releasever=9 -C check-update
+	// [repoquery --upgrades --queryformat %{name}\t%{epoch}\t%{version}\t%{release}\t%{arch}\t%{repoid}\t%{sourcerpm}]
+}
+
+// ParseCheckUpdate reads yum's and dnf's table, here yum 3 on CentOS 7 as
+// osconfig's test suite captured it.
+func ExampleParseCheckUpdate() {
+	b, err := os.ReadFile("../../testdata/dnf/osconfig/centos-7-1.yum-check-update.stdout")
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	cu, err := dnf.ParseCheckUpdate(b)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println(len(cu.Updates), cu.Updates[0].NEVRA(), cu.Updates[0].Repository)
+	for _, o := range cu.Obsoleting {
+		fmt.Println(o.By.NEVRA(), "obsoletes", o.Obsoletes.NEVRA())
+	}
+	// Output:
+	// 41 bind-export-libs-32:9.11.4-26.P2.el7_9.16.x86_64 updates
+	// google-cloud-cli-0:519.0.0-1.x86_64 obsoletes google-cloud-sdk-0:455.0.0-1.x86_64
+}
