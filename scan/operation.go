@@ -192,7 +192,9 @@ func Scan(ctx context.Context, fsys fs.FS, opts ...ScanOption) (Result, error) {
 	if o.end.IsZero() {
 		o.end = o.at
 	}
-	step := func(name, detail string, done bool) { o.progress(ProgressEvent{Step: name, Detail: detail, Done: done}) }
+	step := func(name, detail string, done bool) {
+		o.progress(ProgressEvent{Step: name, Detail: detail, Done: done})
+	}
 
 	var res Result
 	step("detect", "", false)
