@@ -2,6 +2,7 @@ package scan
 
 import (
 	"context"
+	"encoding/json"
 	"flag"
 	"fmt"
 	"os"
@@ -216,4 +217,35 @@ func TestTestbedAptScan(t *testing.T) {
 	golden(t, "apt-custom", project(res))
 }
 
-var _ = compliance.Scan
+
+// TestTestbedDnfScanReproducible: the same root, baseline and instant give
+// the same report bytes; the Assessment saved as JSON and fed back to Assess
+// gives them again, offline.
+func TestTestbedDnfScanReproducible(t *testing.T) {
+	env := testbed.Need(t)
+	o := releaseOS(t, "amzn-2023")
+	at := scanAt(t)
+	ctx := context.Background()
+	a, err := Scan(ctx, os.DirFS(env.RPMRoot), At(at), WithOS(o))
+	require.NoError(t, err)
+	b, err := Scan(ctx, os.DirFS(env.RPMRoot), At(at), WithOS(o))
+	require.NoError(t, err)
+	reportBytes := func(r compliance.Report) string {
+		var buf strings.Builder
+		require.NoError(t, r.WriteJSON(&buf))
+		return buf.String()
+	}
+	require.Equal(t, reportBytes(a.Report), reportBytes(b.Report))
+
+	saved, err := json.Marshal(a.Assessment)
+	require.NoError(t, err)
+	var back Assessment
+	require.NoError(t, json.Unmarshal(saved, &back))
+	bl, err := baseline.Predefined(o.OperatingSystem())
+	require.NoError(t, err)
+	c, err := baseline.Compile(bl)
+	require.NoError(t, err)
+	rep, _, err := Assess(back, BaselineAt{Compiled: c, At: at}, nil, compliance.BuildOptions{})
+	require.NoError(t, err)
+	assert.Equal(t, reportBytes(a.Report), reportBytes(rep))
+}
