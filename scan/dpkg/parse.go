@@ -1,7 +1,6 @@
 package dpkg
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"fmt"
@@ -138,16 +137,57 @@ var fieldNames = [nFields]string{"", "Package", "Essential", "Protected", "Statu
 	"MD5sum", "MSDOS-Filename", "Description", "Triggers-Pending", "Triggers-Awaited",
 	"Recommended", "Optional", "Class", "Revision", "Package-Revision", "Package_Revision"}
 
-// fieldByLower maps a lower-case field name to its identifier.
-var fieldByLower = func() map[string]int {
-	m := make(map[string]int, nFields)
+// fieldLower holds the field names in lower case.
+var fieldLower = func() (t [nFields]string) {
 	for i, n := range fieldNames {
-		if i != fUser {
-			m[strings.ToLower(n)] = i
+		t[i] = strings.ToLower(n)
+	}
+	return t
+}()
+
+// maxFieldName is the length of the longest field name dpkg knows.
+const maxFieldName = 16
+
+// fieldHash hashes a field name of 1 to maxFieldName bytes, ignoring
+// case, into fieldTable's range; dpkg's field names do not collide.
+func fieldHash(name []byte) int {
+	n := len(name)
+	return (n + int(name[n-1]|0x20)*12 + int(name[(n-1)/2]|0x20)*8) & 127
+}
+
+// fieldTable maps fieldHash of a known field name to its identifier.
+var fieldTable = func() (t [128]int8) {
+	for i := 1; i < nFields; i++ {
+		t[fieldHash([]byte(fieldLower[i]))] = int8(i)
+	}
+	return t
+}()
+
+// fieldID returns the identifier of the field named name (without regard
+// to case), or fUser for a field dpkg does not know.
+func fieldID(name []byte) int {
+	if len(name) == 0 || len(name) > maxFieldName {
+		return fUser
+	}
+	id := fieldTable[fieldHash(name)]
+	if id == 0 {
+		return fUser
+	}
+	known := fieldLower[id]
+	if len(known) != len(name) {
+		return fUser
+	}
+	for i := 0; i < len(name); i++ {
+		c := name[i]
+		if c >= 'A' && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		if c != known[i] {
+			return fUser
 		}
 	}
-	return m
-}()
+	return int(id)
+}
 
 // needsValue reports whether the field's value is looked at. Free-text
 // fields (Description, Maintainer, ...) and user-defined fields are not, so
@@ -176,15 +216,21 @@ type entry struct {
 	srcLine   int
 	section   string
 	priority  string
-	// listed-package results, filled by finish
-	pkg patchkit.Package
+	// next is the package's next instance (another architecture).
+	next *entry
+	// The answer of the file list lookup made while the status file was
+	// parsed (see prefetch), if listDone.
+	listDone bool
+	listMod  int64 // seconds since 1970
+	listErr  error
 }
 
 // stanza collects one stanza's fields while it is read.
 type stanza struct {
 	line       int
 	seen       [nFields]bool
-	user       []string // lower-case user-defined field names seen
+	userNames  []byte // lower-case user-defined field names seen, one after the other
+	userEnds   []int  // where each of them ends in userNames
 	hasName    bool
 	e          *entry
 	configVer  bool
@@ -271,13 +317,24 @@ func (in interner) str(s string) string {
 type parser struct {
 	ctx  context.Context
 	file string
-	r    *bufio.Reader
+	r    io.Reader
 	max  int
 	in   interner
+	// chunk is the size of the pieces in which a line without a newline
+	// at the end of the file is measured against max (see next).
+	chunk int
+
+	// The reader's window: the unread bytes are buf[pos:end]. bad is
+	// the index of the first NUL or ^Z byte at or after pos, or -1 when
+	// there is none in the window. rerr is the error (io.EOF at the end)
+	// that the reader returned after the bytes of the window.
+	buf      []byte
+	pos, end int
+	bad      int
+	rerr     error
 
 	lineNo int
 	line   []byte // the current line, without its newline
-	long   []byte // storage for lines longer than the reader's buffer
 	// atEOF: no line is current. tail1: the file ended with one byte
 	// after its last newline, which dpkg ignores.
 	atEOF bool
@@ -286,21 +343,85 @@ type parser struct {
 	// (status.d files, which dpkg does not read, are written that way).
 	installedByDefault bool
 
-	name  []byte // current field name
-	value []byte // current field value
-	lower []byte
-	st    stanza
+	name    []byte // current field name
+	value   []byte // current field value
+	lower   []byte
+	scratch []byte
+	st      stanza
+	slab    []entry // entries are allocated from here, a few at a time
 }
 
+// streamWindow is the reader's window when the input's size is not known
+// or too large to be read in one piece.
+const streamWindow = 64 << 10
+
 func newParser(ctx context.Context, file string, r io.Reader, maxLine int, in interner) *parser {
-	size := 64 << 10
-	if maxLine < size {
-		size = maxLine + 1
+	chunk := streamWindow
+	if maxLine < chunk {
+		chunk = maxLine + 1
 	}
-	if size < 16 {
-		size = 16
+	if chunk < 16 {
+		chunk = 16
 	}
-	return &parser{ctx: ctx, file: file, r: bufio.NewReaderSize(r, size), max: maxLine, in: in}
+	return &parser{ctx: ctx, file: file, r: r, max: maxLine, in: in, chunk: chunk, bad: -1}
+}
+
+// maxEmptyReads is how many reads that return nothing the parser accepts
+// in a row before it gives up (as bufio does).
+const maxEmptyReads = 100
+
+// fill reads more input into the window, keeping the unread bytes. A read
+// error, or the end of the input, is kept in p.rerr.
+func (p *parser) fill() {
+	if p.pos > 0 {
+		copy(p.buf, p.buf[p.pos:p.end])
+		p.end -= p.pos
+		if p.bad >= 0 {
+			p.bad -= p.pos
+		}
+		p.pos = 0
+	}
+	if p.end == len(p.buf) {
+		n := 2 * len(p.buf)
+		if n < streamWindow {
+			n = streamWindow
+		}
+		p.buf = append(p.buf[:p.end], make([]byte, n-p.end)...)
+	}
+	for range maxEmptyReads {
+		n, err := p.r.Read(p.buf[p.end:])
+		if n < 0 || n > len(p.buf)-p.end {
+			p.rerr = fmt.Errorf("reader returned an impossible count %d", n)
+			return
+		}
+		if n > 0 && p.bad < 0 {
+			p.bad = firstBad(p.buf[p.end : p.end+n])
+			if p.bad >= 0 {
+				p.bad += p.end
+			}
+		}
+		p.end += n
+		if err != nil {
+			p.rerr = err
+			return
+		}
+		if n > 0 {
+			return
+		}
+	}
+	p.rerr = io.ErrNoProgress
+}
+
+// firstBad returns the index of the first NUL or ^Z byte of b, or -1.
+func firstBad(b []byte) int {
+	i := bytes.IndexByte(b, 0)
+	if i >= 0 {
+		b = b[:i]
+	}
+	if j := bytes.IndexByte(b, 0x1a); j >= 0 {
+		return j
+	}
+	return i
 }
 
 func (p *parser) errf(line int, field, format string, args ...any) error {
@@ -314,34 +435,56 @@ func (p *parser) stricter(line int, field, format string, args ...any) error {
 
 // next reads the next line into p.line. At the end of the file it sets
 // p.atEOF and returns nil.
+//
+// A line longer than p.max fails. A last line without a newline is
+// measured in pieces of p.chunk bytes: it is too long when its whole
+// pieces are, and otherwise fails for the missing newline (a single byte
+// there is ignored, as dpkg does).
 func (p *parser) next() error {
+	// The common case, kept small enough to be inlined: a whole line
+	// in the window, not too long, without a NUL or ^Z byte.
+	if i := bytes.IndexByte(p.buf[p.pos:p.end], '\n'); i >= 0 && i <= p.max && uint(p.bad-p.pos) > uint(i) {
+		p.line = p.buf[p.pos : p.pos+i]
+		p.pos += i + 1
+		p.lineNo++
+		return nil
+	}
+	return p.nextSlow()
+}
+
+// nextSlow is next for the other cases.
+func (p *parser) nextSlow() error {
 	if p.atEOF {
 		return nil
 	}
-	p.long = p.long[:0]
+	scanned := 0 // bytes of the line known to hold no newline
 	for {
-		chunk, err := p.r.ReadSlice('\n')
-		if err == bufio.ErrBufferFull {
-			if len(p.long)+len(chunk) > p.max {
-				return p.stricter(p.lineNo+1, "", "line longer than %d bytes", p.max)
+		if i := bytes.IndexByte(p.buf[p.pos+scanned:p.end], '\n'); i >= 0 {
+			start, nl := p.pos, p.pos+scanned+i
+			p.pos = nl + 1
+			p.lineNo++
+			data := p.buf[start:nl]
+			if len(data) > p.max {
+				return p.stricter(p.lineNo, "", "line longer than %d bytes", p.max)
 			}
-			p.long = append(p.long, chunk...)
-			continue
+			if p.bad >= 0 && p.bad < nl {
+				if i := bytes.IndexByte(data, 0); i >= 0 {
+					return p.stricter(p.lineNo, "", "NUL byte at column %d", i+1)
+				}
+				return p.stricter(p.lineNo, "", "MS-DOS end-of-file byte (^Z) at column %d", p.bad-start+1)
+			}
+			p.line = data
+			return nil
 		}
-		var data []byte
-		if len(p.long) > 0 {
-			p.long = append(p.long, chunk...)
-			data = p.long
-		} else {
-			data = chunk
+		n := p.end - p.pos
+		if n/p.chunk*p.chunk > p.max {
+			return p.stricter(p.lineNo+1, "", "line longer than %d bytes", p.max)
 		}
 		switch {
-		case err == nil:
-			p.lineNo++
-			data = data[:len(data)-1]
-		case err == io.EOF:
+		case p.rerr == nil:
+		case p.rerr == io.EOF:
 			p.atEOF = true
-			switch len(data) {
+			switch n {
 			case 0:
 				return nil
 			case 1:
@@ -353,19 +496,10 @@ func (p *parser) next() error {
 			p.lineNo++
 			return p.errf(p.lineNo, "", "end of file inside a line (missing final newline)")
 		default:
-			return &ParseError{File: p.file, Line: p.lineNo + 1, Reason: "read error: " + err.Error(), Err: err}
+			return &ParseError{File: p.file, Line: p.lineNo + 1, Reason: "read error: " + p.rerr.Error(), Err: p.rerr}
 		}
-		if len(data) > p.max {
-			return p.stricter(p.lineNo, "", "line longer than %d bytes", p.max)
-		}
-		if i := bytes.IndexByte(data, 0); i >= 0 {
-			return p.stricter(p.lineNo, "", "NUL byte at column %d", i+1)
-		}
-		if i := bytes.IndexByte(data, 0x1a); i >= 0 {
-			return p.stricter(p.lineNo, "", "MS-DOS end-of-file byte (^Z) at column %d", i+1)
-		}
-		p.line = data
-		return nil
+		scanned = n
+		p.fill()
 	}
 }
 
@@ -407,17 +541,30 @@ func (p *parser) stanzas(fn func(*entry, *stanza) error) error {
 	}
 }
 
+// newEntry returns a new entry for the stanza that starts at the current
+// line.
+func (p *parser) newEntry() *entry {
+	if len(p.slab) == 0 {
+		p.slab = make([]entry, 32)
+	}
+	e := &p.slab[0]
+	p.slab = p.slab[1:]
+	e.file, e.line = p.file, p.lineNo
+	return e
+}
+
 // stanza reads the fields of one stanza, starting at the current line,
 // up to an empty line or the end of the file.
 func (p *parser) stanza() error {
-	p.st = stanza{line: p.lineNo, user: p.st.user[:0], trigPend: p.st.trigPend[:0], trigAw: p.st.trigAw[:0]}
-	p.st.e = &entry{file: p.file, line: p.lineNo}
+	p.st = stanza{line: p.lineNo, userNames: p.st.userNames[:0], userEnds: p.st.userEnds[:0],
+		trigPend: p.st.trigPend[:0], trigAw: p.st.trigAw[:0]}
+	p.st.e = p.newEntry()
 	for {
 		l := p.line
 		fieldLine := p.lineNo
 		// The field name runs to white space or a colon.
 		i := 0
-		for i < len(l) && !isSpace(l[i]) && l[i] != ':' {
+		for i < len(l) && classes[l[i]]&(cSpace|cColon) == 0 {
 			i++
 		}
 		if i == 0 {
@@ -437,16 +584,15 @@ func (p *parser) stanza() error {
 			return p.errf(fieldLine, "", "field name %q must be followed by colon", l[:i])
 		}
 		p.name = append(p.name[:0], l[:i]...)
-		fid := p.fieldID(p.name)
+		fid := fieldID(p.name)
 		keep := needsValue(fid)
 		k := j + 1
 		for k < len(l) && isSpace(l[k]) {
 			k++
 		}
 		firstEmpty := k == len(l)
-		p.value = p.value[:0]
 		if keep {
-			p.value = append(p.value, l[k:]...)
+			p.value = append(p.value[:0], l[k:]...)
 		}
 		// Continuation lines start with white space.
 		if err := p.next(); err != nil {
@@ -483,19 +629,16 @@ func (p *parser) stanza() error {
 	}
 }
 
-// fieldID looks a field name up case-insensitively.
-func (p *parser) fieldID(name []byte) int {
-	p.lower = p.lower[:0]
-	for _, c := range name {
+// appendLower appends b to dst with ASCII letters in lower case.
+func appendLower(dst, b []byte) []byte {
+	n := len(dst)
+	dst = append(dst, b...)
+	for i, c := range dst[n:] {
 		if c >= 'A' && c <= 'Z' {
-			c += 'a' - 'A'
+			dst[n+i] = c + 'a' - 'A'
 		}
-		p.lower = append(p.lower, c)
 	}
-	if id, ok := fieldByLower[string(p.lower)]; ok {
-		return id
-	}
-	return fUser
+	return dst
 }
 
 // field applies one field to the stanza, as dpkg's field parsers do.
@@ -506,12 +649,16 @@ func (p *parser) field(fid, line int) error {
 		if len(p.name) < 2 {
 			return p.errf(line, string(p.name), "user-defined field name too short")
 		}
-		for _, u := range st.user {
-			if u == string(p.lower) {
+		p.lower = appendLower(p.lower[:0], p.name)
+		start := 0
+		for _, end := range st.userEnds {
+			if bytes.Equal(st.userNames[start:end], p.lower) {
 				return p.errf(line, string(p.name), "duplicate value for user-defined field")
 			}
+			start = end
 		}
-		st.user = append(st.user, p.in.bytes(p.lower))
+		st.userNames = append(st.userNames, p.lower...)
+		st.userEnds = append(st.userEnds, len(st.userNames))
 		return nil
 	}
 	fname := fieldNames[fid]
@@ -525,18 +672,18 @@ func (p *parser) field(fid, line int) error {
 		if r := nameProblem(val); r != "" {
 			return p.errf(line, fname, "invalid package name: %s", r)
 		}
-		e.name = p.in.bytes(asciiLower(val))
+		p.scratch = appendLower(p.scratch[:0], val)
+		e.name = string(p.scratch)
 		st.hasName = true
 	case fEssential, fProtected:
 		if len(val) == 0 {
 			return nil
 		}
-		if _, _, r := parseNV(string(val), booleanNames, false, false); r != "" {
+		if _, _, r := parseNV(val, booleanNames, false, false); r != "" {
 			return p.errf(line, fname, "boolean (yes/no) field: %s", r)
 		}
 	case fStatus:
-		s := string(val)
-		w, rest, r := parseNV(s, wantNames, true, false)
+		w, rest, r := parseNV(val, wantNames, true, false)
 		if r != "" {
 			return p.errf(line, fname, "first (want) word: %s", r)
 		}
@@ -553,7 +700,7 @@ func (p *parser) field(fid, line int) error {
 		if len(val) == 0 {
 			return nil
 		}
-		i, _, r := parseNV(string(val), priorityNames, false, true)
+		i, _, r := parseNV(val, priorityNames, false, true)
 		if r != "" {
 			return p.errf(line, fname, "word in field: %s", r)
 		}
@@ -574,7 +721,7 @@ func (p *parser) field(fid, line int) error {
 		// cannot be used in a report or on a command line, so it is
 		// refused here.
 		if len(val) > 0 {
-			if r := archProblem(string(val)); r != "" {
+			if r := archProblem(val); r != "" {
 				return p.stricter(line, fname, "%q is not a valid architecture name: %s", truncate(val, 250), r)
 			}
 		}
@@ -583,7 +730,7 @@ func (p *parser) field(fid, line int) error {
 		if len(val) == 0 {
 			return nil
 		}
-		i, _, r := parseNV(string(val), multiArchNames, false, false)
+		i, _, r := parseNV(val, multiArchNames, false, false)
 		if r != "" {
 			return p.errf(line, fname, "quadstate (foreign/allowed/same/no) field: %s", r)
 		}
@@ -601,7 +748,7 @@ func (p *parser) field(fid, line int) error {
 		}
 		e.ver = v
 	case fConfigVersion:
-		if _, level, r := parseVersion(string(val)); level == verHard {
+		if level, r := versionProblem(val); level == verHard {
 			return p.errf(line, fname, "value %q: %s", truncate(val, 250), r)
 		}
 		st.configVer = true
@@ -615,6 +762,7 @@ func (p *parser) field(fid, line int) error {
 			e.ver.upstream = e.ver.upstream + "-" + e.ver.revision
 		}
 		e.ver.revision = string(val)
+		e.ver.text = ""
 	case fReplaces, fProvides, fDepends, fPreDepends, fRecommends, fSuggests, fBreaks,
 		fConflicts, fEnhances, fRecommended, fOptional:
 		if r := dependencyProblem(fid, val); r != "" {
@@ -647,7 +795,7 @@ func (p *parser) field(fid, line int) error {
 			if r := specProblem(w); r != "" {
 				return p.errf(line, fname, "illegal package name in awaited trigger %q: %s", w, r)
 			}
-			lw := string(asciiLower([]byte(w)))
+			lw := string(appendLower(nil, []byte(w)))
 			for _, t := range st.trigAw {
 				if t == lw {
 					return p.errf(line, fname, "duplicate awaited trigger package %q", w)
@@ -695,9 +843,9 @@ func (p *parser) verify() error {
 	return nil
 }
 
-// finish computes the package of a listed entry: dpkg evaluates the source
+// finish returns the package of a listed entry: dpkg evaluates the source
 // version only when it prints it, and fails on a bad one.
-func (e *entry) finish(in interner) error {
+func (e *entry) finish(in interner) (patchkit.Package, error) {
 	p := patchkit.Package{
 		Name:      e.name,
 		Arch:      e.arch,
@@ -731,7 +879,7 @@ func (e *entry) finish(in interner) error {
 			}
 			v, level, r := parseVersion(vs)
 			if level != verOK {
-				return &ParseError{File: e.file, Line: e.srcLine, Field: "Source",
+				return p, &ParseError{File: e.file, Line: e.srcLine, Field: "Source",
 					Reason: fmt.Sprintf("package %s: version %q has bad syntax: %s", e.name, vs, r)}
 			}
 			p.SourceVersion = v.String()
@@ -741,8 +889,7 @@ func (e *entry) finish(in interner) error {
 		// dpkg prints a lone obsolete Revision after a hyphen.
 		p.SourceVersion = "-" + e.ver.revision
 	}
-	e.pkg = p
-	return nil
+	return p, nil
 }
 
 func truncate(b []byte, n int) string {
@@ -752,24 +899,8 @@ func truncate(b []byte, n int) string {
 	return string(b)
 }
 
-func asciiLower(b []byte) []byte {
-	for _, c := range b {
-		if c >= 'A' && c <= 'Z' {
-			out := make([]byte, len(b))
-			for i, c := range b {
-				if c >= 'A' && c <= 'Z' {
-					c += 'a' - 'A'
-				}
-				out[i] = c
-			}
-			return out
-		}
-	}
-	return b
-}
-
 // hasPrefixFold reports whether s starts with name, ignoring ASCII case.
-func hasPrefixFold(s, name string) bool {
+func hasPrefixFold(s []byte, name string) bool {
 	if len(s) < len(name) {
 		return false
 	}
@@ -789,9 +920,9 @@ func hasPrefixFold(s, name string) bool {
 // (ignoring case; dpkg does not require the word to end there), then
 // white space. With next, the rest is returned; otherwise a rest is
 // trailing junk. With fallback, a value that matches no name gives -1.
-func parseNV(s string, names []string, next, fallback bool) (int, string, string) {
-	if s == "" {
-		return 0, "", "is missing a value"
+func parseNV(s []byte, names []string, next, fallback bool) (int, []byte, string) {
+	if len(s) == 0 {
+		return 0, nil, "is missing a value"
 	}
 	for i, n := range names {
 		if hasPrefixFold(s, n) {
@@ -799,31 +930,31 @@ func parseNV(s string, names []string, next, fallback bool) (int, string, string
 			for len(rest) > 0 && isSpace(rest[0]) {
 				rest = rest[1:]
 			}
-			if !next && rest != "" {
-				return 0, "", "has trailing junk"
+			if !next && len(rest) > 0 {
+				return 0, nil, "has trailing junk"
 			}
 			return i, rest, ""
 		}
 	}
 	if fallback {
-		return -1, "", ""
+		return -1, nil, ""
 	}
 	if len(s) > 50 {
 		s = s[:50]
 	}
-	return 0, "", fmt.Sprintf("has invalid value %q", s)
+	return 0, nil, fmt.Sprintf("has invalid value %q", s)
 }
 
 // nameProblem is dpkg's pkg_name_is_illegal.
-func nameProblem(n []byte) string {
+func nameProblem[T string | []byte](n T) string {
 	if len(n) == 0 {
 		return "may not be empty string"
 	}
 	if !isAlnum(n[0]) {
 		return "must start with an alphanumeric character"
 	}
-	for _, c := range n {
-		if !isAlnum(c) && c != '-' && c != '+' && c != '.' && c != '_' {
+	for i := 0; i < len(n); i++ {
+		if c := n[i]; classes[c]&cName == 0 {
 			return fmt.Sprintf("character %q not allowed (only letters, digits and characters '-+._')", c)
 		}
 	}
@@ -831,8 +962,8 @@ func nameProblem(n []byte) string {
 }
 
 // archProblem is dpkg's dpkg_arch_name_is_illegal.
-func archProblem(a string) string {
-	if a == "" {
+func archProblem[T string | []byte](a T) string {
+	if len(a) == 0 {
 		return "may not be empty string"
 	}
 	if !isAlnum(a[0]) {
@@ -850,7 +981,7 @@ func archProblem(a string) string {
 // trigger.
 func specProblem(w string) string {
 	name, arch, hasArch := strings.Cut(w, ":")
-	if r := nameProblem([]byte(name)); r != "" {
+	if r := nameProblem(name); r != "" {
 		return r
 	}
 	if hasArch {
@@ -938,33 +1069,35 @@ func conffilesProblem(v []byte) string {
 
 // dependencyProblem checks a relationship field as dpkg's f_dependency
 // does, returning dpkg's complaint or "".
-func dependencyProblem(fid int, v []byte) string {
-	if len(v) == 0 {
+func dependencyProblem(fid int, s []byte) string {
+	if len(s) == 0 {
 		return ""
 	}
-	s := string(v)
 	noAlt := fid == fConflicts || fid == fBreaks || fid == fProvides || fid == fReplaces
 	i := 0
-	at := func(k int) byte {
-		if k < len(s) {
-			return s[k]
-		}
-		return 0
-	}
 	for {
 		for {
+			// The package name; all runs to white space or one of
+			// ":(,|". The classes of its bytes are and-ed to check it
+			// in the same pass.
 			start := i
-			for i < len(s) && !isSpace(s[i]) && s[i] != ':' && s[i] != '(' && s[i] != ',' && s[i] != '|' {
+			all := ^uint16(0)
+			for i < len(s) {
+				c := classes[s[i]]
+				if c&cDepEnd != 0 {
+					break
+				}
+				all &= c
 				i++
 			}
 			if i == start {
 				return "missing package name, or garbage where package name expected"
 			}
 			name := s[start:i]
-			if r := nameProblem([]byte(name)); r != "" {
-				return fmt.Sprintf("invalid package name %q: %s", name, r)
+			if all&cName == 0 || !isAlnum(name[0]) {
+				return fmt.Sprintf("invalid package name %q: %s", name, nameProblem(name))
 			}
-			if at(i) == ':' {
+			if i < len(s) && s[i] == ':' {
 				i++
 				as := i
 				for i < len(s) && !isSpace(s[i]) && s[i] != '(' && s[i] != ',' && s[i] != '|' {
@@ -977,18 +1110,19 @@ func dependencyProblem(fid int, v []byte) string {
 					return fmt.Sprintf("reference to %q: invalid architecture name %q: %s", name, s[as:i], r)
 				}
 			}
-			for i < len(s) && isSpace(s[i]) {
-				i++
-			}
-			if at(i) == '(' {
-				i++
-				for i < len(s) && isSpace(s[i]) {
-					i++
+			i = skipSpace(s, i)
+			if i < len(s) && s[i] == '(' {
+				i = skipSpace(s, i+1)
+				var c1 byte
+				if i < len(s) {
+					c1 = s[i]
 				}
-				c1 := at(i)
 				if c1 == '<' || c1 == '>' {
 					i++
-					c2 := at(i)
+					var c2 byte
+					if i < len(s) {
+						c2 = s[i]
+					}
 					switch {
 					case c2 == '=' || c2 == c1:
 						i++
@@ -998,51 +1132,57 @@ func dependencyProblem(fid int, v []byte) string {
 				} else if c1 == '=' {
 					i++
 				}
-				for i < len(s) && isSpace(s[i]) {
-					i++
-				}
+				i = skipSpace(s, i)
 				vs := i
 				for i < len(s) && s[i] != ')' && s[i] != '(' && !isSpace(s[i]) {
 					i++
 				}
 				ver := s[vs:i]
-				for i < len(s) && isSpace(s[i]) {
-					i++
-				}
+				i = skipSpace(s, i)
 				if i >= len(s) {
 					return fmt.Sprintf("reference to %q: version unterminated", name)
 				}
 				if s[i] != ')' {
 					return fmt.Sprintf("reference to %q: version contains '%c' instead of ')'", name, s[i])
 				}
-				if _, level, r := parseVersion(ver); level == verHard {
-					return fmt.Sprintf("reference to %q: version %q: %s", name, ver, r)
+				if !plainVersion(ver) {
+					if level, r := versionProblem(ver); level == verHard {
+						return fmt.Sprintf("reference to %q: version %q: %s", name, ver, r)
+					}
 				}
-				i++
-				for i < len(s) && isSpace(s[i]) {
-					i++
-				}
+				i = skipSpace(s, i+1)
 			}
 			if i >= len(s) || s[i] == ',' {
 				break
 			}
 			if s[i] != '|' {
-				return fmt.Sprintf("syntax error after reference to package %q", strings.ToLower(name))
+				return fmt.Sprintf("syntax error after reference to package %q", strings.ToLower(string(name)))
 			}
 			if noAlt {
 				return "alternatives ('|') not allowed"
 			}
-			i++
-			for i < len(s) && isSpace(s[i]) {
-				i++
-			}
+			i = skipSpace(s, i+1)
 		}
 		if i >= len(s) {
 			return ""
 		}
-		i++
-		for i < len(s) && isSpace(s[i]) {
-			i++
-		}
+		i = skipSpace(s, i+1)
 	}
+}
+
+// skipSpace returns the index of the first byte of s at or after i that
+// is not white space, or len(s).
+func skipSpace(s []byte, i int) int {
+	for i < len(s) && isSpace(s[i]) {
+		i++
+	}
+	return i
+}
+
+// plainVersion reports whether v, a word without white space, is a
+// version without a hard problem for certain: not empty, no epoch, and no
+// hyphen first or last (which would leave an empty upstream version or
+// revision). Others are left to versionProblem.
+func plainVersion(v []byte) bool {
+	return len(v) > 0 && v[0] != '-' && v[len(v)-1] != '-' && bytes.IndexByte(v, ':') < 0
 }

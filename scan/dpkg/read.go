@@ -1,7 +1,6 @@
 package dpkg
 
 import (
-	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -11,6 +10,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/patchkit/patchkit"
@@ -24,14 +25,18 @@ var ErrNoDatabase = errors.New("no dpkg database")
 // db is the in-memory database: dpkg's package sets, each with one slot
 // per architecture.
 type db struct {
-	sets map[string][]*entry
+	sets map[string]*entry // a package's slots, linked by entry.next
+	all  []*entry          // every slot, in the order they were made
 	in   interner
+	// pf, when set, is told about every stanza of the status file that
+	// dpkg-query might list.
+	pf *prefetch
 }
 
-func newDB() *db { return &db{sets: make(map[string][]*entry, 1024), in: make(interner, 256)} }
+func newDB() *db { return &db{sets: make(map[string]*entry, 1024), in: make(interner, 256)} }
 
 func (d *db) installedInstances(name string) (n int, one *entry) {
-	for _, e := range d.sets[name] {
+	for e := d.sets[name]; e != nil; e = e.next {
 		if e.status != stNotInstalled {
 			n++
 			one = e
@@ -68,7 +73,7 @@ func (d *db) addStatus(e *entry, st *stanza) error {
 	if err := d.checkAwaited(e, st); err != nil {
 		return err
 	}
-	slots := d.sets[e.name]
+	first := d.sets[e.name]
 	single, multi := 0, 0
 	count := func(x *entry) {
 		if x.status == stNotInstalled {
@@ -81,12 +86,12 @@ func (d *db) addStatus(e *entry, st *stanza) error {
 		}
 	}
 	count(e)
-	for _, s := range slots {
+	for s := first; s != nil; s = s.next {
 		count(s)
 	}
 	others := func() string {
 		var b []string
-		for _, s := range slots {
+		for s := first; s != nil; s = s.next {
 			if s.status != stNotInstalled {
 				b = append(b, fmt.Sprintf("%s (%s line %d)", describe(s), s.file, s.line))
 			}
@@ -101,15 +106,32 @@ func (d *db) addStatus(e *entry, st *stanza) error {
 		return &ParseError{File: e.file, Line: e.line, Field: "Package", Reason: fmt.Sprintf(
 			"package %s: mixed non-coinstallable and coinstallable package instances present (also %s)", describe(e), others())}
 	}
-	for _, s := range slots {
+	for s := first; s != nil; s = s.next {
 		if s.arch == e.arch {
 			return &ParseError{File: e.file, Line: e.line, Field: "Package", Stricter: true, Reason: fmt.Sprintf(
 				"second stanza for package %s (first at %s line %d); dpkg keeps the last one",
 				describe(e), s.file, s.line)}
 		}
 	}
-	d.sets[e.name] = append(slots, e)
+	d.add(first, e)
+	if d.pf != nil && e.status != stNotInstalled {
+		d.pf.request(e)
+	}
 	return nil
+}
+
+// add makes e a new slot of its package, after the slots from first on.
+func (d *db) add(first, e *entry) {
+	if first == nil {
+		d.sets[e.name] = e
+	} else {
+		last := first
+		for last.next != nil {
+			last = last.next
+		}
+		last.next = e
+	}
+	d.all = append(d.all, e)
 }
 
 // addUpdate applies a stanza of a journal file (updates/NNNN) the way dpkg
@@ -119,7 +141,7 @@ func (d *db) addUpdate(e *entry, st *stanza) error {
 	if err := d.checkAwaited(e, st); err != nil {
 		return err
 	}
-	slots := d.sets[e.name]
+	first := d.sets[e.name]
 	n, one := d.installedInstances(e.name)
 	if n > 1 && e.multiArch != maSame {
 		return &ParseError{File: e.file, Line: e.line, Field: "Multi-Arch", Reason: fmt.Sprintf(
@@ -130,7 +152,7 @@ func (d *db) addUpdate(e *entry, st *stanza) error {
 	if n == 1 && !(one.multiArch == maSame && e.multiArch == maSame) {
 		dst = one
 	} else {
-		for _, s := range slots {
+		for s := first; s != nil; s = s.next {
 			if s.arch == e.arch {
 				dst = s
 				break
@@ -138,7 +160,7 @@ func (d *db) addUpdate(e *entry, st *stanza) error {
 		}
 	}
 	if dst == nil {
-		d.sets[e.name] = append(slots, e)
+		d.add(first, e)
 		return nil
 	}
 	// Section and priority are kept when the slot has them (dpkg reads its
@@ -150,8 +172,9 @@ func (d *db) addUpdate(e *entry, st *stanza) error {
 	if dst.priority != "" {
 		priority = dst.priority
 	}
+	next := dst.next
 	*dst = *e
-	dst.section, dst.priority = section, priority
+	dst.section, dst.priority, dst.next = section, priority, next
 	return nil
 }
 
@@ -165,20 +188,22 @@ func (d *db) parseFile(ctx context.Context, name string, r io.Reader, maxLine in
 // listed returns the entries dpkg-query -W lists (every state but
 // not-installed), sorted by name and architecture.
 func (d *db) listed() []*entry {
-	var out []*entry
-	for _, slots := range d.sets {
-		for _, e := range slots {
-			if e.status != stNotInstalled {
-				out = append(out, e)
-			}
+	out := make([]*entry, 0, len(d.all))
+	for _, e := range d.all {
+		if e.status != stNotInstalled {
+			out = append(out, e)
 		}
 	}
-	slices.SortFunc(out, func(a, b *entry) int {
-		if c := cmp.Compare(a.name, b.name); c != 0 {
+	byKey := func(a, b *entry) int {
+		if c := strings.Compare(a.name, b.name); c != 0 {
 			return c
 		}
-		return cmp.Compare(a.arch, b.arch)
-	})
+		return strings.Compare(a.arch, b.arch)
+	}
+	// A status file is usually sorted already.
+	if !slices.IsSortedFunc(out, byKey) {
+		slices.SortFunc(out, byKey)
+	}
 	return out
 }
 
@@ -202,10 +227,11 @@ func ParseStatus(ctx context.Context, name string, r io.Reader, fn func(patchkit
 		if e.status == stNotInstalled {
 			return nil
 		}
-		if err := e.finish(d.in); err != nil {
+		p, err := e.finish(d.in)
+		if err != nil {
 			return err
 		}
-		return fn(e.pkg)
+		return fn(p)
 	})
 }
 
@@ -242,8 +268,9 @@ func Read(ctx context.Context, fsys fs.FS, opts ...Option) ([]patchkit.Package, 
 	}
 	d := newDB()
 
-	// status
-	if err := d.readFile(ctx, fsys, adm, o.admindir, "status", o.maxLine, d.addStatus, true); err != nil {
+	// status, while the file lists of its packages are looked up
+	pf := &prefetch{ctx: ctx, fsys: fsys, adm: adm, admName: o.admindir}
+	if err := d.readFile(ctx, fsys, adm, o.admindir, "status", o.maxLine, d.addStatus, true, pf); err != nil {
 		return nil, err
 	}
 	// status.d
@@ -260,7 +287,7 @@ func Read(ctx context.Context, fsys fs.FS, opts ...Option) ([]patchkit.Package, 
 			if isControlFile(n) {
 				continue
 			}
-			if err := d.readFile(ctx, fsys, adm, o.admindir, "status.d/"+n, o.maxLine, d.addStatus, false); err != nil {
+			if err := d.readFile(ctx, fsys, adm, o.admindir, "status.d/"+n, o.maxLine, d.addStatus, false, nil); err != nil {
 				return nil, err
 			}
 		}
@@ -272,7 +299,7 @@ func Read(ctx context.Context, fsys fs.FS, opts ...Option) ([]patchkit.Package, 
 			return nil, err
 		}
 		for _, n := range names {
-			if err := d.readFile(ctx, fsys, adm, o.admindir, "updates/"+n, o.maxLine, d.addUpdate, false); err != nil {
+			if err := d.readFile(ctx, fsys, adm, o.admindir, "updates/"+n, o.maxLine, d.addUpdate, false, nil); err != nil {
 				return nil, err
 			}
 		}
@@ -281,7 +308,12 @@ func Read(ctx context.Context, fsys fs.FS, opts ...Option) ([]patchkit.Package, 
 	out := make([]patchkit.Package, 0, len(list))
 	var it *infoTimes
 	if len(list) > 0 {
-		if it, err = newInfoTimes(fsys, adm, o.admindir); err != nil {
+		if pf.started {
+			it, err = pf.it, pf.itErr
+		} else {
+			it, err = newInfoTimes(fsys, adm, o.admindir)
+		}
+		if err != nil {
 			return nil, err
 		}
 	}
@@ -291,7 +323,8 @@ func Read(ctx context.Context, fsys fs.FS, opts ...Option) ([]patchkit.Package, 
 				return nil, err
 			}
 		}
-		if err := e.finish(d.in); err != nil {
+		p, err := e.finish(d.in)
+		if err != nil {
 			return nil, err
 		}
 		if it != nil {
@@ -299,9 +332,9 @@ func Read(ctx context.Context, fsys fs.FS, opts ...Option) ([]patchkit.Package, 
 			if err != nil {
 				return nil, err
 			}
-			e.pkg.InstallTime = t
+			p.InstallTime = t
 		}
-		out = append(out, e.pkg)
+		out = append(out, p)
 	}
 	return out, nil
 }
@@ -322,8 +355,9 @@ func isControlFile(name string) bool {
 }
 
 // readFile parses adm/rel with add. A missing file is no error when
-// optional (dpkg reads a missing status file as empty).
-func (d *db) readFile(ctx context.Context, fsys fs.FS, adm, admName, rel string, maxLine int, add func(*entry, *stanza) error, optional bool) error {
+// optional (dpkg reads a missing status file as empty). With pf, the file
+// lists of the file's packages are looked up while it is parsed.
+func (d *db) readFile(ctx context.Context, fsys fs.FS, adm, admName, rel string, maxLine int, add func(*entry, *stanza) error, optional bool, pf *prefetch) error {
 	name := path.Join(admName, rel)
 	p, err := rootfs.Resolve(fsys, path.Join(adm, rel))
 	if err != nil {
@@ -342,7 +376,27 @@ func (d *db) readFile(ctx context.Context, fsys fs.FS, adm, admName, rel string,
 	} else if fi.IsDir() {
 		return &ParseError{File: name, Reason: "is a directory, not a file of stanzas"}
 	}
-	return d.parseFile(ctx, name, f, maxLine, strings.HasPrefix(rel, "status.d/"), add)
+	if pf == nil {
+		return d.parseFile(ctx, name, f, maxLine, strings.HasPrefix(rel, "status.d/"), add)
+	}
+	// The file is read while pf's goroutine uses fsys: one at a time.
+	d.pf = pf
+	err = d.parseFile(ctx, name, &lockedReader{r: f, mu: &pf.mu}, maxLine, false, add)
+	d.pf = nil
+	pf.wait(err != nil)
+	return err
+}
+
+// lockedReader reads from r holding mu.
+type lockedReader struct {
+	r  io.Reader
+	mu *sync.Mutex
+}
+
+func (l *lockedReader) Read(b []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.r.Read(b)
 }
 
 // maxJournalName is dpkg's IMPORTANTMAXLEN.
@@ -443,14 +497,17 @@ func scanUint(b []byte) (int, bool) {
 	return n, err == nil
 }
 
-// time returns the modification time of e's file list, to the second, or
-// the zero time when it has none.
-func (it *infoTimes) time(e *entry) (time.Time, error) {
-	n := e.name
-	if e.multiArch == maSame && it.format == 1 && e.arch != "" {
-		n += ":" + e.arch
+// path returns the name of the file list of a package.
+func (it *infoTimes) path(name, arch string, same bool) string {
+	if same && it.format == 1 && arch != "" {
+		return it.info + "/" + name + ":" + arch + ".list"
 	}
-	p := it.info + "/" + n + ".list"
+	return it.info + "/" + name + ".list"
+}
+
+// stat returns the modification time of the file p, in seconds since
+// 1970.
+func (it *infoTimes) stat(p string) (int64, error) {
 	var fi fs.FileInfo
 	var err error
 	if rl, ok := it.fsys.(fs.ReadLinkFS); ok {
@@ -464,11 +521,124 @@ func (it *infoTimes) time(e *entry) (time.Time, error) {
 	} else {
 		fi, err = fs.Stat(it.fsys, p)
 	}
+	if err != nil {
+		return 0, err
+	}
+	return fi.ModTime().Unix(), nil
+}
+
+// time returns the modification time of e's file list, to the second, or
+// the zero time when it has none. It takes the answer that prefetch found,
+// if it has one.
+func (it *infoTimes) time(e *entry) (time.Time, error) {
+	var mod int64
+	var err error
+	if e.listDone {
+		mod, err = e.listMod, e.listErr
+	} else {
+		mod, err = it.stat(it.path(e.name, e.arch, e.multiArch == maSame))
+	}
 	if errors.Is(err, fs.ErrNotExist) {
 		return time.Time{}, nil
 	}
 	if err != nil {
 		return time.Time{}, fmt.Errorf("dpkg: cannot get package %s file list modification time: %w", describe(e), err)
 	}
-	return time.Unix(fi.ModTime().Unix(), 0).UTC(), nil
+	return time.Unix(mod, 0).UTC(), nil
+}
+
+// prefetch looks up the file lists of the packages of the status file on
+// a goroutine of its own while the file is parsed, which takes about as
+// long, and leaves the answers in the entries. The goroutine and the
+// parser's reads of the file hold mu, so that the file system is used by
+// one goroutine at a time, as by Read without prefetch. A package whose
+// stanza is replaced later (by the journal) is looked up again when the
+// list is made.
+type prefetch struct {
+	ctx          context.Context
+	fsys         fs.FS
+	adm, admName string
+
+	mu      sync.Mutex
+	started bool
+	ch      chan []*entry
+	done    chan struct{}
+	stop    atomic.Bool
+	cur     []*entry // the batch being filled
+
+	// Set by the goroutine, read once done is closed.
+	it       *infoTimes
+	itErr    error
+	panicked any
+}
+
+// prefetchBatch is how many lookups are handed to the goroutine at once.
+const prefetchBatch = 32
+
+// request asks for e's file list, starting the goroutine on first use.
+// The goroutine reads e's name, architecture and Multi-Arch, which do not
+// change while the file is parsed, and writes only e's list fields.
+func (pf *prefetch) request(e *entry) {
+	if !pf.started {
+		pf.started = true
+		pf.ch = make(chan []*entry, 64)
+		pf.done = make(chan struct{})
+		go pf.run()
+	}
+	if pf.cur == nil {
+		pf.cur = make([]*entry, 0, prefetchBatch)
+	}
+	pf.cur = append(pf.cur, e)
+	if len(pf.cur) == prefetchBatch {
+		pf.ch <- pf.cur
+		pf.cur = nil
+	}
+}
+
+// run is the goroutine: it reads the info database's format, then looks
+// up the file lists it is given until the channel is closed, or until
+// stopped or cancelled.
+func (pf *prefetch) run() {
+	defer close(pf.done)
+	defer func() {
+		// A panic of the file system is the caller's to see.
+		pf.panicked = recover()
+	}()
+	pf.mu.Lock()
+	pf.it, pf.itErr = newInfoTimes(pf.fsys, pf.adm, pf.admName)
+	pf.mu.Unlock()
+	for batch := range pf.ch {
+		if pf.itErr != nil || pf.stop.Load() || pf.ctx.Err() != nil {
+			continue
+		}
+		for _, e := range batch {
+			if pf.stop.Load() {
+				break
+			}
+			p := pf.it.path(e.name, e.arch, e.multiArch == maSame)
+			pf.mu.Lock()
+			e.listMod, e.listErr = pf.it.stat(p)
+			pf.mu.Unlock()
+			e.listDone = true
+		}
+	}
+}
+
+// wait hands over the last requests and waits for the goroutine to end;
+// with stop, it stops the goroutine first.
+func (pf *prefetch) wait(stop bool) {
+	if !pf.started {
+		return
+	}
+	if stop {
+		pf.stop.Store(true)
+	} else if len(pf.cur) > 0 {
+		pf.ch <- pf.cur
+	}
+	pf.cur = nil
+	close(pf.ch)
+	<-pf.done
+	if pf.panicked != nil {
+		panic(pf.panicked)
+	}
 }

@@ -2,7 +2,6 @@ package dpkg
 
 import (
 	"strconv"
-	"strings"
 )
 
 // version is a Debian version split as dpkg splits it.
@@ -11,6 +10,10 @@ type version struct {
 	upstream string
 	revision string
 	set      bool // a Version field was read
+	// text is the version as dpkg prints it, when the value was written
+	// that way already (no "0:" epoch, no leading zeros): String then
+	// needs no new string. Whoever changes upstream or revision clears it.
+	text string
 }
 
 // String formats the version as dpkg prints it: the epoch only when it is
@@ -18,6 +21,9 @@ type version struct {
 func (v version) String() string {
 	if !v.set {
 		return ""
+	}
+	if v.text != "" {
+		return v.text
 	}
 	s := v.upstream
 	if v.revision != "" {
@@ -37,16 +43,57 @@ const (
 	verHard
 )
 
-func isBlank(c byte) bool { return c == ' ' || c == '\t' }
+// Character classes, indexed by byte.
+const (
+	cSpace  = 1 << iota // C's isspace in the C locale: " \t\n\v\f\r"
+	cBlank              // ' ', '\t'
+	cDigit              // 0-9
+	cAlpha              // A-Z, a-z
+	cName               // allowed in a package name after its first byte: alphanumerics and "-+._"
+	cUpVer              // allowed in an upstream version after its first byte: alphanumerics and ".-+~:"
+	cRevVer             // allowed in a revision: alphanumerics and ".+~"
+	cDepEnd             // ends a package name in a relationship field: white space and ":(,|"
+	cColon              // ':' (ends a field name, with white space)
+)
+
+// classes holds the character classes of every byte.
+var classes = func() (t [256]uint16) {
+	for _, c := range []byte(" \t\n\v\f\r") {
+		t[c] |= cSpace | cDepEnd
+	}
+	t[' '] |= cBlank
+	t['\t'] |= cBlank
+	for c := '0'; c <= '9'; c++ {
+		t[c] |= cDigit | cName | cUpVer | cRevVer
+	}
+	for c := 'a'; c <= 'z'; c++ {
+		t[c] |= cAlpha | cName | cUpVer | cRevVer
+		t[c-'a'+'A'] |= cAlpha | cName | cUpVer | cRevVer
+	}
+	for _, c := range []byte("-+._") {
+		t[c] |= cName
+	}
+	for _, c := range []byte(".-+~:") {
+		t[c] |= cUpVer
+	}
+	for _, c := range []byte(".+~") {
+		t[c] |= cRevVer
+	}
+	for _, c := range []byte(":(,|") {
+		t[c] |= cDepEnd
+	}
+	t[':'] |= cColon
+	return t
+}()
+
+func isBlank(c byte) bool { return classes[c]&cBlank != 0 }
 
 // isSpace is C's isspace in the C locale.
-func isSpace(c byte) bool {
-	return c == ' ' || c == '\t' || c == '\n' || c == '\v' || c == '\f' || c == '\r'
-}
+func isSpace(c byte) bool { return classes[c]&cSpace != 0 }
 
 func isDigit(c byte) bool { return c >= '0' && c <= '9' }
 func isAlpha(c byte) bool { return c|0x20 >= 'a' && c|0x20 <= 'z' }
-func isAlnum(c byte) bool { return isDigit(c) || isAlpha(c) }
+func isAlnum(c byte) bool { return classes[c]&(cDigit|cAlpha) != 0 }
 
 // maxEpoch is dpkg's bound for an epoch (INT_MAX).
 const maxEpoch = 1<<31 - 1
@@ -55,24 +102,67 @@ const maxEpoch = 1<<31 - 1
 // first problem with dpkg's own wording. The upstream and revision strings
 // are substrings of s.
 func parseVersion(s string) (v version, level int, reason string) {
-	for len(s) > 0 && isBlank(s[0]) {
-		s = s[1:]
+	var canonical bool
+	v.epoch, v.upstream, v.revision, canonical, level, reason = splitVersion(s)
+	if level == verHard {
+		return version{}, level, reason
 	}
-	if s == "" {
-		return v, verHard, "version string is empty"
+	v.set = true
+	if canonical {
+		start := versionStart(s)
+		v.text = s[start:versionEnd(s)]
 	}
-	end := 0
+	return v, level, reason
+}
+
+// versionProblem checks b as parseVersion does, without keeping anything.
+func versionProblem(b []byte) (level int, reason string) {
+	_, _, _, _, level, reason = splitVersion(b)
+	return level, reason
+}
+
+// versionStart returns where s starts after leading blanks.
+func versionStart[T string | []byte](s T) int {
+	i := 0
+	for i < len(s) && isBlank(s[i]) {
+		i++
+	}
+	return i
+}
+
+// versionEnd returns where the first word of s ends.
+func versionEnd[T string | []byte](s T) int {
+	end := versionStart(s)
 	for end < len(s) && !isBlank(s[end]) {
 		end++
 	}
+	return end
+}
+
+// splitVersion is dpkg's parseversion. canonical reports whether the
+// token is written as dpkg prints the version.
+func splitVersion[T string | []byte](s T) (epoch uint32, upstream, revision T, canonical bool, level int, reason string) {
+	s = s[versionStart(s):]
+	if len(s) == 0 {
+		return 0, upstream, revision, false, verHard, "version string is empty"
+	}
+	end := versionEnd(s)
 	for k := end; k < len(s); k++ {
 		if !isBlank(s[k]) {
-			return v, verHard, "version string has embedded spaces"
+			return 0, upstream, revision, false, verHard, "version string has embedded spaces"
 		}
 	}
 	// Only blanks follow the token, so a colon, if any, lies in it.
 	s = s[:end]
-	if colon := strings.IndexByte(s, ':'); colon >= 0 {
+	canonical = true
+	colon := -1
+	for k := 0; k < len(s); k++ {
+		if s[k] == ':' {
+			colon = k
+			break
+		}
+	}
+	if colon >= 0 {
 		// strtol: leading white space, an optional sign, digits.
 		k := 0
 		for k < colon && isSpace(s[k]) {
@@ -84,7 +174,7 @@ func parseVersion(s string) (v version, level int, reason string) {
 			k++
 		}
 		if k >= len(s) || !isDigit(s[k]) {
-			return v, verHard, "epoch in version is empty"
+			return 0, upstream, revision, false, verHard, "epoch in version is empty"
 		}
 		var n uint64
 		big := false
@@ -97,43 +187,47 @@ func parseVersion(s string) (v version, level int, reason string) {
 			k++
 		}
 		if k != colon {
-			return v, verHard, "epoch in version is not number"
+			return 0, upstream, revision, false, verHard, "epoch in version is not number"
 		}
 		if neg && (n != 0 || big) {
-			return v, verHard, "epoch in version is negative"
+			return 0, upstream, revision, false, verHard, "epoch in version is negative"
 		}
 		if big || n > maxEpoch {
-			return v, verHard, "epoch in version is too big"
+			return 0, upstream, revision, false, verHard, "epoch in version is too big"
 		}
 		if colon+1 == len(s) {
-			return v, verHard, "nothing after colon in version number"
+			return 0, upstream, revision, false, verHard, "nothing after colon in version number"
 		}
-		v.epoch = uint32(n)
+		epoch = uint32(n)
+		// dpkg prints the epoch in decimal, and not at all when it is 0.
+		canonical = s[0] >= '1' && s[0] <= '9'
 		s = s[colon+1:]
 	}
-	v.upstream = s
-	if h := strings.LastIndexByte(s, '-'); h >= 0 {
-		v.upstream, v.revision = s[:h], s[h+1:]
-		if v.revision == "" {
-			return v, verHard, "revision number is empty"
+	upstream = s
+	for h := len(s) - 1; h >= 0; h-- {
+		if s[h] == '-' {
+			upstream, revision = s[:h], s[h+1:]
+			if len(revision) == 0 {
+				return epoch, upstream, revision, false, verHard, "revision number is empty"
+			}
+			break
 		}
 	}
-	v.set = true
-	if v.upstream == "" {
-		return v, verHard, "version number is empty"
+	if len(upstream) == 0 {
+		return epoch, upstream, revision, false, verHard, "version number is empty"
 	}
-	if !isDigit(v.upstream[0]) {
-		return v, verSoft, "version number does not start with digit"
+	if !isDigit(upstream[0]) {
+		return epoch, upstream, revision, canonical, verSoft, "version number does not start with digit"
 	}
-	for i := 1; i < len(v.upstream); i++ {
-		if c := v.upstream[i]; !isAlnum(c) && !strings.ContainsRune(".-+~:", rune(c)) {
-			return v, verSoft, "invalid character in version number"
+	for i := 1; i < len(upstream); i++ {
+		if classes[upstream[i]]&cUpVer == 0 {
+			return epoch, upstream, revision, canonical, verSoft, "invalid character in version number"
 		}
 	}
-	for i := 0; i < len(v.revision); i++ {
-		if c := v.revision[i]; !isAlnum(c) && !strings.ContainsRune(".+~", rune(c)) {
-			return v, verSoft, "invalid character in revision number"
+	for i := 0; i < len(revision); i++ {
+		if classes[revision[i]]&cRevVer == 0 {
+			return epoch, upstream, revision, canonical, verSoft, "invalid character in revision number"
 		}
 	}
-	return v, verOK, ""
+	return epoch, upstream, revision, canonical, verOK, ""
 }
