@@ -1,11 +1,13 @@
 package dnf
 
 import (
+	"fmt"
 	"slices"
 	"testing"
 	"time"
 
 	"github.com/patchkit/patchkit"
+	"github.com/patchkit/patchkit/repo/rpmmd"
 )
 
 func pkg(t *testing.T, nevra string) patchkit.Package {
@@ -145,4 +147,62 @@ func TestClassify(t *testing.T) {
 	if none.Security || none.Classification != "" || !none.ReleaseDate.IsZero() {
 		t.Fatalf("no notice: %+v", none)
 	}
+}
+
+// TestSelectPriorityCost: one version in two repositories is one patch,
+// from the repository of better priority, then lower cost; the candidate
+// comes from the best-priority repositories of the name even when another
+// offers a newer version.
+func TestSelectPriorityCost(t *testing.T) {
+	rc := func(id string, prio, cost, order int) *repoConfig {
+		r := &repoConfig{priority: prio, cost: cost, order: order}
+		r.ID = id
+		return r
+	}
+	mk := func(r *repoConfig, nevras ...string) *repoData {
+		rd := &repoData{cfg: r}
+		rd.status.Health = "OK"
+		for _, n := range nevras {
+			p := pkg(t, n)
+			e, _ := p.Epoch.Value()
+			rd.pkgs = append(rd.pkgs, rpmmdPackage(p.Name, e, p.Version, p.Release, p.Arch))
+		}
+		return rd
+	}
+	inst := map[string][]instPkg{"a": {{pkg(t, "a-1-1.x86_64")}}, "b": {{pkg(t, "b-1-1.x86_64")}}}
+	for _, tc := range []struct {
+		name string
+		data []*repoData
+		want []string // NEVRA repo candidate
+	}{
+		{"cost decides the repository", []*repoData{
+			mk(rc("expensive", 99, 2000, 0), "a-2-1.x86_64"),
+			mk(rc("cheap", 99, 10, 1), "a-2-1.x86_64"),
+		}, []string{"a-0:2-1.x86_64 cheap true"}},
+		{"priority before cost", []*repoData{
+			mk(rc("cheap", 50, 10, 0), "a-2-1.x86_64"),
+			mk(rc("preferred", 10, 2000, 1), "a-2-1.x86_64"),
+		}, []string{"a-0:2-1.x86_64 preferred true"}},
+		{"the preferred repository's older version is the candidate", []*repoData{
+			mk(rc("main", 10, 1000, 0), "a-2-1.x86_64", "b-1-1.x86_64"),
+			mk(rc("extra", 99, 1000, 1), "a-3-1.x86_64", "b-5-1.x86_64"),
+		}, []string{"a-0:2-1.x86_64 main true", "a-0:3-1.x86_64 extra false", "b-0:5-1.x86_64 extra false"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			o := &options{arch: "x86_64"}
+			rep := &Report{}
+			selectPatches(o, &config{}, inst, tc.data, rep)
+			var got []string
+			for _, p := range rep.Patches {
+				got = append(got, fmt.Sprintf("%s %s %v", p.NEVRA(), p.Repository, p.Candidate))
+			}
+			if !slices.Equal(got, tc.want) {
+				t.Fatalf("%q, want %q", got, tc.want)
+			}
+		})
+	}
+}
+
+func rpmmdPackage(name string, epoch uint32, version, release, arch string) rpmmd.Package {
+	return rpmmd.Package{Name: name, Epoch: epoch, Version: version, Release: release, Arch: arch}
 }
