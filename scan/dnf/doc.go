@@ -125,6 +125,10 @@
 // Moderate or Medium, Low, then any other spelling such as "None"),
 // RebootSuggested when any suggests a reboot, and the earliest date.
 //
+// With WithRefresh a repository that has only a metalink (Fedora's
+// default) cannot be fetched (repo/rpmmd reads base URLs and mirror lists)
+// and is UNREADABLE; its cache can still be read.
+//
 // ReleaseDate: on Amazon Linux 2 and 2023 (WithDateRule(UpdatedFirst), or
 // WithOS) the notice's updated date, else its issued date; on the other
 // distributions its issued date, else its updated date; without a notice,

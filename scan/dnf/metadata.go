@@ -83,7 +83,11 @@ func locateCache(fsys fs.FS, cfg *config, rc *repoConfig) (dir, repomd string, d
 		if ok, err := rootfs.Exists(fsys, repomd); err != nil {
 			return "", "", nil, "", err
 		} else if !ok {
-			return "", "", nil, "", &NotCachedError{Repository: rc.ID, Path: repomd, Hint: hintFor(rc)}
+			hint := hintFor(rc)
+			if strings.Contains(cfg.main.cacheDir, "$") {
+				hint = "cachedir has a variable that is not set: /" + cfg.main.cacheDir
+			}
+			return "", "", nil, "", &NotCachedError{Repository: rc.ID, Path: repomd, Hint: hint}
 		}
 		return dir, repomd, data, "", nil
 	}

@@ -23,7 +23,6 @@ type nativeOptions struct {
 	setopts     []string
 	cacheOnly   bool
 	product     string
-	dateRule    DateRule
 	logger      *slog.Logger
 	arch        string
 }
@@ -314,7 +313,7 @@ func nativePatches(o *nativeOptions, names map[string]bool, rows []patchkit.Pack
 		}
 		seen[k] = len(out)
 		pt := patchkit.Patch{Package: p, Product: o.product}
-		classify(&pt, notices[noticeKey(p)], o.dateRule)
+		classify(&pt, notices[noticeKey(p)], IssuedFirst) // dnf prints one date per notice
 		out = append(out, pt)
 	}
 	for _, u := range cu.Updates {
