@@ -67,7 +67,7 @@ func BenchmarkTestbedZypperMetadataVsZypperLU(b *testing.B) {
 		}
 		t1 := time.Now()
 		z := exec.Command("zypper", "--non-interactive", "--no-refresh", "--root", root, "list-updates")
-		z.Env = append(os.Environ(), "LC_ALL=C")
+		z.Env = append(os.Environ(), "LC_ALL=C", "ZYPP_LOCK_TIMEOUT=60")
 		if out, err := z.Output(); err != nil {
 			b.Fatalf("zypper: %v\n%s", err, out)
 		}

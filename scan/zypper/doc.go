@@ -26,6 +26,10 @@
 //   - the locks file (etc/zypp/locks).
 //   - the keys imported into the rpm database (gpg-pubkey headers).
 //
+// A malformed .repo file, zypp.conf or locks file, or a lock this package
+// cannot evaluate, is an error and no result: a scan does not guess what
+// zypper would make of it.
+//
 // # Trust and freshness (fail closed)
 //
 // A repository that checks signatures (gpgcheck on, the default, with
@@ -90,13 +94,17 @@
 // (libsolv keeps that as the patch's time; zypper shows it as "Created On"
 // and issue-date, and Patch Manager reads it). Its status is computed from
 // the installed packages as libsolv's trivial-installable check does: needed
-// when the newest installed version of a package it names, in an
-// architecture its entry covers (an entry with an architecture covers that
-// one and noarch; a noarch entry covers all), is lower than the entry's
-// version; applied when some package of a name it lists is installed and
-// none is lower; not needed when none is installed. A needed patch is
-// "unwanted" when it is locked, and "optional" when its category is
-// optional, feature or enhancement, unless WithOptionalPatches.
+// when an installed version of a package it names, in an architecture its
+// entry covers (an entry with an architecture covers that one and noarch; a
+// noarch entry covers all), is lower than the entry's version; applied when
+// some package of a name it lists is installed and none is lower; not
+// needed when none is installed. An old version of a multiversion package
+// (zypp.conf multiversion: a name, or provides:CAPABILITY, which is looked
+// up in the rpm database) does not count when another installed version is
+// at or above the entry's; any other package installed twice does, as
+// zypper shows on the testbed. A needed patch is "unwanted" when it is
+// locked, and "optional" when its category is optional, feature or
+// enhancement, unless WithOptionalPatches.
 //
 // A version named by any patch (same name and version, an entry whose
 // architecture covers it) is Security=true, the semantics Patch Manager

@@ -495,17 +495,14 @@ var toolVersions = sync.OnceValue(func() string {
 		v("dpkg-query", "-W", "-f", "${Version}", "libzypp1722"), v("rpm", "--version"))
 })
 
-// runScenario sets the scenario up on a copy of the testbed's root (the
-// shared root itself for the plain testbed scenario, which changes
-// nothing), runs both backends and the oracle commands, and, with
-// -update, writes the fixture.
+// runScenario sets the scenario up on a copy of the testbed's root, runs
+// both backends and the oracle commands, and, with -update, writes the
+// fixture.
 func runScenario(t *testing.T, env testbed.Env, sc scenario) *scenarioRun {
-	root, dir := env.ZyppRoot, ""
-	if sc.setup != nil {
-		c := env.Clone(t)
-		root = c.ZyppRoot
-		dir = filepath.Dir(root)
-	}
+	// Every scenario works on its own copy, so that no other test's zypper
+	// holds the root's lock.
+	c := env.Clone(t)
+	root, dir := c.ZyppRoot, filepath.Dir(c.ZyppRoot)
 	local, err := run.NewLocal()
 	if err != nil {
 		t.Fatal(err)
