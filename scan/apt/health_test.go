@@ -3,6 +3,7 @@ package apt
 import (
 	"bytes"
 	"errors"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"testing"
@@ -65,7 +66,17 @@ func TestTestbedAptScanRepositoryHealth(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
-		ps, st := scan(t, sc)
+		var (
+			log   bytes.Buffer
+			calls []Progress
+		)
+		ps, st := scan(t, sc, WithLogger(slog.New(slog.NewTextHandler(&log, nil))), WithProgress(func(p Progress) { calls = append(calls, p) }))
+		if len(calls) != 3 || calls[2].Done != 3 || calls[0].Total != 3 {
+			t.Errorf("progress: %+v", calls)
+		}
+		if !bytes.Contains(log.Bytes(), []byte("apt repository not used")) || !bytes.Contains(log.Bytes(), []byte(sec)) {
+			t.Errorf("log: %s", log.String())
+		}
 		if s := st[sec]; s.Health != repo.HealthUnreadable || s.Packages != 0 || s.Reason == "" {
 			t.Errorf("%+v", s)
 		}

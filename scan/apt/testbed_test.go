@@ -17,13 +17,16 @@ import (
 
 // root is one apt installation to scan with both backends.
 type root struct {
-	fsys      fs.FS    // the root for the metadata backend
-	mopts     []Option // metadata backend options besides arch and now
-	nopts     []NativeOption
-	r         run.Runner // runs apt (and dpkg-query) on it
-	env       []string   // extra environment for apt-cache
-	aptArgs   []string   // extra options for apt-cache
-	dpkgQuery []dpkg.QueryOption
+	fsys    fs.FS    // the root for the metadata backend
+	mopts   []Option // metadata backend options besides arch and now
+	nopts   []NativeOption
+	r       run.Runner // runs apt (and dpkg-query) on it
+	env     []string   // extra environment for apt-cache
+	aptArgs []string   // extra options for apt-cache
+	// unhealthy repositories are logged, not failed: this machine's own
+	// sources may name third-party repositories never fetched
+	allowUnhealthy bool
+	dpkgQuery      []dpkg.QueryOption
 }
 
 // scanResult is what both backends said about a root.
@@ -56,7 +59,11 @@ func scanBoth(t *testing.T, rt root) scanResult {
 	res := scanResult{st: st, meta: st.patches(o), statuses: st.statuses, inv: inv}
 	for _, s := range st.statuses {
 		if s.Health != repo.HealthOK {
-			t.Errorf("repository %s: %s (%s)", s.Name, s.Health, s.Reason)
+			if rt.allowUnhealthy {
+				t.Logf("repository %s: %s (%s)", s.Name, s.Health, s.Reason)
+			} else {
+				t.Errorf("repository %s: %s (%s)", s.Name, s.Health, s.Reason)
+			}
 		}
 	}
 	// The public entry point gives the same.
@@ -214,7 +221,7 @@ func TestHostAptScan(t *testing.T) {
 		t.Skip("no apt lists on this machine")
 	}
 	r := recorder(t, newLocal(t), "host", "this machine's own apt and lists, read only (Debug::NoLocking)")
-	res := scanBoth(t, root{fsys: os.DirFS("/"), r: r})
+	res := scanBoth(t, root{fsys: os.DirFS("/"), r: r, allowUnhealthy: true})
 	if len(res.statuses) == 0 {
 		t.Error("no repositories")
 	}
