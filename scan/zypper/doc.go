@@ -26,6 +26,11 @@
 //   - the locks file (etc/zypp/locks).
 //   - the keys imported into the rpm database (gpg-pubkey headers).
 //
+// The cache is read as zypper left it: autorefresh and the refresh delay are
+// zypper's business (WithRefresh fetches instead). zypp.conf's solver
+// settings (solver.onlyRequires and the like) decide what is installed
+// beside an update, not which version is the candidate, and are not read.
+//
 // A malformed .repo file, zypp.conf or locks file, or a lock this package
 // cannot evaluate, is an error and no result: a scan does not guess what
 // zypper would make of it.

@@ -81,6 +81,42 @@ func checkSkipped(t *testing.T, r run.Runner, root, alias string) {
 	}
 }
 
+// archSpec is the spec of tb-arch, one package per architecture.
+const archSpec = `Name: tb-arch
+Version: %{pver}
+Release: 1
+Summary: patchkit testbed package tb-arch
+License: MIT
+%description
+A patchkit testbed package built for one architecture.
+%install
+mkdir -p %{buildroot}/usr/share/testbed
+echo "tb-arch %{pver}" > %{buildroot}/usr/share/testbed/tb-arch-%{_target_cpu}.txt
+%files
+/usr/share/testbed/tb-arch-%{_target_cpu}.txt
+`
+
+// buildArchRPMs builds tb-arch 1.0-1.x86_64 (first), 1.1-1.x86_64,
+// 1.2-1.i686, 1.3-1.aarch64 and 1.4-1.noarch with rpmbuild.
+func buildArchRPMs(t *testing.T, dir string) []string {
+	t.Helper()
+	rb := testutil.NeedTool(t, "rpmbuild", "rpm")
+	spec := filepath.Join(dir, "tb-arch.spec")
+	if err := os.WriteFile(spec, []byte(archSpec), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	for _, b := range []struct{ arch, ver string }{{"x86_64", "1.0"}, {"x86_64", "1.1"}, {"i686", "1.2"}, {"aarch64", "1.3"}, {"noarch", "1.4"}} {
+		testutil.Run(t, "", nil, rb, "-bb", "--quiet", "--target", b.arch, "--define", "_topdir "+filepath.Join(dir, "rpmbuild"),
+			"--define", "pver "+b.ver, "--define", "debug_package %{nil}",
+			// without a fixed build host rpmbuild looks its name up in DNS,
+			// which takes seconds here
+			"--define", "_buildhost testbed.invalid", spec)
+		out = append(out, filepath.Join(dir, "rpmbuild/RPMS", b.arch, "tb-arch-"+b.ver+"-1."+b.arch+".rpm"))
+	}
+	return out
+}
+
 // installBeside installs kernel-tb 5.1-1 beside the installed 5.0-1 with
 // rpm itself.
 func installBeside(t *testing.T, env testbed.Env, root string) {
@@ -349,6 +385,31 @@ func scenarios() []scenario {
 					if p.Name == "TBRA-2026:0100" && !p.RestartSuggested {
 						t.Errorf("native TBRA-2026:0100: pkgmanager flag not read")
 					}
+				}
+			},
+		},
+		{
+			name:  "arch",
+			about: "tb-arch 1.0-1.x86_64 (rpmbuild --target, built by the test) installed with rpm, and a repository tb-arch (addrepo -G) with tb-arch 1.1-1.x86_64, 1.2-1.i686, 1.3-1.aarch64 and 1.4-1.noarch",
+			setup: func(t *testing.T, env testbed.Env, root, dir string, rec run.Runner) {
+				rpms := buildArchRPMs(t, dir)
+				testutil.Run(t, "", nil, testutil.NeedTool(t, "rpm", "rpm"), "--root", root, "-i", rpms[0])
+				mkrepo(t, filepath.Join(dir, "arch"), rpms[1:]...)
+				zypperSetup(t, root, "addrepo", "-G", "file://"+filepath.Join(dir, "arch"), "tb-arch")
+				zypperSetup(t, root, "refresh", "tb-arch")
+			},
+			check: func(t *testing.T, s *scenarioRun) {
+				if c := cand(t, s, "tb-arch"); c == nil || c.Arch != "noarch" || c.Version != "1.4" {
+					t.Errorf("tb-arch candidate %+v, want 1.4-1.noarch (a change to noarch is an update)", c)
+				}
+				var got []string
+				for _, p := range s.meta.Updates {
+					if p.Name == "tb-arch" {
+						got = append(got, p.Version+"."+p.Arch)
+					}
+				}
+				if !slices.Equal(got, []string{"1.4.noarch", "1.1.x86_64"}) {
+					t.Errorf("tb-arch versions offered %v, want 1.1 x86_64 and 1.4 noarch (not i686, an arch change; not aarch64, not installable)", got)
 				}
 			},
 		},
