@@ -26,7 +26,8 @@
 //     fetched and verified afresh through the WithClient client. The
 //     architectures read are the native one (WithArch, or APT::Architecture)
 //     and the foreign ones (APT::Architectures, else dpkg's arch file next
-//     to Dir::State::status); a source's arch= option replaces them.
+//     to Dir::State::status); a source's arch= option replaces them. A
+//     repository named by two sources is read once, as apt does.
 //   - Pins, as apt_preferences(5) and apt-pkg's policy: every file starts
 //     at 500, dpkg's status file and NotAutomatic suites with
 //     ButAutomaticUpgrades at 100, NotAutomatic suites at 1;

@@ -40,6 +40,7 @@ type pinCase struct {
 	name    string
 	prefs   string // preferences.d/test.pref
 	conf    string // apt.conf.d/50test
+	sources string // sources.list.d/test.list
 	mopts   []Option
 	nopts   []NativeOption
 	aptArgs []string          // the same for apt-cache
@@ -160,6 +161,8 @@ Pin-Priority: 990
 			want:  map[string]string{"tb-multi": "1.3-1", "tb-hello": "1.1-1"}},
 		{name: "Default-Release as an option", mopts: []Option{WithDefaultRelease("testbed-security")},
 			nopts: []NativeOption{NativeDefaultRelease("testbed-security")}, aptArgs: []string{"-o", "APT::Default-Release=testbed-security"}, want: map[string]string{"tb-multi": "1.2-1"}},
+		{name: "a repository named twice", sources: "deb [signed-by=ROOT/etc/apt/testbed.gpg] " + env.AptURL + " testbed-updates main\n",
+			want: map[string]string{"tb-multi": "1.3-1"}},
 		{name: "Default-Release that no source has", conf: `APT::Default-Release "no-such-suite";`, wantErr: true},
 		{name: "priority zero", prefs: "Package: tb-multi\nPin: version 1.2-1\nPin-Priority: 0\n", wantErr: true},
 		{name: "priority not a number", prefs: "Package: tb-multi\nPin: version 1.2-1\nPin-Priority: high\n", wantErr: true},
@@ -171,6 +174,10 @@ Pin-Priority: 990
 		t.Run(c.name, func(t *testing.T) {
 			sc.remove(t, "etc/apt/preferences.d/test.pref")
 			sc.remove(t, "etc/apt/apt.conf.d/50test")
+			sc.remove(t, "etc/apt/sources.list.d/test.list")
+			if c.sources != "" {
+				sc.write(t, "etc/apt/sources.list.d/test.list", strings.ReplaceAll(c.sources, "ROOT", sc.root))
+			}
 			if c.prefs != "" {
 				sc.write(t, "etc/apt/preferences.d/test.pref", strings.TrimPrefix(c.prefs, "\n"))
 			}

@@ -77,6 +77,7 @@ func reposOf(ctx context.Context, fsys fs.FS, cfg *aptConfig, srcs []repo.AptSou
 	var trustedErr error
 	trustedLoaded := false
 	var out []repoSpec
+	seen := map[string]int{}
 	for _, src := range srcs {
 		if !src.Enabled || !slices.Contains(src.Types, "deb") {
 			continue
@@ -139,6 +140,23 @@ func reposOf(ctx context.Context, fsys fs.FS, cfg *aptConfig, srcs []repo.AptSou
 		}
 		for _, u := range src.URIs {
 			for _, s := range src.Suites {
+				// apt reads a repository named twice once
+				key := strings.TrimRight(u, "/") + " " + s
+				if i, dup := seen[key]; dup {
+					r := &out[i].repo
+					for _, c := range src.Components {
+						if !slices.Contains(r.Components, c) {
+							r.Components = append(slices.Clip(r.Components), c)
+						}
+					}
+					for _, a := range a {
+						if !slices.Contains(r.Architectures, a) {
+							r.Architectures = append(slices.Clip(r.Architectures), a)
+						}
+					}
+					continue
+				}
+				seen[key] = len(out)
 				r := aptrepo.Repo{
 					URI:              u,
 					Suite:            s,
