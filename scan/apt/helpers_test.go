@@ -19,7 +19,7 @@ import (
 	"github.com/patchkit/patchkit/scan/run"
 )
 
-var record = flag.Bool("record", false, "write the real runs of the end-to-end tests to testdata/apt as recordings")
+var update = flag.Bool("update", false, "rewrite the recordings under testdata/apt from the real runs of the end-to-end tests")
 
 // recDir is where recordings of real runs are kept.
 const recDir = "../../testdata/apt"
@@ -59,11 +59,11 @@ func chrootRunner(r run.Runner, root string) run.Runner {
 	})
 }
 
-// recorder wraps r so that, with -record, the runs are saved under
+// recorder wraps r so that, with -update, the runs are saved under
 // testdata/apt as SCENARIO-PROGRAM.txt when the test ends.
 func recorder(t *testing.T, r run.Runner, scenario, where string) run.Runner {
 	t.Helper()
-	if !*record {
+	if !*update {
 		return r
 	}
 	aptVersion := "apt (version unknown)"
@@ -71,7 +71,7 @@ func recorder(t *testing.T, r run.Runner, scenario, where string) run.Runner {
 		aptVersion = strings.SplitN(string(out), "\n", 2)[0]
 	}
 	rec := run.NewRecorder(r, func(c run.Command) string {
-		return fmt.Sprintf("%s on Debian 12 amd64 (this project's machine kind), %s: %s; LC_ALL=C; recorded by scan/apt's %s -record",
+		return fmt.Sprintf("%s on Debian 12 amd64 (this project's machine kind), %s: %s; LC_ALL=C; recorded by scan/apt's %s -update",
 			aptVersion, time.Now().UTC().Format("2006-01-02"), where, t.Name())
 	})
 	t.Cleanup(func() {

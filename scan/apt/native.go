@@ -37,10 +37,12 @@ func NativeAptConfig(path string) NativeOption {
 	}
 }
 
-// NativeAptOption passes "-o key=value" to apt (Dir=/srv/root/,
-// Dir::State::status=...). Options that change what apt prints are
-// refused, since the output is parsed: key must not be quiet,
-// APT::Get::Show-Upgraded, APT::Get::Simulate or Debug::*.
+// NativeAptOption passes "-o key=value" to apt (Dir::State::status=...,
+// APT::Architectures=...). apt applies -o options after reading its
+// configuration files, so a root with an apt.conf.d of its own is better
+// named with NativeAptConfig (a file that sets Dir). Options that change
+// what apt prints are refused, since the output is parsed: key must not be
+// quiet, APT::Get::Show-Upgraded, APT::Get::Simulate or Debug::*.
 func NativeAptOption(key, value string) NativeOption {
 	return func(o *nativeOptions) error {
 		k := strings.ToLower(key)

@@ -62,7 +62,7 @@ func loadScenario(t *testing.T, name string) recordedScenario {
 }
 
 // TestRecordedScans replays real runs recorded on the testbed and on this
-// machine (scan/apt's end-to-end tests with -record): ParseSimulation
+// machine (scan/apt's end-to-end tests with -update): ParseSimulation
 // reads apt-get -s, its summary agrees with its actions, and
 // NativeUpdates gives exactly the packages apt list --upgradable listed in
 // the same run, classified by the archives apt list names, and the
