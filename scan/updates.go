@@ -43,7 +43,7 @@ func findUpdates(ctx context.Context, fsys fs.FS, os osdetect.OS, inv Inventory,
 		return apt.Updates(ctx, fsys, installed, opts...)
 	case osdetect.DNF, osdetect.YUM:
 		if o.runner != nil {
-			opts := []dnf.NativeOption{dnf.NativeProduct(product), dnf.NativeLogger(o.logger), dnf.NativeCacheOnly(!refresh)}
+			opts := []dnf.NativeOption{dnf.NativeProduct(product), dnf.NativeLogger(o.logger), dnf.NativeCacheOnly(!refresh), dnf.NativeArch(arch)}
 			if root != "" {
 				opts = append(opts, dnf.NativeInstallRoot(root), dnf.NativeSetopt("reposdir", root+"/etc/yum.repos.d"))
 				if os.VersionID != "" {
