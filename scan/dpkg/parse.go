@@ -173,6 +173,9 @@ func fieldID(name []byte) int {
 	if id == 0 {
 		return fUser
 	}
+	if string(name) == fieldNames[id] {
+		return int(id) // as dpkg writes it
+	}
 	known := fieldLower[id]
 	if len(known) != len(name) {
 		return fUser
@@ -343,12 +346,14 @@ type parser struct {
 	// (status.d files, which dpkg does not read, are written that way).
 	installedByDefault bool
 
-	name    []byte // current field name
-	value   []byte // current field value
-	lower   []byte
-	scratch []byte
-	st      stanza
-	slab    []entry // entries are allocated from here, a few at a time
+	name     []byte // current field name
+	value    []byte // current field value (trailing white space dropped)
+	nameBuf  []byte // storage for them, unless they lie in the window
+	valueBuf []byte
+	lower    []byte
+	scratch  []byte
+	st       stanza
+	slab     []entry // entries are allocated from here, a few at a time
 }
 
 // streamWindow is the reader's window when the input's size is not known
@@ -583,16 +588,28 @@ func (p *parser) stanza() error {
 		if l[j] != ':' {
 			return p.errf(fieldLine, "", "field name %q must be followed by colon", l[:i])
 		}
-		p.name = append(p.name[:0], l[:i]...)
-		fid := fieldID(p.name)
+		fid := fieldID(l[:i])
 		keep := needsValue(fid)
 		k := j + 1
 		for k < len(l) && isSpace(l[k]) {
 			k++
 		}
+		if p.fastField(l, i, k, keep) {
+			if err := p.field(fid, fieldLine); err != nil {
+				return err
+			}
+			if len(p.line) == 0 {
+				return nil
+			}
+			continue
+		}
+		// The name and value are copied: reading a line can move
+		// the window.
+		p.nameBuf = append(p.nameBuf[:0], l[:i]...)
+		p.name = p.nameBuf
 		firstEmpty := k == len(l)
 		if keep {
-			p.value = append(p.value[:0], l[k:]...)
+			p.valueBuf = append(p.valueBuf[:0], l[k:]...)
 		}
 		// Continuation lines start with white space.
 		if err := p.next(); err != nil {
@@ -603,18 +620,18 @@ func (p *parser) stanza() error {
 		}
 		for !p.atEOF && len(p.line) > 0 && isSpace(p.line[0]) {
 			if keep {
-				if len(p.value)+1+len(p.line) > p.max {
+				if len(p.valueBuf)+1+len(p.line) > p.max {
 					return p.stricter(fieldLine, string(p.name), "field value longer than %d bytes", p.max)
 				}
-				p.value = append(p.value, '\n')
-				p.value = append(p.value, p.line...)
+				p.valueBuf = append(p.valueBuf, '\n')
+				p.valueBuf = append(p.valueBuf, p.line...)
 			}
 			if err := p.next(); err != nil {
 				return err
 			}
 		}
 		if keep {
-			v := p.value
+			v := p.valueBuf
 			for len(v) > 0 && isSpace(v[len(v)-1]) {
 				v = v[:len(v)-1]
 			}
@@ -627,6 +644,60 @@ func (p *parser) stanza() error {
 			return nil
 		}
 	}
+}
+
+// fastField reads the rest of the field whose first line is l (the current
+// line, name l[:i], value from l[k:]) when it and the line after it lie
+// whole in the window and pass next's checks: it sets p.name and p.value
+// to slices of the window (which does not change before the next read)
+// and reads the line after the field, as next would. Otherwise it changes
+// nothing and reports false: the caller then reads the field line by line,
+// meeting the problems in order.
+func (p *parser) fastField(l []byte, i, k int, keep bool) bool {
+	start := p.pos - len(l) - 1 // where l lies in the window
+	if start < 0 || &p.buf[start] != &l[0] {
+		return false
+	}
+	valEnd := start + len(l)
+	lines := 0
+	pos, nl := p.pos, 0
+	for {
+		if pos >= p.end {
+			return false
+		}
+		nl = bytes.IndexByte(p.buf[pos:p.end], '\n')
+		if nl < 0 || nl > p.max {
+			return false
+		}
+		if c := p.buf[pos]; c == '\n' || !isSpace(c) {
+			// The line after the field.
+			if p.bad >= 0 && p.bad < pos+nl {
+				return false
+			}
+			break
+		}
+		// A continuation line.
+		if keep && valEnd-(start+k)+1+nl > p.max {
+			return false
+		}
+		valEnd = pos + nl
+		pos += nl + 1
+		lines++
+	}
+	p.name = l[:i]
+	p.value = p.buf[start+k : valEnd]
+	if keep {
+		v := p.value
+		for len(v) > 0 && isSpace(v[len(v)-1]) {
+			v = v[:len(v)-1]
+		}
+		p.value = v
+	}
+	// The line after the field, as next reads it.
+	p.line = p.buf[pos : pos+nl]
+	p.pos = pos + nl + 1
+	p.lineNo += lines + 1
+	return true
 }
 
 // appendLower appends b to dst with ASCII letters in lower case.
@@ -1100,7 +1171,7 @@ func dependencyProblem(fid int, s []byte) string {
 			if i < len(s) && s[i] == ':' {
 				i++
 				as := i
-				for i < len(s) && !isSpace(s[i]) && s[i] != '(' && s[i] != ',' && s[i] != '|' {
+				for i < len(s) && classes[s[i]]&cArchEnd == 0 {
 					i++
 				}
 				if i == as {
@@ -1134,7 +1205,13 @@ func dependencyProblem(fid int, s []byte) string {
 				}
 				i = skipSpace(s, i)
 				vs := i
-				for i < len(s) && s[i] != ')' && s[i] != '(' && !isSpace(s[i]) {
+				seen := uint16(0)
+				for i < len(s) {
+					c := classes[s[i]]
+					if c&cVerEnd != 0 {
+						break
+					}
+					seen |= c
 					i++
 				}
 				ver := s[vs:i]
@@ -1145,7 +1222,10 @@ func dependencyProblem(fid int, s []byte) string {
 				if s[i] != ')' {
 					return fmt.Sprintf("reference to %q: version contains '%c' instead of ')'", name, s[i])
 				}
-				if !plainVersion(ver) {
+				// Without an epoch, and with a hyphen neither first nor
+				// last (which would leave an empty upstream version or
+				// revision), a version has no hard problem.
+				if len(ver) == 0 || seen&cColon != 0 || ver[0] == '-' || ver[len(ver)-1] == '-' {
 					if level, r := versionProblem(ver); level == verHard {
 						return fmt.Sprintf("reference to %q: version %q: %s", name, ver, r)
 					}
@@ -1177,12 +1257,4 @@ func skipSpace(s []byte, i int) int {
 		i++
 	}
 	return i
-}
-
-// plainVersion reports whether v, a word without white space, is a
-// version without a hard problem for certain: not empty, no epoch, and no
-// hyphen first or last (which would leave an empty upstream version or
-// revision). Others are left to versionProblem.
-func plainVersion(v []byte) bool {
-	return len(v) > 0 && v[0] != '-' && v[len(v)-1] != '-' && bytes.IndexByte(v, ':') < 0
 }

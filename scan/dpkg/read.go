@@ -268,44 +268,27 @@ func Read(ctx context.Context, fsys fs.FS, opts ...Option) ([]patchkit.Package, 
 	}
 	d := newDB()
 
-	// status, while the file lists of its packages are looked up
+	// status, while the file lists of its packages are looked up; the
+	// lookups go on until the list is made.
 	pf := &prefetch{ctx: ctx, fsys: fsys, adm: adm, admName: o.admindir}
+	defer pf.wait(true)
 	if err := d.readFile(ctx, fsys, adm, o.admindir, "status", o.maxLine, d.addStatus, true, pf); err != nil {
 		return nil, err
 	}
-	// status.d
-	{
-		dir := path.Join(adm, "status.d")
-		ents, err := fs.ReadDir(fsys, dir)
-		switch {
-		case errors.Is(err, fs.ErrNotExist):
-		case err != nil:
-			return nil, fmt.Errorf("dpkg: %s/status.d: %w", o.admindir, err)
-		}
-		for _, de := range ents {
-			n := de.Name()
-			if isControlFile(n) {
-				continue
-			}
-			if err := d.readFile(ctx, fsys, adm, o.admindir, "status.d/"+n, o.maxLine, d.addStatus, false, nil); err != nil {
-				return nil, err
-			}
-		}
-	}
-	// updates: the journal, files named by digits, applied in order.
-	{
-		names, err := journalFiles(fsys, adm, o.admindir)
-		if err != nil {
-			return nil, err
-		}
-		for _, n := range names {
-			if err := d.readFile(ctx, fsys, adm, o.admindir, "updates/"+n, o.maxLine, d.addUpdate, false, nil); err != nil {
-				return nil, err
-			}
-		}
+	if err := pf.locked(func() error { return d.readMore(ctx, fsys, adm, o) }); err != nil {
+		return nil, err
 	}
 	list := d.listed()
-	out := make([]patchkit.Package, 0, len(list))
+	out := make([]patchkit.Package, len(list))
+	// The packages, up to the first whose source version is bad.
+	bad, badErr := len(list), error(nil)
+	for i, e := range list {
+		if out[i], err = e.finish(d.in); err != nil {
+			bad, badErr = i, err
+			break
+		}
+	}
+	pf.wait(false)
 	var it *infoTimes
 	if len(list) > 0 {
 		if pf.started {
@@ -323,20 +306,46 @@ func Read(ctx context.Context, fsys fs.FS, opts ...Option) ([]patchkit.Package, 
 				return nil, err
 			}
 		}
-		p, err := e.finish(d.in)
+		if i == bad {
+			return nil, badErr
+		}
+		t, err := it.time(e)
 		if err != nil {
 			return nil, err
 		}
-		if it != nil {
-			t, err := it.time(e)
-			if err != nil {
-				return nil, err
-			}
-			p.InstallTime = t
-		}
-		out = append(out, p)
+		out[i].InstallTime = t
 	}
 	return out, nil
+}
+
+// readMore reads the files of status.d, then the journal files of updates/
+// (named by digits, applied in order).
+func (d *db) readMore(ctx context.Context, fsys fs.FS, adm string, o options) error {
+	ents, err := fs.ReadDir(fsys, path.Join(adm, "status.d"))
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+	case err != nil:
+		return fmt.Errorf("dpkg: %s/status.d: %w", o.admindir, err)
+	}
+	for _, de := range ents {
+		n := de.Name()
+		if isControlFile(n) {
+			continue
+		}
+		if err := d.readFile(ctx, fsys, adm, o.admindir, "status.d/"+n, o.maxLine, d.addStatus, false, nil); err != nil {
+			return err
+		}
+	}
+	names, err := journalFiles(fsys, adm, o.admindir)
+	if err != nil {
+		return err
+	}
+	for _, n := range names {
+		if err := d.readFile(ctx, fsys, adm, o.admindir, "updates/"+n, o.maxLine, d.addUpdate, false, nil); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // controlSuffixes are the names of a package's control files. Distroless
@@ -383,7 +392,9 @@ func (d *db) readFile(ctx context.Context, fsys fs.FS, adm, admName, rel string,
 	d.pf = pf
 	err = d.parseFile(ctx, name, &lockedReader{r: f, mu: &pf.mu}, maxLine, false, add)
 	d.pf = nil
-	pf.wait(err != nil)
+	if err == nil {
+		pf.flush()
+	}
 	return err
 }
 
@@ -561,6 +572,7 @@ type prefetch struct {
 
 	mu      sync.Mutex
 	started bool
+	ended   bool
 	ch      chan []*entry
 	done    chan struct{}
 	stop    atomic.Bool
@@ -590,9 +602,23 @@ func (pf *prefetch) request(e *entry) {
 	}
 	pf.cur = append(pf.cur, e)
 	if len(pf.cur) == prefetchBatch {
-		pf.ch <- pf.cur
-		pf.cur = nil
+		pf.flush()
 	}
+}
+
+// locked calls f holding mu.
+func (pf *prefetch) locked(f func() error) error {
+	pf.mu.Lock()
+	defer pf.mu.Unlock()
+	return f()
+}
+
+// flush hands the requests made over to the goroutine.
+func (pf *prefetch) flush() {
+	if len(pf.cur) > 0 {
+		pf.ch <- pf.cur
+	}
+	pf.cur = nil
 }
 
 // run is the goroutine: it reads the info database's format, then looks
@@ -604,9 +630,10 @@ func (pf *prefetch) run() {
 		// A panic of the file system is the caller's to see.
 		pf.panicked = recover()
 	}()
-	pf.mu.Lock()
-	pf.it, pf.itErr = newInfoTimes(pf.fsys, pf.adm, pf.admName)
-	pf.mu.Unlock()
+	pf.itErr = pf.locked(func() (err error) {
+		pf.it, err = newInfoTimes(pf.fsys, pf.adm, pf.admName)
+		return err
+	})
 	for batch := range pf.ch {
 		if pf.itErr != nil || pf.stop.Load() || pf.ctx.Err() != nil {
 			continue
@@ -616,24 +643,25 @@ func (pf *prefetch) run() {
 				break
 			}
 			p := pf.it.path(e.name, e.arch, e.multiArch == maSame)
-			pf.mu.Lock()
-			e.listMod, e.listErr = pf.it.stat(p)
-			pf.mu.Unlock()
+			pf.locked(func() error {
+				e.listMod, e.listErr = pf.it.stat(p)
+				return nil
+			})
 			e.listDone = true
 		}
 	}
 }
 
-// wait hands over the last requests and waits for the goroutine to end;
-// with stop, it stops the goroutine first.
+// wait waits for the goroutine to end once it has looked up what it was
+// given; with stop, it stops the goroutine first. Only the first call
+// waits.
 func (pf *prefetch) wait(stop bool) {
-	if !pf.started {
+	if !pf.started || pf.ended {
 		return
 	}
+	pf.ended = true
 	if stop {
 		pf.stop.Store(true)
-	} else if len(pf.cur) > 0 {
-		pf.ch <- pf.cur
 	}
 	pf.cur = nil
 	close(pf.ch)

@@ -45,15 +45,17 @@ const (
 
 // Character classes, indexed by byte.
 const (
-	cSpace  = 1 << iota // C's isspace in the C locale: " \t\n\v\f\r"
-	cBlank              // ' ', '\t'
-	cDigit              // 0-9
-	cAlpha              // A-Z, a-z
-	cName               // allowed in a package name after its first byte: alphanumerics and "-+._"
-	cUpVer              // allowed in an upstream version after its first byte: alphanumerics and ".-+~:"
-	cRevVer             // allowed in a revision: alphanumerics and ".+~"
-	cDepEnd             // ends a package name in a relationship field: white space and ":(,|"
-	cColon              // ':' (ends a field name, with white space)
+	cSpace   = 1 << iota // C's isspace in the C locale: " \t\n\v\f\r"
+	cBlank               // ' ', '\t'
+	cDigit               // 0-9
+	cAlpha               // A-Z, a-z
+	cName                // allowed in a package name after its first byte: alphanumerics and "-+._"
+	cUpVer               // allowed in an upstream version after its first byte: alphanumerics and ".-+~:"
+	cRevVer              // allowed in a revision: alphanumerics and ".+~"
+	cDepEnd              // ends a package name in a relationship field: white space and ":(,|"
+	cColon               // ':' (ends a field name, with white space)
+	cArchEnd             // ends an architecture in a relationship field: white space and "(,|"
+	cVerEnd              // ends a version in a relationship field: white space and "()"
 )
 
 // classes holds the character classes of every byte.
@@ -83,6 +85,12 @@ var classes = func() (t [256]uint16) {
 		t[c] |= cDepEnd
 	}
 	t[':'] |= cColon
+	for _, c := range []byte(" \t\n\v\f\r(,|") {
+		t[c] |= cArchEnd
+	}
+	for _, c := range []byte(" \t\n\v\f\r()") {
+		t[c] |= cVerEnd
+	}
 	return t
 }()
 
