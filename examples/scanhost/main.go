@@ -24,6 +24,8 @@
 //	-previous FILE     the node's last report (JSON), for the pending-reboot bookkeeping
 //	-save FILE         write the report as JSON
 //	-inventory         list every installed package in the text output
+//	-arch ARCH         the node's architecture (x86_64, aarch64, ...) when a root's inventory does not
+//	                   tell it (the architecture of the package manager's own package)
 //
 // Exit codes: 0 the node is COMPLIANT; 3 NON_COMPLIANT; 4 UNKNOWN (some
 // repository's metadata could not be read, verified or dated); 1 error (the
@@ -92,8 +94,8 @@ type inventoryInfo struct {
 }
 
 type config struct {
-	asJSON, query, refresh, listInventory                                             bool
-	root, html, baselineFile, predefined, snapshot, saveSnapshot, now, previous, save string
+	asJSON, query, refresh, listInventory                                                   bool
+	root, html, baselineFile, predefined, snapshot, saveSnapshot, now, previous, save, arch string
 }
 
 func runMain(ctx context.Context, args []string, stdout, stderr io.Writer) int {
@@ -113,6 +115,7 @@ func runMain(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fl.StringVar(&c.now, "now", "now", `the scan's instant: RFC 3339, YYYY-MM-DD (00:00 UTC) or "now"`)
 	fl.StringVar(&c.previous, "previous", "", "the node's last report (JSON)")
 	fl.StringVar(&c.save, "save", "", "write the report as JSON to this file")
+	fl.StringVar(&c.arch, "arch", "", "the node's architecture, when the root's inventory does not tell it")
 	if err := fl.Parse(args); err != nil {
 		return exitUsage
 	}
@@ -211,6 +214,9 @@ func scanNode(ctx context.Context, c config, now time.Time, out *output) (scan.R
 		return scan.Result{}, err
 	}
 	opts = append(opts, scan.WithOS(o), scan.WithNode(compliance.Node{Hostname: hostname(c.root)}))
+	if c.arch != "" {
+		opts = append(opts, scan.WithArch(c.arch))
+	}
 
 	switch {
 	case c.snapshot != "":
@@ -269,6 +275,10 @@ func scanNode(ctx context.Context, c config, now time.Time, out *output) (scan.R
 		opts = append(opts, scan.WithRefresh(client))
 	}
 	res, err := scan.Scan(ctx, fsys, opts...)
+	var ie *scan.InputError
+	if errors.As(err, &ie) && ie.Field == "WithArch" {
+		err = fmt.Errorf("%w (give it with -arch)", err)
+	}
 	inv := res.Inventory
 	if inv.Backend != "" {
 		out.Inventory = &inventoryInfo{Backend: inv.Backend, Source: inv.Source, Arch: inv.Arch, Count: len(inv.Packages), Notes: inv.Notes}

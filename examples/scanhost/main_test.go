@@ -9,12 +9,14 @@ import (
 	"runtime"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/patchkit/patchkit"
 	"github.com/patchkit/patchkit/internal/decompress"
+	"github.com/patchkit/patchkit/internal/testbed"
 )
 
 func TestScanhostRoot(t *testing.T) {
@@ -164,4 +166,99 @@ func TestScanhostInventory(t *testing.T) {
 	assert.Equal(t, 1, code)
 	assert.True(t, strings.Contains(errOut.String(), "rpmdb: var/lib/rpm/rpmdb.sqlite (sqlite)"), errOut.String())
 	assert.Contains(t, out.String(), `"Error": "rpmdb:`)
+}
+
+// dnfRoot copies the testbed's dnf root and gives it Amazon Linux 2023's
+// release files, so that scanhost identifies it.
+func dnfRoot(t *testing.T) string {
+	env := testbed.Need(t).Clone(t)
+	src := "../../testdata/osdetect/amzn-2023"
+	require.NoError(t, filepath.WalkDir(src, func(p string, d os.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		rel, _ := filepath.Rel(src, p)
+		b, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		dst := filepath.Join(env.RPMRoot, rel)
+		require.NoError(t, os.MkdirAll(filepath.Dir(dst), 0o755))
+		return os.WriteFile(dst, b, 0o644)
+	}))
+	return env.RPMRoot
+}
+
+// TestTestbedDnfScanScanhost runs the main job on the testbed's dnf root:
+// every flag that shapes a scan, and the exit codes.
+func TestTestbedDnfScanScanhost(t *testing.T) {
+	root := dnfRoot(t)
+	dir := t.TempDir()
+	now := time.Now().UTC().Format(time.RFC3339)
+	run := func(args ...string) (int, string, string) {
+		var out, errOut bytes.Buffer
+		code := runMain(context.Background(), append([]string{"-root", root, "-now", now, "-arch", "x86_64"}, args...), &out, &errOut)
+		return code, out.String(), errOut.String()
+	}
+
+	code, out, errs := run("-json", "-html", filepath.Join(dir, "page.html"), "-save", filepath.Join(dir, "report.json"),
+		"-save-snapshot", filepath.Join(dir, "snapshot.json"))
+	require.Equal(t, exitNonCompliant, code, errs)
+	var r output
+	require.NoError(t, json.Unmarshal([]byte(out), &r))
+	assert.Len(t, r.Installed, 5)
+	assert.Len(t, r.Candidates, 6, "every newer version, approved or not")
+	require.NotNil(t, r.Report)
+	assert.Equal(t, patchkit.NonCompliant, r.Report.Summary.Status)
+	assert.Equal(t, 4, r.Report.Summary.MissingCount)
+	require.NotNil(t, r.Reboot)
+	assert.NotEmpty(t, r.Report.SnapshotID)
+	page, err := os.ReadFile(filepath.Join(dir, "page.html"))
+	require.NoError(t, err)
+	assert.Contains(t, string(page), "NON_COMPLIANT")
+	saved, err := os.ReadFile(filepath.Join(dir, "report.json"))
+	require.NoError(t, err)
+	assert.Contains(t, string(saved), `"SnapshotId": "`+r.Report.SnapshotID+`"`)
+
+	// The same snapshot again, and the report as the previous one.
+	code, out, errs = run("-snapshot", filepath.Join(dir, "snapshot.json"), "-previous", filepath.Join(dir, "report.json"))
+	require.Equal(t, exitNonCompliant, code, errs)
+	assert.Contains(t, out, "Snapshot:         "+r.Report.SnapshotID)
+	assert.Contains(t, out, "kernel-tb.noarch")
+	assert.Regexp(t, `Status: +NON_COMPLIANT`, out)
+
+	// A custom baseline that rejects nothing and approves nothing: compliant.
+	empty := `{"BaselineId": "pb-0123456789abcdef0", "Name": "nothing", "OperatingSystem": "AMAZON_LINUX_2023",
+		"ApprovalRules": {"PatchRules": []}, "ApprovedPatches": [], "RejectedPatches": []}`
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "empty.json"), []byte(empty), 0o644))
+	code, out, errs = run("-baseline", filepath.Join(dir, "empty.json"))
+	require.Equal(t, exitCompliant, code, errs)
+	assert.Regexp(t, `Status: +COMPLIANT`, out)
+
+	// A predefined baseline for another OS, and one that does not exist.
+	code, _, errs = run("-predefined", "AWS-DebianDefaultPatchBaseline")
+	assert.Equal(t, exitError, code)
+	assert.Contains(t, errs, "is for DEBIAN")
+	code, _, errs = run("-predefined", "AWS-NoSuchBaseline")
+	assert.Equal(t, exitError, code)
+	assert.Contains(t, errs, "AWS-AmazonLinux2023DefaultPatchBaseline")
+
+	// A repository whose signature no longer verifies: UNKNOWN, never
+	// COMPLIANT, even with the baseline that approves nothing.
+	asc, err := filepath.Glob(filepath.Join(root, "var/cache/dnf/tb-updates-*/repodata/repomd.xml"))
+	require.NoError(t, err)
+	require.Len(t, asc, 1)
+	b, err := os.ReadFile(asc[0])
+	require.NoError(t, err)
+	require.NoError(t, os.WriteFile(asc[0], append(b, ' '), 0o644))
+	code, out, errs = run("-baseline", filepath.Join(dir, "empty.json"))
+	require.Equal(t, exitUnknown, code, errs)
+	assert.Regexp(t, `Status: +UNKNOWN`, out)
+	assert.Contains(t, out, "tb-updates: UNSIGNED")
+
+	// Usage errors.
+	code, _, _ = run("-snapshot", filepath.Join(dir, "snapshot.json"), "-predefined", "AWS-AmazonLinux2023DefaultPatchBaseline")
+	assert.Equal(t, exitUsage, code)
+	code, _, _ = run("-now", "yesterday")
+	assert.Equal(t, exitUsage, code)
 }
