@@ -33,10 +33,12 @@
 //     deterministic evaluation of candidate patches.
 //   - compliance: per-patch states, the node summary, versioned reports,
 //     AWS-shaped exports and fleet aggregation.
-//   - scan: the installed inventory of a root file system or the live host,
-//     read from dpkg's or rpm's database (scan/dpkg, scan/rpmdb) or asked of
-//     the package manager through scan/run, the seam for running commands.
-//     Candidate updates are next.
+//   - scan: Patch Manager's Scan of a root file system or the live host:
+//     the installed inventory read from dpkg's or rpm's database (scan/dpkg,
+//     scan/rpmdb), the available updates per family (scan/apt, scan/dnf,
+//     scan/zypper), the pending-reboot verdict and the compliance report;
+//     each also through the package manager itself via scan/run, the seam
+//     for running commands.
 //   - install (planned): installation through apt/dpkg, dnf/yum/rpm and
 //     zypper.
 //   - examples/scanhost: the main program, built on the public API only;
