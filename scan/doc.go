@@ -1,20 +1,37 @@
-// Package scan tells what is installed on a node: the first half of Patch
-// Manager's Scan operation.
+// Package scan performs Patch Manager's Scan operation: what is installed
+// on a node, what its repositories offer, what the baseline approves, and
+// the compliance report that follows. It never changes the node.
 //
-// The inventory comes from one of two sources that must agree:
+// # The operation
 //
-//   - ReadInventory reads the package database of a root file system
-//     offline, through io/fs: an image, a chroot, a fixture directory, or
-//     os.DirFS("/") for the running host. Nothing is executed.
-//   - QueryInventory asks the package manager itself (dpkg-query -W, rpm -qa)
-//     through a run.Runner: the live host with run.NewLocal, or whatever an
-//     embedder injects (sudo, SSH, a container, a recording).
+// Scan runs every step on a root file system (an image, a chroot, a
+// fixture, or os.DirFS("/") with Host's facts for the live host):
 //
-// The backend is chosen from the detected operating system by a plain
-// switch on its package manager (BackendFor): dpkg for apt systems (package
-// scan/dpkg), the rpm database for dnf, yum and zypper systems (package
-// scan/rpmdb, which reads rpm's sqlite, BerkeleyDB and NDB formats without
-// cgo). There is no registry and no package-level state.
+//   - the operating system (osdetect) decides the family backend by a plain
+//     switch: dpkg and apt (scan/dpkg, scan/apt), the rpm database and dnf
+//     (scan/rpmdb, scan/dnf), the rpm database and zypper (scan/zypper);
+//   - the installed inventory (ReadInventory, or QueryInventory through a
+//     run.Runner);
+//   - every available version newer than an installed one, with its
+//     classification, from the root's verified repository metadata (or
+//     fresh metadata with WithRefresh, or the package manager itself with
+//     WithRunner), and each repository's health (repo.Status);
+//   - the pending-reboot verdict (PendingReboot) from independent signals;
+//   - the baseline's decision on every version, or a Snapshot's frozen
+//     approvals, and the compliance report (Assess, the pure middle).
+//
+// Every intermediate value is plain data that can be saved as JSON: an
+// Assessment fed back to Assess gives the same report bytes, which is what
+// lets a harness evaluate baselines offline. Scan reads no clock: the
+// operation's instant is an input (At), as are the node's architecture
+// where the inventory does not tell it and the live host's boot time and
+// kernel (HostFacts).
+//
+// A repository whose metadata cannot be read, verified or dated is reported
+// with its health and offers nothing; the report is then never COMPLIANT
+// (compliance's UNKNOWN).
+//
+// # The inventory
 //
 // Every package is a patchkit.Package with its own State: dpkg keeps
 // packages half-installed, unpacked, half-configured, awaiting triggers or
@@ -22,9 +39,6 @@
 // reporting them as installed. The same name in two architectures
 // (multi-arch) and several installed versions of one name (installonly
 // kernels) are separate entries. An rpm header without an Epoch tag keeps
-// its epoch unknown, as rpm prints it; rpm orders it as epoch 0.
-//
-// Host facts are inputs: the inventory reports the node's architecture as
-// the package manager's own package shows it (Inventory.Arch), and nothing
-// falls back to the architecture or clock of the process.
+// its epoch unknown, as rpm prints it; rpm orders it as epoch 0, and so
+// does Assess.
 package scan
