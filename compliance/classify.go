@@ -73,6 +73,11 @@ type Input struct {
 	// AvailableSecurityUpdatesComplianceStatus == NON_COMPLIANT (Windows).
 	AvailableSecurityNonCompliant bool
 	Operation                     Operation
+	// OutsideOverrideList marks, for an Install run with an
+	// InstallOverrideList, a package the list does not name: the run did
+	// not try to install it, so what is missing stays Missing instead of
+	// Failed (section 7.1 of the semantics).
+	OutsideOverrideList bool
 }
 
 // ClassifyOptions choose the other side of the open questions; see the
@@ -116,7 +121,7 @@ func Classify(in Input, o ClassifyOptions) (item Item, ok bool, err error) {
 		// Windows: the update applies but is not installed.
 		item = newItem(in, &best.Patch.Package, best)
 		item.State = Missing
-		if in.Operation == Install {
+		if in.Operation == Install && !in.OutsideOverrideList {
 			item.State = Failed
 		}
 		item.CVEIDs = best.Patch.CVEIDs
@@ -155,7 +160,7 @@ func Classify(in Input, o ClassifyOptions) (item Item, ok bool, err error) {
 		if cmp < 0 {
 			item = newItem(in, &best.Patch.Package, best)
 			item.State = Missing
-			if in.Operation == Install {
+			if in.Operation == Install && !in.OutsideOverrideList {
 				item.State = Failed
 			}
 			item.CVEIDs = fixedCVEs(in, best)

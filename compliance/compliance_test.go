@@ -216,3 +216,22 @@ func TestClassifyOtherSystems(t *testing.T) {
 	assert.Equal(t, "XProtectPlistConfigData", it.KBID)
 	assert.Equal(t, "XProtectPlistConfigData.2193", it.Title)
 }
+
+// TestOverrideListKeepsOthersMissing: after an Install with an
+// InstallOverrideList, a missing package the list does not name stays
+// Missing; one it names is Failed.
+func TestOverrideListKeepsOthersMissing(t *testing.T) {
+	inst := patchkit.Package{Name: "curl", Epoch: patchkit.EpochOf(0), Version: "8.0", Release: "1", Arch: "x86_64", Scheme: patchkit.RPM}
+	cand := inst
+	cand.Release = "2"
+	in := Input{OperatingSystem: patchkit.OSAmazonLinux2023, Installed: &inst, Operation: Install,
+		Candidates: []Candidate{{Patch: patchkit.Patch{Package: cand}, Decision: baseline.Decision{Approved: true}}}}
+	it, ok, err := Classify(in, ClassifyOptions{})
+	require.NoError(t, err)
+	require.True(t, ok)
+	assert.Equal(t, Failed, it.State)
+	in.OutsideOverrideList = true
+	it, _, err = Classify(in, ClassifyOptions{})
+	require.NoError(t, err)
+	assert.Equal(t, Missing, it.State)
+}

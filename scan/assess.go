@@ -69,11 +69,23 @@ type Assessment struct {
 	LastBoot time.Time `json:"LastBoot,omitzero"`
 	// SnapshotID names the approvals used, when they come from a snapshot.
 	SnapshotID string `json:"SnapshotId,omitempty"`
+
+	// Operation is Scan (the default when empty) or Install. An Install
+	// carries its RebootOption and the report of the scan taken before it
+	// (what was installed then tells what this run installed).
+	Operation     compliance.Operation    `json:"Operation,omitempty"`
+	RebootOption  compliance.RebootOption `json:"RebootOption,omitempty"`
+	BeforeInstall *compliance.Report      `json:"BeforeInstall,omitempty"`
+	// OverrideList, for an Install run with an InstallOverrideList, holds
+	// the KBIDs (name.arch) the list selected: the others stay Missing
+	// rather than Failed. Nil without a list.
+	OverrideList []string `json:"OverrideList,omitempty"`
 }
 
 // Assess is the pure middle of a scan: it decides every update with the
 // approver, pairs each installed (name, arch) with the versions offered for
-// it, and builds the compliance report of a Scan operation. previous is the
+// it, and builds the compliance report of the operation (a Scan unless
+// a.Operation says Install). previous is the
 // node's last report (nil for none): it carries the pending-reboot
 // bookkeeping. It also returns the decision for each of a.Updates, in
 // order.
@@ -85,6 +97,10 @@ func Assess(a Assessment, ap Approver, previous *compliance.Report, opts complia
 		return compliance.Report{}, nil, &InputError{Field: "Node.OperatingSystem", Reason: "empty"}
 	}
 	b := ap.Definition()
+	op := a.Operation
+	if op == "" {
+		op = compliance.Scan
+	}
 	node := baseline.Node{OperatingSystem: a.Node.OperatingSystem, Product: a.Node.Product}
 	decisions, err := ap.Decide(node, a.Updates)
 	if err != nil {
@@ -107,6 +123,9 @@ func Assess(a Assessment, ap Approver, previous *compliance.Report, opts complia
 	for i := range installed {
 		p := installed[i]
 		inputs[i] = compliance.Input{Installed: &p, InstalledRejected: instDecisions[i].Reason == baseline.ReasonRejectedList}
+		if a.OverrideList != nil {
+			inputs[i].OutsideOverrideList = !slices.Contains(a.OverrideList, p.Name+"."+p.Arch)
+		}
 		index[pkgKey{p.Name, p.Arch}] = i
 	}
 	for i, u := range a.Updates {
@@ -127,7 +146,9 @@ func Assess(a Assessment, ap Approver, previous *compliance.Report, opts complia
 		SnapshotID:                               a.SnapshotID,
 		RejectedPatchesAction:                    b.RejectedPatchesAction,
 		AvailableSecurityUpdatesComplianceStatus: b.AvailableSecurityUpdatesComplianceStatus,
-		Operation:                                compliance.Scan,
+		Operation:                                op,
+		RebootOption:                             a.RebootOption,
+		BeforeInstall:                            a.BeforeInstall,
 		Start:                                    a.Start,
 		End:                                      a.End,
 		LastBoot:                                 a.LastBoot,
