@@ -600,3 +600,18 @@ func asciiLower(s string) string {
 	}
 	return s
 }
+
+// MatchesEntry reports whether a list entry (the syntax of ApprovedPatches
+// and RejectedPatches: a package form, globs allowed, case ignored) matches
+// the package version p on the operating system os, with the forms Patch
+// Manager's node-side matcher generates (name, name.arch, name-version, ...,
+// name.arch:epoch:version-release; on apt also name.arch:version). Install
+// override lists match their id and title with it. Advisory, CVE and
+// Bugzilla IDs are not package forms and never match here.
+func MatchesEntry(os patchkit.OperatingSystem, entry string, p patchkit.Package) bool {
+	kind := kindOf(os)
+	m := compileLists([]string{entry}, nil, kind, options{aptExtendedForms: true, susePackageForms: true})
+	var f forms
+	var buf [20]byte
+	return m.match(&patchkit.Patch{Package: p}, &f, buf[:])[listRejected] >= 0
+}

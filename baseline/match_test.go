@@ -83,3 +83,25 @@ func FuzzListMatch(f *testing.F) {
 		}
 	})
 }
+
+// TestMatchesEntry follows the test vectors of section 4.2 of the semantics
+// for the dbus package, and the install override list's title form.
+func TestMatchesEntry(t *testing.T) {
+	dbus := patchkit.Package{Name: "dbus", Epoch: patchkit.EpochOf(1), Version: "1.12.28", Release: "1.amzn2023.0.1", Arch: "x86_64", Scheme: patchkit.RPM}
+	for entry, want := range map[string]bool{
+		"dbus": true, "DBUS.X86_64": true, "dbus*": true, "dbu?": true, "dbus-1.12.2*": true,
+		"dbus-*:1.12.28-1.amzn2023.0.1.x86_64": true, "dbus.x86_64:1:*": true, "1.12.28": true,
+		"dbus-0:1.12.28-1.amzn2023.0.1.x86_64": false, "dbus-libs": false,
+		"*1:1.12.28-1.amzn2023.0.1": true, "dbus.x86_64:1:1.12.28-1.amzn2023.0.1": true,
+	} {
+		if got := MatchesEntry(patchkit.OSAmazonLinux2023, entry, dbus); got != want {
+			t.Errorf("%q: %v, want %v", entry, got, want)
+		}
+	}
+	bash := patchkit.Package{Name: "bash", Version: "5.2.15", Release: "2+b7", Arch: "amd64", Scheme: patchkit.Deb, Epoch: patchkit.EpochOf(0)}
+	for entry, want := range map[string]bool{"bash": true, "bash.amd64": true, "bash.amd64:5.2.15-2+b7": true, "*:5.2.15-2*": true, "bash.i386": false} {
+		if got := MatchesEntry(patchkit.OSDebian, entry, bash); got != want {
+			t.Errorf("apt %q: %v, want %v", entry, got, want)
+		}
+	}
+}
