@@ -70,6 +70,8 @@ var statusStates = []patchkit.InstallState{patchkit.StateNotInstalled, patchkit.
 	patchkit.StateTriggersAwaited, patchkit.StateTriggersPending, patchkit.StateInstalled}
 
 var wantNames = []string{"unknown", "install", "hold", "deinstall", "purge"}
+
+const wantInstall = 1 // wantNames[wantInstall] == "install"
 var eflagNames = []string{"ok", "reinstreq"}
 var booleanNames = []string{"no", "yes"}
 
@@ -353,6 +355,7 @@ type parser struct {
 	lower    []byte
 	scratch  []byte
 	st       stanza
+	lastArch string  // the architecture of the last stanza
 	slab     []entry // entries are allocated from here, a few at a time
 }
 
@@ -535,7 +538,7 @@ func (p *parser) stanzas(fn func(*entry, *stanza) error) error {
 		}
 		if p.installedByDefault && !p.st.seen[fStatus] {
 			e := p.st.e
-			e.want, e.eflag, e.status = 1, 0, stInstalled
+			e.want, e.eflag, e.status = wantInstall, 0, stInstalled
 		}
 		if err := p.verify(); err != nil {
 			return err
@@ -754,6 +757,11 @@ func (p *parser) field(fid, line int) error {
 			return p.errf(line, fname, "boolean (yes/no) field: %s", r)
 		}
 	case fStatus:
+		if string(val) == "install ok installed" {
+			// What nearly every stanza says.
+			e.want, e.eflag, e.status = wantInstall, 0, stInstalled
+			return nil
+		}
 		w, rest, r := parseNV(val, wantNames, true, false)
 		if r != "" {
 			return p.errf(line, fname, "first (want) word: %s", r)
@@ -796,7 +804,12 @@ func (p *parser) field(fid, line int) error {
 				return p.stricter(line, fname, "%q is not a valid architecture name: %s", truncate(val, 250), r)
 			}
 		}
-		e.arch = p.in.bytes(val)
+		if string(val) == p.lastArch {
+			e.arch = p.lastArch // most stanzas share one or two
+		} else {
+			e.arch = p.in.bytes(val)
+			p.lastArch = e.arch
+		}
 	case fMultiArch:
 		if len(val) == 0 {
 			return nil
@@ -1148,24 +1161,23 @@ func dependencyProblem(fid int, s []byte) string {
 	i := 0
 	for {
 		for {
-			// The package name; all runs to white space or one of
-			// ":(,|". The classes of its bytes are and-ed to check it
-			// in the same pass.
+			// The package name runs to white space or one of ":(,|".
+			// Scanning it stops early at a byte not allowed in a name.
 			start := i
-			all := ^uint16(0)
-			for i < len(s) {
-				c := classes[s[i]]
-				if c&cDepEnd != 0 {
-					break
-				}
-				all &= c
+			for i < len(s) && classes[s[i]]&cName != 0 {
 				i++
+			}
+			if i < len(s) && classes[s[i]]&cDepEnd == 0 {
+				for i < len(s) && classes[s[i]]&cDepEnd == 0 {
+					i++
+				}
+				return fmt.Sprintf("invalid package name %q: %s", s[start:i], nameProblem(s[start:i]))
 			}
 			if i == start {
 				return "missing package name, or garbage where package name expected"
 			}
 			name := s[start:i]
-			if all&cName == 0 || !isAlnum(name[0]) {
+			if !isAlnum(name[0]) {
 				return fmt.Sprintf("invalid package name %q: %s", name, nameProblem(name))
 			}
 			if i < len(s) && s[i] == ':' {

@@ -252,6 +252,11 @@ func ParseStatus(ctx context.Context, name string, r io.Reader, fn func(patchkit
 // A root without the database directory fails with ErrNoDatabase; a
 // database directory without a status file (and no status.d) holds no
 // packages, as for dpkg. Malformed files fail with a *ParseError.
+//
+// Read looks the file lists up on a goroutine of its own while it parses
+// the status file; it uses fsys from one goroutine at a time, so fsys need
+// not be safe for concurrent use. A panic of fsys reaches the caller of
+// Read.
 func Read(ctx context.Context, fsys fs.FS, opts ...Option) ([]patchkit.Package, error) {
 	o, err := buildOptions(opts)
 	if err != nil {
@@ -379,7 +384,12 @@ func (d *db) readFile(ctx context.Context, fsys fs.FS, adm, admName, rel string,
 		}
 		return fmt.Errorf("dpkg: %s: %w", name, err)
 	}
-	defer f.Close()
+	if pf == nil {
+		defer f.Close()
+	} else {
+		// Closed while pf's goroutine may use fsys: one at a time.
+		defer pf.locked(f.Close)
+	}
 	if fi, err := f.Stat(); err != nil {
 		return fmt.Errorf("dpkg: %s: %w", name, err)
 	} else if fi.IsDir() {
@@ -560,11 +570,12 @@ func (it *infoTimes) time(e *entry) (time.Time, error) {
 
 // prefetch looks up the file lists of the packages of the status file on
 // a goroutine of its own while the file is parsed, which takes about as
-// long, and leaves the answers in the entries. The goroutine and the
-// parser's reads of the file hold mu, so that the file system is used by
-// one goroutine at a time, as by Read without prefetch. A package whose
-// stanza is replaced later (by the journal) is looked up again when the
-// list is made.
+// long, and leaves the answers in the entries. While the goroutine runs,
+// every use of the file system (its lookups, the reads of the status file,
+// status.d and the journal) holds mu, so that the file system is used by
+// one goroutine at a time, as without prefetch. A package whose stanza is
+// replaced later (by the journal) is looked up again when the list is
+// made.
 type prefetch struct {
 	ctx          context.Context
 	fsys         fs.FS
@@ -623,33 +634,45 @@ func (pf *prefetch) flush() {
 
 // run is the goroutine: it reads the info database's format, then looks
 // up the file lists it is given until the channel is closed, or until
-// stopped or cancelled.
+// stopped, cancelled or panicked (it keeps taking the requests, so that
+// request never blocks for long).
 func (pf *prefetch) run() {
 	defer close(pf.done)
-	defer func() {
-		// A panic of the file system is the caller's to see.
-		pf.panicked = recover()
-	}()
-	pf.itErr = pf.locked(func() (err error) {
-		pf.it, err = newInfoTimes(pf.fsys, pf.adm, pf.admName)
-		return err
+	pf.safely(func() {
+		pf.itErr = pf.locked(func() (err error) {
+			pf.it, err = newInfoTimes(pf.fsys, pf.adm, pf.admName)
+			return err
+		})
 	})
 	for batch := range pf.ch {
-		if pf.itErr != nil || pf.stop.Load() || pf.ctx.Err() != nil {
+		if pf.panicked != nil || pf.itErr != nil || pf.stop.Load() || pf.ctx.Err() != nil {
 			continue
 		}
-		for _, e := range batch {
-			if pf.stop.Load() {
-				break
+		pf.safely(func() {
+			for _, e := range batch {
+				if pf.stop.Load() {
+					return
+				}
+				p := pf.it.path(e.name, e.arch, e.multiArch == maSame)
+				pf.locked(func() error {
+					e.listMod, e.listErr = pf.it.stat(p)
+					return nil
+				})
+				e.listDone = true
 			}
-			p := pf.it.path(e.name, e.arch, e.multiArch == maSame)
-			pf.locked(func() error {
-				e.listMod, e.listErr = pf.it.stat(p)
-				return nil
-			})
-			e.listDone = true
-		}
+		})
 	}
+}
+
+// safely calls f, keeping a panic (of the file system) for the caller of
+// wait to see.
+func (pf *prefetch) safely(f func()) {
+	defer func() {
+		if r := recover(); r != nil {
+			pf.panicked = r
+		}
+	}()
+	f()
 }
 
 // wait waits for the goroutine to end once it has looked up what it was
