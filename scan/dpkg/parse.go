@@ -355,8 +355,12 @@ type parser struct {
 	lower    []byte
 	scratch  []byte
 	st       stanza
-	lastArch string  // the architecture of the last stanza
-	slab     []entry // entries are allocated from here, a few at a time
+	lastArch string // the architecture of the last stanza
+	// follows holds, for each field, the field that came after it last
+	// (after fUser: at the start of a stanza or after a user-defined
+	// field).
+	follows [nFields]int8
+	slab    []entry // entries are allocated from here, a few at a time
 }
 
 // streamWindow is the reader's window when the input's size is not known
@@ -567,31 +571,40 @@ func (p *parser) stanza() error {
 	p.st = stanza{line: p.lineNo, userNames: p.st.userNames[:0], userEnds: p.st.userEnds[:0],
 		trigPend: p.st.trigPend[:0], trigAw: p.st.trigAw[:0]}
 	p.st.e = p.newEntry()
+	prev := fUser
 	for {
 		l := p.line
 		fieldLine := p.lineNo
-		// The field name runs to white space or a colon.
-		i := 0
-		for i < len(l) && classes[l[i]]&(cSpace|cColon) == 0 {
-			i++
+		// The field name runs to white space or a colon. Stanzas
+		// written by dpkg have their fields in one order: the field
+		// that followed the previous one last time is tried first.
+		var i, j, fid int
+		if guess := fieldNames[p.follows[prev]]; guess != "" && len(l) > len(guess) && l[len(guess)] == ':' && string(l[:len(guess)]) == guess {
+			fid, i, j = int(p.follows[prev]), len(guess), len(guess)
+		} else {
+			for i < len(l) && classes[l[i]]&(cSpace|cColon) == 0 {
+				i++
+			}
+			if i == 0 {
+				return p.errf(fieldLine, "", "empty field name")
+			}
+			if l[0] == '-' {
+				return p.errf(fieldLine, "", "field name %q cannot start with hyphen", l[:i])
+			}
+			j = i
+			for j < len(l) && isSpace(l[j]) {
+				j++
+			}
+			if j == len(l) {
+				return p.errf(fieldLine, "", "newline in field name %q", l[:i])
+			}
+			if l[j] != ':' {
+				return p.errf(fieldLine, "", "field name %q must be followed by colon", l[:i])
+			}
+			fid = fieldID(l[:i])
+			p.follows[prev] = int8(fid)
 		}
-		if i == 0 {
-			return p.errf(fieldLine, "", "empty field name")
-		}
-		if l[0] == '-' {
-			return p.errf(fieldLine, "", "field name %q cannot start with hyphen", l[:i])
-		}
-		j := i
-		for j < len(l) && isSpace(l[j]) {
-			j++
-		}
-		if j == len(l) {
-			return p.errf(fieldLine, "", "newline in field name %q", l[:i])
-		}
-		if l[j] != ':' {
-			return p.errf(fieldLine, "", "field name %q must be followed by colon", l[:i])
-		}
-		fid := fieldID(l[:i])
+		prev = fid
 		keep := needsValue(fid)
 		k := j + 1
 		for k < len(l) && isSpace(l[k]) {
