@@ -72,6 +72,7 @@ var statusStates = []patchkit.InstallState{patchkit.StateNotInstalled, patchkit.
 var wantNames = []string{"unknown", "install", "hold", "deinstall", "purge"}
 
 const wantInstall = 1 // wantNames[wantInstall] == "install"
+
 var eflagNames = []string{"ok", "reinstreq"}
 var booleanNames = []string{"no", "yes"}
 
@@ -363,8 +364,8 @@ type parser struct {
 	slab    []entry // entries are allocated from here, a few at a time
 }
 
-// streamWindow is the reader's window when the input's size is not known
-// or too large to be read in one piece.
+// streamWindow is the first size of the reader's window; it grows only
+// for a line that does not fit.
 const streamWindow = 64 << 10
 
 func newParser(ctx context.Context, file string, r io.Reader, maxLine int, in interner) *parser {
@@ -394,11 +395,9 @@ func (p *parser) fill() {
 		p.pos = 0
 	}
 	if p.end == len(p.buf) {
-		n := 2 * len(p.buf)
-		if n < streamWindow {
-			n = streamWindow
-		}
-		p.buf = append(p.buf[:p.end], make([]byte, n-p.end)...)
+		b := make([]byte, max(2*len(p.buf), streamWindow))
+		copy(b, p.buf[:p.end])
+		p.buf = b
 	}
 	for range maxEmptyReads {
 		n, err := p.r.Read(p.buf[p.end:])
@@ -453,8 +452,8 @@ func (p *parser) stricter(line int, field, format string, args ...any) error {
 // pieces are, and otherwise fails for the missing newline (a single byte
 // there is ignored, as dpkg does).
 func (p *parser) next() error {
-	// The common case, kept small enough to be inlined: a whole line
-	// in the window, not too long, without a NUL or ^Z byte.
+	// The common case: a whole line in the window, not too long,
+	// without a NUL or ^Z byte.
 	if i := bytes.IndexByte(p.buf[p.pos:p.end], '\n'); i >= 0 && i <= p.max && uint(p.bad-p.pos) > uint(i) {
 		p.line = p.buf[p.pos : p.pos+i]
 		p.pos += i + 1
