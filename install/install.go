@@ -1,0 +1,413 @@
+// Package install performs Patch Manager's Install operation: it scans the
+// node, installs the approved missing updates (or an InstallOverrideList's)
+// through the node's own package manager at exactly the approved versions,
+// only as upgrades of installed packages, verifies by scanning again, and
+// reports with the Install semantics (what is still missing is Failed),
+// then reboots as RebootOption says.
+//
+// Before anything changes, the package manager's own plan (apt-get -s, dnf
+// --assumeno, zypper --dry-run) is parsed and checked: a removal, a
+// downgrade, a package not asked for, or a rejected package pulled in under
+// RejectedPatchesAction BLOCK stops the run with a typed error naming it
+// (plan.RefusedError); so does an interrupted earlier run (plan.RepairError)
+// and a plan that needs more disk space than is free. A dry run returns the
+// plan unchanged. The install is one transaction; if it fails, each target
+// is tried on its own so that one broken update does not hold back the
+// rest. No weakening flag (--allow-unauthenticated, --nogpgcheck,
+// --allow-downgrades, ...) is ever passed unless the caller names it.
+//
+// Only one patchkit operation runs on a node at a time: Install holds a lock
+// file in the root (var/lib/patchkit/operation.lock) for its duration.
+package install
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"slices"
+
+	"github.com/patchkit/patchkit"
+	"github.com/patchkit/patchkit/baseline"
+	"github.com/patchkit/patchkit/compliance"
+	"github.com/patchkit/patchkit/install/plan"
+	"github.com/patchkit/patchkit/scan"
+)
+
+// Rebooter reboots the node. The default, SystemRebooter, is real; tests
+// inject their own.
+type Rebooter interface {
+	Reboot(ctx context.Context) error
+}
+
+// Hooks are called around the install, as AWS-RunPatchBaselineWithHooks
+// runs its hook documents: PreInstall before anything is installed,
+// PostInstall after, OnExit always, last. With nothing to install (and,
+// under NoReboot, even with reboots pending) only OnExit runs. A hook's
+// error stops the run (OnExit's is returned).
+type Hooks struct {
+	PreInstall  func(ctx context.Context, p plan.Plan) error
+	PostInstall func(ctx context.Context, o plan.Outcome) error
+	OnExit      func(ctx context.Context, r Result) error
+}
+
+// ProgressEvent reports the run's steps.
+type ProgressEvent struct {
+	// Step: "scan", "plan", "install", "verify", "reboot".
+	Step string
+	// N of Total for "install" when packages are installed one by one.
+	N, Total int
+	Detail   string
+}
+
+// Result is what an Install did.
+type Result struct {
+	// Before is the scan taken first; After the one that verified.
+	Before scan.Result  `json:"Before"`
+	After  *scan.Result `json:"After,omitempty"`
+	// Targets are the versions the run set out to install.
+	Targets []plan.Target `json:"Targets"`
+	// Plan is the package manager's plan; Outcomes what each package
+	// manager invocation did (one, or one per target after a failed
+	// transaction).
+	Plan     plan.Plan      `json:"Plan"`
+	Outcomes []plan.Outcome `json:"Outcomes,omitempty"`
+	// Report is the compliance report of the Install operation.
+	Report compliance.Report `json:"Report"`
+	// DryRun is set when nothing was installed on purpose.
+	DryRun bool `json:"DryRun,omitempty"`
+	// Rebooted is set when the rebooter was called.
+	Rebooted bool `json:"Rebooted,omitempty"`
+}
+
+// Install runs the Install operation on the root fsys (os.DirFS("/") for the
+// live host); the package manager runs through the runner on the root
+// given with Root (the live system without it).
+func Install(ctx context.Context, fsys fs.FS, opts ...Option) (Result, error) {
+	o, err := buildOptions(opts)
+	if err != nil {
+		return Result{}, err
+	}
+	unlock, err := lockNode(o.rootDir)
+	if err != nil {
+		return Result{}, err
+	}
+	defer unlock()
+	progress := func(e ProgressEvent) {
+		if o.progress != nil {
+			o.progress(e)
+		}
+	}
+
+	var res Result
+	progress(ProgressEvent{Step: "scan"})
+	before, err := scan.Scan(ctx, fsys, o.scanOptions()...)
+	if err != nil {
+		return res, err
+	}
+	res.Before = before
+	exec, err := executorFor(before.OS, o)
+	if err != nil {
+		return res, err
+	}
+	res.Targets = targets(before, o)
+
+	exit := func(err error) (Result, error) {
+		if o.hooks.OnExit != nil {
+			if herr := o.hooks.OnExit(ctx, res); herr != nil && err == nil {
+				err = fmt.Errorf("install: on-exit hook: %w", herr)
+			}
+		}
+		return res, err
+	}
+	pending := before.Report.Summary.InstalledPendingRebootCount > 0
+	if len(res.Targets) == 0 && (o.reboot == compliance.NoReboot || !pending) {
+		// Nothing to install: straight to the on-exit hook, with the
+		// report of an Install that installed nothing.
+		rep, err := o.installReport(before, before)
+		res.Report = rep
+		if err != nil {
+			return exit(err)
+		}
+		return exit(nil)
+	}
+
+	if len(res.Targets) > 0 {
+		// An interrupted earlier run first: installing over it would
+		// make it worse.
+		if err := exec.check(ctx, fsys, before.Inventory.Packages); err != nil {
+			if !errors.Is(err, plan.ErrNeedsRepair) || !o.repair {
+				return exit(err)
+			}
+			out, rerr := exec.repair(ctx)
+			res.Outcomes = append(res.Outcomes, out)
+			if rerr != nil {
+				return exit(fmt.Errorf("install: repair: %w", rerr))
+			}
+		}
+		progress(ProgressEvent{Step: "plan", Total: len(res.Targets)})
+		p, err := exec.plan(ctx, res.Targets)
+		res.Plan = p
+		if err != nil {
+			return exit(err)
+		}
+		if err := o.checkPlan(p, res.Targets, before); err != nil {
+			return exit(err)
+		}
+		if err := checkSpace(o.rootDir, p); err != nil {
+			return exit(err)
+		}
+		if o.dryRun {
+			res.DryRun = true
+			return exit(nil)
+		}
+		if o.hooks.PreInstall != nil {
+			if err := o.hooks.PreInstall(ctx, p); err != nil {
+				return exit(fmt.Errorf("install: pre-install hook: %w", err))
+			}
+		}
+		progress(ProgressEvent{Step: "install", N: 0, Total: len(res.Targets)})
+		out, err := exec.apply(ctx, res.Targets)
+		res.Outcomes = append(res.Outcomes, out)
+		if err != nil {
+			if errors.Is(err, plan.ErrLocked) || ctx.Err() != nil {
+				return exit(err)
+			}
+			// One broken update must not hold back the rest.
+			o.logger.Warn("the transaction failed; installing package by package", "err", err)
+			for i, t := range res.Targets {
+				progress(ProgressEvent{Step: "install", N: i + 1, Total: len(res.Targets), Detail: t.KBID})
+				one, err := exec.apply(ctx, []plan.Target{t})
+				res.Outcomes = append(res.Outcomes, one)
+				if err != nil && (errors.Is(err, plan.ErrLocked) || ctx.Err() != nil) {
+					return exit(err)
+				}
+			}
+		}
+		if o.hooks.PostInstall != nil {
+			if err := o.hooks.PostInstall(ctx, res.Outcomes[len(res.Outcomes)-1]); err != nil {
+				return exit(fmt.Errorf("install: post-install hook: %w", err))
+			}
+		}
+	}
+
+	progress(ProgressEvent{Step: "verify"})
+	after, err := scan.Scan(ctx, fsys, o.scanOptions()...)
+	if err != nil {
+		return exit(fmt.Errorf("install: verifying scan: %w", err))
+	}
+	res.After = &after
+	rep, err := o.installReport(after, before)
+	res.Report = rep
+	if err != nil {
+		return exit(err)
+	}
+
+	// RebootIfNeeded: reboot when this run installed anything, or patches
+	// are pending a reboot (section 7.2).
+	installed := rep.Summary.InstalledPendingRebootCount > 0 || installedSomething(before, after)
+	if o.reboot == compliance.RebootIfNeeded && (installed || pending) {
+		progress(ProgressEvent{Step: "reboot"})
+		if err := o.rebooter.Reboot(ctx); err != nil {
+			return exit(fmt.Errorf("install: reboot: %w", err))
+		}
+		res.Rebooted = true
+	}
+	return exit(nil)
+}
+
+// installedSomething reports whether any package version changed between
+// the scans.
+func installedSomething(before, after scan.Result) bool {
+	key := func(p patchkit.Package) string { return p.QualifiedName() + " " + p.EVR() }
+	was := map[string]bool{}
+	for _, p := range before.Inventory.Packages {
+		was[key(p)] = true
+	}
+	for _, p := range after.Inventory.Packages {
+		if !was[key(p)] {
+			return true
+		}
+	}
+	return false
+}
+
+// targets are the versions to install: with an override list, the newest
+// version of each installed package it names, approved or not; otherwise
+// each Missing item's candidate (the best approved version).
+func targets(r scan.Result, o options) []plan.Target {
+	installed := map[string]patchkit.Package{}
+	for _, p := range r.Inventory.Packages {
+		if p.State.FilesPresent() {
+			k := p.Name + "." + p.Arch
+			if cur, ok := installed[k]; !ok || newer(p, cur) {
+				installed[k] = p
+			}
+		}
+	}
+	var out []plan.Target
+	if o.override != nil {
+		best := map[string]patchkit.Patch{}
+		for _, c := range r.Candidates {
+			k := c.Patch.Name + "." + c.Patch.Arch
+			if _, ok := installed[k]; !ok || !o.override.Matches(r.Report.Node.OperatingSystem, c.Patch.Package) {
+				continue
+			}
+			if cur, ok := best[k]; !ok || newer(c.Patch.Package, cur.Package) {
+				best[k] = c.Patch
+			}
+		}
+		keys := make([]string, 0, len(best))
+		for k := range best {
+			keys = append(keys, k)
+		}
+		slices.Sort(keys)
+		for _, k := range keys {
+			out = append(out, plan.Target{Version: best[k].Package, Installed: installed[k], KBID: k})
+		}
+		return out
+	}
+	for _, it := range r.Report.Items {
+		if it.State != compliance.Missing {
+			continue
+		}
+		for _, c := range r.Candidates {
+			p := c.Patch.Package
+			if c.Decision.Approved && p.Name == it.Name && p.Arch == it.Arch && p.EVR() == it.CandidateVersion ||
+				c.Decision.Approved && p.Name == it.Name && p.Arch == it.Arch && evrWithZero(p) == it.CandidateVersion {
+				out = append(out, plan.Target{Version: p, Installed: installed[it.Name+"."+it.Arch], KBID: it.KBID})
+				break
+			}
+		}
+	}
+	return out
+}
+
+// evrWithZero writes an rpm version with epoch 0 spelled out, as
+// compliance items do.
+func evrWithZero(p patchkit.Package) string {
+	if p.Scheme == patchkit.RPM && !p.Epoch.Known() {
+		p.Epoch = patchkit.EpochOf(0)
+	}
+	return p.EVR()
+}
+
+func newer(a, b patchkit.Package) bool {
+	if a.Scheme == patchkit.RPM {
+		if !a.Epoch.Known() {
+			a.Epoch = patchkit.EpochOf(0)
+		}
+		if !b.Epoch.Known() {
+			b.Epoch = patchkit.EpochOf(0)
+		}
+	}
+	c, err := a.CompareVersion(b)
+	return err == nil && c > 0
+}
+
+// checkPlan refuses a plan that removes or downgrades a package, installs
+// one not asked for (unless new dependencies are allowed), or brings in a
+// version the baseline rejects under BLOCK.
+func (o options) checkPlan(p plan.Plan, ts []plan.Target, before scan.Result) error {
+	asked := map[string]bool{}
+	for _, t := range ts {
+		asked[t.Version.Name] = true
+	}
+	var (
+		c   *baseline.Compiled
+		err error
+	)
+	def := before.Report
+	b := o.definition(before)
+	if b != nil && b.RejectedPatchesAction == baseline.Block && len(b.RejectedPatches) > 0 {
+		if c, err = baseline.Compile(*b); err != nil {
+			return err
+		}
+	}
+	for _, a := range p.Actions {
+		switch a.Kind {
+		case plan.Remove:
+			return &plan.RefusedError{Action: a, Reason: "removes an installed package"}
+		case plan.Downgrade:
+			if !o.allowDowngrades {
+				return &plan.RefusedError{Action: a, Reason: "downgrades a package (allow with AllowDowngrades)"}
+			}
+		case plan.Install:
+			if !asked[a.Package.Name] && !o.allowNewDeps {
+				return &plan.RefusedError{Action: a, Reason: "installs a package that was not asked for (allow with AllowNewDependencies)"}
+			}
+		}
+		if c != nil {
+			ds, err := c.Evaluate(baseline.Node{OperatingSystem: def.Node.OperatingSystem, Product: def.Node.Product},
+				[]patchkit.Patch{{Package: a.Package, Product: def.Node.Product}}, o.at)
+			if err != nil {
+				return err
+			}
+			if ds[0].Reason == baseline.ReasonRejectedList {
+				return &plan.RefusedError{Action: a, Reason: "brings in a version the baseline rejects (" + ds[0].Entry + ", RejectedPatchesAction BLOCK)"}
+			}
+		}
+	}
+	return nil
+}
+
+// installReport assesses the verifying scan as an Install.
+func (o options) installReport(after, before scan.Result) (compliance.Report, error) {
+	a := after.Assessment
+	a.Operation = compliance.Install
+	a.RebootOption = o.reboot
+	a.BeforeInstall = &before.Report
+	if o.end != nil {
+		a.End = o.end().UTC()
+	}
+	if o.override != nil {
+		a.OverrideList = []string{}
+		for _, c := range after.Candidates {
+			if o.override.Matches(after.Report.Node.OperatingSystem, c.Patch.Package) {
+				a.OverrideList = append(a.OverrideList, c.Patch.Name+"."+c.Patch.Arch)
+			}
+		}
+		for _, p := range after.Inventory.Packages {
+			if o.override.Matches(after.Report.Node.OperatingSystem, p) {
+				a.OverrideList = append(a.OverrideList, p.Name+"."+p.Arch)
+			}
+		}
+	}
+	ap, err := o.approver(after)
+	if err != nil {
+		return compliance.Report{}, err
+	}
+	rep, _, err := scan.Assess(a, ap, o.previous, o.buildOpts)
+	return rep, err
+}
+
+// definition returns the baseline the scans used.
+func (o options) definition(r scan.Result) *baseline.Baseline {
+	if o.snapshot != nil {
+		b := o.snapshot.Baseline
+		return &b
+	}
+	if o.base != nil {
+		return o.base
+	}
+	b, err := baseline.Predefined(r.Report.Node.OperatingSystem)
+	if err != nil {
+		return nil
+	}
+	return &b
+}
+
+func (o options) approver(r scan.Result) (scan.Approver, error) {
+	if o.snapshot != nil {
+		return o.snapshot, nil
+	}
+	b := o.definition(r)
+	if b == nil {
+		return nil, fmt.Errorf("install: no baseline for %s", r.Report.Node.OperatingSystem)
+	}
+	c, err := baseline.Compile(*b)
+	if err != nil {
+		return nil, err
+	}
+	return scan.BaselineAt{Compiled: c, At: o.at}, nil
+}

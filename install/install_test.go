@@ -1,0 +1,274 @@
+package install
+
+import (
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/patchkit/patchkit"
+	"github.com/patchkit/patchkit/baseline"
+	"github.com/patchkit/patchkit/compliance"
+	"github.com/patchkit/patchkit/install/plan"
+	"github.com/patchkit/patchkit/internal/testbed"
+	"github.com/patchkit/patchkit/osdetect"
+	"github.com/patchkit/patchkit/scan"
+	"github.com/patchkit/patchkit/scan/run"
+)
+
+// recordingRebooter counts reboots instead of rebooting.
+type recordingRebooter struct {
+	mu sync.Mutex
+	n  int
+}
+
+func (r *recordingRebooter) Reboot(context.Context) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.n++
+	return nil
+}
+
+func releaseOS(t *testing.T, fixture string) osdetect.OS {
+	o, err := osdetect.DetectFS(os.DirFS(filepath.Join("../testdata/osdetect", fixture)))
+	require.NoError(t, err)
+	o.Arch = "x86_64"
+	return o
+}
+
+// argvRecorder wraps a runner and keeps every argument vector, for row F4.
+type argvRecorder struct {
+	r    run.Runner
+	mu   sync.Mutex
+	argv [][]string
+}
+
+func (a *argvRecorder) Run(ctx context.Context, c run.Command) (run.Result, error) {
+	a.mu.Lock()
+	a.argv = append(a.argv, c.Argv())
+	a.mu.Unlock()
+	return a.r.Run(ctx, c)
+}
+
+// noWeakening is row F4: no invocation weakens the package manager's
+// checks unless the caller asked by name.
+func noWeakening(t *testing.T, rec *argvRecorder) {
+	t.Helper()
+	require.NotEmpty(t, rec.argv)
+	for _, argv := range rec.argv {
+		for _, a := range argv {
+			for _, bad := range []string{"--allow-unauthenticated", "--nogpgcheck", "--no-gpg-checks", "--gpg-auto-import-keys",
+				"--allow-downgrades", "--oldpackage", "--force-yes", "gpgcheck=0", "gpgcheck=False"} {
+				assert.NotContains(t, a, bad, "%v", argv)
+			}
+		}
+	}
+}
+
+func states(r compliance.Report) map[string]compliance.State {
+	m := map[string]compliance.State{}
+	for _, it := range r.Items {
+		if strings.HasPrefix(it.Name, "tb-") || it.Name == "kernel-tb" {
+			m[it.KBID] = it.State
+		}
+	}
+	return m
+}
+
+func localRunner(t *testing.T) *argvRecorder {
+	l, err := run.NewLocal()
+	require.NoError(t, err)
+	return &argvRecorder{r: l}
+}
+
+// TestTestbedDnfInstallOperation installs the approved updates of the
+// AWS-owned Amazon Linux 2023 baseline on a copy of the dnf root with
+// NoReboot, then scans after a simulated reboot.
+func TestTestbedDnfInstallOperation(t *testing.T) {
+	env := testbed.Need(t).Clone(t)
+	o := releaseOS(t, "amzn-2023")
+	ctx := context.Background()
+	at := time.Now().UTC()
+	rec := localRunner(t)
+	reb := &recordingRebooter{}
+	var events []string
+	var hooks []string
+	common := []Option{At(at), WithRunner(rec), Root(env.RPMRoot), WithOS(o), WithRebooter(reb),
+		WithHooks(Hooks{
+			PreInstall:  func(ctx context.Context, p plan.Plan) error { hooks = append(hooks, "pre"); return nil },
+			PostInstall: func(ctx context.Context, out plan.Outcome) error { hooks = append(hooks, "post"); return nil },
+			OnExit:      func(ctx context.Context, r Result) error { hooks = append(hooks, "exit"); return nil },
+		})}
+
+	// A dry run: the plan, nothing installed.
+	res, err := Install(ctx, os.DirFS(env.RPMRoot), append(common, DryRun())...)
+	require.NoError(t, err)
+	assert.True(t, res.DryRun)
+	var planned []string
+	for _, a := range res.Plan.Actions {
+		planned = append(planned, a.String())
+	}
+	slices.Sort(planned)
+	assert.Equal(t, []string{
+		"upgrade kernel-tb.noarch 0:5.0-1 -> 0:5.1-1",
+		"upgrade tb-hello.noarch 0:1.0-1 -> 0:1.1-1",
+		"upgrade tb-lib.noarch 1:2.0-1 -> 1:2.0-2",
+		"upgrade tb-multi.noarch 0:1.0-1 -> 0:1.1-1",
+	}, planned, "the best approved version of tb-multi is 1.1-1, not the newest")
+	assert.Equal(t, []string{"exit"}, hooks)
+	assert.Equal(t, 0, reb.n)
+
+	hooks = nil
+	res, err = Install(ctx, os.DirFS(env.RPMRoot), append(common, WithRebootOption(compliance.NoReboot),
+		WithProgress(func(e ProgressEvent) { events = append(events, e.Step) }))...)
+	require.NoError(t, err)
+	assert.Equal(t, []string{"pre", "post", "exit"}, hooks)
+	assert.Equal(t, 0, reb.n, "NoReboot")
+	assert.Equal(t, compliance.Install, res.Report.Operation)
+	assert.Equal(t, map[string]compliance.State{
+		"kernel-tb.noarch": compliance.InstalledPendingReboot, "tb-hello.noarch": compliance.InstalledPendingReboot,
+		"tb-lib.noarch": compliance.InstalledPendingReboot, "tb-multi.noarch": compliance.InstalledPendingReboot,
+		"tb-tool.noarch": compliance.InstalledOther,
+	}, states(res.Report))
+	assert.Equal(t, patchkit.NonCompliant, res.Report.Summary.Status, "pending a reboot")
+	for _, step := range []string{"scan", "plan", "install", "verify"} {
+		assert.Contains(t, events, step)
+	}
+	noWeakening(t, rec)
+
+	// After a reboot (a boot time later than the install), a scan with
+	// the install's report as the previous one: Installed, compliant.
+	later := at.Add(time.Hour)
+	after, err := scan.Scan(ctx, os.DirFS(env.RPMRoot), scan.At(later), scan.WithOS(o),
+		scan.WithHostFacts(scan.HostFacts{BootTime: later.Add(-time.Minute)}), scan.WithPrevious(&res.Report))
+	require.NoError(t, err)
+	assert.Equal(t, compliance.Installed, states(after.Report)["tb-lib.noarch"])
+	assert.Equal(t, patchkit.NonCompliant, after.Report.Summary.Status, "tb-multi 1.2 (Moderate) is not approved, 1.1 is installed: compliant apart from the unapproved ones")
+
+	// Nothing left to install: only the on-exit hook, no reboot.
+	hooks = nil
+	res, err = Install(ctx, os.DirFS(env.RPMRoot), append(common, At(later), WithPrevious(&after.Report),
+		WithHostFacts(scan.HostFacts{BootTime: later.Add(-time.Minute)}))...)
+	require.NoError(t, err)
+	assert.Equal(t, []string{"exit"}, hooks)
+	assert.Equal(t, 0, reb.n)
+	assert.Empty(t, res.Targets)
+}
+
+// TestTestbedDnfInstallRebootIfNeeded: an install that installs something
+// reboots through the rebooter.
+func TestTestbedDnfInstallRebootIfNeeded(t *testing.T) {
+	env := testbed.Need(t).Clone(t)
+	reb := &recordingRebooter{}
+	res, err := Install(context.Background(), os.DirFS(env.RPMRoot), At(time.Now().UTC()), WithRunner(localRunner(t)),
+		Root(env.RPMRoot), WithOS(releaseOS(t, "amzn-2023")), WithRebooter(reb))
+	require.NoError(t, err)
+	assert.Equal(t, 1, reb.n)
+	assert.True(t, res.Rebooted)
+}
+
+// TestTestbedDnfInstallOverrideList installs only what the list names,
+// approved or not: tb-multi 1.3 (an enhancement the baseline does not
+// approve).
+func TestTestbedDnfInstallOverrideList(t *testing.T) {
+	env := testbed.Need(t).Clone(t)
+	l, err := LoadOverrideList(strings.NewReader("patches:\n  - id: 'tb-multi.noarch'\n"))
+	require.NoError(t, err)
+	res, err := Install(context.Background(), os.DirFS(env.RPMRoot), At(time.Now().UTC()), WithRunner(localRunner(t)),
+		Root(env.RPMRoot), WithOS(releaseOS(t, "amzn-2023")), WithRebooter(&recordingRebooter{}),
+		WithRebootOption(compliance.NoReboot), WithOverrideList(l))
+	require.NoError(t, err)
+	require.Len(t, res.Targets, 1)
+	assert.Equal(t, "0:1.3-1", res.Targets[0].Version.EVR())
+	st := states(res.Report)
+	assert.Equal(t, compliance.Missing, st["tb-lib.noarch"], "not on the list: stays Missing, not Failed")
+	// Installed by the list with NoReboot: pending a reboot like anything
+	// this run installed (after it, InstalledOther: the baseline does not
+	// approve 1.3).
+	assert.Equal(t, compliance.InstalledPendingReboot, st["tb-multi.noarch"])
+
+	// Not with a BaselineOverride.
+	b, err := baseline.Predefined(patchkit.OSAmazonLinux2023)
+	require.NoError(t, err)
+	_, err = Install(context.Background(), os.DirFS(env.RPMRoot), At(time.Now().UTC()), WithRunner(localRunner(t)),
+		WithOverrideList(l), WithBaselineOverride(b))
+	var oe *OptionError
+	require.ErrorAs(t, err, &oe)
+}
+
+// TestCheckPlan: a plan that removes or downgrades a package, installs one
+// that was not asked for (row F3), or brings in a version the baseline
+// rejects under BLOCK is refused before anything changes.
+func TestCheckPlan(t *testing.T) {
+	mk := func(kind plan.ActionKind, name, evr string) plan.Action {
+		p, err := patchkit.ParseNEVRA(name + "-" + evr + ".noarch")
+		require.NoError(t, err)
+		return plan.Action{Kind: kind, Package: p}
+	}
+	o := options{at: time.Now()}
+	ts := []plan.Target{{Version: mk(plan.Upgrade, "tb-lib", "1:2.0-2").Package}}
+	before := scan.Result{Report: compliance.Report{Node: compliance.Node{OperatingSystem: patchkit.OSAmazonLinux2023}}}
+	for _, tc := range []struct {
+		a      plan.Action
+		reason string
+	}{
+		{mk(plan.Remove, "tb-tool", "0:3.0-1"), "removes"},
+		{mk(plan.Downgrade, "tb-hello", "0:0.9-1"), "downgrades"},
+		{mk(plan.Install, "evil", "0:1.0-1"), "not asked for"},
+	} {
+		err := o.checkPlan(plan.Plan{Actions: []plan.Action{mk(plan.Upgrade, "tb-lib", "1:2.0-2"), tc.a}}, ts, before)
+		var re *plan.RefusedError
+		require.ErrorAs(t, err, &re, tc.reason)
+		assert.Contains(t, re.Reason, tc.reason)
+		assert.True(t, errors.Is(err, plan.ErrPlanRefused))
+	}
+	o.allowNewDeps = true
+	require.NoError(t, o.checkPlan(plan.Plan{Actions: []plan.Action{mk(plan.Install, "libdep", "0:1.0-1")}}, ts, before))
+
+	// A rejected version pulled in under BLOCK.
+	bl := baseline.Baseline{OperatingSystem: patchkit.OSAmazonLinux2023, RejectedPatches: []string{"libdep"},
+		RejectedPatchesAction: baseline.Block, ApprovalRules: baseline.RuleGroup{PatchRules: []baseline.Rule{}}}
+	o.base = &bl
+	err := o.checkPlan(plan.Plan{Actions: []plan.Action{mk(plan.Install, "libdep", "0:1.0-1")}}, ts, before)
+	var re *plan.RefusedError
+	require.ErrorAs(t, err, &re)
+	assert.Contains(t, re.Reason, "BLOCK")
+	bl.RejectedPatchesAction = baseline.AllowAsDependency
+	require.NoError(t, o.checkPlan(plan.Plan{Actions: []plan.Action{mk(plan.Install, "libdep", "0:1.0-1")}}, ts, before))
+}
+
+// TestOneOperationPerNode: a second Install on the same root while the
+// first holds the node fails at once.
+func TestOneOperationPerNode(t *testing.T) {
+	root := t.TempDir()
+	unlock, err := lockNode(root)
+	require.NoError(t, err)
+	_, err = lockNode(root)
+	assert.ErrorIs(t, err, ErrBusy)
+	unlock()
+	unlock2, err := lockNode(root)
+	require.NoError(t, err)
+	unlock2()
+}
+
+func TestOptions(t *testing.T) {
+	for _, opts := range [][]Option{
+		{WithRunner(nil)},
+		{At(time.Now())},
+		{At(time.Now()), WithRunner(&argvRecorder{}), Root("relative")},
+		{At(time.Now()), WithRunner(&argvRecorder{}), WithRebootOption("Sometimes")},
+		{At(time.Now()), WithRunner(&argvRecorder{}), WithOverrideList(OverrideList{})},
+	} {
+		_, err := buildOptions(opts)
+		var oe *OptionError
+		assert.ErrorAs(t, err, &oe)
+	}
+}
