@@ -106,6 +106,9 @@ func Install(ctx context.Context, fsys fs.FS, opts ...Option) (Result, error) {
 		return res, err
 	}
 	res.Before = before
+	// Until the install reports, the report is the scan's (a dry run
+	// keeps it).
+	res.Report = before.Report
 	exec, err := executorFor(before.OS, o)
 	if err != nil {
 		return res, err

@@ -27,9 +27,18 @@
 //	-arch ARCH         the node's architecture (x86_64, aarch64, ...) when a root's inventory does not
 //	                   tell it (the architecture of the package manager's own package)
 //
+// Install (-operation Install, as root) takes the AWS-RunPatchBaseline
+// parameters: -reboot-option, -install-override-list FILE,
+// -baseline-override FILE, -snapshot FILE, and -dry-run to stop after the
+// package manager's plan. With -root the package manager acts on that root
+// (a chroot for apt and dpkg, --installroot for dnf, --root for zypper) and
+// never reboots the host. On a terminal it shows its progress on standard
+// error.
+//
 // Exit codes: 0 the node is COMPLIANT; 3 NON_COMPLIANT; 4 UNKNOWN (some
-// repository's metadata could not be read, verified or dated); 1 error (the
-// system cannot be identified or scanned); 2 usage.
+// repository's metadata could not be read, verified or dated); 5 an Install
+// needs a reboot it did not perform (NoReboot, or -root); 1 error (the
+// system cannot be identified, scanned or patched); 2 usage.
 package main
 
 import (
@@ -50,6 +59,8 @@ import (
 	"github.com/patchkit/patchkit"
 	"github.com/patchkit/patchkit/baseline"
 	"github.com/patchkit/patchkit/compliance"
+	"github.com/patchkit/patchkit/install"
+	"github.com/patchkit/patchkit/install/plan"
 	"github.com/patchkit/patchkit/osdetect"
 	"github.com/patchkit/patchkit/repo"
 	"github.com/patchkit/patchkit/scan"
@@ -63,6 +74,9 @@ const (
 	exitUsage        = 2
 	exitNonCompliant = 3
 	exitUnknown      = 4
+	// exitRebootNeeded: an Install installed something that needs a reboot
+	// it did not perform (NoReboot, or a -root that is not this host).
+	exitRebootNeeded = 5
 )
 
 func main() {
@@ -82,7 +96,19 @@ type output struct {
 	Candidates []scan.Candidate   `json:"Candidates"`
 	Reboot     *scan.Reboot       `json:"Reboot,omitempty"`
 	Report     *compliance.Report `json:"Report,omitempty"`
-	Error      string             `json:"Error,omitempty"`
+	// Install is set for -operation Install: the plan, what the package
+	// manager did, and whether a reboot is needed.
+	Install *installInfo `json:"Install,omitempty"`
+	Error   string       `json:"Error,omitempty"`
+}
+
+type installInfo struct {
+	Targets      []plan.Target  `json:"Targets"`
+	Plan         plan.Plan      `json:"Plan"`
+	Outcomes     []plan.Outcome `json:"Outcomes,omitempty"`
+	DryRun       bool           `json:"DryRun,omitempty"`
+	Rebooted     bool           `json:"Rebooted,omitempty"`
+	RebootNeeded bool           `json:"RebootNeeded,omitempty"`
 }
 
 type inventoryInfo struct {
@@ -96,6 +122,8 @@ type inventoryInfo struct {
 type config struct {
 	asJSON, query, refresh, listInventory                                                   bool
 	root, html, baselineFile, predefined, snapshot, saveSnapshot, now, previous, save, arch string
+	operation, rebootOption, overrideList, baselineOverride                                 string
+	dryRun, repair, allowNewDeps                                                            bool
 }
 
 func runMain(ctx context.Context, args []string, stdout, stderr io.Writer) int {
@@ -116,6 +144,13 @@ func runMain(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fl.StringVar(&c.previous, "previous", "", "the node's last report (JSON)")
 	fl.StringVar(&c.save, "save", "", "write the report as JSON to this file")
 	fl.StringVar(&c.arch, "arch", "", "the node's architecture, when the root's inventory does not tell it")
+	fl.StringVar(&c.operation, "operation", "Scan", "Scan (read-only) or Install")
+	fl.StringVar(&c.rebootOption, "reboot-option", "RebootIfNeeded", "RebootIfNeeded or NoReboot (Install)")
+	fl.StringVar(&c.overrideList, "install-override-list", "", "install what this InstallOverrideList (YAML) names, approved or not")
+	fl.StringVar(&c.baselineOverride, "baseline-override", "", "a BaselineOverride file: a JSON array of baselines, the one for this OS is used")
+	fl.BoolVar(&c.dryRun, "dry-run", false, "Install: stop after the package manager's plan, install nothing")
+	fl.BoolVar(&c.repair, "repair", false, "Install: finish an interrupted earlier package operation first")
+	fl.BoolVar(&c.allowNewDeps, "allow-new-dependencies", false, "Install: let the plan install packages not installed before, as dependencies")
 	if err := fl.Parse(args); err != nil {
 		return exitUsage
 	}
@@ -128,8 +163,20 @@ func runMain(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return usage("unexpected argument %q", fl.Arg(0))
 	case c.baselineFile != "" && c.predefined != "":
 		return usage("-baseline and -predefined are exclusive")
-	case c.snapshot != "" && (c.baselineFile != "" || c.predefined != "" || c.saveSnapshot != ""):
-		return usage("-snapshot carries its own baseline: no -baseline, -predefined or -save-snapshot with it")
+	case c.snapshot != "" && (c.baselineFile != "" || c.predefined != "" || c.saveSnapshot != "" || c.baselineOverride != ""):
+		return usage("-snapshot carries its own baseline: no -baseline, -predefined, -baseline-override or -save-snapshot with it")
+	case c.baselineOverride != "" && (c.baselineFile != "" || c.predefined != ""):
+		return usage("-baseline-override replaces -baseline and -predefined")
+	case c.overrideList != "" && c.baselineOverride != "":
+		return usage("-install-override-list cannot be combined with -baseline-override (as in Patch Manager)")
+	case c.operation != "Scan" && c.operation != "Install":
+		return usage("-operation: %q is neither Scan nor Install", c.operation)
+	case c.rebootOption != string(compliance.RebootIfNeeded) && c.rebootOption != string(compliance.NoReboot):
+		return usage("-reboot-option: %q is neither RebootIfNeeded nor NoReboot", c.rebootOption)
+	case c.operation == "Scan" && (c.dryRun || c.repair || c.overrideList != "" || c.allowNewDeps):
+		return usage("-dry-run, -repair, -install-override-list and -allow-new-dependencies are for -operation Install")
+	case c.operation == "Install" && (c.query || c.refresh):
+		return usage("-query and -refresh are for -operation Scan")
 	}
 	now, err := parseNow(c.now)
 	if err != nil {
@@ -137,7 +184,7 @@ func runMain(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 
 	out := output{Installed: []patchkit.Package{}, Candidates: []scan.Candidate{}}
-	res, err := scanNode(ctx, c, now, &out)
+	res, err := scanNode(ctx, c, now, &out, stderr)
 	if err != nil {
 		out.Error = err.Error()
 	}
@@ -170,6 +217,9 @@ func runMain(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 			return exitError
 		}
 	}
+	if out.Install != nil && out.Install.RebootNeeded {
+		return exitRebootNeeded
+	}
 	switch res.Report.Summary.Status {
 	case patchkit.Compliant:
 		return exitCompliant
@@ -181,7 +231,7 @@ func runMain(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 
 // scanNode runs the scan and fills out with what it learnt, even when a
 // later step fails.
-func scanNode(ctx context.Context, c config, now time.Time, out *output) (scan.Result, error) {
+func scanNode(ctx context.Context, c config, now time.Time, out *output, stderr io.Writer) (scan.Result, error) {
 	var (
 		fsys  iofs.FS
 		o     osdetect.OS
@@ -218,6 +268,11 @@ func scanNode(ctx context.Context, c config, now time.Time, out *output) (scan.R
 		opts = append(opts, scan.WithArch(c.arch))
 	}
 
+	var (
+		base *baseline.Baseline
+		snap *scan.Snapshot
+		prev *compliance.Report
+	)
 	switch {
 	case c.snapshot != "":
 		f, err := os.Open(c.snapshot)
@@ -230,12 +285,14 @@ func scanNode(ctx context.Context, c config, now time.Time, out *output) (scan.R
 			return scan.Result{}, fmt.Errorf("%s: %w", c.snapshot, err)
 		}
 		opts = append(opts, scan.WithSnapshot(s))
+		snap = s
 	default:
 		b, err := pickBaseline(c, o.OperatingSystem())
 		if err != nil {
 			return scan.Result{}, err
 		}
 		opts = append(opts, scan.WithBaseline(b))
+		base = &b
 		if c.saveSnapshot != "" {
 			s, err := scan.NewSnapshot(scan.NewSnapshotID(), b, "", now)
 			if err != nil {
@@ -245,6 +302,7 @@ func scanNode(ctx context.Context, c config, now time.Time, out *output) (scan.R
 				return scan.Result{}, err
 			}
 			opts = append(opts, scan.WithSnapshot(s))
+			snap = s
 		}
 	}
 	if c.previous != "" {
@@ -252,12 +310,16 @@ func scanNode(ctx context.Context, c config, now time.Time, out *output) (scan.R
 		if err != nil {
 			return scan.Result{}, err
 		}
-		prev, err := compliance.ReadJSON(f)
+		p, err := compliance.ReadJSON(f)
 		f.Close()
 		if err != nil {
 			return scan.Result{}, fmt.Errorf("%s: %w", c.previous, err)
 		}
-		opts = append(opts, scan.WithPrevious(&prev))
+		opts = append(opts, scan.WithPrevious(&p))
+		prev = &p
+	}
+	if c.operation == "Install" {
+		return installNode(ctx, c, now, out, stderr, fsys, o, facts, base, snap, prev)
 	}
 	if c.query {
 		l, err := run.NewLocal()
@@ -293,6 +355,125 @@ func scanNode(ctx context.Context, c config, now time.Time, out *output) (scan.R
 	return res, nil
 }
 
+// installNode runs the Install operation and fills out with the scans
+// before and after, the plan and the outcome.
+func installNode(ctx context.Context, c config, now time.Time, out *output, stderr io.Writer, fsys iofs.FS, o osdetect.OS,
+	facts scan.HostFacts, base *baseline.Baseline, snap *scan.Snapshot, prev *compliance.Report) (scan.Result, error) {
+	l, err := run.NewLocal()
+	if err != nil {
+		return scan.Result{}, err
+	}
+	opts := []install.Option{install.At(now), install.WithRunner(l), install.WithOS(o), install.WithHostFacts(facts),
+		install.WithNode(compliance.Node{Hostname: hostname(c.root)}), install.WithRebootOption(compliance.RebootOption(c.rebootOption)),
+		install.WithClock(func() time.Time { return time.Now() })}
+	var asked rebootRequest
+	if c.root != "" {
+		// The package manager acts on the root; the host is not the node
+		// and is never rebooted.
+		opts = append(opts, install.Root(c.root), install.WithRebooter(&asked))
+	}
+	if c.arch != "" {
+		opts = append(opts, install.WithArch(c.arch))
+	}
+	switch {
+	case snap != nil:
+		opts = append(opts, install.WithSnapshot(snap))
+	case c.baselineOverride != "" && base != nil:
+		opts = append(opts, install.WithBaselineOverride(*base))
+	case base != nil:
+		opts = append(opts, install.WithBaseline(*base))
+	}
+	if prev != nil {
+		opts = append(opts, install.WithPrevious(prev))
+	}
+	if c.overrideList != "" {
+		f, err := openFile(c.overrideList)
+		if err != nil {
+			return scan.Result{}, err
+		}
+		l, err := install.LoadOverrideList(f)
+		f.Close()
+		if err != nil {
+			return scan.Result{}, fmt.Errorf("%s: %w", c.overrideList, err)
+		}
+		opts = append(opts, install.WithOverrideList(l))
+	}
+	if c.dryRun {
+		opts = append(opts, install.DryRun())
+	}
+	if c.repair {
+		opts = append(opts, install.WithRepair())
+	}
+	if c.allowNewDeps {
+		opts = append(opts, install.AllowNewDependencies())
+	}
+	if isTerminal(stderr) {
+		opts = append(opts, install.WithProgress(progressBar(stderr)))
+	}
+	res, err := install.Install(ctx, fsys, opts...)
+	scanned := res.Before
+	if res.After != nil {
+		scanned = *res.After
+	}
+	inv := scanned.Inventory
+	if inv.Backend != "" {
+		out.Inventory = &inventoryInfo{Backend: inv.Backend, Source: inv.Source, Arch: inv.Arch, Count: len(inv.Packages), Notes: inv.Notes}
+		out.Installed = inv.Packages
+		out.Candidates = scanned.Candidates
+		out.Reboot = &scanned.Reboot
+	}
+	out.Install = &installInfo{Targets: res.Targets, Plan: res.Plan, Outcomes: res.Outcomes, DryRun: res.DryRun, Rebooted: res.Rebooted}
+	if out.Install.Targets == nil {
+		out.Install.Targets = []plan.Target{}
+	}
+	if err != nil {
+		return scanned, err
+	}
+	// What this run installed with NoReboot, or on a root, waits for a
+	// reboot that did not happen.
+	out.Install.RebootNeeded = asked.n > 0 || res.Report.Summary.InstalledPendingRebootCount > 0 && !res.Rebooted
+	scanned.Report = res.Report
+	out.Report = &res.Report
+	return scanned, nil
+}
+
+// rebootRequest records a reboot Install asks for instead of rebooting.
+type rebootRequest struct{ n int }
+
+func (r *rebootRequest) Reboot(context.Context) error { r.n++; return nil }
+
+// isTerminal reports whether w is a terminal (a character device).
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	fi, err := f.Stat()
+	return err == nil && fi.Mode()&os.ModeCharDevice != 0
+}
+
+// progressBar draws the install's steps on one terminal line.
+func progressBar(w io.Writer) func(install.ProgressEvent) {
+	return func(e install.ProgressEvent) {
+		line := e.Step
+		if e.Total > 0 {
+			const width = 30
+			done := width * e.N / e.Total
+			line = fmt.Sprintf("%-8s [%s%s] %d/%d", e.Step, strings.Repeat("#", done), strings.Repeat(".", width-done), e.N, e.Total)
+		}
+		if e.Detail != "" {
+			line += " " + e.Detail
+		}
+		if len(line) > 78 {
+			line = line[:78]
+		}
+		fmt.Fprintf(w, "\r\033[K%s", line)
+		if e.Step == "verify" || e.Step == "reboot" {
+			fmt.Fprintln(w)
+		}
+	}
+}
+
 func hostname(root string) string {
 	if root != "" {
 		return ""
@@ -303,6 +484,31 @@ func hostname(root string) string {
 
 func pickBaseline(c config, os patchkit.OperatingSystem) (baseline.Baseline, error) {
 	switch {
+	case c.baselineOverride != "":
+		// Patch Manager's BaselineOverride: an array of baselines, exactly
+		// one of them for the node's operating system.
+		f, err := openFile(c.baselineOverride)
+		if err != nil {
+			return baseline.Baseline{}, err
+		}
+		defer f.Close()
+		bs, err := baseline.Load(f)
+		if err != nil {
+			return baseline.Baseline{}, fmt.Errorf("-baseline-override %s: %w", c.baselineOverride, err)
+		}
+		var found []baseline.Baseline
+		for _, b := range bs {
+			if b.OperatingSystem == os {
+				found = append(found, b)
+			}
+		}
+		switch len(found) {
+		case 0:
+			return baseline.Baseline{}, fmt.Errorf("-baseline-override %s: no baseline for %s", c.baselineOverride, os)
+		case 1:
+			return found[0], nil
+		}
+		return baseline.Baseline{}, fmt.Errorf("-baseline-override %s: %d baselines for %s, want one", c.baselineOverride, len(found), os)
 	case c.predefined != "":
 		b, err := baseline.PredefinedByName(c.predefined)
 		if err != nil {
@@ -456,6 +662,28 @@ func printText(w io.Writer, c config, out output, res scan.Result) {
 		reboot = "required (" + strings.Join(sig, ", ") + ")"
 	}
 	line("Reboot", reboot)
+
+	if in := out.Install; in != nil {
+		what := fmt.Sprintf("Install (%s), %d targets", r.RebootOption, len(in.Targets))
+		if in.DryRun {
+			what += ", dry run: nothing installed"
+		}
+		line("Operation", what)
+		for _, a := range in.Plan.Actions {
+			line("Planned", a.String())
+		}
+		for _, oc := range in.Outcomes {
+			for _, f := range oc.Failures {
+				line("Failed", f.Name+": "+f.Reason)
+			}
+		}
+		switch {
+		case in.Rebooted:
+			line("Rebooting", "yes")
+		case in.RebootNeeded:
+			line("Reboot needed", "yes, not performed")
+		}
+	}
 
 	// Missing and Failed first, most severe first; then the rest counted.
 	var first []compliance.Item

@@ -15,6 +15,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/patchkit/patchkit"
+	"github.com/patchkit/patchkit/compliance"
 	"github.com/patchkit/patchkit/internal/decompress"
 	"github.com/patchkit/patchkit/internal/testbed"
 )
@@ -261,4 +262,42 @@ func TestTestbedDnfScanScanhost(t *testing.T) {
 	assert.Equal(t, exitUsage, code)
 	code, _, _ = run("-now", "yesterday")
 	assert.Equal(t, exitUsage, code)
+}
+
+// TestTestbedDnfInstallScanhost patches a copy of the testbed's dnf root
+// with the main job: a dry run, the Install with NoReboot (exit 5, reboot
+// needed), and argument checks.
+func TestTestbedDnfInstallScanhost(t *testing.T) {
+	root := dnfRoot(t)
+	now := time.Now().UTC().Format(time.RFC3339)
+	run := func(args ...string) (int, string, string) {
+		var out, errOut bytes.Buffer
+		code := runMain(context.Background(), append([]string{"-root", root, "-now", now, "-arch", "x86_64"}, args...), &out, &errOut)
+		return code, out.String(), errOut.String()
+	}
+	code, out, errs := run("-operation", "Install", "-dry-run")
+	require.Equal(t, exitNonCompliant, code, errs)
+	assert.Contains(t, out, "dry run: nothing installed")
+	assert.Contains(t, out, "upgrade tb-lib.noarch 1:2.0-1 -> 1:2.0-2")
+
+	code, out, errs = run("-operation", "Install", "-reboot-option", "NoReboot", "-json")
+	require.Equal(t, exitRebootNeeded, code, errs)
+	var r output
+	require.NoError(t, json.Unmarshal([]byte(out), &r))
+	require.NotNil(t, r.Install)
+	assert.True(t, r.Install.RebootNeeded)
+	require.NotNil(t, r.Report)
+	assert.Equal(t, compliance.Install, r.Report.Operation)
+	assert.Equal(t, 4, r.Report.Summary.InstalledPendingRebootCount)
+
+	for _, args := range [][]string{
+		{"-operation", "Patch"},
+		{"-operation", "Install", "-reboot-option", "Sometimes"},
+		{"-dry-run"},
+		{"-operation", "Install", "-query"},
+		{"-install-override-list", "x.yaml", "-baseline-override", "y.json", "-operation", "Install"},
+	} {
+		code, _, _ := run(args...)
+		assert.Equal(t, exitUsage, code, "%v", args)
+	}
 }
