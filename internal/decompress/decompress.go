@@ -18,7 +18,6 @@ import (
 
 	"github.com/klauspost/compress/gzip"
 	"github.com/klauspost/compress/zstd"
-	"github.com/pierrec/lz4/v4"
 	"github.com/ulikunitz/xz"
 )
 
@@ -120,6 +119,12 @@ func NewReader(r io.Reader, f Format, lim Limits) (io.ReadCloser, error) {
 		dr    io.Reader
 		close func()
 	)
+	// A read error of the source is reported as it is, not as damage to
+	// the stream.
+	src := &sourceReader{r: r}
+	if _, ok := r.(*bytes.Reader); !ok {
+		r = src
+	}
 	switch f {
 	case Plain:
 		dr = r
@@ -149,8 +154,8 @@ func NewReader(r io.Reader, f Format, lim Limits) (io.ReadCloser, error) {
 	case Bzip2:
 		dr = bzip2.NewReader(r)
 	case LZ4:
-		zr := lz4.NewReader(r)
-		if err := zr.Apply(lz4.ConcurrencyOption(1)); err != nil {
+		zr, err := newLZ4Reader(r)
+		if err != nil {
 			return nil, err
 		}
 		dr = zr
@@ -168,7 +173,22 @@ func NewReader(r io.Reader, f Format, lim Limits) (io.ReadCloser, error) {
 	default:
 		return nil, fmt.Errorf("decompress: unknown format %d", int(f))
 	}
-	return &limited{r: dr, f: f, left: lim.Output, limit: lim.Output, window: lim.Window, close: close}, nil
+	return &limited{r: dr, f: f, left: lim.Output, limit: lim.Output, window: lim.Window, close: close, src: src}, nil
+}
+
+// sourceReader keeps the first error, other than io.EOF, of the reader it
+// wraps.
+type sourceReader struct {
+	r   io.Reader
+	err error
+}
+
+func (s *sourceReader) Read(p []byte) (int, error) {
+	n, err := s.r.Read(p)
+	if err != nil && err != io.EOF && s.err == nil {
+		s.err = err
+	}
+	return n, err
 }
 
 // Bytes is NewReader over data.
@@ -202,6 +222,7 @@ type limited struct {
 	limit  int64
 	window int64
 	close  func()
+	src    *sourceReader
 	err    error
 	one    [1]byte
 }
@@ -241,6 +262,9 @@ func (l *limited) Read(p []byte) (int, error) {
 func (l *limited) wrap(err error) error {
 	if err == io.EOF {
 		return io.EOF
+	}
+	if l.src.err != nil {
+		return l.src.err
 	}
 	if err == io.ErrUnexpectedEOF || l.f == Plain {
 		if l.f == Plain {

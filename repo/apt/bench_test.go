@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/patchkit/patchkit/internal/decompress"
 	"github.com/patchkit/patchkit/repo"
 )
 
@@ -135,4 +136,58 @@ func BenchmarkHostLists(b *testing.B) {
 	}
 	b.ReportMetric(float64(n), "records")
 	b.ReportMetric(float64(peak)/(1<<20), "peak-heap-MB")
+}
+
+// hostMainText returns the decompressed main Packages list of this
+// machine, or skips.
+func hostMainText(b *testing.B) []byte {
+	file := hostLists + "/deb.debian.org_debian_dists_bookworm_main_binary-amd64_Packages.lz4"
+	data, err := decompress.ReadFile(file, decompress.LZ4, decompress.Limits{Output: 1 << 30})
+	if err != nil {
+		b.Skip(err)
+	}
+	return data
+}
+
+// BenchmarkParseHostMain is the parser alone over the main list already in
+// memory, returning each record (ParsePackagesBytes) or holding them
+// until the end as the lists reader does for apt's recompressed lists.
+func BenchmarkParseHostMain(b *testing.B) {
+	data := hostMainText(b)
+	b.Run("direct", func(b *testing.B) {
+		b.SetBytes(int64(len(data)))
+		b.ReportAllocs()
+		for b.Loop() {
+			n := 0
+			for _, err := range ParsePackagesBytes("Packages", data, ParseOptions{}) {
+				if err != nil {
+					b.Fatal(err)
+				}
+				n++
+			}
+		}
+	})
+	b.Run("held", func(b *testing.B) {
+		b.SetBytes(int64(len(data)))
+		b.ReportAllocs()
+		for b.Loop() {
+			st := newReadState(nil)
+			p := newParser("Packages", 0, nil, st.in)
+			p.hold = &st.hold
+			for c := data; len(c) > 0; {
+				k := min(len(c), chunkSize)
+				p.feed(c[:k])
+				c = c[k:]
+			}
+			p.end()
+			n := 0
+			st.hold.each(context.Background(), st.in, nil, func(_ Package, err error) bool {
+				if err != nil {
+					b.Fatal(err)
+				}
+				n++
+				return true
+			})
+		}
+	})
 }

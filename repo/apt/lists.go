@@ -3,6 +3,8 @@ package apt
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -11,6 +13,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/patchkit/patchkit/internal/decompress"
 	"github.com/patchkit/patchkit/internal/rootfs"
 	"github.com/patchkit/patchkit/repo"
 )
@@ -187,7 +190,7 @@ func findListsFile(lists fs.FS, base string) string {
 	return ""
 }
 
-func (l *listsSource) packages(ctx context.Context, s *Snapshot, ix Index, opt ParseOptions, yield func(Package, error) bool) bool {
+func (l *listsSource) packages(ctx context.Context, s *Snapshot, ix Index, st *readState, yield func(Package, error) bool) bool {
 	base := strings.TrimSuffix(ix.Path, extOf(ix.Path))
 	file := findListsFile(l.fsys, l.prefix+strings.ReplaceAll(base, "/", "_"))
 	name := s.Name() + " " + base
@@ -195,47 +198,112 @@ func (l *listsSource) packages(ctx context.Context, s *Snapshot, ix Index, opt P
 		return yield(Package{}, fmt.Errorf("%s: lists file gone: %w", name, repo.ErrNotFound))
 	}
 	rel := s.Release
-	// What the stored file must decompress to: the uncompressed entry, or,
-	// when the Release has none, the compressed variant in the same format.
-	want, okPlain := rel.Files[base]
+	plain, okPlain := rel.Files[base]
+	okPlain = okPlain && plain.SHA256 != ""
 	storedExt := extOf(file)
+	variant, okVariant := rel.Files[base+storedExt]
+	okVariant = okVariant && storedExt != "" && variant.SHA256 != ""
+	limit := s.maxFile()
 	f, err := l.fsys.Open(file)
 	if err != nil {
 		return yield(Package{}, err)
 	}
-	raw, err := readFile(f, s.maxFile())
-	f.Close()
-	if err != nil {
-		return yield(Package{}, err)
-	}
-	if int64(len(raw)) > s.maxFile() {
-		return yield(Package{}, &repo.TooLargeError{File: name + storedExt, What: "lists file", Limit: s.maxFile()})
-	}
-	// The stored bytes are decompressed into memory and checked against
-	// the uncompressed entry of the Release, or, when the Release has
-	// none, checked as they are against the entry of the same compressed
-	// variant; only then are they parsed.
-	var data []byte
-	switch fi, okVariant := rel.Files[base+storedExt]; {
-	case okPlain && want.SHA256 != "":
-		data, err = repo.DecompressAll(file, raw, s.maxFile(), repo.Expect{Size: want.Size, Algorithm: "SHA256", Sum: want.SHA256})
-	case okVariant && fi.SHA256 != "":
-		if _, err = repo.ReadVerified(bytes.NewReader(raw), name+storedExt, fi.Size, fi.SHA256); err == nil {
-			data, err = repo.DecompressAll(file, raw, s.maxFile(), repo.Expect{})
+	var (
+		src  io.Reader
+		cr   *capReader
+		want repo.Expect
+		hold bool
+	)
+	switch format, _ := decompress.FromName(file); {
+	case okVariant:
+		// The Release lists the stored file itself: its size and SHA-256
+		// are checked before it is decompressed, and its records are
+		// returned as they are read; the uncompressed size and checksum,
+		// when listed too, are checked at its end. A stored file that
+		// is not the listed one (apt may recompress what it downloads)
+		// is read as below, against the uncompressed entry.
+		raw, err := readFile(f, limit)
+		f.Close()
+		if err != nil {
+			return yield(Package{}, err)
+		}
+		if int64(len(raw)) > limit {
+			return yield(Package{}, &repo.TooLargeError{File: name + storedExt, What: "lists file", Limit: limit})
+		}
+		verr := checkRaw(raw, name+storedExt, variant)
+		switch {
+		case verr == nil:
+			if okPlain {
+				want = repo.Expect{Size: plain.Size, Algorithm: "SHA256", Sum: plain.SHA256}
+			}
+		case okPlain:
+			want, hold = repo.Expect{Size: plain.Size, Algorithm: "SHA256", Sum: plain.SHA256}, true
+		default:
+			return yield(Package{}, verr)
+		}
+		src = bytes.NewReader(raw)
+	case okPlain:
+		// Only the uncompressed file is listed (apt's lz4 lists):
+		// decompression, the checksum of its output and parsing run
+		// together, and no record is returned before the checksum
+		// matched.
+		want, hold = repo.Expect{Size: plain.Size, Algorithm: "SHA256", Sum: plain.SHA256}, true
+		if format == decompress.XZ {
+			// The xz reader wants its input whole.
+			raw, err := readFile(f, limit)
+			f.Close()
+			if err != nil {
+				return yield(Package{}, err)
+			}
+			if int64(len(raw)) > limit {
+				return yield(Package{}, &repo.TooLargeError{File: name + storedExt, What: "lists file", Limit: limit})
+			}
+			src = bytes.NewReader(raw)
+		} else {
+			defer f.Close()
+			cr = &capReader{r: f, left: limit, limit: limit, file: name + storedExt}
+			src = cr
 		}
 	default:
-		err = &repo.HashMismatchError{File: name + storedExt}
+		f.Close()
+		return yield(Package{}, &repo.HashMismatchError{File: name + storedExt})
 	}
-	raw = nil
+	dr, err := repo.DecompressReader(file, src, limit, want)
 	if err != nil {
 		return yield(Package{}, err)
 	}
-	for p, err := range ParsePackagesBytes(name, data, opt) {
-		if !yield(p, err) {
-			return false
-		}
+	if cr != nil {
+		dr = &capErr{ReadCloser: dr, cap: cr}
 	}
-	return ctx.Err() == nil
+	more, _ := st.stream(ctx, dr, name, hold, yield)
+	return more
+}
+
+// checkRaw checks stored bytes against their Release entry.
+func checkRaw(raw []byte, name string, fi FileInfo) error {
+	if int64(len(raw)) != fi.Size {
+		return &repo.SizeError{File: name, Want: fi.Size, Got: int64(len(raw))}
+	}
+	sum := sha256.Sum256(raw)
+	if got := hex.EncodeToString(sum[:]); got != fi.SHA256 {
+		return &repo.HashMismatchError{File: name, Algorithm: "SHA256", Want: fi.SHA256, Got: got}
+	}
+	return nil
+}
+
+// capErr reports the stored file's size limit as such, rather than as the
+// decompressor's view of a failed read.
+type capErr struct {
+	io.ReadCloser
+	cap *capReader
+}
+
+func (c *capErr) Read(p []byte) (int, error) {
+	n, err := c.ReadCloser.Read(p)
+	if err != nil && err != io.EOF && c.cap.err != nil {
+		err = c.cap.err
+	}
+	return n, err
 }
 
 // readFile reads an open file whole, sized by its Stat, at most limit+1

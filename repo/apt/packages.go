@@ -2,6 +2,7 @@ package apt
 
 import (
 	"bytes"
+	"encoding/binary"
 	"io"
 	"iter"
 	"strconv"
@@ -80,6 +81,7 @@ type ParseOptions struct {
 	Intern map[string]string
 }
 
+// Field bits, to find repeated fields.
 const (
 	fPackage = 1 << iota
 	fVersion
@@ -92,6 +94,22 @@ const (
 	fSHA256
 )
 
+// Value slots of a stanza: the fields a Package keeps, copied out of the
+// text as they are read (the text may be a chunk that is reused before the
+// stanza ends).
+const (
+	sPackage = iota
+	sVersion
+	sArchitecture
+	sSource
+	sSourceVersion
+	sPriority
+	sSection
+	sFilename
+	sSHA256
+	nSlots
+)
+
 // ParsePackages streams the stanzas of a Packages (or other dpkg control)
 // file. name is used in errors. A stanza without Package, Version or
 // Architecture, with a repeated field, or with a Filename that leaves the
@@ -101,8 +119,9 @@ const (
 // last may lack its newline.
 func ParsePackages(name string, r io.Reader, opt ParseOptions) iter.Seq2[Package, error] {
 	return func(yield func(Package, error) bool) {
-		p := newParser(name, opt)
-		p.run(r, yield)
+		p := newParser(name, opt.MaxLine, opt.Origin, newInterner(opt.Intern))
+		p.yield = yield
+		p.run(r)
 	}
 }
 
@@ -110,48 +129,77 @@ func ParsePackages(name string, r io.Reader, opt ParseOptions) iter.Seq2[Package
 // not copy data.
 func ParsePackagesBytes(name string, data []byte, opt ParseOptions) iter.Seq2[Package, error] {
 	return func(yield func(Package, error) bool) {
-		p := newParser(name, opt)
-		p.runBytes(data, true, yield)
+		p := newParser(name, opt.MaxLine, opt.Origin, newInterner(opt.Intern))
+		p.yield = yield
+		p.runBytes(data)
 	}
 }
+
+type span struct{ a, b int }
 
 type parser struct {
 	name    string
 	maxLine int
 	origin  *Origin
-	intern  map[string]string
-	line    int
+	in      *interner
+	line    int // lines read so far
 
-	cur      Package
-	seen     int
-	started  bool
-	stanzaAt int
-	err      error // a stanza-level error
-	lastCont bool
+	// Records and errors go to yield, or, when hold is set, are kept there
+	// until the file they come from is verified.
+	yield   func(Package, error) bool
+	hold    *held
+	stopped bool  // yield returned false
+	fatal   error // the error that ended the parse
+	nul     bool  // fatal is a NUL byte
+
+	// The stanza being read.
+	started bool
+	at      int // its first line
+	seen    int
+	err     error // a stanza-level error
+	vals    []byte
+	slot    [nSlots]span
+	size    int64
+
+	carry   []byte // a line begun in an earlier chunk (feed)
+	scratch []byte
 }
 
-func newParser(name string, opt ParseOptions) *parser {
-	p := &parser{name: name, maxLine: opt.MaxLine, origin: opt.Origin, intern: opt.Intern}
-	if p.maxLine <= 0 {
-		p.maxLine = repo.DefaultMaxLine
+func newParser(name string, maxLine int, origin *Origin, in *interner) *parser {
+	if maxLine <= 0 {
+		maxLine = repo.DefaultMaxLine
 	}
-	if p.intern == nil {
-		p.intern = make(map[string]string, 1024)
-	}
-	return p
+	return &parser{name: name, maxLine: maxLine, origin: origin, in: in}
 }
 
-func (p *parser) in(b []byte) string {
-	if s, ok := p.intern[string(b)]; ok {
-		return s
+// going reports whether parsing goes on.
+func (p *parser) going() bool { return !p.stopped && p.fatal == nil }
+
+func (p *parser) put(pk Package, err error) {
+	if !p.yield(pk, err) {
+		p.stopped = true
 	}
-	s := string(b)
-	p.intern[s] = s
-	return s
+}
+
+// die ends the parse with err; without hold, err is yielded now.
+func (p *parser) die(err error, nul bool) {
+	p.fatal, p.nul = err, nul
+	if p.hold == nil {
+		p.put(Package{}, err)
+	}
+}
+
+func (p *parser) nulAt(line int) {
+	p.die(&repo.SyntaxError{File: p.name, Line: line, Msg: "NUL byte"}, true)
+}
+
+func (p *parser) tooLongAt(line int) {
+	p.die(&repo.SyntaxError{File: p.name, Line: line, Msg: "line longer than the limit",
+		Err: &repo.TooLargeError{File: p.name, What: "line", Limit: int64(p.maxLine)}}, false)
 }
 
 // run reads r in chunks and parses complete lines.
-func (p *parser) run(r io.Reader, yield func(Package, error) bool) {
+func (p *parser) run(r io.Reader) {
 	buf := make([]byte, 0, 64<<10)
 	eof := false
 	for {
@@ -167,25 +215,30 @@ func (p *parser) run(r io.Reader, yield func(Package, error) bool) {
 			if err == io.EOF {
 				eof = true
 			} else if err != nil {
-				yield(Package{}, err)
+				p.put(Package{}, err)
 				return
 			}
 			if n == 0 && !eof {
 				continue
 			}
 		}
+		if i := bytes.IndexByte(buf, 0); i >= 0 {
+			// Report the line of the NUL byte.
+			p.nulAt(p.line + bytes.Count(buf[:i], newline) + 1)
+			return
+		}
 		// Parse all complete lines (all of it at EOF).
-		used, ok := p.parse(buf, eof, yield)
-		if !ok {
+		used := p.parse(buf, eof)
+		if !p.going() {
 			return
 		}
 		if eof {
-			p.finish(yield)
+			p.finish()
 			return
 		}
 		rest := len(buf) - used
 		if rest > p.maxLine+1 {
-			yield(Package{}, p.tooLong())
+			p.tooLongAt(p.line + 1)
 			return
 		}
 		copy(buf, buf[used:])
@@ -193,25 +246,69 @@ func (p *parser) run(r io.Reader, yield func(Package, error) bool) {
 	}
 }
 
-func (p *parser) runBytes(data []byte, eof bool, yield func(Package, error) bool) {
-	if _, ok := p.parse(data, eof, yield); ok {
-		p.finish(yield)
+var newline = []byte{'\n'}
+
+func (p *parser) runBytes(data []byte) {
+	if i := bytes.IndexByte(data, 0); i >= 0 {
+		p.nulAt(p.line + bytes.Count(data[:i], newline) + 1)
+		return
+	}
+	p.parse(data, true)
+	if p.going() {
+		p.finish()
 	}
 }
 
-func (p *parser) tooLong() error {
-	return &repo.SyntaxError{File: p.name, Line: p.line + 1, Msg: "line longer than the limit",
-		Err: &repo.TooLargeError{File: p.name, What: "line", Limit: int64(p.maxLine)}}
+// feed parses the next chunk of a file given in pieces; it does not keep
+// chunk. end finishes the file.
+func (p *parser) feed(chunk []byte) {
+	if i := bytes.IndexByte(chunk, 0); i >= 0 {
+		// The line begun in carry (if any) is line p.line+1.
+		p.nulAt(p.line + bytes.Count(chunk[:i], newline) + 1)
+		return
+	}
+	if len(p.carry) > 0 {
+		nl := bytes.IndexByte(chunk, '\n')
+		if nl < 0 {
+			p.carry = append(p.carry, chunk...)
+			if len(p.carry) > p.maxLine+1 {
+				p.tooLongAt(p.line + 1)
+			}
+			return
+		}
+		p.carry = append(p.carry, chunk[:nl+1]...)
+		p.parse(p.carry, false)
+		p.carry = p.carry[:0]
+		if !p.going() {
+			return
+		}
+		chunk = chunk[nl+1:]
+	}
+	used := p.parse(chunk, false)
+	if !p.going() {
+		return
+	}
+	if rest := chunk[used:]; len(rest) > p.maxLine+1 {
+		p.tooLongAt(p.line + 1)
+	} else {
+		p.carry = append(p.carry, rest...)
+	}
 }
 
-// parse consumes complete lines of buf and returns how many bytes it used.
-func (p *parser) parse(buf []byte, eof bool, yield func(Package, error) bool) (int, bool) {
-	if i := bytes.IndexByte(buf, 0); i >= 0 {
-		// Report the line of the NUL byte.
-		line := p.line + bytes.Count(buf[:i], []byte{'\n'}) + 1
-		yield(Package{}, &repo.SyntaxError{File: p.name, Line: line, Msg: "NUL byte"})
-		return 0, false
+func (p *parser) end() {
+	if !p.going() {
+		return
 	}
+	p.parse(p.carry, true)
+	p.carry = p.carry[:0]
+	if p.going() {
+		p.finish()
+	}
+}
+
+// parse consumes complete lines of buf (all of it when eof) and returns how
+// many bytes it used. buf holds no NUL byte.
+func (p *parser) parse(buf []byte, eof bool) int {
 	pos := 0
 	for pos < len(buf) {
 		var line []byte
@@ -228,26 +325,31 @@ func (p *parser) parse(buf []byte, eof bool, yield func(Package, error) bool) (i
 			next = pos + nl + 1
 		}
 		if len(line) > p.maxLine {
-			p.line++
-			yield(Package{}, &repo.SyntaxError{File: p.name, Line: p.line, Msg: "line longer than the limit",
-				Err: &repo.TooLargeError{File: p.name, What: "line", Limit: int64(p.maxLine)}})
-			return pos, false
+			p.tooLongAt(p.line + 1)
+			return pos
 		}
 		pos = next
 		p.line++
 		if n := len(line); n > 0 && line[n-1] == '\r' {
 			line = line[:n-1]
 		}
-		if len(line) == 0 || isBlankLine(line) {
+		if len(line) == 0 {
 			if p.started {
-				if !p.emit(yield) {
-					return pos, false
+				if p.emit(); !p.going() {
+					return pos
 				}
 			}
 			continue
 		}
-		c := line[0]
-		if c == ' ' || c == '\t' {
+		if c := line[0]; c == ' ' || c == '\t' {
+			if isBlankLine(line) {
+				if p.started {
+					if p.emit(); !p.going() {
+						return pos
+					}
+				}
+				continue
+			}
 			if !p.started {
 				p.fail("continuation line without a field")
 			}
@@ -256,14 +358,32 @@ func (p *parser) parse(buf []byte, eof bool, yield func(Package, error) bool) (i
 		if !p.started {
 			p.begin()
 		}
-		colon := bytes.IndexByte(line, ':')
+		colon := fieldColon(line)
 		if colon <= 0 {
 			p.fail("line is not a field (no colon)")
 			continue
 		}
-		p.field(line[:colon], trim(line[colon+1:]))
+		p.field(line[:colon], line[colon+1:])
 	}
-	return pos, true
+	return pos
+}
+
+// fieldColon returns the index of the first ':' of line, or -1. Field
+// names are short: the first bytes are looked at one by one.
+func fieldColon(line []byte) int {
+	n := min(len(line), 24)
+	for i := 0; i < n; i++ {
+		if line[i] == ':' {
+			return i
+		}
+	}
+	if n == len(line) {
+		return -1
+	}
+	if i := bytes.IndexByte(line[n:], ':'); i >= 0 {
+		return n + i
+	}
+	return -1
 }
 
 func isBlankLine(b []byte) bool {
@@ -288,9 +408,12 @@ func trim(b []byte) []byte {
 
 func (p *parser) begin() {
 	p.started = true
-	p.cur = Package{Origin: p.origin, Line: p.line}
+	p.at = p.line
 	p.seen = 0
 	p.err = nil
+	p.vals = p.vals[:0]
+	p.slot = [nSlots]span{}
+	p.size = 0
 }
 
 func (p *parser) fail(msg string) {
@@ -308,58 +431,92 @@ func (p *parser) mark(bit int, name []byte) bool {
 	return true
 }
 
-func (p *parser) field(name, val []byte) {
+func (p *parser) set(slot int, val []byte) {
+	a := len(p.vals)
+	p.vals = append(p.vals, val...)
+	p.slot[slot] = span{a, len(p.vals)}
+}
+
+func (p *parser) get(slot int) []byte {
+	s := p.slot[slot]
+	return p.vals[s.a:s.b]
+}
+
+// field reads one field of the stanza; rest is the text after the colon.
+// Field names are matched without regard to ASCII case.
+func (p *parser) field(name, rest []byte) {
 	switch len(name) {
 	case 7:
-		switch {
-		case eq(name, "Package"):
-			if p.mark(fPackage, name) {
-				p.cur.Package = string(val)
+		switch name[0] | 0x20 {
+		case 'p':
+			if eq(name, "Package") && p.mark(fPackage, name) {
+				p.set(sPackage, trim(rest))
 			}
-		case eq(name, "Version"):
-			if p.mark(fVersion, name) {
-				p.cur.Version = string(val)
+		case 'v':
+			if eq(name, "Version") && p.mark(fVersion, name) {
+				p.set(sVersion, trim(rest))
 			}
-		case eq(name, "Section"):
-			if p.mark(fSection, name) {
-				p.cur.Section = p.in(val)
+		case 's':
+			if eq(name, "Section") && p.mark(fSection, name) {
+				p.set(sSection, trim(rest))
 			}
 		}
 	case 12:
 		if eq(name, "Architecture") && p.mark(fArchitecture, name) {
-			p.cur.Architecture = p.in(val)
+			p.set(sArchitecture, trim(rest))
 		}
 	case 6:
 		switch {
 		case eq(name, "Source"):
 			if p.mark(fSource, name) {
-				p.source(val)
+				p.source(trim(rest))
 			}
 		case eq(name, "SHA256"):
 			if p.mark(fSHA256, name) {
-				p.cur.SHA256 = string(val)
+				p.set(sSHA256, trim(rest))
 			}
 		}
 	case 8:
-		switch {
-		case eq(name, "Priority"):
-			if p.mark(fPriority, name) {
-				p.cur.Priority = p.in(val)
+		switch name[0] | 0x20 {
+		case 'p':
+			if eq(name, "Priority") && p.mark(fPriority, name) {
+				p.set(sPriority, trim(rest))
 			}
-		case eq(name, "Filename"):
-			if p.mark(fFilename, name) {
-				p.cur.Filename = string(val)
+		case 'f':
+			if eq(name, "Filename") && p.mark(fFilename, name) {
+				p.set(sFilename, trim(rest))
 			}
 		}
 	case 4:
 		if eq(name, "Size") && p.mark(fSize, name) {
-			n, err := strconv.ParseInt(string(val), 10, 64)
-			if err != nil || n < 0 {
-				p.fail("invalid Size " + strconv.Quote(string(val)))
+			val := trim(rest)
+			n, ok := parseSize(val)
+			if !ok {
+				var err error
+				n, err = strconv.ParseInt(string(val), 10, 64)
+				if err != nil || n < 0 {
+					p.fail("invalid Size " + strconv.Quote(string(val)))
+				}
 			}
-			p.cur.Size = n
+			p.size = n
 		}
 	}
+}
+
+// parseSize reads a plain decimal of at most 18 digits (the common case;
+// anything else is left to strconv).
+func parseSize(b []byte) (int64, bool) {
+	if len(b) == 0 || len(b) > 18 {
+		return 0, false
+	}
+	var n int64
+	for _, c := range b {
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+		n = n*10 + int64(c-'0')
+	}
+	return n, true
 }
 
 // eq compares a field name with a known one, ignoring ASCII case (field
@@ -381,35 +538,183 @@ func (p *parser) source(val []byte) {
 			p.fail("Source: version without ')'")
 			return
 		}
-		p.cur.SourceVersion = p.in(trim(v[:j]))
+		p.set(sSourceVersion, trim(v[:j]))
 	}
-	p.cur.Source = p.in(name)
+	p.set(sSource, name)
 }
 
-func (p *parser) emit(yield func(Package, error) bool) bool {
+// emit ends the stanza: its record, or its error, goes to yield or hold.
+func (p *parser) emit() {
 	p.started = false
 	if p.err == nil {
 		switch {
-		case p.cur.Package == "":
-			p.err = &repo.SyntaxError{File: p.name, Line: p.cur.Line, Msg: "stanza without a Package field"}
-		case p.cur.Version == "":
-			p.err = &repo.SyntaxError{File: p.name, Line: p.cur.Line, Msg: "stanza of " + p.cur.Package + " without a Version field"}
-		case p.cur.Architecture == "":
-			p.err = &repo.SyntaxError{File: p.name, Line: p.cur.Line, Msg: "stanza of " + p.cur.Package + " without an Architecture field"}
-		case p.cur.Filename != "":
-			if reason := repo.CheckRelPath(p.cur.Filename); reason != "" {
-				p.err = &repo.PathError{File: p.name, Line: p.cur.Line, Path: p.cur.Filename, Reason: reason}
+		case p.slot[sPackage].b == p.slot[sPackage].a:
+			p.err = &repo.SyntaxError{File: p.name, Line: p.at, Msg: "stanza without a Package field"}
+		case p.slot[sVersion].b == p.slot[sVersion].a:
+			p.err = &repo.SyntaxError{File: p.name, Line: p.at, Msg: "stanza of " + string(p.get(sPackage)) + " without a Version field"}
+		case p.slot[sArchitecture].b == p.slot[sArchitecture].a:
+			p.err = &repo.SyntaxError{File: p.name, Line: p.at, Msg: "stanza of " + string(p.get(sPackage)) + " without an Architecture field"}
+		default:
+			if fn := p.get(sFilename); len(fn) > 0 && !plainRelPath(fn) {
+				if reason := repo.CheckRelPath(string(fn)); reason != "" {
+					p.err = &repo.PathError{File: p.name, Line: p.at, Path: string(fn), Reason: reason}
+				}
 			}
 		}
 	}
-	if p.err != nil {
-		return yield(Package{}, p.err)
+	if p.hold != nil {
+		p.hold.add(p)
+		return
 	}
-	return yield(p.cur, nil)
+	if p.err != nil {
+		p.put(Package{}, p.err)
+		return
+	}
+	p.put(p.record(), nil)
 }
 
-func (p *parser) finish(yield func(Package, error) bool) {
-	if p.started {
-		p.emit(yield)
+// record builds the stanza's Package: the names, version, file name and
+// checksum share one string; the other fields are interned.
+func (p *parser) record() Package {
+	pk, ver, fn, sum := p.get(sPackage), p.get(sVersion), p.get(sFilename), p.get(sSHA256)
+	b := append(append(append(append(p.scratch[:0], pk...), ver...), fn...), sum...)
+	p.scratch = b
+	s := string(b)
+	i1 := len(pk)
+	i2 := i1 + len(ver)
+	i3 := i2 + len(fn)
+	return Package{
+		Package:       s[:i1],
+		Version:       s[i1:i2],
+		Filename:      s[i2:i3],
+		SHA256:        s[i3:],
+		Architecture:  p.in.strs[p.in.cachedID(&p.in.arch, p.get(sArchitecture))],
+		Source:        p.in.str(p.get(sSource)),
+		SourceVersion: p.in.str(p.get(sSourceVersion)),
+		Priority:      p.in.strs[p.in.cachedID(&p.in.prio, p.get(sPriority))],
+		Section:       p.in.strs[p.in.cachedID(&p.in.sect, p.get(sSection))],
+		Size:          p.size,
+		Origin:        p.origin,
+		Line:          p.at,
 	}
+}
+
+func (p *parser) finish() {
+	if p.started {
+		p.emit()
+	}
+}
+
+// plainRelPath reports whether b is a relative path that repo.CheckRelPath
+// is sure to accept: not empty, not starting with '/', and without control
+// characters, '%', ':', '\\' or "..". Anything else is left to
+// CheckRelPath. The bytes are tested eight at a time.
+func plainRelPath(b []byte) bool {
+	if len(b) == 0 || b[0] == '/' {
+		return false
+	}
+	var dots uint64 // the '.' flag of the previous word's last byte, moved to byte 0
+	for len(b) > 0 {
+		var v uint64
+		if len(b) >= 8 {
+			v = binary.LittleEndian.Uint64(b)
+			b = b[8:]
+		} else {
+			var w [8]byte
+			copy(w[:], b)
+			for i := len(b); i < 8; i++ {
+				w[i] = 'a'
+			}
+			v = binary.LittleEndian.Uint64(w[:])
+			b = nil
+		}
+		if suspect(v) {
+			return false
+		}
+		m := byteMask(v, '.')
+		if m&(m<<8|dots) != 0 {
+			return false // ".."
+		}
+		dots = m >> 56
+	}
+	return true
+}
+
+const (
+	lo8 = 0x0101010101010101
+	hi8 = 0x8080808080808080
+	lo7 = 0x7f7f7f7f7f7f7f7f
+)
+
+// suspect reports whether one of the eight bytes of v is a control
+// character (below 0x20, or 0x7f), '%', ':' or '\\'.
+func suspect(v uint64) bool {
+	x1, x2, x3, x4 := v^(lo8*0x7f), v^(lo8*'%'), v^(lo8*':'), v^(lo8*'\\')
+	return ((v-lo8*0x20)&^v|(x1-lo8)&^x1|(x2-lo8)&^x2|(x3-lo8)&^x3|(x4-lo8)&^x4)&hi8 != 0
+}
+
+// byteMask returns the high bit of each byte of v that equals c.
+func byteMask(v uint64, c byte) uint64 {
+	t := v ^ (lo8 * uint64(c))
+	return ^((t&lo7 + lo7) | t | lo7)
+}
+
+// interner shares the strings of fields that repeat (architecture,
+// section, priority, source names and versions) and numbers them, so that
+// held records can name them by number.
+type interner struct {
+	ids  map[string]int32
+	strs []string
+	ext  map[string]string // ParseOptions.Intern, when given
+	// Small caches in front of ids for the fields with few values.
+	arch, prio, sect icache
+}
+
+type icache [64]struct {
+	s  string
+	id int32
+}
+
+func newInterner(ext map[string]string) *interner {
+	return &interner{ids: make(map[string]int32, 1024), strs: []string{""}, ext: ext}
+}
+
+func (t *interner) id(b []byte) int32 {
+	if len(b) == 0 {
+		return 0
+	}
+	if id, ok := t.ids[string(b)]; ok {
+		return id
+	}
+	var s string
+	if t.ext != nil {
+		e, ok := t.ext[string(b)]
+		if !ok {
+			e = string(b)
+			t.ext[e] = e
+		}
+		s = e
+	} else {
+		s = string(b)
+	}
+	id := int32(len(t.strs))
+	t.strs = append(t.strs, s)
+	t.ids[s] = id
+	return id
+}
+
+func (t *interner) str(b []byte) string { return t.strs[t.id(b)] }
+
+// cachedID is id through the cache c.
+func (t *interner) cachedID(c *icache, b []byte) int32 {
+	if len(b) == 0 {
+		return 0
+	}
+	e := &c[(uint(len(b))*7+uint(b[0])+uint(b[len(b)-1])*3)&63]
+	if e.s == string(b) {
+		return e.id
+	}
+	id := t.id(b)
+	e.s, e.id = t.strs[id], id
+	return id
 }

@@ -574,16 +574,23 @@ func Open(ctx context.Context, c *repo.Client, r Repo) (*Snapshot, error) {
 // each file checked against the signed Release before a record of it is
 // returned. Per-stanza errors are yielded in place and the iteration goes
 // on; other errors end it.
+//
+// A stored file that the Release lists is checked before it is
+// decompressed, and its records are returned as they are parsed (a
+// mismatch of its listed uncompressed size or checksum, found at its end,
+// is an error after them); a file of which only the uncompressed form is
+// listed (apt's recompressed lists) is decompressed, checked and parsed
+// in one pass, and its records are returned only once its checksum
+// matched.
 func (s *Snapshot) Packages(ctx context.Context) iter.Seq2[Package, error] {
 	return func(yield func(Package, error) bool) {
-		intern := make(map[string]string, 4096)
-		origin := s.Release.OriginInfo()
+		st := newReadState(s.Release.OriginInfo())
 		for _, ix := range s.Indexes {
 			if err := ctx.Err(); err != nil {
 				yield(Package{}, err)
 				return
 			}
-			if !s.indexPackages(ctx, ix, origin, intern, yield) {
+			if !s.indexPackages(ctx, ix, st, yield) {
 				return
 			}
 		}
@@ -597,11 +604,10 @@ func (s *Snapshot) maxFile() int64 {
 	return 2 << 30
 }
 
-func (s *Snapshot) indexPackages(ctx context.Context, ix Index, origin *Origin, intern map[string]string, yield func(Package, error) bool) bool {
+func (s *Snapshot) indexPackages(ctx context.Context, ix Index, st *readState, yield func(Package, error) bool) bool {
 	name := s.Name() + " " + ix.Path
-	opt := ParseOptions{Origin: origin, Intern: intern}
 	if s.lists != nil {
-		return s.lists.packages(ctx, s, ix, opt, yield)
+		return s.lists.packages(ctx, s, ix, st, yield)
 	}
 	f, err := os.Open(repo.ObjectPath(s.dir, ix.Info.SHA256))
 	if err != nil {
@@ -627,20 +633,15 @@ func (s *Snapshot) indexPackages(ctx context.Context, ix Index, origin *Origin, 
 	if err != nil {
 		return yield(Package{}, err)
 	}
-	defer dr.Close()
-	ok := true
-	for p, err := range ParsePackages(name, dr, opt) {
-		if !yield(p, err) {
-			ok = false
-			break
-		}
-		if err != nil {
-			var se *repo.SyntaxError
-			var pe *repo.PathError
-			if !errors.As(err, &se) && !errors.As(err, &pe) {
-				return false
-			}
+	// The stored file was checked above: records are returned as they are
+	// parsed.
+	more, fatal := st.stream(ctx, dr, name, false, yield)
+	if more && fatal != nil {
+		var se *repo.SyntaxError
+		var pe *repo.PathError
+		if !errors.As(fatal, &se) && !errors.As(fatal, &pe) {
+			return false
 		}
 	}
-	return ok
+	return more
 }

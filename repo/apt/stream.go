@@ -1,0 +1,361 @@
+package apt
+
+import (
+	"context"
+	"encoding/binary"
+	"errors"
+	"io"
+
+	"github.com/patchkit/patchkit/repo"
+)
+
+// Reading an index is a two-stage pipeline: a goroutine reads the stored
+// file and decompresses it (checking the size and checksum the signed
+// Release gives) into fixed-size chunks, which the caller's goroutine
+// parses. Chunks are reused; at most chunksInFlight exist per index.
+//
+// When the bytes that are decompressed were not checked before (apt keeps
+// its lists recompressed, in lz4, and the Release lists only the
+// uncompressed file), the records are held, in a compact form, until the
+// end of the file is reached and its size and checksum match; a mismatch
+// returns the error alone. When the stored file was checked against the
+// Release before decompression, records are returned as they are parsed.
+const (
+	chunkSize      = 256 << 10
+	chunksInFlight = 4
+)
+
+// readState is what the indexes of one Snapshot.Packages iteration share:
+// interned strings, chunk buffers and the held records' arena.
+type readState struct {
+	origin *Origin
+	in     *interner
+	chunk  int // chunk size (chunkSize; tests use others)
+	bufs   [][]byte
+	hold   held
+}
+
+func newReadState(origin *Origin) *readState {
+	return &readState{origin: origin, in: newInterner(nil), chunk: chunkSize}
+}
+
+// pipe is the decoding stage of one index.
+type pipe struct {
+	full chan []byte   // chunks of output, in order; closed at the end
+	free chan []byte   // chunks the parser is done with
+	stop chan struct{} // closed to make the decoder give up
+	done chan struct{} // closed when the decoder has returned
+	err  error         // why the decoder ended (nil at a verified end); read after done
+}
+
+func (st *readState) startPipe(ctx context.Context, r io.Reader) *pipe {
+	p := &pipe{
+		full: make(chan []byte, chunksInFlight),
+		free: make(chan []byte, chunksInFlight),
+		stop: make(chan struct{}),
+		done: make(chan struct{}),
+	}
+	for range chunksInFlight {
+		var b []byte
+		if n := len(st.bufs); n > 0 {
+			b, st.bufs = st.bufs[n-1], st.bufs[:n-1]
+		} else {
+			b = make([]byte, st.chunk)
+		}
+		p.free <- b
+	}
+	go p.decode(ctx, r)
+	return p
+}
+
+func (p *pipe) decode(ctx context.Context, r io.Reader) {
+	defer close(p.done)
+	defer close(p.full)
+	for {
+		var buf []byte
+		select {
+		case buf = <-p.free:
+		case <-p.stop:
+			return
+		}
+		n, err := fill(r, buf)
+		if n > 0 {
+			select {
+			case p.full <- buf[:n]:
+			case <-p.stop:
+				return
+			}
+		}
+		if err == io.EOF {
+			return
+		}
+		if err == nil {
+			err = ctx.Err()
+		}
+		if err != nil {
+			p.err = err
+			return
+		}
+	}
+}
+
+// fill reads r until buf is full or r fails.
+func fill(r io.Reader, buf []byte) (int, error) {
+	n, idle := 0, 0
+	for n < len(buf) {
+		k, err := r.Read(buf[n:])
+		n += k
+		if err != nil {
+			return n, err
+		}
+		if k == 0 {
+			if idle++; idle > 100 {
+				return n, io.ErrNoProgress
+			}
+		}
+	}
+	return n, nil
+}
+
+// close stops the decoder, waits for it, and takes back the chunks.
+func (st *readState) closePipe(p *pipe) {
+	select {
+	case <-p.stop:
+	default:
+		close(p.stop)
+	}
+	<-p.done
+	for b := range p.full {
+		st.bufs = append(st.bufs, b[:cap(b)])
+	}
+	for {
+		select {
+		case b := <-p.free:
+			st.bufs = append(st.bufs, b[:cap(b)])
+		default:
+			return
+		}
+	}
+}
+
+// stream parses the decompressed index r (closing it when done). With
+// hold, no record is returned before r has reached its end without error,
+// which for the readers of repo.DecompressReader means the size and
+// checksum matched. It returns whether the caller's loop goes on, and the
+// error that ended the file early, if any (already yielded).
+func (st *readState) stream(ctx context.Context, r io.ReadCloser, name string, hold bool, yield func(Package, error) bool) (more bool, fatal error) {
+	p := newParser(name, 0, st.origin, st.in)
+	p.yield = yield
+	if hold {
+		st.hold.reset()
+		p.hold = &st.hold
+	}
+	pp := st.startPipe(ctx, r)
+	defer r.Close()
+	defer st.closePipe(pp)
+	for buf := range pp.full {
+		if p.going() {
+			p.feed(buf)
+		}
+		pp.free <- buf[:cap(buf)]
+		if p.stopped {
+			return false, nil
+		}
+		if p.fatal != nil && !hold {
+			// Yielded already; the rest of the file is not read.
+			return true, p.fatal
+		}
+	}
+	<-pp.done
+	if pp.err != nil {
+		// The decoder failed (a size or checksum mismatch, a corrupt
+		// stream, a read error, cancellation): no held record is
+		// returned.
+		st.hold.reset()
+		return yield(Package{}, pp.err), pp.err
+	}
+	p.end()
+	if !hold {
+		return !p.stopped, p.fatal
+	}
+	if p.nul {
+		// A NUL byte makes the whole file unreadable, as ParsePackagesBytes
+		// has it: no record of it is returned.
+		st.hold.reset()
+	}
+	if !st.hold.each(ctx, st.in, st.origin, yield) {
+		return false, nil
+	}
+	if p.fatal != nil {
+		return yield(Package{}, p.fatal), p.fatal
+	}
+	return true, nil
+}
+
+// held keeps the records (and stanza errors) of a file until the file is
+// verified, in an arena of byte blocks: each record is its line, size,
+// the numbers of its interned strings and its other values, about a fifth
+// of the stanza's text.
+type held struct {
+	blocks [][]byte // filled in order; blocks[:cur+1] are in use
+	cur    int
+	errs   []error
+}
+
+const heldBlock = 1 << 20
+
+func (h *held) reset() {
+	for i := range h.blocks {
+		h.blocks[i] = h.blocks[i][:0]
+	}
+	h.cur = 0
+	clear(h.errs)
+	h.errs = h.errs[:0]
+}
+
+// room returns a block with n bytes free.
+func (h *held) room(n int) []byte {
+	for ; h.cur < len(h.blocks); h.cur++ {
+		if b := h.blocks[h.cur]; cap(b)-len(b) >= n {
+			return b
+		}
+		if len(h.blocks[h.cur]) == 0 {
+			// Too small even when empty: replace it.
+			h.blocks[h.cur] = make([]byte, 0, max(heldBlock, n))
+			return h.blocks[h.cur]
+		}
+	}
+	h.blocks = append(h.blocks, make([]byte, 0, max(heldBlock, n)))
+	return h.blocks[h.cur]
+}
+
+const (
+	heldRecord = iota
+	heldError
+)
+
+func (h *held) add(p *parser) {
+	if p.err != nil {
+		b := h.room(1 + binary.MaxVarintLen64)
+		b = append(b, heldError)
+		b = binary.AppendUvarint(b, uint64(len(h.errs)))
+		h.blocks[h.cur] = b
+		h.errs = append(h.errs, p.err)
+		return
+	}
+	pk, ver, fn, sum := p.get(sPackage), p.get(sVersion), p.get(sFilename), p.get(sSHA256)
+	src, srcVer := p.get(sSource), p.get(sSourceVersion)
+	text := len(pk) + len(ver) + len(fn) + len(sum) + len(src) + len(srcVer)
+	b := h.room(1 + heldInts*binary.MaxVarintLen64 + text)
+	b = append(b, heldRecord)
+	b = binary.AppendUvarint(b, uint64(p.at))
+	b = binary.AppendUvarint(b, uint64(p.size))
+	in := p.in
+	b = binary.AppendUvarint(b, uint64(in.cachedID(&in.arch, p.get(sArchitecture))))
+	b = binary.AppendUvarint(b, uint64(in.cachedID(&in.prio, p.get(sPriority))))
+	b = binary.AppendUvarint(b, uint64(in.cachedID(&in.sect, p.get(sSection))))
+	for _, v := range [...][]byte{pk, ver, fn, sum, src} {
+		b = binary.AppendUvarint(b, uint64(len(v)))
+	}
+	b = binary.AppendUvarint(b, uint64(text))
+	b = append(append(append(append(append(append(b, pk...), ver...), fn...), sum...), src...), srcVer...)
+	h.blocks[h.cur] = b
+}
+
+// heldInts is the number of integers before a held record's text: line,
+// size, three interned strings, five lengths and the text's length.
+const heldInts = 11
+
+var errHeld = errors.New("apt: damaged held record")
+
+// each yields the held records in order and empties h. Their text is one
+// string per record; the source name and version are in it rather than
+// interned (they take about as much room as a reference would).
+func (h *held) each(ctx context.Context, in *interner, origin *Origin, yield func(Package, error) bool) bool {
+	defer h.reset()
+	n := 0
+	for i := 0; i <= h.cur && i < len(h.blocks); i++ {
+		b := h.blocks[i]
+		for len(b) > 0 {
+			if n++; n%4096 == 0 {
+				if err := ctx.Err(); err != nil {
+					yield(Package{}, err)
+					return false
+				}
+			}
+			kind := b[0]
+			b = b[1:]
+			var v [heldInts]uint64
+			k := 1
+			if kind == heldRecord {
+				k = len(v)
+			}
+			for j := range k {
+				x, w := binary.Uvarint(b)
+				if w <= 0 {
+					yield(Package{}, errHeld)
+					return false
+				}
+				v[j], b = x, b[w:]
+			}
+			if kind == heldError {
+				if !yield(Package{}, h.errs[v[0]]) {
+					return false
+				}
+				continue
+			}
+			text := int(v[10])
+			s := string(b[:text])
+			b = b[text:]
+			i1 := int(v[5])
+			i2 := i1 + int(v[6])
+			i3 := i2 + int(v[7])
+			i4 := i3 + int(v[8])
+			i5 := i4 + int(v[9])
+			pk := Package{
+				Package:       s[:i1],
+				Version:       s[i1:i2],
+				Filename:      s[i2:i3],
+				SHA256:        s[i3:i4],
+				Source:        s[i4:i5],
+				SourceVersion: s[i5:],
+				Architecture:  in.strs[v[2]],
+				Priority:      in.strs[v[3]],
+				Section:       in.strs[v[4]],
+				Size:          int64(v[1]),
+				Origin:        origin,
+				Line:          int(v[0]),
+			}
+			if !yield(pk, nil) {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// capReader fails with a *repo.TooLargeError when r has more than limit
+// bytes.
+type capReader struct {
+	r     io.Reader
+	left  int64
+	limit int64
+	file  string
+	err   error
+}
+
+func (c *capReader) Read(p []byte) (int, error) {
+	if c.err != nil {
+		return 0, c.err
+	}
+	if int64(len(p)) > c.left+1 {
+		p = p[:c.left+1]
+	}
+	n, err := c.r.Read(p)
+	if int64(n) > c.left {
+		c.err = &repo.TooLargeError{File: c.file, What: "lists file", Limit: c.limit}
+		return 0, c.err
+	}
+	c.left -= int64(n)
+	return n, err
+}
