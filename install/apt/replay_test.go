@@ -350,3 +350,74 @@ func TestRecordedLocked(t *testing.T) {
 		})
 	}
 }
+
+// operandTargets rebuilds the targets of a recorded run from its operands
+// (NAME[:ARCH]=VERSION, the form operands writes).
+func operandTargets(t testing.TB, rec run.Recording) []plan.Target {
+	t.Helper()
+	i := slices.Index(rec.Argv, "--")
+	var out []plan.Target
+	for _, op := range rec.Argv[i+1:] {
+		na, ver, _ := strings.Cut(op, "=")
+		if !strings.Contains(na, ":") {
+			na += ":all"
+		}
+		v, err := patchkit.ParseDpkg(na, ver)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, plan.Target{Version: v})
+	}
+	return out
+}
+
+// TestRecordedDebianPlan reads the plan of every pending upgrade of the
+// testbed's Debian chroot: Debian's own packages (amd64 and all) from
+// bookworm-security beside the testbed's, 12.8 MB to fetch.
+func TestRecordedDebianPlan(t *testing.T) {
+	r := loadReplay(t, "chroot-all-upgrades")
+	targets := operandTargets(t, r.recs[0])
+	p, err := Plan(t.Context(), r, targets, Chroot(r.recs[0].Argv[1]))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(p.Actions) != 18 || len(targets) != 18 {
+		t.Fatalf("%d actions for %d targets", len(p.Actions), len(targets))
+	}
+	byName := map[string]plan.Action{}
+	for _, a := range p.Actions {
+		byName[a.Package.Name] = a
+	}
+	for _, tg := range targets {
+		a, ok := byName[tg.Version.Name]
+		if !ok || a.Kind != plan.Upgrade || a.Package.EVR() != tg.Version.EVR() || a.Package.Arch != tg.Version.Arch {
+			t.Errorf("target %s %s: action %v", tg.Version.QualifiedName(), tg.Version.EVR(), a)
+		}
+	}
+	if a := byName["perl-base"]; a.Package.Repository != "Debian-Security:12/oldstable-security" || a.From != "5.36.0-7+deb12u3" {
+		t.Errorf("perl-base: %+v", a)
+	}
+	// "Need to get 12.8 MB", "After this operation, 22.5 kB ..."
+	if p.DownloadSize != 12845880 || p.InstalledSizeChange != 22500 {
+		t.Errorf("sizes %d %d", p.DownloadSize, p.InstalledSizeChange)
+	}
+}
+
+// BenchmarkPlanRecorded is patchkit's own work in Plan, without the
+// package manager: building the commands and reading, checking and
+// cross-checking the two outputs of the chroot's 18-upgrade plan.
+func BenchmarkPlanRecorded(b *testing.B) {
+	recs, err := run.LoadRecordings(os.DirFS(recDir), "chroot-all-upgrades-[0-9][0-9]-*.txt")
+	if err != nil {
+		b.Fatal(err)
+	}
+	r := run.NewReplay(recs...)
+	targets := operandTargets(b, recs[0])
+	opt := Chroot(recs[0].Argv[1])
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := Plan(context.Background(), r, targets, opt); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -1,3 +1,5 @@
+//go:build linux
+
 package apt
 
 import (
@@ -19,7 +21,7 @@ import (
 // upgradeTargets are the testbed's pending updates, each at an exact
 // version: tb-multi to 1.2-1 from testbed-security although apt's
 // candidate is 1.3-1 from testbed-updates.
-func upgradeTargets(t *testing.T, inv []patchkit.Package) []plan.Target {
+func upgradeTargets(t testing.TB, inv []patchkit.Package) []plan.Target {
 	return []plan.Target{
 		target(t, inv, "tb-hello", "1.1-1"),
 		target(t, inv, "tb-kernel", "1.1-1"),
@@ -151,6 +153,24 @@ func TestTestbedAptInstallChroot(t *testing.T) {
 	t.Parallel()
 	root := chrootRoot(t)
 	ctx := t.Context()
+	// every pending upgrade of the chroot, Debian's own (perl, libpam,
+	// tzdata, ...) and the testbed's, planned at once: real Debian
+	// names, versions and origins, and nothing downloaded
+	all := pendingUpgrades(t, root)
+	p, err := Plan(ctx, newRunner(t, "chroot-all-upgrades", "a copy of the testbed's Debian bookworm chroot (real pending bookworm-security updates), apt run through chroot(8)"), all, root.opts...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(p.Actions) < len(all) || p.DownloadSize <= 0 {
+		t.Fatalf("plan of %d upgrades: %d actions, %d bytes\n%s", len(all), len(p.Actions), p.DownloadSize, p.Output)
+	}
+	for _, a := range p.Actions {
+		if a.Kind != plan.Upgrade {
+			t.Errorf("%v", a)
+		}
+	}
+	t.Logf("%d upgrades, %d bytes to download, %d bytes more installed", len(p.Actions), p.DownloadSize, p.InstalledSizeChange)
+
 	r := newRunner(t, "chroot-upgrade", "a copy of the testbed's Debian bookworm chroot, apt run through chroot(8)")
 	checkUpgraded(t, root, boundRunner{
 		plan: func(tg []plan.Target) (plan.Plan, error) { return Plan(ctx, r, tg, root.opts...) },

@@ -1,0 +1,559 @@
+//go:build linux
+
+package apt
+
+import (
+	"context"
+	"crypto/rand"
+	"fmt"
+	"io/fs"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/patchkit/patchkit"
+	"github.com/patchkit/patchkit/install/plan"
+	"github.com/patchkit/patchkit/internal/testbed"
+	"github.com/patchkit/patchkit/internal/testutil"
+	scanapt "github.com/patchkit/patchkit/scan/apt"
+	"github.com/patchkit/patchkit/scan/dpkg"
+	"github.com/patchkit/patchkit/scan/run"
+)
+
+// debPkg is a package a test builds with dpkg-deb.
+type debPkg struct {
+	name, version string
+	// extra control fields ("Depends: x", "Installed-Size: 20000")
+	control []string
+	// maintainer scripts: body after "#!/bin/sh"
+	preinst, postinst string
+	// extra files: path in the package -> content; every package also
+	// ships /usr/share/testbed/NAME.txt holding "NAME VERSION"
+	files map[string][]byte
+}
+
+// fileName is the archive's name as apt-ftparchive indexes it.
+func (p debPkg) fileName() string {
+	_, v, ok := strings.Cut(p.version, ":")
+	if !ok {
+		v = p.version
+	}
+	return p.name + "_" + v + "_all.deb"
+}
+
+// signing says how a test repository is signed.
+type signing int
+
+const (
+	signedGood     signing = iota // InRelease signed with the key the sources trust
+	signedNone                    // no InRelease, no Release.gpg
+	signedWrongKey                // signed with a second key the sources do not trust
+)
+
+// testRepo is a flat apt repository ("deb URL/ ./") built by a test and
+// served on loopback by an httptest server.
+type testRepo struct {
+	dir     string
+	keyring string // the key sources trust (signed-by)
+	url     string
+	// slowDebs, when set, makes every request for a .deb block until the
+	// client goes away (or 30 s), after signalling debRequested once.
+	slowDebs     bool
+	debRequested chan struct{}
+	once         sync.Once
+}
+
+// buildRepo builds the packages with dpkg-deb, indexes them with
+// apt-ftparchive, signs the Release with a throwaway gpg key and serves
+// the repository.
+func buildRepo(t *testing.T, pkgs []debPkg, sign signing) *testRepo {
+	t.Helper()
+	testutil.NeedTool(t, "dpkg-deb", "dpkg")
+	testutil.NeedTool(t, "apt-ftparchive", "apt-utils")
+	testutil.NeedTool(t, "gpg", "gpg")
+	dir := t.TempDir()
+	repo := &testRepo{dir: filepath.Join(dir, "repo"), debRequested: make(chan struct{})}
+	pool := filepath.Join(repo.dir, "pool")
+	if err := os.MkdirAll(pool, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range pkgs {
+		buildDeb(t, filepath.Join(dir, "build"), p, filepath.Join(pool, p.fileName()))
+	}
+	packages := testutil.Run(t, repo.dir, nil, "apt-ftparchive", "packages", "pool")
+	writeFile(t, filepath.Join(repo.dir, "Packages"), packages)
+	release := testutil.Run(t, repo.dir, nil, "apt-ftparchive",
+		"-o", "APT::FTPArchive::Release::Origin=patchkit-test", "-o", "APT::FTPArchive::Release::Label=patchkit-test",
+		"-o", "APT::FTPArchive::Release::Suite=test", "-o", "APT::FTPArchive::Release::Codename=test", "release", ".")
+	writeFile(t, filepath.Join(repo.dir, "Release"), release)
+
+	gnupg := filepath.Join(dir, "g")
+	if err := os.Mkdir(gnupg, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	genv := []string{"GNUPGHOME=" + gnupg}
+	t.Cleanup(func() { _ = exec.Command("gpgconf", "--homedir", gnupg, "--kill", "all").Run() })
+	testutil.Run(t, "", genv, "gpg", "--batch", "--passphrase", "", "--quick-gen-key", "patchkit install/apt test <trusted@example.invalid>", "ed25519", "sign", "never")
+	repo.keyring = filepath.Join(dir, "trusted.gpg")
+	writeFile(t, repo.keyring, testutil.Run(t, "", genv, "gpg", "--batch", "--export", "trusted@example.invalid"))
+	signer := "trusted@example.invalid"
+	if sign == signedWrongKey {
+		testutil.Run(t, "", genv, "gpg", "--batch", "--passphrase", "", "--quick-gen-key", "patchkit install/apt other key <other@example.invalid>", "ed25519", "sign", "never")
+		signer = "other@example.invalid"
+	}
+	if sign != signedNone {
+		testutil.Run(t, repo.dir, genv, "gpg", "--batch", "--yes", "--local-user", signer, "--clearsign", "-o", "InRelease", "Release")
+	}
+
+	files := http.FileServer(http.Dir(repo.dir))
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if repo.slowDebs && strings.HasSuffix(r.URL.Path, ".deb") {
+			repo.once.Do(func() { close(repo.debRequested) })
+			select {
+			case <-r.Context().Done():
+			case <-time.After(30 * time.Second):
+			}
+			return
+		}
+		files.ServeHTTP(w, r)
+	}))
+	t.Cleanup(srv.Close)
+	repo.url = srv.URL
+	return repo
+}
+
+// buildDeb writes the package's tree under work and builds it into out.
+func buildDeb(t *testing.T, work string, p debPkg, out string) {
+	t.Helper()
+	d := filepath.Join(work, p.name+"_"+p.version)
+	files := map[string][]byte{"usr/share/testbed/" + p.name + ".txt": []byte(p.name + " " + p.version + "\n")}
+	for k, v := range p.files {
+		files[k] = v
+	}
+	for rel, data := range files {
+		writeFile(t, filepath.Join(d, rel), string(data))
+	}
+	control := fmt.Sprintf("Package: %s\nVersion: %s\nArchitecture: all\nMaintainer: patchkit test <test@example.invalid>\nSection: misc\nPriority: optional\n", p.name, p.version)
+	for _, f := range p.control {
+		control += f + "\n"
+	}
+	control += "Description: patchkit install/apt test package " + p.name + "\n"
+	writeFile(t, filepath.Join(d, "DEBIAN/control"), control)
+	for name, body := range map[string]string{"preinst": p.preinst, "postinst": p.postinst} {
+		if body == "" {
+			continue
+		}
+		f := filepath.Join(d, "DEBIAN", name)
+		writeFile(t, f, "#!/bin/sh\n"+body+"\n")
+		if err := os.Chmod(f, 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	testutil.Run(t, "", nil, "dpkg-deb", "--root-owner-group", "-Zxz", "--build", d, out)
+}
+
+func writeFile(t *testing.T, path, data string) {
+	t.Helper()
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, []byte(data), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func randomBytes(t *testing.T, n int) []byte {
+	b := make([]byte, n)
+	if _, err := rand.Read(b); err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// testRoot is a Debian root a test may change: a copy of the testbed's
+// private apt root, or a copy of its Debian chroot.
+type testRoot struct {
+	t      *testing.T
+	chroot bool
+	dir    string // the root: dpkg's database is dir/var/lib/dpkg
+	env    []string
+	opts   []Option
+}
+
+// privateRoot clones the testbed's private apt root (host apt with
+// APT_CONFIG; dpkg runs with --root and --force-script-chrootless, so
+// maintainer scripts see the root as $DPKG_ROOT).
+func privateRoot(t *testing.T) *testRoot {
+	t.Helper()
+	testutil.NeedTool(t, "apt-get", "apt")
+	env := testbed.Need(t)
+	c := env.Clone(t)
+	return &testRoot{t: t, dir: c.AptRoot(), env: []string{"APT_CONFIG=" + c.AptConfig},
+		opts: []Option{AptConfig(c.AptConfig)}}
+}
+
+// chrootRoot copies the testbed's Debian chroot (its own mounts left
+// out), mounts proc in the copy, and removes it all when the test ends.
+func chrootRoot(t *testing.T) *testRoot {
+	t.Helper()
+	testutil.NeedTool(t, "chroot", "coreutils")
+	env := testbed.NeedChroot(t)
+	parent := filepath.Join(env.Dir, "clones")
+	if err := os.MkdirAll(parent, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	dir, err := os.MkdirTemp(parent, "install-apt-"+strings.ReplaceAll(t.Name(), "/", "_")+"-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	root := filepath.Join(dir, "root")
+	t.Cleanup(func() {
+		// unmount before removing: never remove through a mounted /proc
+		if out, err := exec.Command("mountpoint", "-q", filepath.Join(root, "proc")).CombinedOutput(); err == nil {
+			if out, err := exec.Command("umount", filepath.Join(root, "proc")).CombinedOutput(); err != nil {
+				t.Errorf("umount %s/proc: %v %s; the copy is left in place", root, err, out)
+				return
+			}
+		} else if len(out) > 0 {
+			t.Logf("mountpoint: %s", out)
+		}
+		if err := os.RemoveAll(dir); err != nil {
+			t.Errorf("removing the chroot copy: %v", err)
+		}
+	})
+	// --one-file-system: the testbed's chroot has proc and devpts mounted
+	testutil.Run(t, "", nil, "cp", "-a", "--one-file-system", "--", env.DebChroot, root)
+	testutil.Run(t, "", nil, "mount", "-t", "proc", "proc", filepath.Join(root, "proc"))
+	return &testRoot{t: t, chroot: true, dir: root, opts: []Option{Chroot(root)}}
+}
+
+// cmd returns an exec.Cmd running the root's program prog.
+func (r *testRoot) cmd(prog string, args ...string) *exec.Cmd {
+	var c *exec.Cmd
+	if r.chroot {
+		c = exec.Command("chroot", append([]string{r.dir, prog}, args...)...)
+	} else {
+		c = exec.Command(prog, args...)
+	}
+	c.Env = append(os.Environ(), "LC_ALL=C", "LANGUAGE=", "DEBIAN_FRONTEND=noninteractive")
+	c.Env = append(c.Env, r.env...)
+	return c
+}
+
+// run runs the root's program prog; failure ends the test.
+func (r *testRoot) run(prog string, args ...string) string {
+	r.t.Helper()
+	out, err := r.cmd(prog, args...).CombinedOutput()
+	if err != nil {
+		r.t.Fatalf("%s %v: %v\n%s", prog, args, err, out)
+	}
+	return string(out)
+}
+
+// path returns the host path of a path inside the root.
+func (r *testRoot) path(p string) string { return filepath.Join(r.dir, p) }
+
+// addRepo makes the root use repo, trusting its key with signed-by, and
+// fetches its index (only that source's). With insecure, apt is told to
+// accept an unsigned index (apt-get update --allow-insecure-repositories),
+// as an administrator might have done.
+func (r *testRoot) addRepo(repo *testRepo, name string, insecure bool) (string, error) {
+	r.t.Helper()
+	key := "/usr/share/keyrings/" + name + ".gpg"
+	list := "/etc/apt/sources.list.d/" + name + ".list"
+	if !r.chroot {
+		key, list = r.path("etc/apt/"+name+".gpg"), r.path("etc/apt/sources.list.d/"+name+".list")
+	}
+	kb, err := os.ReadFile(repo.keyring)
+	if err != nil {
+		r.t.Fatal(err)
+	}
+	writeFile(r.t, r.hostPath(key), string(kb))
+	writeFile(r.t, r.hostPath(list), fmt.Sprintf("deb [signed-by=%s] %s/ ./\n", key, repo.url))
+	args := []string{"update", "-q", "--error-on=any", "-o", "Dir::Etc::sourcelist=" + list, "-o", "Dir::Etc::sourceparts=-", "-o", "APT::Get::List-Cleanup=0"}
+	if insecure {
+		args = append(args, "--allow-insecure-repositories")
+	}
+	out, err := r.cmd("/usr/bin/apt-get", args...).CombinedOutput()
+	return string(out), err
+}
+
+// hostPath maps a path as the root's apt sees it to the host's.
+func (r *testRoot) hostPath(p string) string {
+	if r.chroot {
+		return r.path(p)
+	}
+	return p
+}
+
+// install installs packages (NAME=VERSION) the plain way, to set up a test.
+func (r *testRoot) install(specs ...string) {
+	r.t.Helper()
+	r.run("/usr/bin/apt-get", append([]string{"install", "-y", "-q", "-o", "Dpkg::Use-Pty=0", "--"}, specs...)...)
+}
+
+// inventory reads the root's dpkg database.
+func (r *testRoot) inventory() []patchkit.Package {
+	r.t.Helper()
+	inv, err := dpkg.Read(r.t.Context(), os.DirFS(r.dir))
+	if err != nil {
+		r.t.Fatal(err)
+	}
+	return inv
+}
+
+// pkg returns the installed package name (any architecture), or fails.
+func (r *testRoot) pkg(inv []patchkit.Package, name string) patchkit.Package {
+	r.t.Helper()
+	for _, p := range inv {
+		if p.Name == name {
+			return p
+		}
+	}
+	r.t.Fatalf("%s is not installed in %s", name, r.dir)
+	return patchkit.Package{}
+}
+
+// rebootRequired is where the root's maintainer scripts ask for a reboot,
+// inside the root: a Debian system's /var/run is a link to /run, which
+// must not be followed from outside (it is absolute).
+func (r *testRoot) rebootRequired() string {
+	if r.chroot {
+		return "run/reboot-required"
+	}
+	return "var/run/reboot-required"
+}
+
+// mustInventory reads the dpkg database of the root dir.
+func mustInventory(tb testing.TB, dir string) []patchkit.Package {
+	tb.Helper()
+	inv, err := dpkg.Read(context.Background(), os.DirFS(dir))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return inv
+}
+
+// fsys is the root as Check reads it.
+func (r *testRoot) fsys() fs.FS { return os.DirFS(r.dir) }
+
+// pendingUpgrades asks the root's apt for every upgrade it would make
+// (apt-get -s dist-upgrade, read by scan/apt) and returns them as targets
+// at apt's candidate versions.
+func pendingUpgrades(t *testing.T, r *testRoot) []plan.Target {
+	t.Helper()
+	sim, err := scanapt.ParseSimulation([]byte(r.run("/usr/bin/apt-get", "-s", "dist-upgrade")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	inv := r.inventory()
+	var out []plan.Target
+	for _, a := range sim.Actions {
+		if !a.Upgrade() {
+			continue
+		}
+		for _, p := range inv {
+			if p.Name == a.Name && (a.Qualifier == "" || a.Qualifier == p.Arch) && p.EVR() == a.Old {
+				v, err := patchkit.ParseDpkg(p.Name+":"+p.Arch, a.New)
+				if err != nil {
+					t.Fatal(err)
+				}
+				out = append(out, plan.Target{Version: v, Installed: p})
+			}
+		}
+	}
+	return out
+}
+
+// weakening are the apt-get and dpkg options that lower a check; a command
+// carries one only when the test opted in by name.
+var weakening = []string{
+	"--allow-unauthenticated", "--allow-downgrades", "--allow-remove-essential", "--allow-change-held-packages",
+	"--force-yes", "--allow-insecure-repositories", "--allow-releaseinfo-change",
+	"--no-gpg-checks", "--nogpgcheck", "--gpg-auto-import-keys",
+}
+
+// guard wraps r and fails the test when a command carries a weakening
+// option the test did not allow, a -o option patchkit does not set, a
+// dpkg option other than --force-confdef/--force-confold, or an operand
+// not after "--"; and when a committing install lacks --no-remove (unless
+// allowed) or the non-interactive environment.
+func guard(t *testing.T, r run.Runner, allowed ...string) run.Runner {
+	return run.RunnerFunc(func(ctx context.Context, c run.Command) (run.Result, error) {
+		argv := c.Argv()
+		args := c.Args
+		if filepath.Base(c.Path) == "chroot" {
+			args = args[2:]
+		}
+		for i, a := range args {
+			if slices.Contains(weakening, a) && !slices.Contains(allowed, a) {
+				t.Errorf("F4: %s carries %s without an opt-in", c, a)
+			}
+			if a == "-o" && i+1 < len(args) {
+				k, v, _ := strings.Cut(args[i+1], "=")
+				switch k {
+				case "quiet", "APT::Get::Show-Upgraded", "DPkg::Lock::Timeout", "Dpkg::Use-Pty":
+				case "Dpkg::Options::":
+					if v != "--force-confdef" && v != "--force-confold" {
+						t.Errorf("F4: %s passes dpkg %s", c, v)
+					}
+				default:
+					t.Errorf("F4: %s sets apt option %s", c, args[i+1])
+				}
+			}
+			if strings.HasPrefix(a, "--force-") && a != "--force-confdef" && a != "--force-confold" &&
+				!slices.Contains([]string{"--force-script-chrootless", "--force-not-root"}, a) {
+				t.Errorf("F4: %s passes %s", c, a)
+			}
+		}
+		if len(c.Operands) > 0 {
+			if i := slices.Index(argv, "--"); i < 0 || i != len(argv)-len(c.Operands)-1 {
+				t.Errorf("F1: %s: operands not after \"--\"", c)
+			}
+		}
+		if slices.Contains(args, "install") {
+			if !slices.Contains(c.Env, "DEBIAN_FRONTEND=noninteractive") || !slices.Contains(c.Env, "LC_ALL=C") {
+				t.Errorf("%s: environment %v is not non-interactive C", c, c.Env)
+			}
+			if slices.Contains(args, "-y") && !slices.Contains(args, "--no-remove") && !slices.Contains(allowed, "removals") {
+				t.Errorf("%s lacks --no-remove", c)
+			}
+		}
+		return r.Run(ctx, c)
+	})
+}
+
+// newRunner is the runner of a testbed test: local processes (SIGKILL 5 s
+// after SIGTERM), every command checked by guard, and, with -update, the
+// runs recorded as testdata/install/apt/SCENARIO-NN-PROGRAM.txt.
+func newRunner(t *testing.T, scenario, where string, allowed ...string) run.Runner {
+	t.Helper()
+	l, err := run.NewLocal(run.WithWaitDelay(5 * time.Second))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var r run.Runner = l
+	if *update && scenario != "" {
+		r = recorder(t, r, scenario, where)
+	}
+	return guard(t, r, allowed...)
+}
+
+func recorder(t *testing.T, r run.Runner, scenario, where string) run.Runner {
+	t.Helper()
+	version := func(prog string) string {
+		out, err := exec.Command(prog, "--version").Output()
+		if err != nil {
+			return prog + " (version unknown)"
+		}
+		return strings.TrimSpace(strings.SplitN(string(out), "\n", 2)[0])
+	}
+	tools := version("apt-get") + ", " + version("dpkg")
+	rec := run.NewRecorder(r, func(c run.Command) string {
+		return fmt.Sprintf("%s on Debian 12 amd64 (this project's machine kind), %s: %s; LC_ALL=C; recorded by install/apt's %s -update",
+			tools, time.Now().UTC().Format("2006-01-02"), where, t.Name())
+	})
+	t.Cleanup(func() {
+		if t.Failed() {
+			return
+		}
+		old, _ := filepath.Glob(filepath.Join(recDir, scenario+"-[0-9][0-9]-*.txt"))
+		for _, f := range old {
+			_ = os.Remove(f)
+		}
+		if err := os.MkdirAll(recDir, 0o755); err != nil {
+			t.Error(err)
+			return
+		}
+		for i, rc := range rec.Recordings() {
+			prog := filepath.Base(rc.Argv[0])
+			if prog == "chroot" {
+				prog = filepath.Base(rc.Argv[2])
+			}
+			b, err := rc.Format()
+			if err != nil {
+				t.Errorf("recording %d of %s: %v", i, scenario, err)
+				continue
+			}
+			name := fmt.Sprintf("%s-%02d-%s.txt", scenario, i+1, prog)
+			if err := os.WriteFile(filepath.Join(recDir, name), b, 0o644); err != nil {
+				t.Error(err)
+			}
+		}
+	})
+	return rec
+}
+
+// processesWithEnv lists the processes whose environment holds entry
+// (APT_CONFIG=... of one clone: apt-get, its methods, dpkg and the
+// maintainer scripts inherit it).
+func processesWithEnv(entry string) []int {
+	var pids []int
+	ents, _ := os.ReadDir("/proc")
+	for _, e := range ents {
+		pid, err := strconv.Atoi(e.Name())
+		if err != nil || pid == os.Getpid() {
+			continue
+		}
+		b, err := os.ReadFile("/proc/" + e.Name() + "/environ")
+		if err != nil {
+			continue
+		}
+		for _, kv := range strings.Split(string(b), "\x00") {
+			if kv == entry {
+				pids = append(pids, pid)
+				break
+			}
+		}
+	}
+	return pids
+}
+
+// waitFor polls cond every 20 ms up to d.
+func waitFor(t *testing.T, d time.Duration, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(d)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out after %v waiting for %s", d, what)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// holdLock takes a write lock (fcntl, as apt and dpkg do) on each file
+// and keeps it until release is called. The holder is this test process.
+func holdLock(t *testing.T, paths ...string) (release func()) {
+	t.Helper()
+	var files []*os.File
+	for _, p := range paths {
+		f, err := os.OpenFile(p, os.O_RDWR|os.O_CREATE, 0o640)
+		if err != nil {
+			t.Fatal(err)
+		}
+		lk := syscall.Flock_t{Type: syscall.F_WRLCK, Whence: 0}
+		if err := syscall.FcntlFlock(f.Fd(), syscall.F_SETLK, &lk); err != nil {
+			t.Fatalf("locking %s: %v", p, err)
+		}
+		files = append(files, f)
+	}
+	var once sync.Once
+	release = func() {
+		once.Do(func() {
+			for _, f := range files {
+				f.Close()
+			}
+		})
+	}
+	t.Cleanup(release)
+	return release
+}
