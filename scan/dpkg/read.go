@@ -280,8 +280,27 @@ func Read(ctx context.Context, fsys fs.FS, opts ...Option) ([]patchkit.Package, 
 	if err := d.readFile(ctx, fsys, adm, o.admindir, "status", o.maxLine, d.addStatus, true, pf); err != nil {
 		return nil, err
 	}
-	if err := pf.locked(func() error { return d.readMore(ctx, fsys, adm, o) }); err != nil {
+	// status.d, and the names of the journal files, holding pf.mu: the
+	// file system is Read's again.
+	var journal []string
+	err = pf.locked(func() (err error) {
+		if err = d.readStatusD(ctx, fsys, adm, o); err == nil {
+			journal, err = journalFiles(fsys, adm, o.admindir)
+		}
+		return err
+	})
+	if err != nil {
 		return nil, err
+	}
+	// The journal, files named by digits, applied in order. Its stanzas
+	// replace entries, which the lookups must be done with.
+	if len(journal) > 0 {
+		pf.wait(false)
+	}
+	for _, n := range journal {
+		if err := d.readFile(ctx, fsys, adm, o.admindir, "updates/"+n, o.maxLine, d.addUpdate, false, nil); err != nil {
+			return nil, err
+		}
 	}
 	list := d.listed()
 	out := make([]patchkit.Package, len(list))
@@ -323,9 +342,8 @@ func Read(ctx context.Context, fsys fs.FS, opts ...Option) ([]patchkit.Package, 
 	return out, nil
 }
 
-// readMore reads the files of status.d, then the journal files of updates/
-// (named by digits, applied in order).
-func (d *db) readMore(ctx context.Context, fsys fs.FS, adm string, o options) error {
+// readStatusD reads the files of status.d.
+func (d *db) readStatusD(ctx context.Context, fsys fs.FS, adm string, o options) error {
 	ents, err := fs.ReadDir(fsys, path.Join(adm, "status.d"))
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
@@ -338,15 +356,6 @@ func (d *db) readMore(ctx context.Context, fsys fs.FS, adm string, o options) er
 			continue
 		}
 		if err := d.readFile(ctx, fsys, adm, o.admindir, "status.d/"+n, o.maxLine, d.addStatus, false, nil); err != nil {
-			return err
-		}
-	}
-	names, err := journalFiles(fsys, adm, o.admindir)
-	if err != nil {
-		return err
-	}
-	for _, n := range names {
-		if err := d.readFile(ctx, fsys, adm, o.admindir, "updates/"+n, o.maxLine, d.addUpdate, false, nil); err != nil {
 			return err
 		}
 	}
@@ -571,11 +580,13 @@ func (it *infoTimes) time(e *entry) (time.Time, error) {
 // prefetch looks up the file lists of the packages of the status file on
 // a goroutine of its own while the file is parsed, which takes about as
 // long, and leaves the answers in the entries. While the goroutine runs,
-// every use of the file system (its lookups, the reads of the status file,
-// status.d and the journal) holds mu, so that the file system is used by
-// one goroutine at a time, as without prefetch. A package whose stanza is
-// replaced later (by the journal) is looked up again when the list is
-// made.
+// every use of the file system (its lookups, the reads of the status file
+// and of status.d) holds mu, so that the file system is used by one
+// goroutine at a time, as without prefetch. The goroutine reads an
+// entry's name, architecture and Multi-Arch and writes its list fields;
+// nothing else changes them until it has ended (the journal, which
+// replaces entries, is applied after). A package whose stanza was
+// replaced is looked up again when the list is made.
 type prefetch struct {
 	ctx          context.Context
 	fsys         fs.FS
@@ -599,8 +610,6 @@ type prefetch struct {
 const prefetchBatch = 32
 
 // request asks for e's file list, starting the goroutine on first use.
-// The goroutine reads e's name, architecture and Multi-Arch, which do not
-// change while the file is parsed, and writes only e's list fields.
 func (pf *prefetch) request(e *entry) {
 	if !pf.started {
 		pf.started = true

@@ -298,6 +298,36 @@ func TestReadLookups(t *testing.T) {
 	}
 	settle(t, before)
 
+	t.Run("journal", func(t *testing.T) {
+		before := runtime.NumGoroutine()
+		// The journal turns bash-c3 into a Multi-Arch: same package of
+		// another architecture, whose file list has another name.
+		j := fstest.MapFS{}
+		for k, v := range fsys {
+			j[k] = v
+		}
+		j["var/lib/dpkg/updates/0000"] = &fstest.MapFile{Data: []byte("Package: bash-c3\nStatus: install ok installed\n" +
+			"Architecture: i386\nMulti-Arch: same\nVersion: 9\nMaintainer: m\nDescription: d\n")}
+		want := time.Date(2020, 1, 2, 3, 4, 5, 0, time.UTC)
+		j["var/lib/dpkg/info/bash-c3:i386.list"] = &fstest.MapFile{ModTime: want}
+		ps, err := Read(ctx, &watchFS{t: t, fsys: j})
+		if err != nil || len(ps) != n {
+			t.Fatalf("Read with a journal: %v, %d packages", err, len(ps))
+		}
+		found := false
+		for _, p := range ps {
+			if p.Name == "bash-c3" {
+				found = true
+				if p.Arch != "i386" || p.Version != "9" || !p.InstallTime.Equal(want) {
+					t.Errorf("bash-c3 after the journal: %s %s %v, want i386 9 %v", p.Arch, p.Version, p.InstallTime, want)
+				}
+			}
+		}
+		if !found {
+			t.Error("bash-c3 missing")
+		}
+		settle(t, before)
+	})
 	t.Run("cancelled", func(t *testing.T) {
 		before := runtime.NumGoroutine()
 		cctx, cancel := context.WithCancel(ctx)
