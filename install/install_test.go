@@ -274,3 +274,26 @@ func TestOptions(t *testing.T) {
 		assert.ErrorAs(t, err, &oe)
 	}
 }
+
+// TestTestbedZypperInstallOperation installs the AWS-owned SUSE baseline's
+// approved updates on a copy of the zypper root, as exact versions, and
+// reboots through the rebooter (RebootIfNeeded).
+func TestTestbedZypperInstallOperation(t *testing.T) {
+	env := testbed.Need(t).Clone(t)
+	rec := localRunner(t)
+	reb := &recordingRebooter{}
+	res, err := Install(context.Background(), os.DirFS(env.ZyppRoot), At(time.Now().UTC()), WithRunner(rec),
+		Root(env.ZyppRoot), WithOS(releaseOS(t, "sles-15.6")), WithRebooter(reb))
+	require.NoError(t, err)
+	var got []string
+	for _, tg := range res.Targets {
+		got = append(got, tg.KBID+" "+tg.Version.EVR())
+	}
+	slices.Sort(got)
+	assert.Equal(t, []string{"kernel-tb.noarch 0:5.1-1", "tb-lib.noarch 1:2.0-2"}, got, "security, Critical and Important")
+	st := states(res.Report)
+	assert.Equal(t, compliance.Installed, st["tb-lib.noarch"])
+	assert.Equal(t, compliance.Installed, st["kernel-tb.noarch"])
+	assert.Equal(t, 1, reb.n)
+	noWeakening(t, rec)
+}
