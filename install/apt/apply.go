@@ -46,7 +46,9 @@ import (
 // file is ever removed), a *plan.RepairError when apt says an earlier dpkg
 // run was interrupted, or the wrapped *run.ExitError otherwise (a failing
 // maintainer script: the package's state is then dpkg's half-configured or
-// unpacked, which Check reports).
+// unpacked, which Check reports). apt does not say whether a reboot is
+// needed: maintainer scripts write /var/run/reboot-required in the root,
+// which the caller reads; Outcome.RebootRequired stays false.
 func Apply(ctx context.Context, r run.Runner, targets []plan.Target, opts ...Option) (plan.Outcome, error) {
 	o, err := buildOptions(opts)
 	if err != nil {

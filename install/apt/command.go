@@ -137,6 +137,9 @@ func operands(targets []plan.Target) ([]string, error) {
 		if v.Scheme != patchkit.Deb {
 			return nil, bad("version scheme is " + v.Scheme.String() + ", not deb")
 		}
+		if t.Advisory != "" {
+			return nil, bad("names the advisory " + quote(t.Advisory) + ": apt installs packages, not zypper patches")
+		}
 		if err := patchkit.ValidateName(patchkit.Deb, v.Name); err != nil {
 			return nil, bad(err.Error())
 		}

@@ -37,6 +37,9 @@ func hostileTargets(good plan.Target, cmd string) []plan.Target {
 		with(func(p *patchkit.Package) { p.Version, p.Release, p.Epoch = v, "", patchkit.Epoch{} })
 	}
 	with(func(p *patchkit.Package) { p.Scheme = patchkit.RPM })
+	adv := good
+	adv.Advisory = "SUSE-SU-2026:0001"
+	out = append(out, adv)
 	return out
 }
 

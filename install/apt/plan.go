@@ -29,14 +29,16 @@ import (
 // archives' sizes add up to DownloadSize (exact, checked against apt's
 // rounded "Need to get"; 0 when everything is in apt's cache), and
 // InstalledSizeChange is apt's own figure (from the packages'
-// Installed-Size, to apt's rounding; negative when space is freed).
-// Command and Output are the two commands and their outputs, one after
-// the other.
+// Installed-Size, to apt's rounding; negative when space is freed; -1 when
+// apt did not print it). Command and Output are the two commands and their
+// outputs, one after the other.
 //
-// Neither run takes a lock, so Plan runs beside another apt. A target apt
-// will not change (already at that version, not installed) has no Action;
-// apt says why in Output. The two runs are checked against each other and
-// against their own summary lines: a mismatch is an *OutputError.
+// apt names a removed package without its architecture unless it is a
+// foreign one, and so does its Remove action. Neither run takes a lock,
+// so Plan runs beside another apt. A target apt will not change (already
+// at that version, not installed) has no Action; apt says why in Output.
+// The two runs are checked against each other and against their own
+// summary lines: a mismatch is an *OutputError.
 func Plan(ctx context.Context, r run.Runner, targets []plan.Target, opts ...Option) (plan.Plan, error) {
 	o, err := buildOptions(opts)
 	if err != nil {

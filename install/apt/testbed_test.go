@@ -729,7 +729,7 @@ func TestTestbedAptInstallSizes(t *testing.T) {
 	t.Parallel()
 	root, repo := repoRoot(t, []debPkg{
 		{name: "tb-big", version: "1.0-1", control: []string{"Installed-Size: 100"}},
-		{name: "tb-big", version: "1.1-1", control: []string{"Installed-Size: 20100"}, files: map[string][]byte{"usr/share/testbed/tb-big.bin": randomBytes(t, 150_000)}},
+		{name: "tb-big", version: "1.1-1", control: []string{"Installed-Size: 20100"}, files: map[string][]byte{"usr/share/testbed/tb-big.bin": randomBytes(150_000)}},
 		{name: "tb-small", version: "1.0-1", control: []string{"Installed-Size: 5000"}},
 		{name: "tb-small", version: "1.1-1", control: []string{"Installed-Size: 1000"}},
 	}, "tb-big=1.0-1", "tb-small=1.0-1")
