@@ -13,6 +13,9 @@ const (
 	lz4Magic       = 0x184D2204
 	lz4LegacyMagic = 0x184C2102
 	lz4DictWindow  = 64 << 10 // the longest match distance: the history a linked block may use
+	// lz4ReadAhead is the input buffer: blocks of up to 256 KiB are
+	// decoded where they lie in it; larger ones are copied out first.
+	lz4ReadAhead = 256<<10 + 8
 )
 
 // newLZ4Reader returns a reader of the LZ4 frames in r. Frames in the
@@ -20,8 +23,8 @@ const (
 // (lz4 -l) is left to github.com/pierrec/lz4's reader.
 func newLZ4Reader(r io.Reader) (io.Reader, error) {
 	br, ok := r.(*bufio.Reader)
-	if !ok || br.Size() < 16<<10 {
-		br = bufio.NewReaderSize(r, 64<<10)
+	if !ok || br.Size() < lz4ReadAhead {
+		br = bufio.NewReaderSize(r, lz4ReadAhead)
 	}
 	if head, _ := br.Peek(4); len(head) == 4 && binary.LittleEndian.Uint32(head) == lz4LegacyMagic {
 		zr := lz4.NewReader(br)
@@ -54,10 +57,11 @@ type lz4Reader struct {
 	produced   uint64 // bytes decoded in this frame
 	xx         xxh32  // content checksum so far
 
-	in   []byte // one stored block and its checksum
-	blk  []byte // decode buffer for reads smaller than a block
-	pend []byte // decoded bytes not yet returned (in blk)
-	hist []byte // the frame's last output, at most lz4DictWindow bytes (linked blocks)
+	in       []byte // one stored block and its checksum, when larger than src's buffer
+	consumed int    // bytes of src's buffer holding the last block, to discard
+	blk      []byte // decode buffer for reads smaller than a block
+	pend     []byte // decoded bytes not yet returned (in blk)
+	hist     []byte // the frame's last output, at most lz4DictWindow bytes (linked blocks)
 }
 
 func lz4Error(format string, args ...any) error {
@@ -263,7 +267,7 @@ func (r *lz4Reader) nextFrame() error {
 	r.produced = 0
 	r.xx.reset()
 	r.hist = r.hist[:0]
-	if cap(r.in) < blockMax+4 {
+	if cap(r.in) < blockMax+4 && blockMax+4 > r.src.Size() {
 		r.in = make([]byte, blockMax+4)
 	}
 	r.inFrame = true
@@ -274,6 +278,10 @@ func (r *lz4Reader) nextFrame() error {
 // stored uncompressed; at the end mark it checks the frame's content size
 // and checksum and returns a nil block.
 func (r *lz4Reader) nextBlock() ([]byte, bool, error) {
+	if r.consumed > 0 {
+		r.src.Discard(r.consumed)
+		r.consumed = 0
+	}
 	var w [4]byte
 	if err := r.readFull(w[:], "block"); err != nil {
 		return nil, false, err
@@ -303,9 +311,22 @@ func (r *lz4Reader) nextBlock() ([]byte, bool, error) {
 	if r.blockSum {
 		k += 4
 	}
-	b := r.in[:k]
-	if err := r.readFull(b, "block"); err != nil {
-		return nil, false, err
+	var b []byte
+	if k <= r.src.Size() {
+		// Decoded in place; discarded from the buffer by the next call.
+		var err error
+		if b, err = r.src.Peek(k); err != nil {
+			if err == io.EOF || err == bufio.ErrBufferFull || err == io.ErrUnexpectedEOF {
+				return nil, false, lz4Error("truncated block")
+			}
+			return nil, false, err
+		}
+		r.consumed = k
+	} else {
+		b = r.in[:k]
+		if err := r.readFull(b, "block"); err != nil {
+			return nil, false, err
+		}
 	}
 	if r.blockSum {
 		if got, want := xxh32Sum(b[:size]), binary.LittleEndian.Uint32(b[size:]); got != want {

@@ -207,3 +207,45 @@ func TestLZ4EmptyAndLegacy(t *testing.T) {
 		t.Fatalf("legacy: %v %d", err, len(got))
 	}
 }
+
+// The frame reader never panics, never returns more than the limit, and
+// when github.com/pierrec/lz4's reader also reads the input, both give the
+// same bytes.
+func FuzzLZ4(f *testing.F) {
+	for _, size := range []int{0, 20, 70000} {
+		for _, opts := range [][]lz4.Option{
+			{lz4.BlockSizeOption(lz4.Block64Kb)},
+			{lz4.BlockSizeOption(lz4.Block64Kb), lz4.ChecksumOption(true), lz4.BlockChecksumOption(true), lz4.SizeOption(uint64(size))},
+		} {
+			var buf bytes.Buffer
+			w := lz4.NewWriter(&buf)
+			w.Apply(opts...)
+			w.Write(stanzas(size))
+			w.Close()
+			f.Add(buf.Bytes())
+		}
+	}
+	const limit = 1 << 20
+	f.Fuzz(func(t *testing.T, data []byte) {
+		r, err := Bytes(data, LZ4, Limits{Output: limit})
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := io.ReadAll(r)
+		if len(got) > limit {
+			t.Fatalf("%d bytes beyond the limit", len(got))
+		}
+		if err != nil {
+			var fe *FormatError
+			var le *LimitError
+			if !errors.As(err, &fe) && !errors.As(err, &le) {
+				t.Fatalf("untyped error %v", err)
+			}
+			return
+		}
+		ref, rerr := io.ReadAll(io.LimitReader(lz4.NewReader(bytes.NewReader(data)), limit+1))
+		if rerr == nil && !bytes.Equal(ref, got) {
+			t.Fatalf("%d bytes, pierrec/lz4 reads %d", len(got), len(ref))
+		}
+	})
+}

@@ -191,3 +191,23 @@ func BenchmarkParseHostMain(b *testing.B) {
 		}
 	})
 }
+
+// BenchmarkOpenListsHost is OpenLists alone on this machine's Debian
+// lists: reading and verifying each InRelease, parsing the Release and
+// choosing the indexes.
+func BenchmarkOpenListsHost(b *testing.B) {
+	repos := hostRepos(b)
+	c, err := repo.NewClient()
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer c.Close()
+	b.ReportAllocs()
+	for b.Loop() {
+		for _, r := range repos {
+			if _, err := OpenLists(context.Background(), c, os.DirFS(hostLists), r); err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+}

@@ -61,9 +61,13 @@ type listsSource struct {
 // checked for freshness at the client's time, and each Packages file, in
 // whatever compression apt kept it (lz4 on hosts with
 // Acquire::GzipIndexes), is checked against the size and checksum the
-// signed Release gives for it before any record is returned. Without
-// r.Architectures, the architectures whose lists are present are read; when
-// there are none, r.Architectures is required.
+// signed Release gives for it before any record is returned: the stored
+// file's own entry when the Release lists it (checked before it is
+// decompressed), else the uncompressed file's entry (the file is then
+// decompressed, hashed and parsed in one pass, and its records are kept
+// back until the checksum matched). Without r.Architectures, the
+// architectures whose lists are present are read; when there are none,
+// r.Architectures is required.
 func OpenLists(ctx context.Context, c *repo.Client, lists fs.FS, r Repo) (*Snapshot, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err

@@ -162,6 +162,7 @@ type parser struct {
 	size    int64
 
 	carry   []byte // a line begun in an earlier chunk (feed)
+	drained int    // lines in the chunks fed since a line too long (hold)
 	scratch []byte
 }
 
@@ -174,6 +175,12 @@ func newParser(name string, maxLine int, origin *Origin, in *interner) *parser {
 
 // going reports whether parsing goes on.
 func (p *parser) going() bool { return !p.stopped && p.fatal == nil }
+
+// wants reports whether feed wants the next chunk: to parse it, or, with
+// hold, to look for a NUL byte after a line too long.
+func (p *parser) wants() bool {
+	return p.going() || p.hold != nil && !p.stopped && !p.nul
+}
 
 func (p *parser) put(pk Package, err error) {
 	if !p.yield(pk, err) {
@@ -224,7 +231,7 @@ func (p *parser) run(r io.Reader) {
 		}
 		if i := bytes.IndexByte(buf, 0); i >= 0 {
 			// Report the line of the NUL byte.
-			p.nulAt(p.line + bytes.Count(buf[:i], newline) + 1)
+			p.nulAt(p.line + bytes.Count(buf[:i], []byte{'\n'}) + 1)
 			return
 		}
 		// Parse all complete lines (all of it at EOF).
@@ -246,11 +253,9 @@ func (p *parser) run(r io.Reader) {
 	}
 }
 
-var newline = []byte{'\n'}
-
 func (p *parser) runBytes(data []byte) {
 	if i := bytes.IndexByte(data, 0); i >= 0 {
-		p.nulAt(p.line + bytes.Count(data[:i], newline) + 1)
+		p.nulAt(p.line + bytes.Count(data[:i], []byte{'\n'}) + 1)
 		return
 	}
 	p.parse(data, true)
@@ -260,12 +265,33 @@ func (p *parser) runBytes(data []byte) {
 }
 
 // feed parses the next chunk of a file given in pieces; it does not keep
-// chunk. end finishes the file.
+// chunk. end finishes the file. With hold, a NUL byte anywhere in the file
+// is the error, as for ParsePackagesBytes, even after a line too long:
+// chunks go on being fed (wants) and are looked at for one.
 func (p *parser) feed(chunk []byte) {
+	if p.fatal != nil {
+		// Looking for a NUL byte after a line too long.
+		if i := bytes.IndexByte(chunk, 0); i >= 0 {
+			p.fatal = nil
+			p.nulAt(p.drained + bytes.Count(chunk[:i], []byte{'\n'}) + 1)
+			return
+		}
+		p.drained += bytes.Count(chunk, []byte{'\n'})
+		return
+	}
 	if i := bytes.IndexByte(chunk, 0); i >= 0 {
 		// The line begun in carry (if any) is line p.line+1.
-		p.nulAt(p.line + bytes.Count(chunk[:i], newline) + 1)
+		p.nulAt(p.line + bytes.Count(chunk[:i], []byte{'\n'}) + 1)
 		return
+	}
+	if p.hold != nil {
+		defer func(whole []byte, before int) {
+			if p.fatal != nil {
+				// carry holds no newline: the lines before this chunk
+				// are the ones counted before it.
+				p.drained = before + bytes.Count(whole, []byte{'\n'})
+			}
+		}(chunk, p.line)
 	}
 	if len(p.carry) > 0 {
 		nl := bytes.IndexByte(chunk, '\n')
@@ -358,6 +384,9 @@ func (p *parser) parse(buf []byte, eof bool) int {
 		if !p.started {
 			p.begin()
 		}
+		if len(line) >= 9 && p.common(line) {
+			continue
+		}
 		colon := fieldColon(line)
 		if colon <= 0 {
 			p.fail("line is not a field (no colon)")
@@ -366,6 +395,72 @@ func (p *parser) parse(buf []byte, eof bool) int {
 		p.field(line[:colon], line[colon+1:])
 	}
 	return pos
+}
+
+// The first eight bytes of the fields read, spelled as Debian does, as
+// little-endian words (checked by TestFieldWords).
+const (
+	wPackage  = 0x3a6567616b636150 // "Package:"
+	wVersion  = 0x3a6e6f6973726556 // "Version:"
+	wSection  = 0x3a6e6f6974636553 // "Section:"
+	wSource   = 0x203a656372756f53 // "Source: "
+	wSHA256   = 0x203a363532414853 // "SHA256: "
+	wFilename = 0x656d616e656c6946 // "Filename"
+	wPriority = 0x797469726f697250 // "Priority"
+	wArchitec = 0x6365746968637241 // "Architec"
+	wSize     = 0x0000203a657a6953 // "Size: ", in the low six bytes
+)
+
+// common reads line when it is one of the fields read, spelled as Debian
+// spells them (what field does for any spelling), and reports whether it
+// was. line has at least nine bytes.
+func (p *parser) common(line []byte) bool {
+	w := binary.LittleEndian.Uint64(line)
+	var (
+		bit, slot int
+		name      []byte
+		val       []byte
+	)
+	switch w {
+	case wPackage:
+		bit, slot, name, val = fPackage, sPackage, line[:7], line[8:]
+	case wVersion:
+		bit, slot, name, val = fVersion, sVersion, line[:7], line[8:]
+	case wSection:
+		bit, slot, name, val = fSection, sSection, line[:7], line[8:]
+	case wSource:
+		if p.mark(fSource, line[:6]) {
+			p.source(trim(line[7:]))
+		}
+		return true
+	case wSHA256:
+		bit, slot, name, val = fSHA256, sSHA256, line[:6], line[7:]
+	case wFilename:
+		if line[8] != ':' {
+			return false
+		}
+		bit, slot, name, val = fFilename, sFilename, line[:8], line[9:]
+	case wPriority:
+		if line[8] != ':' {
+			return false
+		}
+		bit, slot, name, val = fPriority, sPriority, line[:8], line[9:]
+	case wArchitec:
+		if len(line) < 13 || string(line[8:13]) != "ture:" {
+			return false
+		}
+		bit, slot, name, val = fArchitecture, sArchitecture, line[:12], line[13:]
+	default:
+		if w&0xFFFFFFFFFFFF != wSize {
+			return false
+		}
+		p.field(line[:4], line[5:])
+		return true
+	}
+	if p.mark(bit, name) {
+		p.set(slot, trim(val))
+	}
+	return true
 }
 
 // fieldColon returns the index of the first ':' of line, or -1. Field

@@ -1,7 +1,8 @@
 package apt
 
-// The parser as it was before it read chunks and held records (commit
-// 150ae7c), kept as the reference the current one is compared with.
+// The Packages parser and ParseRelease as they were before they were made
+// faster (commit 150ae7c), kept as the references the current ones are
+// compared with.
 
 import (
 	"bytes"
@@ -324,4 +325,125 @@ func (p *refParser) finish(yield func(Package, error) bool) {
 	if p.started {
 		p.emit(yield)
 	}
+}
+
+// refParseRelease is ParseRelease as it was: it parses the text of a Release file (for InRelease, only the
+// verified signed text). name is used in errors.
+func refParseRelease(name string, content []byte) (*Release, error) {
+	var (
+		para  repo.Paragraph
+		count int
+	)
+	for p, err := range repo.ParseDeb822(name, bytes.NewReader(content), repo.Deb822Options{MaxLine: repo.DefaultMaxLine}) {
+		if err != nil {
+			return nil, err
+		}
+		count++
+		if count > 1 {
+			return nil, &repo.SyntaxError{File: name, Line: p.Line, Msg: "more than one paragraph in a Release file"}
+		}
+		para = p
+	}
+	if count == 0 {
+		return nil, &repo.SyntaxError{File: name, Line: 1, Msg: "empty Release file"}
+	}
+	r := &Release{Files: map[string]FileInfo{}}
+	for _, f := range para.Fields {
+		bad := func(msg string) (*Release, error) {
+			return nil, &repo.SyntaxError{File: name, Line: f.Line, Msg: f.Name + ": " + msg}
+		}
+		switch strings.ToLower(f.Name) {
+		case "origin":
+			r.Origin = f.Value
+		case "label":
+			r.Label = f.Value
+		case "suite":
+			r.Suite = f.Value
+		case "version":
+			r.Version = f.Value
+		case "codename":
+			r.Codename = f.Value
+		case "date":
+			t, err := ParseDate(f.Value)
+			if err != nil {
+				return bad(err.Error())
+			}
+			r.Date = t
+		case "valid-until":
+			t, err := ParseDate(f.Value)
+			if err != nil {
+				return bad(err.Error())
+			}
+			r.ValidUntil = t
+		case "architectures":
+			r.Architectures = strings.Fields(f.Value)
+		case "components":
+			r.Components = strings.Fields(f.Value)
+		case "acquire-by-hash":
+			r.AcquireByHash = strings.EqualFold(f.Value, "yes")
+		case "notautomatic":
+			r.NotAutomatic = strings.EqualFold(f.Value, "yes")
+		case "butautomaticupgrades":
+			r.ButAutomaticUpgrades = strings.EqualFold(f.Value, "yes")
+		case "no-support-for-architecture-all":
+			r.NoSupportForArchAll = f.Value
+		case "signed-by":
+			r.SignedBy = strings.FieldsFunc(f.Value, func(c rune) bool { return c == ',' || c == ' ' || c == '\n' })
+		case "md5sum", "sha1", "sha256", "sha512":
+			alg := strings.ToLower(f.Name)
+			lines := strings.Split(f.Value, "\n")
+			if strings.TrimSpace(lines[0]) != "" {
+				return bad("checksum list must start on the next line")
+			}
+			for i, l := range lines[1:] {
+				parts := strings.Fields(l)
+				if len(parts) == 0 {
+					continue
+				}
+				if len(parts) != 3 {
+					return nil, &repo.SyntaxError{File: name, Line: f.Line + 1 + i, Msg: f.Name + ": want \"checksum size path\""}
+				}
+				size, err := strconv.ParseInt(parts[1], 10, 64)
+				if err != nil || size < 0 {
+					return nil, &repo.SyntaxError{File: name, Line: f.Line + 1 + i, Msg: f.Name + ": invalid size " + strconv.Quote(parts[1])}
+				}
+				sum := strings.ToLower(parts[0])
+				if !refIsHex(sum, alg) {
+					return nil, &repo.SyntaxError{File: name, Line: f.Line + 1 + i, Msg: f.Name + ": invalid checksum"}
+				}
+				p := parts[2]
+				fi, seen := r.Files[p]
+				if seen && fi.Size != size {
+					return nil, &repo.SyntaxError{File: name, Line: f.Line + 1 + i, Msg: "sizes of " + p + " differ between checksum lists"}
+				}
+				fi.Path, fi.Size = p, size
+				switch alg {
+				case "sha256":
+					fi.SHA256 = sum
+				case "sha512":
+					fi.SHA512 = sum
+				}
+				fi.Weak = fi.SHA256 == "" && fi.SHA512 == ""
+				r.Files[p] = fi
+			}
+		}
+	}
+	if r.Date.IsZero() {
+		return nil, &repo.SyntaxError{File: name, Line: para.Line, Msg: "no Date field"}
+	}
+	return r, nil
+}
+
+func refIsHex(s, alg string) bool {
+	want := map[string]int{"md5sum": 32, "sha1": 40, "sha256": 64, "sha512": 128}[alg]
+	if len(s) != want {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !(c >= '0' && c <= '9' || c >= 'a' && c <= 'f') {
+			return false
+		}
+	}
+	return true
 }

@@ -14,6 +14,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/patchkit/patchkit/repo"
 )
@@ -113,7 +114,7 @@ func ParseRelease(name string, content []byte) (*Release, error) {
 	if count == 0 {
 		return nil, &repo.SyntaxError{File: name, Line: 1, Msg: "empty Release file"}
 	}
-	r := &Release{Files: map[string]FileInfo{}}
+	r := &Release{Files: make(map[string]FileInfo, 64)}
 	for _, f := range para.Fields {
 		bad := func(msg string) (*Release, error) {
 			return nil, &repo.SyntaxError{File: name, Line: f.Line, Msg: f.Name + ": " + msg}
@@ -157,27 +158,28 @@ func ParseRelease(name string, content []byte) (*Release, error) {
 			r.SignedBy = strings.FieldsFunc(f.Value, func(c rune) bool { return c == ',' || c == ' ' || c == '\n' })
 		case "md5sum", "sha1", "sha256", "sha512":
 			alg := strings.ToLower(f.Name)
-			lines := strings.Split(f.Value, "\n")
-			if strings.TrimSpace(lines[0]) != "" {
+			first, rest, _ := strings.Cut(f.Value, "\n")
+			if strings.TrimSpace(first) != "" {
 				return bad("checksum list must start on the next line")
 			}
-			for i, l := range lines[1:] {
-				parts := strings.Fields(l)
-				if len(parts) == 0 {
+			for i := 0; rest != ""; i++ {
+				var l string
+				l, rest, _ = strings.Cut(rest, "\n")
+				sum, sizeText, p, n := fields3(l)
+				if n == 0 {
 					continue
 				}
-				if len(parts) != 3 {
+				if n != 3 {
 					return nil, &repo.SyntaxError{File: name, Line: f.Line + 1 + i, Msg: f.Name + ": want \"checksum size path\""}
 				}
-				size, err := strconv.ParseInt(parts[1], 10, 64)
+				size, err := strconv.ParseInt(sizeText, 10, 64)
 				if err != nil || size < 0 {
-					return nil, &repo.SyntaxError{File: name, Line: f.Line + 1 + i, Msg: f.Name + ": invalid size " + strconv.Quote(parts[1])}
+					return nil, &repo.SyntaxError{File: name, Line: f.Line + 1 + i, Msg: f.Name + ": invalid size " + strconv.Quote(sizeText)}
 				}
-				sum := strings.ToLower(parts[0])
+				sum = strings.ToLower(sum)
 				if !isHex(sum, alg) {
 					return nil, &repo.SyntaxError{File: name, Line: f.Line + 1 + i, Msg: f.Name + ": invalid checksum"}
 				}
-				p := parts[2]
 				fi, seen := r.Files[p]
 				if seen && fi.Size != size {
 					return nil, &repo.SyntaxError{File: name, Line: f.Line + 1 + i, Msg: "sizes of " + p + " differ between checksum lists"}
@@ -201,7 +203,17 @@ func ParseRelease(name string, content []byte) (*Release, error) {
 }
 
 func isHex(s, alg string) bool {
-	want := map[string]int{"md5sum": 32, "sha1": 40, "sha256": 64, "sha512": 128}[alg]
+	want := 0
+	switch alg {
+	case "md5sum":
+		want = 32
+	case "sha1":
+		want = 40
+	case "sha256":
+		want = 64
+	case "sha512":
+		want = 128
+	}
 	if len(s) != want {
 		return false
 	}
@@ -212,6 +224,42 @@ func isHex(s, alg string) bool {
 		}
 	}
 	return true
+}
+
+// fields3 splits l at white space as strings.Fields does, and returns the
+// first three fields and their number, counted up to 4.
+func fields3(l string) (a, b, c string, n int) {
+	for i := 0; i < len(l); i++ {
+		if l[i] >= utf8.RuneSelf {
+			f := strings.Fields(l)
+			f = append(f, "", "", "")
+			return f[0], f[1], f[2], min(len(f)-3, 4)
+		}
+	}
+	var out [3]string
+	i := 0
+	for n < 4 {
+		for i < len(l) && asciiSpace(l[i]) {
+			i++
+		}
+		if i == len(l) {
+			break
+		}
+		j := i
+		for j < len(l) && !asciiSpace(l[j]) {
+			j++
+		}
+		if n < 3 {
+			out[n] = l[i:j]
+		}
+		n++
+		i = j
+	}
+	return out[0], out[1], out[2], n
+}
+
+func asciiSpace(c byte) bool {
+	return c == ' ' || c == '\t' || c == '\n' || c == '\v' || c == '\f' || c == '\r'
 }
 
 // ParseDate parses a Release date as apt writes and reads it (RFC 1123 in

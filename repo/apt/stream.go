@@ -1,10 +1,12 @@
 package apt
 
 import (
+	"bytes"
 	"context"
 	"encoding/binary"
 	"errors"
 	"io"
+	"strings"
 
 	"github.com/patchkit/patchkit/repo"
 )
@@ -154,7 +156,7 @@ func (st *readState) stream(ctx context.Context, r io.ReadCloser, name string, h
 	defer r.Close()
 	defer st.closePipe(pp)
 	for buf := range pp.full {
-		if p.going() {
+		if p.wants() {
 			p.feed(buf)
 		}
 		pp.free <- buf[:cap(buf)]
@@ -232,7 +234,36 @@ func (h *held) room(n int) []byte {
 const (
 	heldRecord = iota
 	heldError
+	// heldPool is a record whose Filename is Debian's pool name for the
+	// package ("pool/" + dir + "/" + package_version_arch.deb, the
+	// version without its epoch): only dir is kept.
+	heldPool
 )
+
+// poolDir returns dir when fn is "pool/" + dir + "/" + pk + "_" + ver
+// (without epoch) + "_" + arch + ".deb".
+func poolDir(fn, pk, ver, arch []byte) ([]byte, bool) {
+	if i := bytes.IndexByte(ver, ':'); i >= 0 {
+		ver = ver[i+1:]
+	}
+	tail := 1 + len(pk) + 1 + len(ver) + 1 + len(arch) + len(".deb")
+	if len(fn) <= len("pool/")+tail || string(fn[:5]) != "pool/" {
+		return nil, false
+	}
+	t := fn[len(fn)-tail:]
+	if t[0] != '/' || !bytes.HasPrefix(t[1:], pk) {
+		return nil, false
+	}
+	t = t[1+len(pk):]
+	if t[0] != '_' || !bytes.HasPrefix(t[1:], ver) {
+		return nil, false
+	}
+	t = t[1+len(ver):]
+	if t[0] != '_' || !bytes.HasPrefix(t[1:], arch) || string(t[1+len(arch):]) != ".deb" {
+		return nil, false
+	}
+	return fn[5 : len(fn)-tail], true
+}
 
 func (h *held) add(p *parser) {
 	if p.err != nil {
@@ -244,14 +275,18 @@ func (h *held) add(p *parser) {
 		return
 	}
 	pk, ver, fn, sum := p.get(sPackage), p.get(sVersion), p.get(sFilename), p.get(sSHA256)
-	src, srcVer := p.get(sSource), p.get(sSourceVersion)
+	src, srcVer, arch := p.get(sSource), p.get(sSourceVersion), p.get(sArchitecture)
+	kind := byte(heldRecord)
+	if dir, ok := poolDir(fn, pk, ver, arch); ok {
+		kind, fn = heldPool, dir
+	}
 	text := len(pk) + len(ver) + len(fn) + len(sum) + len(src) + len(srcVer)
 	b := h.room(1 + heldInts*binary.MaxVarintLen64 + text)
-	b = append(b, heldRecord)
+	b = append(b, kind)
 	b = binary.AppendUvarint(b, uint64(p.at))
 	b = binary.AppendUvarint(b, uint64(p.size))
 	in := p.in
-	b = binary.AppendUvarint(b, uint64(in.cachedID(&in.arch, p.get(sArchitecture))))
+	b = binary.AppendUvarint(b, uint64(in.cachedID(&in.arch, arch)))
 	b = binary.AppendUvarint(b, uint64(in.cachedID(&in.prio, p.get(sPriority))))
 	b = binary.AppendUvarint(b, uint64(in.cachedID(&in.sect, p.get(sSection))))
 	for _, v := range [...][]byte{pk, ver, fn, sum, src} {
@@ -274,6 +309,7 @@ var errHeld = errors.New("apt: damaged held record")
 func (h *held) each(ctx context.Context, in *interner, origin *Origin, yield func(Package, error) bool) bool {
 	defer h.reset()
 	n := 0
+	var sb strings.Builder
 	for i := 0; i <= h.cur && i < len(h.blocks); i++ {
 		b := h.blocks[i]
 		for len(b) > 0 {
@@ -287,7 +323,7 @@ func (h *held) each(ctx context.Context, in *interner, origin *Origin, yield fun
 			b = b[1:]
 			var v [heldInts]uint64
 			k := 1
-			if kind == heldRecord {
+			if kind != heldError {
 				k = len(v)
 			}
 			for j := range k {
@@ -305,11 +341,38 @@ func (h *held) each(ctx context.Context, in *interner, origin *Origin, yield fun
 				continue
 			}
 			text := int(v[10])
-			s := string(b[:text])
+			t := b[:text]
 			b = b[text:]
+			arch := in.strs[v[2]]
 			i1 := int(v[5])
 			i2 := i1 + int(v[6])
 			i3 := i2 + int(v[7])
+			var s string
+			if kind == heldPool {
+				// Rebuild the file name in place of its directory.
+				pk, ver, dir := t[:i1], t[i1:i2], t[i2:i3]
+				noEpoch := ver
+				if e := bytes.IndexByte(ver, ':'); e >= 0 {
+					noEpoch = ver[e+1:]
+				}
+				sb.Reset()
+				sb.Grow(text + len("pool/") + 1 + len(pk) + 1 + len(noEpoch) + 1 + len(arch) + len(".deb"))
+				sb.Write(t[:i2])
+				sb.WriteString("pool/")
+				sb.Write(dir)
+				sb.WriteByte('/')
+				sb.Write(pk)
+				sb.WriteByte('_')
+				sb.Write(noEpoch)
+				sb.WriteByte('_')
+				sb.WriteString(arch)
+				sb.WriteString(".deb")
+				i3 = sb.Len()
+				sb.Write(t[i2+len(dir):])
+				s = sb.String()
+			} else {
+				s = string(t)
+			}
 			i4 := i3 + int(v[8])
 			i5 := i4 + int(v[9])
 			pk := Package{
@@ -319,7 +382,7 @@ func (h *held) each(ctx context.Context, in *interner, origin *Origin, yield fun
 				SHA256:        s[i3:i4],
 				Source:        s[i4:i5],
 				SourceVersion: s[i5:],
-				Architecture:  in.strs[v[2]],
+				Architecture:  arch,
 				Priority:      in.strs[v[3]],
 				Section:       in.strs[v[4]],
 				Size:          int64(v[1]),

@@ -3,6 +3,7 @@ package apt
 import (
 	"bytes"
 	"context"
+	"encoding/binary"
 	"fmt"
 	"io"
 	"os"
@@ -64,7 +65,7 @@ func viaChunks(data []byte, chunk, maxLine int, hold bool) parsed {
 	if hold {
 		p.hold = &st.hold
 	}
-	for c := data; len(c) > 0 && p.going(); {
+	for c := data; len(c) > 0 && p.wants(); {
 		k := min(len(c), chunk)
 		p.feed(c[:k])
 		c = c[k:]
@@ -136,6 +137,8 @@ var abuseCases = []string{
 	"Package: a\nVersion: 1\nArchitecture: all\n\n" + strings.Repeat("y", 2000),
 	"Package: a\nVersion: 1\nArchitecture: all\n\n" + strings.Repeat("z", 1025),
 	"Package: a\nVersion: 1\nArchitecture: all\n\n" + strings.Repeat("z", 1025) + "\n",
+	"Package: libx\nVersion: 1:2.0-1\nArchitecture: amd64\nFilename: pool/main/libx/libx_2.0-1_amd64.deb\n\nPackage: y\nVersion: 3:1\nArchitecture: all\nFilename: pool/y_1_all.deb\n\n" +
+		"Package: z\nVersion: 1\nArchitecture: all\nFilename: pool/a/z_1_all.deb\n\nPackage: w\nVersion: 1\nArchitecture: all\nFilename: pool/a/w_1_all.debx\n\nPackage: v\nVersion: 1\nArchitecture: all\nFilename: pool/a/v_1_amd64.deb\n",
 }
 
 func TestParserMatchesReference(t *testing.T) {
@@ -207,4 +210,110 @@ func readLZ4File(name string) ([]byte, error) {
 		return nil, err
 	}
 	return repo.DecompressAll(name, raw, 1<<30, repo.Expect{})
+}
+
+func TestFieldWords(t *testing.T) {
+	for word, want := range map[uint64]string{wPackage: "Package:", wVersion: "Version:", wSection: "Section:",
+		wSource: "Source: ", wSHA256: "SHA256: ", wFilename: "Filename", wPriority: "Priority", wArchitec: "Architec",
+		wSize: "Size: \x00\x00"} {
+		if got := binary.LittleEndian.Uint64([]byte(want)); got != word {
+			t.Errorf("%q: %#x, want %#x", want, word, got)
+		}
+	}
+}
+
+// compareRelease checks ParseRelease against the reference on data.
+func compareRelease(t testing.TB, data []byte) {
+	t.Helper()
+	got, gerr := ParseRelease("Release", data)
+	want, werr := refParseRelease("Release", data)
+	if fmt.Sprint(gerr) != fmt.Sprint(werr) || !reflect.DeepEqual(got, want) {
+		t.Fatalf("ParseRelease differs from the reference:\n got %v %+v\nwant %v %+v", gerr, got, werr, want)
+	}
+}
+
+var releaseCases = []string{
+	"Date: Sat, 11 Jul 2026 10:16:37 UTC\nSHA256:\n 0000000000000000000000000000000000000000000000000000000000000000 1 main/x\n",
+	"Date: Sat, 11 Jul 2026 10:16:37 UTC\nSHA256: x\n",
+	"Date: Sat, 11 Jul 2026 10:16:37 UTC\nMD5Sum:\n d41d8cd98f00b204e9800998ecf8427e 0 a\n D41D8CD98F00B204E9800998ECF8427E 0 b c\nSHA256:\n 00 1\n",
+	"Date: Sat, 11 Jul 2026 10:16:37 UTC\nSHA256:\n e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855 -1 a\n",
+	"Date: Sat, 11 Jul 2026 10:16:37 UTC\nSHA256:\n e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855\t\v0 a\x85b\n",
+	"Date: Sat, 11 Jul 2026 10:16:37 UTC\nMD5Sum:\n d41d8cd98f00b204e9800998ecf8427e 1 a\nSHA256:\n e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855 2 a\n",
+	"Date: Sat, 11 Jul 2026 10:16:37 UTC\nSHA256:\n E3B0C44298FC1C149AFBF4C8996FB92427AE41E4649B934CA495991B7852B855 0 a\u00a0b\n .\n e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b85g 0 c\n",
+}
+
+func TestParseReleaseMatchesReference(t *testing.T) {
+	for _, c := range releaseCases {
+		compareRelease(t, []byte(c))
+	}
+	files, _ := filepath.Glob(filepath.Join(repotest.Fixtures(t), "apt/*/dists/stable/Release"))
+	if len(files) == 0 {
+		t.Fatal("no fixtures")
+	}
+	for _, f := range files {
+		data, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		compareRelease(t, data)
+	}
+	// The host's InRelease files, signed part only.
+	hosts, _ := filepath.Glob(hostLists + "/*_InRelease")
+	for _, f := range hosts {
+		data, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		cs, err := repo.SplitClearSigned(data)
+		if err != nil {
+			t.Fatal(err)
+		}
+		compareRelease(t, cs.Content)
+	}
+}
+
+func FuzzReleaseReference(f *testing.F) {
+	seed(f, "apt/*/dists/stable/Release")
+	for _, c := range releaseCases {
+		f.Add([]byte(c))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		compareRelease(t, data)
+	})
+}
+
+// plainRelPath accepts only paths that repo.CheckRelPath accepts, and
+// accepts Debian's file names.
+func TestPlainRelPath(t *testing.T) {
+	for _, p := range []string{
+		"pool/main/g/glibc/libc6_2.36-9+deb12u13_amd64.deb",
+		"pool/main/a/apt/apt_2.6.1_amd64.deb",
+		"pool/updates/main/o/openssl/libssl3_3.0.17-1~deb12u3_amd64.deb",
+		"x.deb", "a/b", "pool/main/p/perl/perl_5.36.0-7+deb12u3_amd64.deb",
+	} {
+		if !plainRelPath([]byte(p)) {
+			t.Errorf("%q not taken as plain", p)
+		}
+	}
+	for _, p := range []string{
+		"", "/etc/passwd", "../x", "a/../b", "a/..", "..", "a..b", "pool/%2e%2e/x", "http://x/y", "c:x",
+		"a\\b", "a\x00b", "a\x1fb", "a\x7fb", "pool/main/abcdefg\n",
+	} {
+		if plainRelPath([]byte(p)) {
+			t.Errorf("%q taken as plain", p)
+		}
+	}
+}
+
+func FuzzPlainRelPath(f *testing.F) {
+	for _, s := range []string{"pool/main/a/apt/apt_2.6.1_amd64.deb", "a/../b", "pool/%2e%2e/x", "a\x7f", "abcdefgh..ijk"} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		if plainRelPath(b) {
+			if reason := repo.CheckRelPath(string(b)); reason != "" {
+				t.Fatalf("%q taken as plain, CheckRelPath: %s", b, reason)
+			}
+		}
+	})
 }
