@@ -16,6 +16,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -67,7 +68,7 @@ type testRepo struct {
 	url     string
 	// slowDebs, when set, makes every request for a .deb block until the
 	// client goes away (or 30 s), after signalling debRequested once.
-	slowDebs     bool
+	slowDebs     atomic.Bool
 	debRequested chan struct{}
 	once         sync.Once
 }
@@ -116,7 +117,7 @@ func buildRepo(t *testing.T, pkgs []debPkg, sign signing) *testRepo {
 
 	files := http.FileServer(http.Dir(repo.dir))
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if repo.slowDebs && strings.HasSuffix(r.URL.Path, ".deb") {
+		if repo.slowDebs.Load() && strings.HasSuffix(r.URL.Path, ".deb") {
 			repo.once.Do(func() { close(repo.debRequested) })
 			select {
 			case <-r.Context().Done():

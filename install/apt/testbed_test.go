@@ -465,7 +465,7 @@ func TestTestbedAptInstallCancel(t *testing.T) {
 	t.Run("download", func(t *testing.T) {
 		t.Parallel()
 		root, repo := repoRoot(t, slowPackages("2"), "tb-slow=1.0-1")
-		repo.slowDebs = true
+		repo.slowDebs.Store(true)
 		inv := root.inventory()
 		ctx, cancel := context.WithCancel(t.Context())
 		defer cancel()
