@@ -100,6 +100,16 @@
 // repository of better priority that has only the installed version, no
 // version is the candidate, as dnf upgrades nothing.
 //
+// With WithInstalledVersions the installed versions are listed too: every
+// installed package (each installed kernel) whose exact NEVRA a healthy
+// repository offers, installable on the node and not excluded, is a Patch
+// with Candidate false, from the repository dnf would take it from and
+// classified and dated as a newer version would be (below). A baseline
+// decides it like any other version, which is how Patch Manager tells an
+// installed package that the baseline approves (INSTALLED) from one it
+// does not (INSTALLED_OTHER). An installed version that no healthy
+// repository offers gives nothing.
+//
 // Installonly packages (installonlypkgs of [main], else dnf's default:
 // kernel, kernel-PAE and the providers of installonlypkg(kernel),
 // installonlypkg(kernel-module), installonlypkg(vm), multiversion(kernel);
@@ -151,5 +161,9 @@
 // native ReleaseDate is that date and RebootSuggested stays false. The
 // outputs are parsed strictly: a line that does not have the expected
 // shape is an *OutputError naming the command and line, and outputs that
-// contradict each other are an *InconsistentError.
+// contradict each other are an *InconsistentError. NativeUpdates reports
+// newer versions only: it has no WithInstalledVersions counterpart (dnf
+// lists the notices of installed packages with updateinfo --installed, but
+// not which repository offers the installed NEVRA), so a scan through it
+// cannot tell INSTALLED from INSTALLED_OTHER.
 package dnf

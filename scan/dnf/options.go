@@ -76,6 +76,7 @@ type options struct {
 	cacheDir      string
 	flavor        Flavor
 	limits        limits
+	installedVers bool
 }
 
 // Flavor is the package manager whose configuration and cache are read.
@@ -328,6 +329,19 @@ func WithFlavor(f Flavor) Option {
 		o.flavor = f
 		return nil
 	}
+}
+
+// WithInstalledVersions, when true, makes Updates (and Check) also return
+// the installed version of every installed package that a healthy
+// repository offers exactly (name, epoch, version, release, architecture),
+// as a Patch with Candidate=false and the metadata a newer version would
+// have: the notices that ship it, else its build time. A baseline then
+// decides the installed version itself, which tells Patch Manager's
+// INSTALLED from INSTALLED_OTHER. An installed version no healthy
+// repository offers (or that excludepkgs or includepkgs hide, as dnf
+// hides them) gives nothing. Off by default: only newer versions.
+func WithInstalledVersions(on bool) Option {
+	return func(o *options) error { o.installedVers = on; return nil }
 }
 
 func buildOptions(opts []Option) (options, error) {

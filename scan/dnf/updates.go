@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"io/fs"
+	"maps"
 	"slices"
 	"strings"
 	"time"
@@ -19,7 +20,9 @@ type Report struct {
 	// Patches are every available version newer than the installed
 	// version of the same name and compatible architecture that dnf would
 	// install when asked for it, sorted by name, architecture and version.
-	// Candidate is set on dnf's own upgrade choice.
+	// Candidate is set on dnf's own upgrade choice. With
+	// WithInstalledVersions they also hold the installed versions that a
+	// healthy repository offers, with Candidate false.
 	Patches []patchkit.Patch `json:"Patches"`
 	// Repos has one status per enabled repository, in configuration order.
 	// Only repositories with HealthOK contribute patches or notices.
@@ -52,8 +55,10 @@ type Obsolete struct {
 // (scan.Inventory.Packages). It returns every available version newer than
 // the installed version of the same (name, arch) that dnf would install on
 // request, each as a patchkit.Patch, with Candidate set on dnf's own
-// upgrade choice, and one repo.Status per enabled repository. WithArch and
-// WithNow are required. See Check for the notes that come with them.
+// upgrade choice, and one repo.Status per enabled repository. With
+// WithInstalledVersions it also returns each installed version a healthy
+// repository offers, with Candidate false. WithArch and WithNow are
+// required. See Check for the notes that come with them.
 func Updates(ctx context.Context, fsys fs.FS, installed []patchkit.Package, opts ...Option) ([]patchkit.Patch, []repo.Status, error) {
 	r, err := Check(ctx, fsys, installed, opts...)
 	if err != nil {
@@ -250,6 +255,9 @@ func selectPatches(o *options, cfg *config, inst map[string][]instPkg, data []*r
 		}
 		rep.Patches = append(rep.Patches, pt)
 	}
+	if o.installedVers {
+		rep.Patches = append(rep.Patches, installedVersions(o, inst, avails, notices)...)
+	}
 	slices.SortFunc(rep.Patches, func(a, b patchkit.Patch) int {
 		if c := cmp.Compare(a.Name, b.Name); c != 0 {
 			return c
@@ -265,6 +273,43 @@ func selectPatches(o *options, cfg *config, inst map[string][]instPkg, data []*r
 	rep.Excluded = slices.CompactFunc(rep.Excluded, func(a, b patchkit.Package) bool { return a.NEVRA() == b.NEVRA() && a.Repository == b.Repository })
 	recordObsoletes(o, cfg, inst, data, archOK, rep)
 	recordInstallOnly(cfg, inst, avails, rep)
+}
+
+// installedVersions returns, for WithInstalledVersions, the installed
+// versions that an available package (of a healthy repository, installable
+// on the node, not excluded) matches exactly, each from the repository dnf
+// would take it from and classified as a newer version would be, with
+// Candidate false.
+func installedVersions(o *options, inst map[string][]instPkg, avails []avail, notices map[string][]*patchkit.Advisory) []patchkit.Patch {
+	offered := map[string]avail{}
+	for _, a := range avails {
+		if _, ok := inst[a.pkg.Name]; !ok {
+			continue
+		}
+		k := noticeKey(a.pkg)
+		if cur, ok := offered[k]; !ok || better(a, cur) {
+			offered[k] = a
+		}
+	}
+	var out []patchkit.Patch
+	seen := map[string]bool{}
+	for _, name := range slices.Sorted(maps.Keys(inst)) {
+		for _, i := range inst[name] {
+			k := noticeKey(i.Package)
+			a, ok := offered[k]
+			if !ok || seen[k] {
+				continue
+			}
+			seen[k] = true
+			pt := patchkit.Patch{Package: a.pkg, Product: o.product}
+			classify(&pt, notices[k], o.dateRule)
+			if len(notices[k]) == 0 && !a.ex.buildTime.IsZero() {
+				pt.ReleaseDate = a.ex.buildTime
+			}
+			out = append(out, pt)
+		}
+	}
+	return out
 }
 
 // upgrades reports whether available package c upgrades the installed
