@@ -87,6 +87,15 @@
 // package names are never offered (no obsoletes), and source packages are
 // ignored.
 //
+// With WithInstalledVersions the installed versions are listed too: each
+// installed package (each installed kernel) whose name, edition and
+// architecture a healthy repository has is a Patch with Candidate=false,
+// from the best repository that has it and classified as a newer version
+// would be (below). A baseline decides it like any other version, which is
+// how Patch Manager tells an installed package the baseline approves
+// (INSTALLED) from one it does not (INSTALLED_OTHER). An installed version
+// that no healthy repository has gives nothing.
+//
 // Not modelled: vendor stickiness (solver.allowVendorChange, the vendor is
 // not read from primary.xml), retracted patches and packages (rpmmd does not
 // carry an update's status), and the package dependencies that can keep
@@ -140,4 +149,7 @@
 // count); ParseStream, ParseListUpdates, ParseListPatches and
 // ParseInfoPatches read it, and ParseListUpdatesTable and
 // ParseListPatchesTable read the tables zypper prints without --xmlout.
+// NativeUpdates reports newer versions only (what list-updates lists): it
+// has no WithInstalledVersions counterpart, so a scan through it cannot
+// tell INSTALLED from INSTALLED_OTHER.
 package zypper

@@ -41,6 +41,8 @@ type options struct {
 	withOptional bool
 	releasever   string
 	limits       rpmmd.Limits
+	// installedVers: WithInstalledVersions
+	installedVers bool
 }
 
 // Progress reports the metadata backend's work on one repository.
@@ -183,6 +185,19 @@ func WithReleasever(v string) Option {
 // rpmmd's defaults).
 func WithLimits(l rpmmd.Limits) Option {
 	return func(o *options) error { o.limits = l; return nil }
+}
+
+// WithInstalledVersions, when true, makes Updates (and Read) also return
+// the installed version of every installed package that a healthy
+// repository has exactly (name, edition, architecture), as a Patch with
+// Candidate false and the classification a newer version would have: the
+// patches that name it (Security, category, severity, date, reboot flag,
+// IDs). A baseline then decides the installed version itself, which tells
+// Patch Manager's INSTALLED from INSTALLED_OTHER. An installed version no
+// healthy repository has gives nothing. Off by default: only newer
+// versions.
+func WithInstalledVersions(on bool) Option {
+	return func(o *options) error { o.installedVers = on; return nil }
 }
 
 func buildOptions(opts []Option) (options, error) {

@@ -18,7 +18,9 @@ import (
 // Result is everything the metadata backend reads from a root.
 type Result struct {
 	// Updates are every available version newer than an installed package
-	// (see Updates).
+	// (see Updates), and with WithInstalledVersions the installed versions
+	// a healthy repository has (Candidate false), after the newer versions
+	// of the same name.
 	Updates []patchkit.Patch `json:"Updates"`
 	// Patches are the patches of every healthy enabled repository with
 	// their status (see Patches).
@@ -36,7 +38,9 @@ type Result struct {
 // (installed is the node's inventory, rpm packages), each as a
 // patchkit.Patch classified by the zypper patches that name it, with
 // Candidate=true on the version zypper update would install; and one
-// repo.Status per enabled repository. A repository whose metadata is
+// repo.Status per enabled repository. With WithInstalledVersions it also
+// returns each installed version that a healthy repository has, classified
+// the same way, with Candidate=false. A repository whose metadata is
 // missing, unsigned where a signature is expected, not signed by a trusted
 // key, stale, dated in the future or damaged has a Status saying so and
 // offers nothing. The package documentation gives the rules.
@@ -385,21 +389,56 @@ func computeUpdates(inst *installedSet, repos []*repoData, patches []*Patch, loc
 					continue
 				}
 				p := patchkit.Patch{Package: c.pkg, Product: o.product, Candidate: isBest}
-				var named []*Patch
-				for _, pt := range patchesByPkg[name] {
-					if pt.names(c.pkg) {
-						named = append(named, pt)
-					}
-				}
-				if err := classify(&p, named); err != nil {
+				if err := classify(&p, namedBy(patchesByPkg[name], c.pkg)); err != nil {
 					return nil, err
 				}
 				seen[k] = len(out)
 				out = append(out, p)
 			}
 		}
+		if !o.installedVers {
+			continue
+		}
+		// WithInstalledVersions: each installed version that a healthy
+		// repository has, exactly, from the best repository that has it.
+		for _, iv := range inst.byName[name] {
+			var best *avail
+			for i := range byName[name] {
+				a := &byName[name][i]
+				if a.pkg.Arch != iv.Arch || !o.archSet[a.pkg.Arch] || cmpEVR(a.pkg, iv) != 0 {
+					continue
+				}
+				if best == nil || a.prio < best.prio || a.prio == best.prio && a.order < best.order {
+					best = a
+				}
+			}
+			if best == nil {
+				continue
+			}
+			k := key{best.pkg.Name, best.pkg.Arch, edition(best.pkg)}
+			if _, dup := seen[k]; dup {
+				continue
+			}
+			p := patchkit.Patch{Package: best.pkg, Product: o.product}
+			if err := classify(&p, namedBy(patchesByPkg[name], best.pkg)); err != nil {
+				return nil, err
+			}
+			seen[k] = len(out)
+			out = append(out, p)
+		}
 	}
 	return out, nil
+}
+
+// namedBy returns the patches of ps that name the version v.
+func namedBy(ps []*Patch, v patchkit.Package) []*Patch {
+	var named []*Patch
+	for _, pt := range ps {
+		if pt.names(v) {
+			named = append(named, pt)
+		}
+	}
+	return named
 }
 
 func lockedPackage(locks []lock, p patchkit.Package, repoAlias string, installed bool) bool {
