@@ -13,6 +13,7 @@ import (
 
 	"github.com/pierrec/lz4/v4"
 
+	"github.com/patchkit/patchkit/internal/repotest"
 	"github.com/patchkit/patchkit/internal/testutil"
 )
 
@@ -248,4 +249,40 @@ func FuzzLZ4(f *testing.F) {
 			t.Fatalf("%d bytes, pierrec/lz4 reads %d", len(got), len(ref))
 		}
 	})
+}
+
+// failAfter returns data's first n bytes, then err.
+type failAfter struct {
+	data []byte
+	n    int
+	err  error
+}
+
+func (f *failAfter) Read(p []byte) (int, error) {
+	if f.n == 0 {
+		return 0, f.err
+	}
+	k := copy(p[:min(len(p), f.n)], f.data)
+	f.data, f.n = f.data[k:], f.n-k
+	return k, nil
+}
+
+// A read error of the source comes out as it is, not as a damaged stream.
+func TestSourceErrorKept(t *testing.T) {
+	dir := filepath.Join(repotest.Fixtures(t), "apt/v1/dists/stable/main/binary-amd64")
+	for _, f := range []Format{Plain, Gzip, Bzip2, LZ4, Zstd} {
+		data, err := os.ReadFile(filepath.Join(dir, "Packages"+f.Ext()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		eio := &os.PathError{Op: "read", Path: "Packages" + f.Ext(), Err: errors.New("input/output error")}
+		r, err := NewReader(&failAfter{data: data, n: len(data) / 2, err: eio}, f, Limits{Output: 1 << 20})
+		if err == nil {
+			_, err = io.ReadAll(r)
+		}
+		var fe *FormatError
+		if !errors.Is(err, eio) || errors.As(err, &fe) {
+			t.Fatalf("%s: %v", f, err)
+		}
+	}
 }

@@ -212,6 +212,14 @@ func (l *listsSource) packages(ctx context.Context, s *Snapshot, ix Index, st *r
 	if err != nil {
 		return yield(Package{}, err)
 	}
+	if fi, err := f.Stat(); err != nil || !fi.Mode().IsRegular() {
+		// A FIFO or a device would block or never end.
+		f.Close()
+		if err == nil {
+			err = &fs.PathError{Op: "read", Path: file, Err: errors.New("not a regular file")}
+		}
+		return yield(Package{}, err)
+	}
 	var (
 		src  io.Reader
 		cr   *capReader

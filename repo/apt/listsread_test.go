@@ -306,3 +306,15 @@ func TestListsFileLimit(t *testing.T) {
 		t.Fatalf("%d records, %v", len(got.ps), got.errs)
 	}
 }
+
+// A lists file that is not a regular file (a FIFO in an image) is an
+// error, not a read that never ends.
+func TestListsNotRegular(t *testing.T) {
+	plain := genPackages(10, 0)
+	lists := lzLists(releaseListing(listEntry{plainPath, plain}), lz4Frame(t, plain, lz4.Block64Kb))
+	lists[ListsFileName(distBase(listsURI, "stable"))+"main_binary-amd64_Packages.lz4"].Mode = fs.ModeNamedPipe
+	got, err := readLists(t, lists)
+	if err != nil || len(got.ps) != 0 || len(got.errs) != 1 || !strings.Contains(got.errs[0], "not a regular file") {
+		t.Fatalf("%v: %d records, %v", err, len(got.ps), got.errs)
+	}
+}

@@ -107,7 +107,7 @@ func compareWithReference(t testing.TB, name string, data []byte, maxLine int) {
 		check("reader", collectSeq(ParsePackages("P", bytes.NewReader(data), opt)))
 	}
 	for _, chunk := range []int{1, 7, 64, 4096, chunkSize} {
-		if chunk < 64 && len(data) > 16<<10 {
+		if chunk < 64 && len(data) > 16<<10 || chunk < 4096 && len(data) > 64<<10 {
 			continue
 		}
 		check(fmt.Sprintf("held, chunks of %d", chunk), viaChunks(data, chunk, maxLine, true))
