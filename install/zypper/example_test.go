@@ -47,7 +47,7 @@ func ExamplePlan() {
 	// Output:
 	// upgrade tb-dep.noarch 0:1.0-1 -> 0:1.1-1
 	// install tb-newdep.noarch 0:1.0-1
-	// download 12290 bytes; installed size 16 bytes more
+	// download 12298 bytes; installed size 16 bytes more
 }
 
 // Apply installs the targets; a %post scriptlet that fails is zypper's

@@ -535,3 +535,33 @@ func label(argv []string) string {
 	}
 	return filepath.Base(argv[0])
 }
+
+// actionStrings returns the plan's actions as strings, sorted.
+func actionStrings(acts []plan.Action) []string {
+	var out []string
+	for _, a := range acts {
+		out = append(out, a.String())
+	}
+	slices.Sort(out)
+	return out
+}
+
+func fileSize(t *testing.T, path string) int64 {
+	t.Helper()
+	fi, err := os.Stat(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return fi.Size()
+}
+
+// committing returns the committing commands among cmds.
+func committing(cmds []run.Command) []run.Command {
+	var out []run.Command
+	for _, c := range cmds {
+		if c.Committing {
+			out = append(out, c)
+		}
+	}
+	return out
+}

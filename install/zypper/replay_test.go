@@ -118,7 +118,7 @@ func TestReplayNewDependency(t *testing.T) {
 	if got := actionStrings(p.Actions); !slices.Equal(got, []string{"install tb-newdep.noarch 0:1.0-1", "upgrade tb-dep.noarch 0:1.0-1 -> 0:1.1-1"}) {
 		t.Errorf("actions %q", got)
 	}
-	if p.DownloadSize != 12290 || p.InstalledSizeChange != 16 {
+	if p.DownloadSize != 12298 || p.InstalledSizeChange != 16 {
 		t.Errorf("sizes %d %d", p.DownloadSize, p.InstalledSizeChange)
 	}
 	approved := p
@@ -128,8 +128,13 @@ func TestReplayNewDependency(t *testing.T) {
 	if !errors.As(err, &re) || re.Action.Package.Name != "tb-newdep" || !errors.Is(err, plan.ErrPlanRefused) {
 		t.Fatalf("Apply with a narrower plan: %v", err)
 	}
-	if out, err := Apply(ctx, g, targets, WithRoot(root), WithPlan(p)); err != nil || out.ExitCode != 0 {
+	var stages []Progress
+	progress := WithProgress(func(p Progress) { stages = append(stages, p) })
+	if out, err := Apply(ctx, g, targets, WithRoot(root), WithPlan(p), progress); err != nil || out.ExitCode != 0 {
 		t.Errorf("Apply: exit %d, %v", out.ExitCode, err)
+	}
+	if !slices.Equal(stages, []Progress{{Stage: "downloading"}, {Stage: "installing", Packages: 2}}) {
+		t.Errorf("progress %+v", stages)
 	}
 }
 
