@@ -297,3 +297,39 @@ func TestTestbedZypperInstallOperation(t *testing.T) {
 	assert.Equal(t, 1, reb.n)
 	noWeakening(t, rec)
 }
+
+// TestTestbedAptInstallOperation installs the AWS-owned Debian baseline's
+// approved updates (security ones: the testbed's and Debian's real pending
+// security updates) in a copy of the Debian chroot, with NoReboot: tb-kernel's
+// postinst writes reboot-required, which the verifying scan reports.
+func TestTestbedAptInstallOperation(t *testing.T) {
+	root := testbed.NeedChroot(t).CopyChroot(t)
+	o, err := osdetect.DetectFS(os.DirFS(root))
+	require.NoError(t, err)
+	rec := localRunner(t)
+	res, err := Install(context.Background(), os.DirFS(root), At(time.Now().UTC()), WithRunner(rec), Root(root),
+		WithOS(o), WithArch("x86_64"), WithRebootOption(compliance.NoReboot), WithRebooter(&recordingRebooter{}),
+		AllowNewDependencies())
+	require.NoError(t, err)
+	var tb []string
+	for _, tg := range res.Targets {
+		if strings.HasPrefix(tg.Version.Name, "tb-") {
+			tb = append(tb, tg.KBID+" "+tg.Version.EVR())
+		}
+		assert.True(t, res.Before.Candidates != nil)
+	}
+	slices.Sort(tb)
+	assert.Equal(t, []string{"tb-kernel.all 1.1-1", "tb-lib.all 1:2.0-2", "tb-multi.all 1.2-1"}, tb,
+		"the security versions; tb-multi at 1.2-1, not the newer non-security 1.3-1")
+	st := states(res.Report)
+	assert.Equal(t, compliance.InstalledPendingReboot, st["tb-lib.all"])
+	assert.Equal(t, compliance.InstalledOther, st["tb-hello.all"], "not a security update")
+	require.NotNil(t, res.After)
+	assert.True(t, res.After.Reboot.Required, "tb-kernel's postinst wrote run/reboot-required")
+	// Every Debian security update was installed: none is Missing or Failed.
+	for _, it := range res.Report.Items {
+		assert.NotEqual(t, compliance.Failed, it.State, it.KBID)
+		assert.NotEqual(t, compliance.Missing, it.State, it.KBID)
+	}
+	noWeakening(t, rec)
+}

@@ -209,33 +209,7 @@ func privateRoot(t *testing.T) *testRoot {
 func chrootRoot(t *testing.T) *testRoot {
 	t.Helper()
 	testutil.NeedTool(t, "chroot", "coreutils")
-	env := testbed.NeedChroot(t)
-	parent := filepath.Join(env.Dir, "clones")
-	if err := os.MkdirAll(parent, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	dir, err := os.MkdirTemp(parent, "install-apt-"+strings.ReplaceAll(t.Name(), "/", "_")+"-")
-	if err != nil {
-		t.Fatal(err)
-	}
-	root := filepath.Join(dir, "root")
-	t.Cleanup(func() {
-		// unmount before removing: never remove through a mounted /proc
-		if out, err := exec.Command("mountpoint", "-q", filepath.Join(root, "proc")).CombinedOutput(); err == nil {
-			if out, err := exec.Command("umount", filepath.Join(root, "proc")).CombinedOutput(); err != nil {
-				t.Errorf("umount %s/proc: %v %s; the copy is left in place", root, err, out)
-				return
-			}
-		} else if len(out) > 0 {
-			t.Logf("mountpoint: %s", out)
-		}
-		if err := os.RemoveAll(dir); err != nil {
-			t.Errorf("removing the chroot copy: %v", err)
-		}
-	})
-	// --one-file-system: the testbed's chroot has proc and devpts mounted
-	testutil.Run(t, "", nil, "cp", "-a", "--one-file-system", "--", env.DebChroot, root)
-	testutil.Run(t, "", nil, "mount", "-t", "proc", "proc", filepath.Join(root, "proc"))
+	root := testbed.NeedChroot(t).CopyChroot(t)
 	return &testRoot{t: t, chroot: true, dir: root, opts: []Option{Chroot(root)}}
 }
 

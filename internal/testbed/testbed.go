@@ -398,3 +398,44 @@ func parseEnvLine(s string, vars map[string]string) error {
 func plainChar(c byte) bool {
 	return 'A' <= c && c <= 'Z' || 'a' <= c && c <= 'z' || '0' <= c && c <= '9' || strings.IndexByte("_./:@%+,=-", c) >= 0
 }
+
+// CopyChroot copies the Debian chroot for one test that may change it (cp
+// -a --one-file-system: the chroot's own /proc and /dev/pts mounts stay
+// out), mounts proc in the copy, and unmounts and removes it when the test
+// ends. It returns the copy's root directory, under Dir.
+func (e Env) CopyChroot(t testing.TB) string {
+	t.Helper()
+	if e.DebChroot == "" {
+		absent(t, "the testbed in "+e.Dir+" was brought up with SKIP_CHROOT, so it has no Debian chroot; bring it up without SKIP_CHROOT")
+	}
+	parent := filepath.Join(e.Dir, "clones")
+	if err := os.MkdirAll(parent, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	dir, err := os.MkdirTemp(parent, "chroot-"+strings.NewReplacer("/", "_", " ", "_").Replace(t.Name())+"-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	root := filepath.Join(dir, "root")
+	t.Cleanup(func() {
+		// Unmount before removing: never remove through a mounted /proc.
+		if err := exec.Command("mountpoint", "-q", filepath.Join(root, "proc")).Run(); err == nil {
+			if out, err := exec.Command("umount", filepath.Join(root, "proc")).CombinedOutput(); err != nil {
+				t.Errorf("umount %s/proc: %v %s; the copy is left in place", root, err, out)
+				return
+			}
+		}
+		if err := os.RemoveAll(dir); err != nil {
+			t.Errorf("removing the chroot copy: %v", err)
+		}
+	})
+	for _, argv := range [][]string{
+		{"cp", "-a", "--one-file-system", "--", e.DebChroot, root},
+		{"mount", "-t", "proc", "proc", filepath.Join(root, "proc")},
+	} {
+		if out, err := exec.CommandContext(t.Context(), argv[0], argv[1:]...).CombinedOutput(); err != nil {
+			t.Fatalf("%v: %v\n%s", argv, err, out)
+		}
+	}
+	return root
+}
