@@ -108,6 +108,20 @@
 //     candidate, with Want "hold" on each of its patches (copied from the
 //     installed package) so that a caller sees apt keeps it back.
 //
+// With WithInstalledVersions the installed version of each installed
+// package is a Patch too, with Candidate false, when some healthy
+// repository's index lists that version (the version apt-cache policy
+// shows with *** has a file beside /var/lib/dpkg/status): its fields are
+// those above, from the first stanza read and from every origin offering
+// it, so an installed version that a security suite offers is Security. A
+// baseline decides it like any other version, which is how Patch Manager
+// tells an installed package the baseline approves (INSTALLED) from one it
+// does not (INSTALLED_OTHER). An installed version only dpkg's status file
+// has (a local .deb, a version the archive dropped) gives nothing.
+// NativeUpdates reports newer versions only: apt-get -s prints nothing
+// about installed versions, so a scan through it cannot tell INSTALLED
+// from INSTALLED_OTHER.
+//
 // # Repositories that cannot be trusted
 //
 // Updates returns one repo.Status per repository of an enabled source.

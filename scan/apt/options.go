@@ -26,6 +26,8 @@ type options struct {
 	aptConfig      string // an APT_CONFIG file inside the root, "" for none
 	defaultRelease string
 	hasDefaultRel  bool
+	// installedVersions: WithInstalledVersions
+	installedVersions bool
 }
 
 // Progress reports the metadata backend's work, once per repository read
@@ -138,6 +140,22 @@ func WithDefaultRelease(rel string) Option {
 			return &OptionError{Option: "WithDefaultRelease", Reason: "control character"}
 		}
 		o.defaultRelease, o.hasDefaultRel = rel, true
+		return nil
+	}
+}
+
+// WithInstalledVersions, when true, makes Updates also return the
+// installed version of every installed package that a healthy repository's
+// lists offer (dpkg's status file, apt's "now" pseudo-origin, does not
+// count), as a Patch with Candidate false and what a newer version would
+// carry: the origins of that version (Repository), Security when one of
+// them is a security suite, Section and Priority of its stanza. A baseline
+// then decides the installed version itself, which tells Patch Manager's
+// INSTALLED from INSTALLED_OTHER. An installed version no list offers
+// gives nothing. Off by default: only newer versions.
+func WithInstalledVersions(on bool) Option {
+	return func(o *options) error {
+		o.installedVersions = on
 		return nil
 	}
 }

@@ -30,6 +30,9 @@ import (
 // installed is the node's inventory (scan.Inventory.Packages, or
 // scan/dpkg.Read). Packages that are not installed (config-files,
 // not-installed) are not upgraded, as apt has no current version for them.
+// With WithInstalledVersions it also returns the installed version of each
+// installed package that a healthy repository offers, with Candidate
+// false.
 //
 // Every enabled repository gets one repo.Status: a repository whose
 // metadata is missing, unsigned, expired or damaged is reported with that
@@ -400,20 +403,32 @@ func (st *scanState) addInstalled(e *pkgEntry, statusIdx int) {
 	e.versions = append(e.versions, &version{ver: iv, pkg: e.installed, source: src, files: []int{statusIdx}, installed: true})
 }
 
-// patches turns the versions newer than the installed ones into Patches.
+// patches turns the versions newer than the installed ones into Patches,
+// and with WithInstalledVersions the installed version when a repository
+// offers it, oldest first per package.
 func (st *scanState) patches(o *options) []patchkit.Patch {
 	var out []patchkit.Patch
 	for _, e := range st.entries {
 		iv := e.installed.EVR()
 		for i := len(e.versions) - 1; i >= 0; i-- {
 			v := e.versions[i]
-			if patchkit.Deb.Compare(v.ver, iv) <= 0 {
-				continue
+			switch c := patchkit.Deb.Compare(v.ver, iv); {
+			case c > 0:
+				out = append(out, st.patch(o, e, v))
+			case c == 0 && o.installedVersions && st.offered(v):
+				p := st.patch(o, e, v)
+				p.Candidate = false
+				out = append(out, p)
 			}
-			out = append(out, st.patch(o, e, v))
 		}
 	}
 	return out
+}
+
+// offered reports whether a version is in some repository's index, beside
+// dpkg's status file.
+func (st *scanState) offered(v *version) bool {
+	return slices.ContainsFunc(v.files, func(fi int) bool { return !st.pol.files[fi].status })
 }
 
 func (st *scanState) patch(o *options, e *pkgEntry, v *version) patchkit.Patch {
