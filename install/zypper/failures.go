@@ -80,6 +80,11 @@ func failures(texts []string) []plan.Failure {
 		out = append(out, plan.Failure{Name: name, Arch: arch, Reason: reason})
 	}
 	for _, t := range texts {
+		// most messages are progress; the regular expressions run only
+		// on those that can match
+		if !strings.Contains(t, " failed") {
+			continue
+		}
 		if m := commitFailedRE.FindStringSubmatch(t); m != nil {
 			var detail []string
 			for _, l := range cleanLines(t[len(m[0]):]) {
@@ -166,6 +171,9 @@ func reposSkipped(c run.Command, out *Output, stderr []byte) error {
 func skippedRepos(texts []string) []string {
 	var out []string
 	for _, t := range texts {
+		if !strings.Contains(t, "Skipping repository") {
+			continue
+		}
 		for _, m := range skippedRE.FindAllStringSubmatch(t, -1) {
 			if !containsString(out, m[1]) {
 				out = append(out, m[1])
