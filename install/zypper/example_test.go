@@ -1,6 +1,7 @@
 package zypper_test
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -115,4 +116,30 @@ func ExampleRepair() {
 	// Output:
 	// [remove tb-slow.noarch 0:1.0-1]
 	// 0 <nil>
+}
+
+// ParseOutput reads what a `zypper --xmlout` install printed; Actions are
+// the package changes of its install summary.
+func ExampleParseOutput() {
+	data, err := os.ReadFile("../../testdata/install/zypper/newdep/01-zypper-install-dry-run.txt")
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	rec, err := run.ParseRecording("dry run", data)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	out, err := zypper.ParseOutput("dry run", bytes.NewReader(rec.Stdout))
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	acts, err := out.Actions()
+	fmt.Println(acts, err)
+	fmt.Println(out.Summaries[0].SpaceUsageDiff, "bytes more installed")
+	// Output:
+	// [upgrade tb-dep.noarch 0:1.0-1 -> 0:1.1-1 install tb-newdep.noarch 0:1.0-1] <nil>
+	// 16 bytes more installed
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/patchkit/patchkit"
 	"github.com/patchkit/patchkit/install/plan"
 	"github.com/patchkit/patchkit/scan/run"
+	scanzypper "github.com/patchkit/patchkit/scan/zypper"
 )
 
 // replayCase loads the recordings of one case of the testbed tests (made
@@ -201,5 +202,44 @@ func TestReplaySignatures(t *testing.T) {
 	}
 	if !strings.Contains(nf.Messages[len(nf.Messages)-1], "No provider of 'tb-evil.noarch=1.1-1' found.") {
 		t.Errorf("messages %q", nf.Messages)
+	}
+}
+
+// TestReplaySkipped replays exit 106: a repository whose key zypper
+// declined is skipped, the plan and the transaction come from the other,
+// with the skipped repository named.
+func TestReplaySkipped(t *testing.T) {
+	g, _, root := replayCase(t, "skipped")
+	targets := []plan.Target{upgrade("tb-dl", -1, "1.0-1", "1.1-1")}
+	opts := []Option{WithRoot(root), WithRefresh(true)}
+	p, err := Plan(t.Context(), g, targets, opts...)
+	var se *scanzypper.ReposSkippedError
+	if !errors.As(err, &se) || !slices.Equal(se.Repos, []string{"tbu"}) || len(se.Messages) == 0 {
+		t.Fatalf("Plan: %v", err)
+	}
+	if got := actionStrings(p.Actions); !slices.Equal(got, []string{"upgrade tb-dl.noarch 0:1.0-1 -> 0:1.1-1"}) {
+		t.Errorf("actions %q", got)
+	}
+	out, err := Apply(t.Context(), g, targets, append(opts, WithPlan(p))...)
+	if !errors.As(err, &se) || !slices.Equal(se.Repos, []string{"tbu"}) || out.ExitCode != 106 || len(out.Failures) != 0 {
+		t.Errorf("Apply: exit %d, %v", out.ExitCode, err)
+	}
+}
+
+// TestLockedMessageOnStderr reads the holder from zypper's plain-text lock
+// message (without --xmlout zypper prints it on standard error), from the
+// recording of a real refusal in testdata/run.
+func TestLockedMessageOnStderr(t *testing.T) {
+	recs, err := run.LoadRecordings(os.DirFS("../../testdata/run"), "zypper-refresh-locked.txt")
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := run.Command{Path: recs[0].Argv[0], Args: recs[0].Argv[1:]}
+	res, err := run.NewReplay(recs...).Run(t.Context(), c)
+	o, _ := buildOptions([]Option{WithRoot("/tmp/zr"), WithLockTimeout(0)})
+	err = o.runError(c, res, err)
+	var le *plan.LockedError
+	if !errors.As(err, &le) || le.PID != 21463 || le.Holder != "zypper" || le.Path != "/tmp/zr/run/zypp.pid" || le.Waited != "0s" {
+		t.Errorf("%v", err)
 	}
 }

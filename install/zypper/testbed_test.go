@@ -21,6 +21,7 @@ import (
 
 	"github.com/patchkit/patchkit/install/plan"
 	"github.com/patchkit/patchkit/scan/run"
+	scanzypper "github.com/patchkit/patchkit/scan/zypper"
 )
 
 // TestTestbedZypperInstall is the happy path on a clone of the testbed's
@@ -579,6 +580,25 @@ func TestTestbedZypperInstallBadSignature(t *testing.T) {
 		}
 		if z.file(t, "usr/share/tbx/tb-evil-new.txt") != "new\n" {
 			t.Error("with --no-gpg-checks the package was still refused: the test does not show the check")
+		}
+	})
+	t.Run("skipped", func(t *testing.T) {
+		// the untrusted repository beside a trusted one: zypper skips it
+		// (exit 106) and installs from the other
+		z := newRoot(t, []string{"tb-dl"}, "tbx", "tbu")
+		targets := []plan.Target{z.target(t, "tb-dl", "1.1", "1")}
+		g, _ := runners(t, "skipped", 30*time.Second)
+		p, err := Plan(ctx, g, targets, WithRoot(z.root), WithRefresh(true))
+		var se *scanzypper.ReposSkippedError
+		if !errors.As(err, &se) || !slices.Equal(se.Repos, []string{"tbu"}) || len(p.Actions) != 1 {
+			t.Fatalf("Plan beside a skipped repository: %v %v", p.Actions, err)
+		}
+		out, err := Apply(ctx, g, targets, WithRoot(z.root), WithRefresh(true), WithPlan(p))
+		if !errors.Is(err, scanzypper.ErrReposSkipped) || out.ExitCode != 106 {
+			t.Fatalf("Apply beside a skipped repository: exit %d, %v", out.ExitCode, err)
+		}
+		if got := z.versions(t, "tb-dl"); !slices.Equal(got, []string{"tb-dl-1.1-1.noarch"}) {
+			t.Errorf("tb-dl: %v", got)
 		}
 	})
 	t.Run("repository", func(t *testing.T) {
