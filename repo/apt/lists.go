@@ -287,7 +287,7 @@ func (l *listsSource) packages(ctx context.Context, s *Snapshot, ix Index, st *r
 	if cr != nil {
 		dr = &capErr{ReadCloser: dr, cap: cr}
 	}
-	more, _ := st.stream(ctx, dr, name, hold, yield)
+	more, _ := st.stream(ctx, dr, name, hold, want.Size, yield)
 	return more
 }
 

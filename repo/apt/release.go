@@ -176,7 +176,10 @@ func ParseRelease(name string, content []byte) (*Release, error) {
 				if err != nil || size < 0 {
 					return nil, &repo.SyntaxError{File: name, Line: f.Line + 1 + i, Msg: f.Name + ": invalid size " + strconv.Quote(sizeText)}
 				}
-				sum = strings.ToLower(sum)
+				if !isHex(sum, alg) {
+					// Upper-case hex is read too.
+					sum = strings.ToLower(sum)
+				}
 				if !isHex(sum, alg) {
 					return nil, &repo.SyntaxError{File: name, Line: f.Line + 1 + i, Msg: f.Name + ": invalid checksum"}
 				}

@@ -48,23 +48,24 @@ type pipe struct {
 	stop chan struct{} // closed to make the decoder give up
 	done chan struct{} // closed when the decoder has returned
 	err  error         // why the decoder ended (nil at a verified end); read after done
+	size int           // chunk size
+	make int           // chunks the decoder may still make
 }
 
-func (st *readState) startPipe(ctx context.Context, r io.Reader) *pipe {
+// startPipe starts decoding r into chunks of size bytes (at most).
+func (st *readState) startPipe(ctx context.Context, r io.Reader, size int) *pipe {
 	p := &pipe{
 		full: make(chan []byte, chunksInFlight),
 		free: make(chan []byte, chunksInFlight),
 		stop: make(chan struct{}),
 		done: make(chan struct{}),
+		size: size,
+		make: chunksInFlight,
 	}
-	for range chunksInFlight {
-		var b []byte
-		if n := len(st.bufs); n > 0 {
-			b, st.bufs = st.bufs[n-1], st.bufs[:n-1]
-		} else {
-			b = make([]byte, st.chunk)
-		}
-		p.free <- b
+	for ; p.make > 0 && len(st.bufs) > 0; p.make-- {
+		n := len(st.bufs)
+		p.free <- st.bufs[n-1]
+		st.bufs = st.bufs[:n-1]
 	}
 	go p.decode(ctx, r)
 	return p
@@ -77,10 +78,21 @@ func (p *pipe) decode(ctx context.Context, r io.Reader) {
 		var buf []byte
 		select {
 		case buf = <-p.free:
-		case <-p.stop:
-			return
+		default:
+			// Chunks are made as they are needed: a small file uses
+			// one.
+			if p.make > 0 {
+				p.make--
+				buf = make([]byte, p.size)
+				break
+			}
+			select {
+			case buf = <-p.free:
+			case <-p.stop:
+				return
+			}
 		}
-		n, err := fill(r, buf)
+		n, err := fill(r, buf[:min(cap(buf), p.size)])
 		if n > 0 {
 			select {
 			case p.full <- buf[:n]:
@@ -145,14 +157,21 @@ func (st *readState) closePipe(p *pipe) {
 // which for the readers of repo.DecompressReader means the size and
 // checksum matched. It returns whether the caller's loop goes on, and the
 // error that ended the file early, if any (already yielded).
-func (st *readState) stream(ctx context.Context, r io.ReadCloser, name string, hold bool, yield func(Package, error) bool) (more bool, fatal error) {
+//
+// size, when positive, is what r should hold (from the Release); it only
+// sizes the chunks.
+func (st *readState) stream(ctx context.Context, r io.ReadCloser, name string, hold bool, size int64, yield func(Package, error) bool) (more bool, fatal error) {
 	p := newParser(name, 0, st.origin, st.in)
 	p.yield = yield
 	if hold {
 		st.hold.reset()
 		p.hold = &st.hold
 	}
-	pp := st.startPipe(ctx, r)
+	chunk := st.chunk
+	if size > 0 && size < int64(chunk) {
+		chunk = max(int(size)+1, 4<<10)
+	}
+	pp := st.startPipe(ctx, r, chunk)
 	defer r.Close()
 	defer st.closePipe(pp)
 	for buf := range pp.full {
@@ -204,7 +223,7 @@ type held struct {
 	errs   []error
 }
 
-const heldBlock = 1 << 20
+const heldFirst = 64 << 10 // the first block; the fifth and later are 1 MiB
 
 func (h *held) reset() {
 	for i := range h.blocks {
@@ -215,7 +234,8 @@ func (h *held) reset() {
 	h.errs = h.errs[:0]
 }
 
-// room returns a block with n bytes free.
+// room returns a block with n bytes free. Blocks grow from heldFirst to
+// heldBlock, so that a small file holds little.
 func (h *held) room(n int) []byte {
 	for ; h.cur < len(h.blocks); h.cur++ {
 		if b := h.blocks[h.cur]; cap(b)-len(b) >= n {
@@ -223,13 +243,15 @@ func (h *held) room(n int) []byte {
 		}
 		if len(h.blocks[h.cur]) == 0 {
 			// Too small even when empty: replace it.
-			h.blocks[h.cur] = make([]byte, 0, max(heldBlock, n))
+			h.blocks[h.cur] = make([]byte, 0, max(heldSize(h.cur), n))
 			return h.blocks[h.cur]
 		}
 	}
-	h.blocks = append(h.blocks, make([]byte, 0, max(heldBlock, n)))
+	h.blocks = append(h.blocks, make([]byte, 0, max(heldSize(h.cur), n)))
 	return h.blocks[h.cur]
 }
+
+func heldSize(i int) int { return heldFirst << min(i, 4) }
 
 const (
 	heldRecord = iota

@@ -50,7 +50,7 @@ func viaChunks(data []byte, chunk, maxLine int, hold bool) parsed {
 	st.chunk = chunk
 	var r parsed
 	if maxLine == 0 {
-		st.stream(context.Background(), io.NopCloser(bytes.NewReader(data)), "P", hold, func(p Package, err error) bool {
+		st.stream(context.Background(), io.NopCloser(bytes.NewReader(data)), "P", hold, 0, func(p Package, err error) bool {
 			r.add(p, err)
 			return true
 		})

@@ -635,7 +635,7 @@ func (s *Snapshot) indexPackages(ctx context.Context, ix Index, st *readState, y
 	}
 	// The stored file was checked above: records are returned as they are
 	// parsed.
-	more, fatal := st.stream(ctx, dr, name, false, yield)
+	more, fatal := st.stream(ctx, dr, name, false, want.Size, yield)
 	if more && fatal != nil {
 		var se *repo.SyntaxError
 		var pe *repo.PathError
