@@ -94,7 +94,7 @@ func Repair(ctx context.Context, r run.Runner, opts ...Option) (plan.Outcome, er
 	if err != nil {
 		return plan.Outcome{}, err
 	}
-	return o.twoPhase(ctx, r, "verifying", check, "installing", commit)
+	return o.twoPhase(ctx, r, "verifying", check, "repairing", commit)
 }
 
 // twoPhase runs first (when it has a path: the download or dry run, not

@@ -43,8 +43,9 @@ type options struct {
 
 // Progress reports which phase Apply or Repair is in.
 type Progress struct {
-	// Stage is "checking patches", "planning", "downloading", "installing"
-	// or "verifying".
+	// Stage is "checking patches" (Plan, Apply), "planning" (Plan),
+	// "downloading" and "installing" (Apply), "verifying" and "repairing"
+	// (Repair).
 	Stage string
 	// Packages is the number of packages the transaction changes, when
 	// known (from the install summary of the phase before), else 0.
