@@ -95,7 +95,8 @@ func longDigits(s string) bool {
 }
 
 func FuzzSemver(f *testing.F) {
-	for _, s := range []string{"1.2.3", "1.0.0-alpha.1", "1.0.0-rc.1+build.1", "0.0.0-0", "1.2.3-01", "v1.2.3", "1.2", "1.2.3-a..b", "18446744073709551616.0.0"} {
+	for _, s := range []string{"1.2.3", "1.0.0-alpha.1", "1.0.0-rc.1+build.1", "0.0.0-0", "1.2.3-01", "v1.2.3", "1.2", "1.2.3-a..b", "18446744073709551616.0.0",
+		"", "1..2", "1.2.3+", "1.2.3-", "1.2.3+a..b", "01.2.3", "1.2.3-é", "1.2.3+build-1.x", strings.Repeat("1", 300)} {
 		f.Add(s, "1.0.0", s+".1")
 	}
 	f.Fuzz(func(t *testing.T, a, b, c string) {
@@ -104,6 +105,14 @@ func FuzzSemver(f *testing.F) {
 		vb, eb := semver.StrictNewVersion(b)
 		if _, ok := semverParse(a); ok != (ea == nil) {
 			t.Fatalf("%q: our parser says valid=%v, StrictNewVersion says %v", a, ok, ea)
+		}
+		// Validate says why in the library's words, checked in its order.
+		want := ""
+		if ea != nil {
+			want = ea.Error()
+		}
+		if got := semverValidate(a); got != want {
+			t.Fatalf("%q: semverValidate %q, StrictNewVersion %q", a, got, want)
 		}
 		if ea == nil && eb == nil {
 			if want := va.Compare(vb); want != Semver.Compare(a, b) {
