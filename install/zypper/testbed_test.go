@@ -482,7 +482,7 @@ func TestTestbedZypperInstallCancelDownload(t *testing.T) {
 	if !errors.Is(res.err, context.Canceled) {
 		t.Errorf("Apply after a cancel in the download: %v", res.err)
 	}
-	if took > wait+time.Second {
+	if took > wait+2*time.Second { // the wait delay, then SIGKILL and the reaping
 		t.Errorf("Apply returned %v after the cancel, beyond the wait delay %v", took, wait)
 	}
 	if ps := rootProcesses(z.root); len(ps) > 0 {
@@ -546,8 +546,9 @@ func TestTestbedZypperInstallScriptletFailure(t *testing.T) {
 // that turns it off lets the same package in.
 func TestTestbedZypperInstallBadSignature(t *testing.T) {
 	t.Parallel()
-	ctx := t.Context()
 	t.Run("package", func(t *testing.T) {
+		t.Parallel()
+		ctx := t.Context()
 		z := newRoot(t, []string{"tb-evil"}, "tbx")
 		f, err := os.OpenFile(filepath.Join(z.root, "etc/zypp/repos.d/tbx.repo"), os.O_APPEND|os.O_WRONLY, 0)
 		if err != nil {
@@ -583,6 +584,8 @@ func TestTestbedZypperInstallBadSignature(t *testing.T) {
 		}
 	})
 	t.Run("skipped", func(t *testing.T) {
+		t.Parallel()
+		ctx := t.Context()
 		// the untrusted repository beside a trusted one: zypper skips it
 		// (exit 106) and installs from the other
 		z := newRoot(t, []string{"tb-dl"}, "tbx", "tbu")
@@ -602,6 +605,8 @@ func TestTestbedZypperInstallBadSignature(t *testing.T) {
 		}
 	})
 	t.Run("repository", func(t *testing.T) {
+		t.Parallel()
+		ctx := t.Context()
 		z := newRoot(t, []string{"tb-evil"}, "tbu")
 		targets := []plan.Target{z.target(t, "tb-evil", "1.1", "1")}
 		g, _ := runners(t, "signature-repository", 30*time.Second)
