@@ -17,10 +17,14 @@ import (
 
 // Result is everything a Scan learnt, each part a plain value that can be
 // saved as JSON: the operating system, the inventory, every available newer
-// version with the baseline's decision on it, the repositories, the
-// pending-reboot verdict and the compliance report. Assessment holds the
-// report's inputs: Assess with the same approver reproduces the report
-// offline, byte for byte.
+// version with the baseline's decision on it (Candidates), the
+// repositories, the pending-reboot verdict and the compliance report.
+// Assessment holds the report's inputs: Assess with the same approver
+// reproduces the report offline, byte for byte. Its Updates also hold the
+// installed versions that a repository offers (read from the repositories'
+// files, not through WithRunner), which the baseline decides too: an
+// installed version it approves is INSTALLED, one it does not
+// INSTALLED_OTHER.
 type Result struct {
 	OS           osdetect.OS       `json:"OS"`
 	Inventory    Inventory         `json:"Inventory"`
@@ -29,6 +33,17 @@ type Result struct {
 	Reboot       Reboot            `json:"Reboot"`
 	Report       compliance.Report `json:"Report"`
 	Assessment   Assessment        `json:"-"`
+}
+
+// count returns how many of bs are true.
+func count(bs []bool) int {
+	n := 0
+	for _, b := range bs {
+		if b {
+			n++
+		}
+	}
+	return n
 }
 
 // Candidate is one available version with the baseline's decision on it.
@@ -239,8 +254,9 @@ func Scan(ctx context.Context, fsys fs.FS, opts ...ScanOption) (Result, error) {
 
 	// Nothing installed, nothing to update: no repository is read.
 	var (
-		updates []patchkit.Patch
-		repos   []repo.Status
+		updates   []patchkit.Patch
+		installed []bool // updates[i] is the installed version itself
+		repos     []repo.Status
 	)
 	step("updates", "", false)
 	if len(res.Inventory.Packages) > 0 {
@@ -250,9 +266,10 @@ func Scan(ctx context.Context, fsys fs.FS, opts ...ScanOption) (Result, error) {
 		if updates, repos, err = findUpdates(ctx, fsys, res.OS, res.Inventory, arch, product, o); err != nil {
 			return res, err
 		}
+		updates, installed = sortInstalled(res.Inventory.Packages, updates)
 	}
 	res.Repositories = repos
-	step("updates", fmt.Sprintf("%d versions from %d repositories", len(updates), len(repos)), true)
+	step("updates", fmt.Sprintf("%d newer versions from %d repositories", len(updates)-count(installed), len(repos)), true)
 
 	step("reboot", "", false)
 	if res.Reboot, err = PendingReboot(ctx, fsys, res.Inventory, o.host); err != nil {
@@ -292,9 +309,13 @@ func Scan(ctx context.Context, fsys fs.FS, opts ...ScanOption) (Result, error) {
 		return res, err
 	}
 	res.Report = rep
-	res.Candidates = make([]Candidate, len(updates))
+	// The installed versions were decided (they make an approved package
+	// Installed), but Candidates are the newer versions only.
+	res.Candidates = make([]Candidate, 0, len(updates)-count(installed))
 	for i := range updates {
-		res.Candidates[i] = Candidate{Patch: updates[i], Decision: decisions[i]}
+		if !installed[i] {
+			res.Candidates = append(res.Candidates, Candidate{Patch: updates[i], Decision: decisions[i]})
+		}
 	}
 	step("assess", string(rep.Summary.Status), true)
 	return res, nil

@@ -217,7 +217,6 @@ func TestTestbedAptScan(t *testing.T) {
 	golden(t, "apt-custom", project(res))
 }
 
-
 // TestTestbedDnfScanReproducible: the same root, baseline and instant give
 // the same report bytes; the Assessment saved as JSON and fed back to Assess
 // gives them again, offline.

@@ -17,7 +17,11 @@ import (
 // metadata backend (the root's files, or fresh metadata with WithRefresh),
 // or its native backend through the runner (WithRunner). The native
 // backends report no repository health of their own: the package manager
-// refuses what it cannot verify.
+// refuses what it cannot verify. The metadata backends also return the
+// installed versions that a healthy repository offers (Candidate false,
+// classified as a newer version would be), so that the baseline decides
+// them and an approved installed version is INSTALLED rather than
+// INSTALLED_OTHER; the native backends report newer versions only.
 func findUpdates(ctx context.Context, fsys fs.FS, os osdetect.OS, inv Inventory, arch, product string, o scanOptions) ([]patchkit.Patch, []repo.Status, error) {
 	installed := inv.Packages
 	root := strings.TrimRight(o.rootDir, "/")
@@ -34,6 +38,7 @@ func findUpdates(ctx context.Context, fsys fs.FS, os osdetect.OS, inv Inventory,
 			return ps, nil, err
 		}
 		opts := []apt.Option{apt.WithArch(arch), apt.WithNow(o.at), apt.WithProduct(product), apt.WithLogger(o.logger),
+			apt.WithInstalledVersions(true),
 			apt.WithProgress(func(p apt.Progress) {
 				o.progress(ProgressEvent{Step: "updates", Detail: p.Repository})
 			})}
@@ -54,6 +59,7 @@ func findUpdates(ctx context.Context, fsys fs.FS, os osdetect.OS, inv Inventory,
 			return ps, nil, err
 		}
 		opts := []dnf.Option{dnf.WithArch(arch), dnf.WithNow(o.at), dnf.WithProduct(product), dnf.WithOS(os), dnf.WithLogger(o.logger),
+			dnf.WithInstalledVersions(true),
 			dnf.WithProgress(func(p dnf.Progress) {
 				o.progress(ProgressEvent{Step: "updates", Detail: p.Repo})
 			})}
@@ -71,6 +77,7 @@ func findUpdates(ctx context.Context, fsys fs.FS, os osdetect.OS, inv Inventory,
 			return ps, nil, err
 		}
 		opts := []zypper.Option{zypper.WithArch(arch), zypper.WithNow(o.at), zypper.WithProduct(product), zypper.WithLogger(o.logger),
+			zypper.WithInstalledVersions(true),
 			zypper.WithProgress(func(p zypper.Progress) {
 				o.progress(ProgressEvent{Step: "updates", Detail: p.Repository})
 			})}
@@ -80,4 +87,39 @@ func findUpdates(ctx context.Context, fsys fs.FS, os osdetect.OS, inv Inventory,
 		return zypper.Updates(ctx, fsys, installed, opts...)
 	}
 	return nil, nil, &UnsupportedError{OS: os.ID, PackageManager: os.PackageManager}
+}
+
+// sortInstalled goes through what a family backend returned against the
+// installed packages: a version older than the current installed version
+// of its package (what a metadata backend returns for an older installed
+// kernel) is dropped, as only the current version counts; and installed[i]
+// reports that kept[i] is the current installed version itself rather than
+// a newer one. A version of no installed package, or one that cannot be
+// ordered against it, is kept as newer.
+func sortInstalled(packages []patchkit.Package, updates []patchkit.Patch) (kept []patchkit.Patch, installed []bool) {
+	current := currentVersions(packages)
+	index := make(map[pkgKey]int, len(current))
+	for i, p := range current {
+		index[pkgKey{p.Name, p.Arch}] = i
+	}
+	kept = make([]patchkit.Patch, 0, len(updates))
+	installed = make([]bool, 0, len(updates))
+	for _, u := range updates {
+		j, ok := index[pkgKey{u.Name, u.Arch}]
+		if !ok {
+			j, ok = matchArchChange(index, current, u.Package)
+		}
+		c := 1
+		if ok {
+			if d, err := u.Package.CompareVersion(current[j]); err == nil {
+				c = d
+			}
+		}
+		if c < 0 {
+			continue
+		}
+		kept = append(kept, u)
+		installed = append(installed, c == 0)
+	}
+	return kept, installed
 }
