@@ -43,26 +43,26 @@ func newReadState(origin *Origin) *readState {
 
 // pipe is the decoding stage of one index.
 type pipe struct {
-	full chan []byte   // chunks of output, in order; closed at the end
-	free chan []byte   // chunks the parser is done with
-	stop chan struct{} // closed to make the decoder give up
-	done chan struct{} // closed when the decoder has returned
-	err  error         // why the decoder ended (nil at a verified end); read after done
-	size int           // chunk size
-	make int           // chunks the decoder may still make
+	full  chan []byte   // chunks of output, in order; closed at the end
+	free  chan []byte   // chunks the parser is done with
+	stop  chan struct{} // closed to make the decoder give up
+	done  chan struct{} // closed when the decoder has returned
+	err   error         // why the decoder ended (nil at a verified end); read after done
+	size  int           // chunk size
+	spare int           // chunks the decoder may still make
 }
 
 // startPipe starts decoding r into chunks of size bytes (at most).
 func (st *readState) startPipe(ctx context.Context, r io.Reader, size int) *pipe {
 	p := &pipe{
-		full: make(chan []byte, chunksInFlight),
-		free: make(chan []byte, chunksInFlight),
-		stop: make(chan struct{}),
-		done: make(chan struct{}),
-		size: size,
-		make: chunksInFlight,
+		full:  make(chan []byte, chunksInFlight),
+		free:  make(chan []byte, chunksInFlight),
+		stop:  make(chan struct{}),
+		done:  make(chan struct{}),
+		size:  size,
+		spare: chunksInFlight,
 	}
-	for ; p.make > 0 && len(st.bufs) > 0; p.make-- {
+	for ; p.spare > 0 && len(st.bufs) > 0; p.spare-- {
 		n := len(st.bufs)
 		p.free <- st.bufs[n-1]
 		st.bufs = st.bufs[:n-1]
@@ -81,8 +81,8 @@ func (p *pipe) decode(ctx context.Context, r io.Reader) {
 		default:
 			// Chunks are made as they are needed: a small file uses
 			// one.
-			if p.make > 0 {
-				p.make--
+			if p.spare > 0 {
+				p.spare--
 				buf = make([]byte, p.size)
 				break
 			}
