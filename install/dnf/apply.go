@@ -264,7 +264,9 @@ func ParseFailures(stdout, stderr []byte) []plan.Failure {
 		case strings.HasPrefix(t, "- ") && strings.Contains(t, " needed by "):
 			// - nothing provides /bin/sh needed by tb-fail-1.1-1.noarch
 			i := strings.LastIndex(t, " needed by ")
-			fs.addNEVRA(strings.Fields(t[i+len(" needed by "):])[0], strings.TrimPrefix(t[:i], "- "))
+			if f := strings.Fields(t[i+len(" needed by "):]); len(f) > 0 {
+				fs.addNEVRA(f[0], strings.TrimPrefix(t[:i], "- "))
+			}
 		}
 		prev = l
 	}

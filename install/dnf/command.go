@@ -12,8 +12,9 @@ import (
 
 // TargetError reports a target refused before anything runs: a name,
 // architecture or version that does not follow rpm's grammar (so that it
-// could be read as an option, a path, a glob or a second package), an
-// unknown epoch, or a target given twice.
+// could be read as an option, a path, a glob or a second package), a
+// version scheme other than rpm's, a target that names another installed
+// package than the one it upgrades, a package given twice, or no target.
 type TargetError struct {
 	Index  int    // the target's position in the list
 	Target string // what was given, quoted in the message

@@ -69,7 +69,7 @@ func specs() []pkgSpec {
 		{name: "tb-badsig", ver: "1.0", rel: "1"}, {name: "tb-badsig", ver: "1.1", rel: "1", other: true},
 		{name: "tb-dl", ver: "1.0", rel: "1"}, {name: "tb-dl", ver: "1.1", rel: "1"},
 		{name: longName, ver: "1.0", rel: "1"}, {name: longName, ver: "1.1", rel: longRelease},
-		{name: "kernel-tbx", ver: "5.0", rel: "1"}, {name: "kernel-tbx", ver: "5.1", rel: "1"},
+		{name: "kernel-tbx", ver: "5.0", rel: "1"}, {name: "kernel-tbx", ver: "5.1", rel: "1"}, {name: "kernel-tbx", ver: "5.2", rel: "1"},
 	}
 }
 
@@ -474,7 +474,8 @@ func checkArgv(t *testing.T, c run.Command, allowed ...string) {
 	t.Helper()
 	argv := c.Argv()
 	base := filepath.Base(c.Path)
-	if base != "dnf" && base != "rpm" {
+	isDNF := base == "dnf" || base == "dnf-3" || base == "yum"
+	if !isDNF && base != "rpm" {
 		t.Errorf("runs %s", c.String())
 	}
 	for _, a := range argv {
@@ -487,7 +488,7 @@ func checkArgv(t *testing.T, c run.Command, allowed ...string) {
 	if i := slices.Index(argv, "--"); len(c.Operands) > 0 && (i < 0 || !slices.Equal(argv[i+1:], c.Operands)) {
 		t.Errorf("%s: the operands do not follow --", c.String())
 	}
-	if base == "dnf" {
+	if isDNF {
 		for _, must := range []string{"--setopt=exit_on_lock=True", "--setopt=skip_if_unavailable=False"} {
 			if !slices.Contains(c.Args, must) {
 				t.Errorf("%s lacks %s", c.String(), must)

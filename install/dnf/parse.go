@@ -74,10 +74,6 @@ type Transaction struct {
 	TotalSize, TotalDownloadSize, InstalledSize, FreedSpace int64
 	// NothingToDo is set when dnf has nothing to do ("Nothing to do.").
 	NothingToDo bool
-	// Problems are dnf's explanation of packages it cannot install, one
-	// line each (" Problem: package A requires B, but none of the providers
-	// can be installed", "  - ..."), printed before the table.
-	Problems []string
 
 	units map[string]int64 // the unit each total was printed in
 }
@@ -228,8 +224,6 @@ func ParsePlan(stdout []byte) (*Transaction, error) {
 				tx.NothingToDo = true
 			case isRule(l):
 				state = 1
-			case strings.HasPrefix(l, " Problem") || strings.HasPrefix(l, "  - ") && len(tx.Problems) > 0:
-				tx.Problems = append(tx.Problems, strings.TrimSpace(l))
 			}
 		case 1: // the column header, one or two lines (it overflows too)
 			if isRule(l) {
@@ -327,6 +321,20 @@ func ParsePlan(stdout []byte) (*Transaction, error) {
 		return nil, err
 	}
 	return tx, nil
+}
+
+// problems returns dnf's explanation of the packages it cannot install, as
+// it prints it on standard error, one line each (" Problem: package A
+// requires B, but none of the providers can be installed", "  - ...").
+func problems(stderr []byte) []string {
+	var out []string
+	for _, l := range strings.Split(string(stderr), "\n") {
+		l = strings.TrimRight(l, "\r ")
+		if strings.HasPrefix(l, " Problem") || strings.HasPrefix(l, "  - ") && len(out) > 0 {
+			out = append(out, strings.TrimSpace(l))
+		}
+	}
+	return out
 }
 
 func isRule(l string) bool {

@@ -83,7 +83,7 @@ func Plan(ctx context.Context, r run.Runner, targets []plan.Target, opts ...Opti
 	if err := o.sizes(ctx, r, cmds, tx, &p); err != nil {
 		return p, err
 	}
-	return p, checkTargets(targets, tx)
+	return p, checkTargets(targets, tx, problems(res.Stderr))
 }
 
 func lastLine(b []byte) string {
@@ -95,7 +95,7 @@ func lastLine(b []byte) string {
 }
 
 // checkTargets makes sure dnf plans every target at exactly its version.
-func checkTargets(targets []plan.Target, tx *Transaction) error {
+func checkTargets(targets []plan.Target, tx *Transaction, problems []string) error {
 	for _, t := range targets {
 		v := targetVersion(t)
 		found := ""
@@ -120,8 +120,8 @@ func checkTargets(targets []plan.Target, tx *Transaction) error {
 		for _, s := range tx.Skipped {
 			if s.Package.Name == v.Name && s.Package.Arch == v.Arch {
 				r := "dnf skips it: " + s.Reason
-				if len(tx.Problems) > 0 {
-					r += " (" + strings.Join(tx.Problems, "; ") + ")"
+				if len(problems) > 0 {
+					r += " (" + strings.Join(problems, "; ") + ")"
 				}
 				return &UnplannedError{Target: t, Reason: r}
 			}

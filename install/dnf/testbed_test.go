@@ -51,7 +51,7 @@ func fileSize(t *testing.T, file string) int64 {
 	return fi.Size()
 }
 
-func inventoryOf(t *testing.T, root string) []patchkit.Package {
+func inventoryOf(t testing.TB, root string) []patchkit.Package {
 	t.Helper()
 	_, pkgs, err := rpmdb.Read(context.Background(), os.DirFS(root))
 	if err != nil {
@@ -71,7 +71,7 @@ func nevras(ps []patchkit.Package) []string {
 
 // testbedTargets are the testbed's pending updates, as targets for the
 // installed packages of root.
-func testbedTargets(t *testing.T, root string) []plan.Target {
+func testbedTargets(t testing.TB, root string) []plan.Target {
 	t.Helper()
 	want := map[string][2]string{"tb-hello": {"1.1", "1"}, "tb-lib": {"2.0", "2"}, "kernel-tb": {"5.1", "1"}, "tb-multi": {"1.3", "1"}}
 	var ts []plan.Target
@@ -99,6 +99,7 @@ func rootOpts(root string, extra ...dnf.Option) []dnf.Option {
 // holds exactly the target versions, and neither Check nor dnf finds a
 // duplicate. A target that is already installed is not planned.
 func TestTestbedDnfInstall(t *testing.T) {
+	t.Parallel()
 	env := testbed.Need(t)
 	testutil.NeedTool(t, "dnf", "dnf")
 	testutil.NeedTool(t, "rpm", "rpm")
@@ -187,6 +188,7 @@ func TestTestbedDnfInstall(t *testing.T) {
 // file, which is still there, still naming the holder. With the metadata
 // lock held, Plan waits and gives up the same way.
 func TestTestbedDnfInstallLocked(t *testing.T) {
+	t.Parallel()
 	env := testbed.Need(t)
 	testutil.NeedTool(t, "dnf", "dnf")
 	c := env.Clone(t)
@@ -270,6 +272,7 @@ func killGroup(t *testing.T, root string) {
 // and asks for repair; dnf's own check agrees; nothing is repaired until
 // Repair is called, which leaves tb-dep 1.1 alone and Check content.
 func TestTestbedDnfInstallInterrupted(t *testing.T) {
+	t.Parallel()
 	r := newRoot(t)
 	g := newGuard(t, "interrupted")
 	targets := []plan.Target{r.target(t, "tb-slow", "1.1", "1")}
@@ -412,6 +415,7 @@ func TestTestbedDnfInstallCancel(t *testing.T) {
 // exits 1 (the transaction failed), the Outcome says it is not installed,
 // and the update beside it (tb-hello) is installed all the same.
 func TestTestbedDnfInstallScriptFails(t *testing.T) {
+	t.Parallel()
 	r := newRoot(t)
 	g := newGuard(t, "scriptlet")
 	out, err := dnf.Apply(t.Context(), g, []plan.Target{r.target(t, "tb-fail", "1.1", "1")}, r.opts()...)
@@ -449,6 +453,7 @@ func TestTestbedDnfInstallScriptFails(t *testing.T) {
 // refuses it in the download phase ("GPG check FAILED"), the commit never
 // runs, and none of the new version's files exists.
 func TestTestbedDnfInstallBadSignature(t *testing.T) {
+	t.Parallel()
 	r := newRoot(t)
 	g := newGuard(t, "badsig")
 	out, err := dnf.Apply(t.Context(), g, []plan.Target{r.target(t, "tb-badsig", "1.1", "1")}, r.opts()...)
@@ -480,6 +485,7 @@ func TestTestbedDnfInstallBadSignature(t *testing.T) {
 // sizes: the two files' sizes to download, and their installed sizes less
 // the one tb-dep 1.0 frees. Nothing changes.
 func TestTestbedDnfInstallPlanNewDependency(t *testing.T) {
+	t.Parallel()
 	r := newRoot(t)
 	g := newGuard(t, "newdep")
 	before := nevras(r.installed(t))
@@ -510,6 +516,7 @@ func TestTestbedDnfInstallPlanNewDependency(t *testing.T) {
 // installonlypkgs of the root's dnf.conf, does not call them duplicates
 // (without that line it does), and neither does dnf.
 func TestTestbedDnfInstallKernelsAndLongNames(t *testing.T) {
+	t.Parallel()
 	r := newRoot(t)
 	r.setConf(t, "installonlypkgs", "kernel-tbx")
 	g := newGuard(t, "kernels")
@@ -550,14 +557,32 @@ func TestTestbedDnfInstallKernelsAndLongNames(t *testing.T) {
 	if err := dnf.Check(t.Context(), fstest.MapFS{}, inv, dnf.WithInstallOnly("kernel-tbx")); err != nil {
 		t.Errorf("Check with WithInstallOnly: %v", err)
 	}
+	// With two kernels allowed, the third removes the oldest (as
+	// Removing: in dnf's table).
+	r.setConf(t, "installonly_limit", "2")
+	p, err = dnf.Plan(t.Context(), g, []plan.Target{r.target(t, "kernel-tbx", "5.2", "1")}, r.opts(dnf.WithCacheOnly(true))...)
+	if err != nil {
+		t.Fatalf("%v\n%s", err, p.Output)
+	}
+	want = []string{"install kernel-tbx.noarch 0:5.2-1 @tb-extra", "remove kernel-tbx.noarch 0:5.0-1 @@tb-extra"}
+	if got := actionStrings(p.Actions); !slices.Equal(got, want) {
+		t.Errorf("plan with installonly_limit=2:\n%q\nwant\n%q\n%s", got, want, p.Output)
+	}
+	if want := fileSize(t, r.f.rpms["kernel-tbx-5.2-1"]); p.DownloadSize != want {
+		t.Errorf("download size %d, want %d", p.DownloadSize, want)
+	}
+	if want := rpmSize(t, r.f.rpms["kernel-tbx-5.2-1"]) - rpmSize(t, r.f.rpms["kernel-tbx-5.0-1"]); p.InstalledSizeChange != want {
+		t.Errorf("installed size change %d, want %d", p.InstalledSizeChange, want)
+	}
 }
 
 // TestTestbedDnfInstallUnplanned: a target dnf cannot reach (a version no
 // repository has) is dnf's error, and one dnf skips for a missing
 // dependency is an *UnplannedError saying why.
 func TestTestbedDnfInstallUnplanned(t *testing.T) {
+	t.Parallel()
 	r := newRoot(t)
-	g := newGuard(t, "")
+	g := newGuard(t, "unplanned")
 	_, err := dnf.Plan(t.Context(), g, []plan.Target{r.target(t, "tb-hello", "9.9", "1")}, r.opts()...)
 	var ee *run.ExitError
 	if !errors.As(err, &ee) || ee.Code != 1 || !strings.Contains(string(ee.Result.Stderr), "No packages marked for upgrade") {
