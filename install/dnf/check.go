@@ -30,6 +30,20 @@ func (e *ConfigError) Error() string {
 // Is reports whether target is patchkit.ErrInvalid.
 func (e *ConfigError) Is(target error) bool { return target == patchkit.ErrInvalid }
 
+// InventoryError reports an installed package Check cannot judge.
+type InventoryError struct {
+	Index   int
+	Package string
+	Reason  string
+}
+
+func (e *InventoryError) Error() string {
+	return fmt.Sprintf("install/dnf: installed package %d (%s): %s", e.Index, e.Package, e.Reason)
+}
+
+// Is reports whether target is patchkit.ErrInvalid.
+func (e *InventoryError) Is(target error) bool { return target == patchkit.ErrInvalid }
+
 // dnfConf is where dnf's configuration lies inside a root.
 const dnfConf = "etc/dnf/dnf.conf"
 
@@ -180,7 +194,7 @@ func Check(ctx context.Context, fsys fs.FS, installed []patchkit.Package, opts .
 	groups := map[na][]patchkit.Package{}
 	for i, p := range installed {
 		if p.Scheme != patchkit.RPM {
-			return fmt.Errorf("install/dnf: installed package %d (%s) is not an rpm package (scheme %s)", i, p.Name, p.Scheme)
+			return &InventoryError{Index: i, Package: p.Name, Reason: "version scheme is " + p.Scheme.String() + ", not rpm"}
 		}
 		if !p.Epoch.Known() {
 			p.Epoch = patchkit.EpochOf(0) // rpm's reading of a header without one

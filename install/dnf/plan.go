@@ -47,7 +47,15 @@ func (e *UnplannedError) Is(target error) bool { return target == ErrNotPlanned 
 // database (`rpm -q` with InstalledSizeFormat). DownloadSize counts every
 // package the plan installs (also one already in dnf's cache);
 // InstalledSizeChange is what the installed packages grow by (negative
-// when they shrink). Both are checked against dnf's own rounded totals.
+// when they shrink), -1 for a plan with a downgrade (dnf does not say
+// which version a downgrade replaces). Both are checked against dnf's own
+// rounded totals.
+//
+// With --assumeno dnf answers no to every question, also to importing a
+// repository's key for repo_gpgcheck: a repository whose metadata key dnf
+// has not imported yet makes Plan fail with dnf's signature error. dnf
+// imports it, from the repository's gpgkey setting, on its first run with
+// -y (Apply's download phase, or `dnf -y makecache`).
 //
 // Every target must be in the plan at exactly its version (an Upgrade, or
 // an Install of an installonly package); otherwise Plan returns the plan it
@@ -131,37 +139,25 @@ func checkTargets(targets []plan.Target, tx *Transaction, problems []string) err
 	return nil
 }
 
-// sizeRow is one line of the size queries.
-type sizeRow struct {
-	pkg               patchkit.Package
-	repo              string
-	download, install int64
+// Size is one line of the size queries: a package (with its repository,
+// "@System" or empty for an installed one) and its sizes in bytes.
+type Size struct {
+	Package patchkit.Package
+	// Download is the package file's size (0 for an installed package),
+	// Installed what its files take once installed.
+	Download, Installed int64
 }
 
-// ParseSizes parses the output of the size query (SizeFormat, seven
-// fields) or, with installed set, of the installed size query
-// (InstalledSizeFormat, six fields).
-func ParseSizes(out []byte, installed bool) ([]patchkit.Package, []int64, []int64, error) {
-	rows, err := parseSizes(out, installed)
-	if err != nil {
-		return nil, nil, nil, err
-	}
-	pkgs := make([]patchkit.Package, len(rows))
-	dl := make([]int64, len(rows))
-	in := make([]int64, len(rows))
-	for i, r := range rows {
-		pkgs[i], dl[i], in[i] = r.pkg, r.download, r.install
-		pkgs[i].Repository = r.repo
-	}
-	return pkgs, dl, in, nil
-}
-
-func parseSizes(out []byte, installed bool) ([]sizeRow, error) {
+// ParseSizes parses the output of the size query (SizeFormat: name, epoch,
+// version, release, arch, repository, download size, installed size) or,
+// with installed set, of rpm's installed size query (InstalledSizeFormat:
+// the same without the repository and the download size).
+func ParseSizes(out []byte, installed bool) ([]Size, error) {
 	cmd, want := "size query", 8
 	if installed {
 		cmd, want = "installed size query", 6
 	}
-	var rows []sizeRow
+	var rows []Size
 	for i, l := range strings.Split(string(out), "\n") {
 		if l == "" {
 			continue
@@ -178,10 +174,9 @@ func parseSizes(out []byte, installed bool) ([]sizeRow, error) {
 		if q, err := patchkit.ParseNEVRA(p.NEVRA()); err != nil || q.Name != p.Name || q.Version != p.Version || q.Release != p.Release || q.Arch != p.Arch {
 			return nil, outErr(cmd, i+1, l, "not a package: "+p.NEVRA())
 		}
-		row := sizeRow{pkg: p}
 		nums := f[5:]
 		if !installed {
-			row.repo = f[5]
+			p.Repository = f[5]
 			nums = f[6:]
 		}
 		vals := make([]int64, len(nums))
@@ -192,10 +187,11 @@ func parseSizes(out []byte, installed bool) ([]sizeRow, error) {
 			}
 			vals[j] = v
 		}
+		row := Size{Package: p}
 		if installed {
-			row.install = vals[0]
+			row.Installed = vals[0]
 		} else {
-			row.download, row.install = vals[0], vals[1]
+			row.Download, row.Installed = vals[0], vals[1]
 		}
 		rows = append(rows, row)
 	}
@@ -211,6 +207,7 @@ func (o *options) sizes(ctx context.Context, r run.Runner, cmds Commands, tx *Tr
 		repo string
 	}
 	var news, olds []want
+	unknownOld := false
 	for _, a := range tx.Actions {
 		switch a.Kind {
 		case plan.Install, plan.Upgrade, plan.Downgrade, plan.Reinstall:
@@ -231,7 +228,7 @@ func (o *options) sizes(ctx context.Context, r run.Runner, cmds Commands, tx *Tr
 		case plan.Downgrade:
 			// dnf does not say which version a downgrade replaces: the
 			// installed size change is not known.
-			return nil
+			unknownOld = true
 		}
 	}
 	var dl, grow int64
@@ -242,7 +239,7 @@ func (o *options) sizes(ctx context.Context, r run.Runner, cmds Commands, tx *Tr
 		if err != nil {
 			return err
 		}
-		rows, err := parseSizes(res.Stdout, false)
+		rows, err := ParseSizes(res.Stdout, false)
 		if err != nil {
 			return err
 		}
@@ -251,18 +248,18 @@ func (o *options) sizes(ctx context.Context, r run.Runner, cmds Commands, tx *Tr
 			if i < 0 {
 				return &InconsistentError{Command: "size query", Reason: "no size for " + w.pkg.NEVRA() + " from " + w.repo}
 			}
-			dl += rows[i].download
-			grow += rows[i].install
+			dl += rows[i].Download
+			grow += rows[i].Installed
 		}
 	}
-	if len(oldSpecs) > 0 {
+	if len(oldSpecs) > 0 && !unknownOld {
 		c := cmds.InstalledSizeQuery
 		c.Operands = oldSpecs
 		res, err := r.Run(ctx, c)
 		if err != nil {
 			return err
 		}
-		rows, err := parseSizes(res.Stdout, true)
+		rows, err := ParseSizes(res.Stdout, true)
 		if err != nil {
 			return err
 		}
@@ -271,7 +268,7 @@ func (o *options) sizes(ctx context.Context, r run.Runner, cmds Commands, tx *Tr
 			if i < 0 {
 				return &InconsistentError{Command: "installed size query", Reason: "rpm does not list installed " + w.pkg.NEVRA()}
 			}
-			grow -= rows[i].install
+			grow -= rows[i].Installed
 		}
 	}
 	// dnf's totals, rounded to its unit, must agree.
@@ -282,6 +279,10 @@ func (o *options) sizes(ctx context.Context, r run.Runner, cmds Commands, tx *Tr
 	}
 	if total >= 0 && !near(dl, total, unit) {
 		return &InconsistentError{Command: "plan", Reason: fmt.Sprintf("the packages' download sizes add up to %d bytes, dnf's total is %d", dl, total)}
+	}
+	if unknownOld {
+		p.DownloadSize = dl
+		return nil
 	}
 	if tx.InstalledSize >= 0 && len(olds) == 0 && !near(grow, tx.InstalledSize, tx.units["Installed size"]) {
 		return &InconsistentError{Command: "plan", Reason: fmt.Sprintf("the packages' installed sizes add up to %d bytes, dnf's is %d", grow, tx.InstalledSize)}
@@ -304,10 +305,11 @@ func near(exact, shown, unit int64) bool {
 	return d <= unit/2+1
 }
 
-func findSize(rows []sizeRow, p patchkit.Package, repo string) int {
+func findSize(rows []Size, p patchkit.Package, repo string) int {
 	for i, r := range rows {
-		if r.pkg.Name == p.Name && r.pkg.Arch == p.Arch && r.pkg.Version == p.Version && r.pkg.Release == p.Release &&
-			r.pkg.Epoch == p.Epoch && (repo == "" || r.repo == repo) {
+		q := r.Package
+		if q.Name == p.Name && q.Arch == p.Arch && q.Version == p.Version && q.Release == p.Release &&
+			q.Epoch == p.Epoch && (repo == "" || q.Repository == repo) {
 			return i
 		}
 	}

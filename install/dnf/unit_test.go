@@ -258,13 +258,13 @@ func TestParseDuplicates(t *testing.T) {
 
 // TestParseSizes: the size queries' output, and output that is not theirs.
 func TestParseSizes(t *testing.T) {
-	p, dl, in, err := dnf.ParseSizes([]byte("tb-dep\t0\t1.1\t1\tnoarch\ttb-extra\t6150\t13\n"), false)
-	if err != nil || len(p) != 1 || p[0].NEVRA() != "tb-dep-0:1.1-1.noarch" || p[0].Repository != "tb-extra" || dl[0] != 6150 || in[0] != 13 {
-		t.Errorf("%v %v %v %v", p, dl, in, err)
+	s, err := dnf.ParseSizes([]byte("tb-dep\t0\t1.1\t1\tnoarch\ttb-extra\t6150\t13\n"), false)
+	if err != nil || len(s) != 1 || s[0].Package.NEVRA() != "tb-dep-0:1.1-1.noarch" || s[0].Package.Repository != "tb-extra" || s[0].Download != 6150 || s[0].Installed != 13 {
+		t.Errorf("%+v %v", s, err)
 	}
 	for _, bad := range []string{"tb-dep\t0\t1.1\t1\tnoarch\ttb-extra\t6150\n", "tb-dep\tx\t1.1\t1\tnoarch\t13\n", "tb-dep\t0\t1.1\t1\tnoarch\t-1\n", "-x\t0\t1\t1\tnoarch\t1\n"} {
 		installed := strings.Count(bad, "\t") == 5
-		if _, _, _, err := dnf.ParseSizes([]byte(bad), installed); !errors.Is(err, patchkit.ErrInvalid) {
+		if _, err := dnf.ParseSizes([]byte(bad), installed); !errors.Is(err, patchkit.ErrInvalid) {
 			t.Errorf("%q: %v", bad, err)
 		}
 	}
