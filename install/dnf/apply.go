@@ -3,6 +3,7 @@ package dnf
 import (
 	"cmp"
 	"context"
+	"fmt"
 	"slices"
 	"strings"
 
@@ -292,12 +293,30 @@ func ParseFailures(stdout, stderr []byte) []plan.Failure {
 		if state != "" {
 			reason += "; " + state
 		}
-		out = append(out, plan.Failure{Name: e.name, Arch: e.arch, Reason: reason})
+		out = append(out, plan.Failure{Name: e.name, Arch: e.arch, Reason: printable(reason)})
 	}
 	slices.SortFunc(out, func(a, b plan.Failure) int {
 		return cmp.Or(cmp.Compare(a.Name, b.Name), cmp.Compare(a.Arch, b.Arch))
 	})
 	return out
+}
+
+// printable writes control characters of dnf's text (a file name in a
+// conflict, say) as \xNN, so that a reason cannot forge lines of a log or
+// report.
+func printable(s string) string {
+	if !strings.ContainsFunc(s, func(r rune) bool { return r < 0x20 || r == 0x7f }) {
+		return s
+	}
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c == 0x7f {
+			fmt.Fprintf(&b, "\\x%02x", c)
+		} else {
+			b.WriteByte(c)
+		}
+	}
+	return b.String()
 }
 
 // signatureLine returns the package file a signature message of dnf names

@@ -3,6 +3,7 @@ package dnf_test
 import (
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/patchkit/patchkit"
@@ -61,7 +62,7 @@ func FuzzParseFailures(f *testing.F) {
 	seeds(f, func(r run.Recording) { f.Add(r.Stdout, r.Stderr) })
 	f.Fuzz(func(t *testing.T, stdout, stderr []byte) {
 		for _, fl := range dnf.ParseFailures(stdout, stderr) {
-			if patchkit.ValidateName(patchkit.RPM, fl.Name) != nil || fl.Reason == "" {
+			if patchkit.ValidateName(patchkit.RPM, fl.Name) != nil || fl.Reason == "" || strings.ContainsFunc(fl.Reason, func(r rune) bool { return r < 0x20 || r == 0x7f }) {
 				t.Fatalf("failure %+v", fl)
 			}
 		}

@@ -469,6 +469,9 @@ func (tx *Transaction) join(recs []*record, obsoleted []patchkit.Package, rows [
 		if err != nil {
 			return outErr(cmd, row.line, strings.Join(t, " "), err.Error())
 		}
+		if strings.ContainsFunc(t[3], func(r rune) bool { return r < 0x20 || r == 0x7f }) {
+			return outErr(cmd, row.line, strings.Join(t, " "), "control character in the repository")
+		}
 		p.Repository = t[3]
 		switch kind {
 		case "skip":

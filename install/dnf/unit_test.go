@@ -233,6 +233,8 @@ func TestParseFailures(t *testing.T) {
 		{"skipped", "Running transaction\nSkipped:\n  tb-fail-1.1-1.noarch\n\nComplete!\n", "\n Problem: cannot install the best update candidate for package tb-fail-1.0-1.noarch\n  - nothing provides /bin/sh needed by tb-fail-1.1-1.noarch\n",
 			[]plan.Failure{{Name: "tb-fail", Arch: "noarch", Reason: "skipped by dnf; nothing provides /bin/sh; not installed"}}},
 		{"nothing", "Dependencies resolved.\nNothing to do.\nComplete!\n", "", nil},
+		{"control characters", "", "  file /usr/share/x\x1b[2Jy from install of tb-x-1.1-1.noarch conflicts with file from package tb-y-1.0-1.noarch\n",
+			[]plan.Failure{{Name: "tb-x", Arch: "noarch", Reason: "file /usr/share/x\\x1b[2Jy from install of tb-x-1.1-1.noarch conflicts with file from package tb-y-1.0-1.noarch; not installed: the transaction did not run"}}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			if got := dnf.ParseFailures([]byte(tc.stdout), []byte(tc.stderr)); !slices.Equal(got, tc.want) {
