@@ -70,70 +70,19 @@ type repoSpec struct {
 // reposOf expands the enabled deb sources into repositories (one per URI
 // and suite), with the keyrings their Signed-By names, or apt's trusted
 // keyrings (Dir::Etc::trusted and Dir::Etc::trustedparts) without one.
+// Every repository gets a keyring of its own, loaded for it: the
+// repositories are verified concurrently, and OpenPGP entities record what
+// they verified as they go, so two repositories must not share one.
 func reposOf(ctx context.Context, fsys fs.FS, cfg *aptConfig, srcs []repo.AptSource, archs []string) []repoSpec {
 	checkValid := cfg.boolean("acquire::check-valid-until", true)
 	maxValid := cfg.seconds("acquire::max-validtime")
-	var trusted *repo.Keyring
-	var trustedErr error
-	trustedLoaded := false
 	var out []repoSpec
 	seen := map[string]int{}
 	for _, src := range srcs {
 		if !src.Enabled || !slices.Contains(src.Types, "deb") {
 			continue
 		}
-		kr, err := func() (*repo.Keyring, error) {
-			var kr *repo.Keyring
-			if src.SignedByKey != "" {
-				k, err := repo.ParseKeyring(src.File+": Signed-By", []byte(src.SignedByKey))
-				if err != nil {
-					return nil, err
-				}
-				kr = kr.Merge(k)
-			}
-			var files, fprs []string
-			for _, s := range src.SignedBy {
-				if repo.IsFingerprint(s) {
-					fprs = append(fprs, s)
-				} else {
-					files = append(files, s)
-				}
-			}
-			if len(files) > 0 {
-				k, err := repo.LoadKeyring(ctx, fsys, files...)
-				if err != nil {
-					return nil, err
-				}
-				kr = kr.Merge(k)
-			}
-			if len(fprs) > 0 || (src.SignedByKey == "" && len(src.SignedBy) == 0) {
-				if !trustedLoaded {
-					trusted, trustedErr = trustedKeyring(ctx, fsys, cfg)
-					trustedLoaded = true
-				}
-				if trustedErr != nil {
-					return nil, trustedErr
-				}
-				t := trusted
-				if len(fprs) > 0 {
-					t = t.Filter(fprs)
-				}
-				kr = kr.Merge(t)
-			}
-			if kr.Len() == 0 {
-				return nil, &repo.SignatureError{File: src.File, Reason: "no usable key for this source"}
-			}
-			return kr, nil
-		}()
 		isTrusted := src.BoolOption("trusted", false)
-		if err != nil && !isTrusted {
-			var se *repo.SignatureError
-			if !errors.As(err, &se) {
-				err = &repo.SignatureError{File: fmt.Sprintf("%s:%d", src.File, src.Line), Reason: "cannot load the keyring", Err: err}
-			}
-		} else {
-			err = nil
-		}
 		a := archs
 		if len(src.Architectures) > 0 {
 			a = src.Architectures
@@ -157,6 +106,15 @@ func reposOf(ctx context.Context, fsys fs.FS, cfg *aptConfig, srcs []repo.AptSou
 					continue
 				}
 				seen[key] = len(out)
+				kr, err := sourceKeyring(ctx, fsys, cfg, src)
+				if err != nil && !isTrusted {
+					var se *repo.SignatureError
+					if !errors.As(err, &se) {
+						err = &repo.SignatureError{File: fmt.Sprintf("%s:%d", src.File, src.Line), Reason: "cannot load the keyring", Err: err}
+					}
+				} else {
+					err = nil
+				}
 				r := aptrepo.Repo{
 					URI:              u,
 					Suite:            s,
@@ -175,6 +133,49 @@ func reposOf(ctx context.Context, fsys fs.FS, cfg *aptConfig, srcs []repo.AptSou
 		}
 	}
 	return out
+}
+
+// sourceKeyring loads the keys a source trusts: its Signed-By keys (inline
+// or files), and apt's trusted keyrings when it has no Signed-By or names
+// fingerprints (filtered to them).
+func sourceKeyring(ctx context.Context, fsys fs.FS, cfg *aptConfig, src repo.AptSource) (*repo.Keyring, error) {
+	var kr *repo.Keyring
+	if src.SignedByKey != "" {
+		k, err := repo.ParseKeyring(src.File+": Signed-By", []byte(src.SignedByKey))
+		if err != nil {
+			return nil, err
+		}
+		kr = kr.Merge(k)
+	}
+	var files, fprs []string
+	for _, s := range src.SignedBy {
+		if repo.IsFingerprint(s) {
+			fprs = append(fprs, s)
+		} else {
+			files = append(files, s)
+		}
+	}
+	if len(files) > 0 {
+		k, err := repo.LoadKeyring(ctx, fsys, files...)
+		if err != nil {
+			return nil, err
+		}
+		kr = kr.Merge(k)
+	}
+	if len(fprs) > 0 || (src.SignedByKey == "" && len(src.SignedBy) == 0) {
+		t, err := trustedKeyring(ctx, fsys, cfg)
+		if err != nil {
+			return nil, err
+		}
+		if len(fprs) > 0 {
+			t = t.Filter(fprs)
+		}
+		kr = kr.Merge(t)
+	}
+	if kr.Len() == 0 {
+		return nil, &repo.SignatureError{File: src.File, Reason: "no usable key for this source"}
+	}
+	return kr, nil
 }
 
 // trustedKeyring reads apt's trusted keyrings: Dir::Etc::trusted and the
