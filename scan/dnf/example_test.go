@@ -152,3 +152,33 @@ func ExampleParseCheckUpdate() {
 	// 41 bind-export-libs-32:9.11.4-26.P2.el7_9.16.x86_64 updates
 	// google-cloud-cli-0:519.0.0-1.x86_64 obsoletes google-cloud-sdk-0:455.0.0-1.x86_64
 }
+
+// WithInstalledVersions also returns the installed versions the
+// repositories offer, not as candidates, with their metadata: here tb-lib
+// as it is after dnf upgrade tb-lib (1:2.0-2, an Important security
+// update), so that a baseline can tell an approved installed package
+// (INSTALLED) from one it does not approve (INSTALLED_OTHER). tb-base's
+// versions have no notice and are dated by their build time.
+func ExampleWithInstalledVersions() {
+	installed := exampleInventory()
+	for i, p := range installed {
+		if p.Name == "tb-lib" {
+			installed[i].Release = "2"
+		}
+	}
+	patches, _, err := dnf.Updates(context.Background(), os.DirFS("../../testdata/dnf/testbed-root"), installed,
+		dnf.WithArch("x86_64"), dnf.WithNow(time.Date(2027, 1, 1, 0, 0, 0, 0, time.UTC)), dnf.WithMaxAge(0),
+		dnf.WithInstalledVersions(true))
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	for _, p := range patches {
+		if p.Name == "tb-lib" || p.Name == "tb-tool" {
+			fmt.Println(p.NEVRA(), p.Repository, "candidate:", p.Candidate, "security:", p.Security, p.Severity, strings.Join(p.AdvisoryIDs, ","))
+		}
+	}
+	// Output:
+	// tb-lib-1:2.0-2.noarch tb-updates candidate: false security: true Important TBSA-2026:0001
+	// tb-tool-0:3.0-1.noarch tb-base candidate: false security: false
+}
