@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"io"
 	"iter"
+	"math/bits"
 	"strconv"
 	"strings"
 
@@ -464,21 +465,23 @@ func (p *parser) common(line []byte) bool {
 }
 
 // fieldColon returns the index of the first ':' of line, or -1. Field
-// names are short: the first bytes are looked at one by one.
+// names are short: the first sixteen bytes are tested eight at a time.
 func fieldColon(line []byte) int {
-	n := min(len(line), 24)
-	for i := 0; i < n; i++ {
-		if line[i] == ':' {
-			return i
+	if len(line) >= 8 {
+		if m := byteMask(binary.LittleEndian.Uint64(line), ':'); m != 0 {
+			return bits.TrailingZeros64(m) / 8
+		}
+		if len(line) >= 16 {
+			if m := byteMask(binary.LittleEndian.Uint64(line[8:]), ':'); m != 0 {
+				return 8 + bits.TrailingZeros64(m)/8
+			}
+			if i := bytes.IndexByte(line[16:], ':'); i >= 0 {
+				return 16 + i
+			}
+			return -1
 		}
 	}
-	if n == len(line) {
-		return -1
-	}
-	if i := bytes.IndexByte(line[n:], ':'); i >= 0 {
-		return n + i
-	}
-	return -1
+	return bytes.IndexByte(line, ':')
 }
 
 func isBlankLine(b []byte) bool {

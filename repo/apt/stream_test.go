@@ -317,3 +317,24 @@ func FuzzPlainRelPath(f *testing.F) {
 		}
 	})
 }
+
+// fieldColon finds the first ':' as bytes.IndexByte does.
+func TestFieldColon(t *testing.T) {
+	for n := 0; n < 40; n++ {
+		for at := -1; at < n; at++ {
+			line := bytes.Repeat([]byte{'x'}, n)
+			for i := range line {
+				line[i] = byte(0x80 + i) // non-ASCII bytes around it
+			}
+			if at >= 0 {
+				line[at] = ':'
+				if at+3 < n {
+					line[at+3] = ':'
+				}
+			}
+			if got, want := fieldColon(line), bytes.IndexByte(line, ':'); got != want {
+				t.Fatalf("%d bytes, colon at %d: %d", n, at, got)
+			}
+		}
+	}
+}
