@@ -162,8 +162,8 @@
 // outputs are parsed strictly: a line that does not have the expected
 // shape is an *OutputError naming the command and line, and outputs that
 // contradict each other are an *InconsistentError. NativeUpdates reports
-// newer versions only: it has no WithInstalledVersions counterpart (dnf
-// lists the notices of installed packages with updateinfo --installed, but
-// not which repository offers the installed NEVRA), so a scan through it
-// cannot tell INSTALLED from INSTALLED_OTHER.
+// newer versions only and has no counterpart to WithInstalledVersions (that
+// would take two more dnf runs, repoquery --available over the installed
+// NEVRAs and updateinfo --installed), so a scan through dnf cannot tell
+// INSTALLED from INSTALLED_OTHER.
 package dnf
