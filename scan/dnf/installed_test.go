@@ -147,7 +147,8 @@ func TestFixtureInstalledVersions(t *testing.T) {
 // metadata it had as a newer version, the installed versions it returns
 // are those dnf repoquery --available lists (from the same repository),
 // and tb-lib's notice is the one dnf updateinfo --installed names. With
-// tb-base disabled, the versions only it has come back as nothing.
+// tb-base disabled, the versions only it has come back as nothing; with
+// tb-lib excluded, tb-lib's too.
 func TestTestbedDnfScanInstalledVersions(t *testing.T) {
 	env := testbed.Need(t)
 	testutil.NeedTool(t, "dnf", "dnf")
@@ -244,4 +245,8 @@ func TestTestbedDnfScanInstalledVersions(t *testing.T) {
 	// by no enabled repository.
 	setOpt(t, c.RPMRoot, "etc/yum.repos.d/testbed.repo", "tb-base", "enabled", "0")
 	check("tb-base disabled", []string{"tb-lib-1:2.0-2.noarch"})
+
+	// An excluded version is not offered either, for dnf as here.
+	setOpt(t, c.RPMRoot, "etc/dnf/dnf.conf", "main", "excludepkgs", "tb-lib")
+	check("tb-lib excluded", nil)
 }
