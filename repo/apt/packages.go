@@ -269,10 +269,14 @@ func (p *parser) runBytes(data []byte) {
 // chunk. end finishes the file. With hold, a NUL byte anywhere in the file
 // is the error, as for ParsePackagesBytes, even after a line too long:
 // chunks go on being fed (wants) and are looked at for one.
-func (p *parser) feed(chunk []byte) {
+func (p *parser) feed(chunk []byte) { p.feedNUL(chunk, bytes.IndexByte(chunk, 0)) }
+
+// feedNUL is feed when the index of the first NUL byte of chunk (or -1) is
+// known.
+func (p *parser) feedNUL(chunk []byte, nul int) {
 	if p.fatal != nil {
 		// Looking for a NUL byte after a line too long.
-		if i := bytes.IndexByte(chunk, 0); i >= 0 {
+		if i := nul; i >= 0 {
 			p.fatal = nil
 			p.nulAt(p.drained + bytes.Count(chunk[:i], []byte{'\n'}) + 1)
 			return
@@ -280,7 +284,7 @@ func (p *parser) feed(chunk []byte) {
 		p.drained += bytes.Count(chunk, []byte{'\n'})
 		return
 	}
-	if i := bytes.IndexByte(chunk, 0); i >= 0 {
+	if i := nul; i >= 0 {
 		// The line begun in carry (if any) is line p.line+1.
 		p.nulAt(p.line + bytes.Count(chunk[:i], []byte{'\n'}) + 1)
 		return

@@ -41,9 +41,16 @@ func newReadState(origin *Origin) *readState {
 	return &readState{origin: origin, in: newInterner(nil), chunk: chunkSize}
 }
 
+// chunk is a piece of decompressed output, with the index of its first NUL
+// byte (or -1), found by the decoding goroutine.
+type chunk struct {
+	b   []byte
+	nul int
+}
+
 // pipe is the decoding stage of one index.
 type pipe struct {
-	full  chan []byte   // chunks of output, in order; closed at the end
+	full  chan chunk    // chunks of output, in order; closed at the end
 	free  chan []byte   // chunks the parser is done with
 	stop  chan struct{} // closed to make the decoder give up
 	done  chan struct{} // closed when the decoder has returned
@@ -55,7 +62,7 @@ type pipe struct {
 // startPipe starts decoding r into chunks of size bytes (at most).
 func (st *readState) startPipe(ctx context.Context, r io.Reader, size int) *pipe {
 	p := &pipe{
-		full:  make(chan []byte, chunksInFlight),
+		full:  make(chan chunk, chunksInFlight),
 		free:  make(chan []byte, chunksInFlight),
 		stop:  make(chan struct{}),
 		done:  make(chan struct{}),
@@ -95,7 +102,7 @@ func (p *pipe) decode(ctx context.Context, r io.Reader) {
 		n, err := fill(r, buf[:min(cap(buf), p.size)])
 		if n > 0 {
 			select {
-			case p.full <- buf[:n]:
+			case p.full <- chunk{buf[:n], bytes.IndexByte(buf[:n], 0)}:
 			case <-p.stop:
 				return
 			}
@@ -139,8 +146,8 @@ func (st *readState) closePipe(p *pipe) {
 		close(p.stop)
 	}
 	<-p.done
-	for b := range p.full {
-		st.bufs = append(st.bufs, b[:cap(b)])
+	for c := range p.full {
+		st.bufs = append(st.bufs, c.b[:cap(c.b)])
 	}
 	for {
 		select {
@@ -167,18 +174,18 @@ func (st *readState) stream(ctx context.Context, r io.ReadCloser, name string, h
 		st.hold.reset()
 		p.hold = &st.hold
 	}
-	chunk := st.chunk
-	if size > 0 && size < int64(chunk) {
-		chunk = max(int(size)+1, 4<<10)
+	csize := st.chunk
+	if size > 0 && size < int64(csize) {
+		csize = max(int(size)+1, 4<<10)
 	}
-	pp := st.startPipe(ctx, r, chunk)
+	pp := st.startPipe(ctx, r, csize)
 	defer r.Close()
 	defer st.closePipe(pp)
-	for buf := range pp.full {
+	for c := range pp.full {
 		if p.wants() {
-			p.feed(buf)
+			p.feedNUL(c.b, c.nul)
 		}
-		pp.free <- buf[:cap(buf)]
+		pp.free <- c.b[:cap(c.b)]
 		if p.stopped {
 			return false, nil
 		}
