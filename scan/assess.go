@@ -56,8 +56,10 @@ func (e *InputError) Is(target error) bool { return target == patchkit.ErrInvali
 type Assessment struct {
 	Node      compliance.Node `json:"Node"`
 	Inventory Inventory       `json:"Inventory"`
-	// Updates are the available versions newer than installed ones, with
-	// their metadata (from a family backend).
+	// Updates are the available versions newer than the installed ones,
+	// and the installed versions themselves where a repository offers them
+	// (their metadata tells Installed from InstalledOther), each with its
+	// metadata, from a family backend.
 	Updates []patchkit.Patch `json:"Updates"`
 	// Repositories are the enabled repositories the updates were read
 	// from; any that is not OK keeps the node from being COMPLIANT.
