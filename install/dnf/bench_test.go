@@ -1,3 +1,5 @@
+//go:build unix
+
 package dnf_test
 
 import (
