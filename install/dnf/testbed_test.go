@@ -1,5 +1,3 @@
-//go:build unix
-
 package dnf_test
 
 import (
@@ -10,7 +8,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"syscall"
 	"testing"
 	"testing/fstest"
 	"time"
@@ -256,11 +253,7 @@ func killGroup(t *testing.T, root string) {
 			continue
 		}
 		n, _ := strconv.Atoi(pid)
-		pgid, err := syscall.Getpgid(n)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := syscall.Kill(-pgid, syscall.SIGKILL); err != nil {
+		if err := killProcessGroup(n); err != nil {
 			t.Fatal(err)
 		}
 		return
