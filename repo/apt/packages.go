@@ -136,8 +136,6 @@ func ParsePackagesBytes(name string, data []byte, opt ParseOptions) iter.Seq2[Pa
 	}
 }
 
-type span struct{ a, b int }
-
 type parser struct {
 	name    string
 	maxLine int
@@ -158,9 +156,11 @@ type parser struct {
 	at      int // its first line
 	seen    int
 	err     error // a stanza-level error
-	vals    []byte
-	slot    [nSlots]span
-	size    int64
+	// val holds the values read so far: slices of the text being parsed,
+	// copied into vals (keep) before that text changes.
+	val       [nSlots][]byte
+	vals, old []byte
+	size      int64
 
 	carry   []byte // a line begun in an earlier chunk (feed)
 	drained int    // lines in the chunks fed since a line too long (hold)
@@ -399,6 +399,7 @@ func (p *parser) parse(buf []byte, eof bool) int {
 		}
 		p.field(line[:colon], line[colon+1:])
 	}
+	p.keep()
 	return pos
 }
 
@@ -513,8 +514,7 @@ func (p *parser) begin() {
 	p.at = p.line
 	p.seen = 0
 	p.err = nil
-	p.vals = p.vals[:0]
-	p.slot = [nSlots]span{}
+	p.val = [nSlots][]byte{}
 	p.size = 0
 }
 
@@ -533,15 +533,26 @@ func (p *parser) mark(bit int, name []byte) bool {
 	return true
 }
 
-func (p *parser) set(slot int, val []byte) {
-	a := len(p.vals)
-	p.vals = append(p.vals, val...)
-	p.slot[slot] = span{a, len(p.vals)}
-}
+func (p *parser) set(slot int, val []byte) { p.val[slot] = val }
 
-func (p *parser) get(slot int) []byte {
-	s := p.slot[slot]
-	return p.vals[s.a:s.b]
+func (p *parser) get(slot int) []byte { return p.val[slot] }
+
+// keep copies the values of the stanza being read out of the text, which
+// is about to change (a chunk reused, a buffer refilled).
+func (p *parser) keep() {
+	if !p.started {
+		return
+	}
+	// The values may be in vals already: copy into the other buffer.
+	b := p.old[:0]
+	for i, v := range p.val {
+		if v != nil {
+			a := len(b)
+			b = append(b, v...)
+			p.val[i] = b[a:len(b):len(b)]
+		}
+	}
+	p.old, p.vals = p.vals, b
 }
 
 // field reads one field of the stanza; rest is the text after the colon.
@@ -650,11 +661,11 @@ func (p *parser) emit() {
 	p.started = false
 	if p.err == nil {
 		switch {
-		case p.slot[sPackage].b == p.slot[sPackage].a:
+		case len(p.val[sPackage]) == 0:
 			p.err = &repo.SyntaxError{File: p.name, Line: p.at, Msg: "stanza without a Package field"}
-		case p.slot[sVersion].b == p.slot[sVersion].a:
+		case len(p.val[sVersion]) == 0:
 			p.err = &repo.SyntaxError{File: p.name, Line: p.at, Msg: "stanza of " + string(p.get(sPackage)) + " without a Version field"}
-		case p.slot[sArchitecture].b == p.slot[sArchitecture].a:
+		case len(p.val[sArchitecture]) == 0:
 			p.err = &repo.SyntaxError{File: p.name, Line: p.at, Msg: "stanza of " + string(p.get(sPackage)) + " without an Architecture field"}
 		default:
 			if fn := p.get(sFilename); len(fn) > 0 && !plainRelPath(fn) {

@@ -65,9 +65,15 @@ func viaChunks(data []byte, chunk, maxLine int, hold bool) parsed {
 	if hold {
 		p.hold = &st.hold
 	}
+	scratch := make([]byte, chunk)
 	for c := data; len(c) > 0 && p.wants(); {
 		k := min(len(c), chunk)
-		p.feed(c[:k])
+		buf := scratch[:k]
+		copy(buf, c)
+		p.feed(buf)
+		for i := range buf {
+			buf[i] = 0xff // chunks are reused: the parser must not keep them
+		}
 		c = c[k:]
 	}
 	p.end()
