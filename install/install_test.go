@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -332,4 +333,42 @@ func TestTestbedAptInstallOperation(t *testing.T) {
 		assert.NotEqual(t, compliance.Missing, it.State, it.KBID)
 	}
 	noWeakening(t, rec)
+}
+
+// TestTestbedDnfInstallDiskFull (row H4): on a root whose file system has
+// less free space than the plan needs, Install stops before downloading,
+// with ErrInsufficientSpace, and nothing is installed.
+func TestTestbedDnfInstallDiskFull(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("mounting a tmpfs needs root")
+	}
+	env := testbed.Need(t).Clone(t)
+	mnt := filepath.Join(filepath.Dir(env.RPMRoot), "small")
+	require.NoError(t, os.MkdirAll(mnt, 0o755))
+	mustRun(t, "mount", "-t", "tmpfs", "-o", "size=32m", "tmpfs", mnt)
+	t.Cleanup(func() { mustRun(t, "umount", mnt) })
+	root := filepath.Join(mnt, "root")
+	mustRun(t, "cp", "-a", "--", env.RPMRoot, root)
+	before, err := scan.ReadInventory(context.Background(), os.DirFS(root), releaseOS(t, "amzn-2023"))
+	require.NoError(t, err)
+
+	// Leave 12 KiB free: the plan downloads four packages of 6-7 KiB each.
+	var st syscallStatfs
+	require.NoError(t, statfs(mnt, &st))
+	filler := filepath.Join(mnt, "filler")
+	require.NoError(t, os.WriteFile(filler, make([]byte, st.free-12<<10), 0o644))
+
+	_, err = Install(context.Background(), os.DirFS(root), At(time.Now().UTC()), WithRunner(localRunner(t)), Root(root),
+		WithOS(releaseOS(t, "amzn-2023")), WithRebooter(&recordingRebooter{}))
+	require.ErrorIs(t, err, plan.ErrInsufficientSpace)
+	after, err := scan.ReadInventory(context.Background(), os.DirFS(root), releaseOS(t, "amzn-2023"))
+	require.NoError(t, err)
+	assert.Equal(t, before.Packages, after.Packages, "nothing installed")
+}
+
+func mustRun(t *testing.T, name string, args ...string) {
+	t.Helper()
+	if out, err := exec.Command(name, args...).CombinedOutput(); err != nil {
+		t.Fatalf("%s %v: %v\n%s", name, args, err, out)
+	}
 }
