@@ -3,6 +3,8 @@ package install
 import (
 	"context"
 	"errors"
+	"flag"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -140,6 +142,7 @@ func TestTestbedDnfInstallOperation(t *testing.T) {
 		"tb-tool.noarch": compliance.InstalledOther,
 	}, states(res.Report))
 	assert.Equal(t, patchkit.NonCompliant, res.Report.Summary.Status, "pending a reboot")
+	golden(t, "dnf-noreboot", res.Report)
 	for _, step := range []string{"scan", "plan", "install", "verify"} {
 		assert.Contains(t, events, step)
 	}
@@ -296,6 +299,7 @@ func TestTestbedZypperInstallOperation(t *testing.T) {
 	assert.Equal(t, compliance.Installed, st["tb-lib.noarch"])
 	assert.Equal(t, compliance.Installed, st["kernel-tb.noarch"])
 	assert.Equal(t, 1, reb.n)
+	golden(t, "zypper-rebootifneeded", res.Report)
 	noWeakening(t, rec)
 }
 
@@ -327,6 +331,7 @@ func TestTestbedAptInstallOperation(t *testing.T) {
 	assert.Equal(t, compliance.InstalledOther, st["tb-hello.all"], "not a security update")
 	require.NotNil(t, res.After)
 	assert.True(t, res.After.Reboot.Required, "tb-kernel's postinst wrote run/reboot-required")
+	golden(t, "apt-noreboot", res.Report)
 	// Every Debian security update was installed: none is Missing or Failed.
 	for _, it := range res.Report.Items {
 		assert.NotEqual(t, compliance.Failed, it.State, it.KBID)
@@ -371,4 +376,34 @@ func mustRun(t *testing.T, name string, args ...string) {
 	if out, err := exec.Command(name, args...).CombinedOutput(); err != nil {
 		t.Fatalf("%s %v: %v\n%s", name, args, err, out)
 	}
+}
+
+var update = flag.Bool("update", false, "rewrite the golden install reports")
+
+// golden compares the testbed's items of an Install report (state, status,
+// versions, classification) and its summary counters with a kept file;
+// times and a live distribution's own packages are left out.
+func golden(t *testing.T, name string, r compliance.Report) {
+	t.Helper()
+	var b strings.Builder
+	fmt.Fprintf(&b, "operation %s %s\n", r.Operation, r.RebootOption)
+	for _, it := range r.Items {
+		if strings.HasPrefix(it.Name, "tb-") || it.Name == "kernel-tb" {
+			fmt.Fprintf(&b, "item %s %s %s class=%q level=%s installed=%s candidate=%s\n",
+				it.KBID, it.State, it.Status, it.Classification, it.ComplianceLevel, it.InstalledVersion, it.CandidateVersion)
+		}
+	}
+	if r.Node.OperatingSystem != patchkit.OSDebian {
+		s := r.Summary
+		fmt.Fprintf(&b, "summary %s installed=%d pending=%d other=%d missing=%d failed=%d\n", s.Status,
+			s.InstalledCount, s.InstalledPendingRebootCount, s.InstalledOtherCount, s.MissingCount, s.FailedCount)
+	}
+	path := filepath.Join("testdata/golden", name+".txt")
+	if *update {
+		require.NoError(t, os.WriteFile(path, []byte(b.String()), 0o644))
+		return
+	}
+	want, err := os.ReadFile(path)
+	require.NoError(t, err, "run go test ./install -run %s -update with the testbed up", t.Name())
+	assert.Equal(t, string(want), b.String())
 }
