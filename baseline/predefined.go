@@ -11,11 +11,15 @@ import (
 // them and the tests compare). Each is the default baseline of its operating
 // system unless a custom default is registered; for Windows the
 // documentation names AWS-DefaultPatchBaseline.
+//
+// Every call builds the baselines afresh: nothing returned shares a slice,
+// a map or a pointer with anything returned before or after, so a caller
+// may change what it got.
 
 const arnPrefix = "arn:aws:ssm:us-east-1:075727635805:patchbaseline/"
 
 // oracleChange is when AWS re-created the Oracle Linux baseline.
-var oracleChange = ts("2025-12-10T17:35:09.340Z")
+const oracleChange = "2025-12-10T17:35:09.340Z"
 
 func ts(s string) time.Time {
 	t, err := time.Parse(time.RFC3339Nano, s)
@@ -48,19 +52,21 @@ func predef(name, id string, os patchkit.OperatingSystem, created, desc string, 
 	}
 }
 
-var anyProduct = []Filter{filter(KeyProduct, "*")}
+// anyProduct is the global filter of most AWS-owned baselines, new for
+// every baseline.
+func anyProduct() []Filter { return []Filter{filter(KeyProduct, "*")} }
 
 // rpmDefault is the Amazon Linux / RHEL family baseline: security patches
 // with severity Critical or Important, and bug fixes, seven days after
 // release.
 func rpmDefault(name, id string, os patchkit.OperatingSystem, created, desc string) Baseline {
-	return predef(name, id, os, created, desc, anyProduct,
+	return predef(name, id, os, created, desc, anyProduct(),
 		rule7(false, filter(KeyClassification, "Security"), filter(KeySeverity, "Critical", "Important")),
 		rule7(false, filter(KeyClassification, "Bugfix")))
 }
 
 func aptDefault(name, id string, os patchkit.OperatingSystem, created, desc string) Baseline {
-	return predef(name, id, os, created, desc, anyProduct,
+	return predef(name, id, os, created, desc, anyProduct(),
 		rule7(false, filter(KeyPriority, "Required", "Important", "Standard", "Optional", "Extra")))
 }
 
@@ -76,17 +82,17 @@ func windowsSecurity(patchSet bool) Rule {
 
 func predefined(asOf time.Time) []Baseline {
 	oracle := predef("AWS-OracleLinuxDefaultPatchBaseline", "pb-06bff38e95fe85c02", patchkit.OSOracleLinux,
-		"2025-12-10T17:35:09.340Z", "Default Patch Baseline for Oracle Linux Server Provided by AWS.", anyProduct,
+		oracleChange, "Default Patch Baseline for Oracle Linux Server Provided by AWS.", anyProduct(),
 		rule7(false, filter(KeyClassification, "Security"), filter(KeySeverity, "Critical", "Important", "Moderate")),
 		rule7(false, filter(KeyClassification, "Enhancement", "Bugfix")))
-	if !asOf.IsZero() && asOf.Before(oracleChange) {
+	if !asOf.IsZero() && asOf.Before(ts(oracleChange)) {
 		oracle = predef("AWS-OracleLinuxDefaultPatchBaseline", "pb-06bff38e95fe85c02", patchkit.OSOracleLinux,
-			"2020-04-29T22:40:27.707Z", "Default Patch Baseline for Oracle Linux Server Provided by AWS.", anyProduct,
+			"2020-04-29T22:40:27.707Z", "Default Patch Baseline for Oracle Linux Server Provided by AWS.", anyProduct(),
 			rule7(false, filter(KeyClassification, "Security"), filter(KeySeverity, "Important", "Moderate")),
 			rule7(false, filter(KeyClassification, "Enhancement", "Bugfix")))
 	}
 	windows := func(name, id, created, desc string, rules ...Rule) Baseline {
-		b := predef(name, id, patchkit.OSWindows, created, desc, anyProduct, rules...)
+		b := predef(name, id, patchkit.OSWindows, created, desc, anyProduct(), rules...)
 		b.AvailableSecurityUpdatesComplianceStatus = patchkit.NonCompliant
 		return b
 	}
@@ -112,7 +118,7 @@ func predefined(asOf time.Time) []Baseline {
 		rpmDefault("AWS-RedHatDefaultPatchBaseline", "pb-0cbb3a633de00f07c", patchkit.OSRedhatEnterpriseLinux,
 			"2018-05-01T17:13:20.068Z", "Default Patch Baseline for Redhat Enterprise Linux Provided by AWS."),
 		predef("AWS-SuseDefaultPatchBaseline", "pb-07d8884178197b66b", patchkit.OSSUSE,
-			"2018-05-01T17:13:20.069Z", "Default Patch Baseline for Suse Provided by AWS.", anyProduct,
+			"2018-05-01T17:13:20.069Z", "Default Patch Baseline for Suse Provided by AWS.", anyProduct(),
 			rule7(false, filter(KeyClassification, "Security"), filter(KeySeverity, "Critical", "Important"))),
 		predef("AWS-CentOSDefaultPatchBaseline", "pb-03e3f588eec25344c", patchkit.OSCentOS,
 			"2018-03-29T17:38:12.515Z", "Default Patch Baseline for CentOS Provided by AWS.", nil,
@@ -121,7 +127,7 @@ func predefined(asOf time.Time) []Baseline {
 		aptDefault("AWS-DebianDefaultPatchBaseline", "pb-09a5f8eb62bde80b1", patchkit.OSDebian,
 			"2020-05-05T16:20:30.388Z", "Default Patch Baseline for Debian Provided by AWS."),
 		predef("AWS-MacOSDefaultPatchBaseline", "pb-0ee4f94581368c0d4", patchkit.OSMacOS,
-			"2020-04-17T02:52:57.992Z", "Default Patch Baseline for MacOS Provided by AWS.", anyProduct,
+			"2020-04-17T02:52:57.992Z", "Default Patch Baseline for MacOS Provided by AWS.", anyProduct(),
 			rule7(false, filter(KeyClassification, "softwareupdate", "installer", "brew", "brew_cask"))),
 		aptDefault("AWS-RaspbianDefaultPatchBaseline", "pb-0ec16280999c5c75e", patchkit.OSRaspbian,
 			"2021-07-21T19:19:22.080Z", "Default Patch Baseline for Raspbian Provided by AWS."),
@@ -150,7 +156,8 @@ func (e *UnknownBaselineError) Is(target error) bool { return target == patchkit
 
 // Predefined returns the AWS-owned default baseline for os: the one Patch
 // Manager uses when no custom default is registered (AWS-DefaultPatchBaseline
-// for Windows). AsOf selects an earlier definition.
+// for Windows). AsOf selects an earlier definition. The baseline is the
+// caller's own: changing it changes nothing any other call returns.
 func Predefined(os patchkit.OperatingSystem, opts ...Option) (Baseline, error) {
 	o, err := buildOptions(opts)
 	if err != nil {
@@ -166,7 +173,7 @@ func Predefined(os patchkit.OperatingSystem, opts ...Option) (Baseline, error) {
 
 // PredefinedByName returns the AWS-owned baseline called name, for example
 // "AWS-UbuntuDefaultPatchBaseline" or "AWS-WindowsPredefinedPatchBaseline-OS".
-// AsOf selects an earlier definition.
+// AsOf selects an earlier definition. The baseline is the caller's own.
 func PredefinedByName(name string, opts ...Option) (Baseline, error) {
 	o, err := buildOptions(opts)
 	if err != nil {
