@@ -32,7 +32,7 @@
 //     OS have no release dates: their rules approve at once.
 //   - On Windows a rule without a PATCH_SET filter (and no global one) covers
 //     operating-system patches only.
-//   - Approved and rejected entries match as section 4 of the semantics
+//   - Approved and rejected entries match as docs/semantics.md §6
 //     describes: on rpm systems the forms name, name.arch, name-version,
 //     name-version-release, name-version-release.arch, version,
 //     version-release, epoch:version-release, name-epoch:version-release,
@@ -46,14 +46,14 @@
 //     (no patterns); on Windows a KB number or a bulletin ID.
 //
 // [ValidateSchedule] checks the cron, rate and at expressions of
-// maintenance windows and associations (section 8.3 of the semantics), the
+// maintenance windows and associations (docs/semantics.md §11), the
 // schedules patch operations run on.
 //
 // # Open questions and the behaviour chosen
 //
-// Where Patch Manager's sources disagree or are silent (section 11 of the
-// semantics), the default follows the current AWS documentation and an
-// Option gives the other behaviour:
+// Where Patch Manager's sources disagree or are silent (docs/semantics.md
+// §12, whose question numbers the list keeps), the default follows the
+// current AWS documentation and an Option gives the other behaviour:
 //
 //  1. ApproveAfterDays compares UTC calendar days; [ExactInstants] compares
 //     instants (release < now − N×24h), as the 2021 node payload did.

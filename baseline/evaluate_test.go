@@ -21,7 +21,7 @@ func days(n int) *int        { return &n }
 func date(s string) *string  { return &s }
 func utc(s string) time.Time { return ts(s) }
 
-// dbus is the package of the semantics' name-matching vectors (section 4.2).
+// dbus is the package of the name-matching vectors of docs/semantics.md §6.2.
 func dbus() patchkit.Patch {
 	return patchkit.Patch{Package: patchkit.Package{Name: "dbus", Epoch: patchkit.EpochOf(1), Version: "1.12.28",
 		Release: "1.amzn2023.0.1", Arch: "x86_64", Scheme: patchkit.RPM},
@@ -47,8 +47,8 @@ func decide1(t *testing.T, b Baseline, n Node, p patchkit.Patch, now time.Time, 
 	return ds[0]
 }
 
-// TestNameMatching runs the name-matching vectors of section 4.2 through
-// the approved and the rejected list.
+// TestNameMatching runs the name-matching vectors of docs/semantics.md §6.2
+// through the approved and the rejected list.
 func TestNameMatching(t *testing.T) {
 	cases := []struct {
 		entry string
@@ -122,8 +122,8 @@ func TestIDEntries(t *testing.T) {
 	assert.False(t, d.Approved)
 }
 
-// TestApproveAfterDays runs the date vectors of section 5.2: N=7, evaluated
-// at 2025-11-23T10:00Z, by calendar day (default) and by instant.
+// TestApproveAfterDays runs the date vectors of docs/semantics.md §7.2: N=7,
+// evaluated at 2025-11-23T10:00Z, by calendar day (default) and by instant.
 func TestApproveAfterDays(t *testing.T) {
 	b := al2023(func(b *Baseline) {
 		b.ApprovalRules.PatchRules = []Rule{{ApproveAfterDays: days(7), ComplianceLevel: patchkit.ComplianceHigh,

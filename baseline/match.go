@@ -273,8 +273,8 @@ type recipe struct {
 	pieces []int8
 }
 
-// The forms of the node payload's package matcher (section 4.2 of the
-// semantics): n, na, nv, nvr, nvra, v, vr, evr, nevr, nevra, envra, naevr.
+// The forms of the node payload's package matcher (docs/semantics.md §6.2):
+// n, na, nv, nvr, nvra, v, vr, evr, nevr, nevra, envra, naevr.
 var rpmRecipes = []recipe{
 	{headName, []int8{partName}},
 	{headName, []int8{partName, sepDot, partArch}},

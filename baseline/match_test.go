@@ -84,8 +84,8 @@ func FuzzListMatch(f *testing.F) {
 	})
 }
 
-// TestMatchesEntry follows the test vectors of section 4.2 of the semantics
-// for the dbus package, and the install override list's title form.
+// TestMatchesEntry follows the test vectors of docs/semantics.md §6.2 for
+// the dbus package, and the install override list's title form.
 func TestMatchesEntry(t *testing.T) {
 	dbus := patchkit.Package{Name: "dbus", Epoch: patchkit.EpochOf(1), Version: "1.12.28", Release: "1.amzn2023.0.1", Arch: "x86_64", Scheme: patchkit.RPM}
 	for entry, want := range map[string]bool{

@@ -40,7 +40,7 @@ func (e *ScheduleError) Error() string {
 func (e *ScheduleError) Is(target error) bool { return target == patchkit.ErrInvalid }
 
 // ValidateSchedule checks a schedule expression as Systems Manager does
-// (section 8.3 of the semantics): cron(fields), rate(value unit) and, for
+// (docs/semantics.md §11): cron(fields), rate(value unit) and, for
 // maintenance windows, at(yyyy-mm-ddThh:mm:ss). Cron has six fields
 // (Minutes Hours Day-of-month Month Day-of-week Year) or seven with Seconds
 // first; exactly one of the day fields is "?"; nothing may fire more often

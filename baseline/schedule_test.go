@@ -8,7 +8,7 @@ import (
 	"github.com/patchkit/patchkit"
 )
 
-// TestValidateSchedule runs the examples of section 8.3 of the semantics.
+// TestValidateSchedule runs the examples of docs/semantics.md §11.
 func TestValidateSchedule(t *testing.T) {
 	valid := map[string]ScheduleTarget{
 		"cron(30 09 ? * * *)":          MaintenanceWindow,

@@ -76,12 +76,12 @@ type Input struct {
 	// OutsideOverrideList marks, for an Install run with an
 	// InstallOverrideList, a package the list does not name: the run did
 	// not try to install it, so what is missing stays Missing instead of
-	// Failed (section 7.1 of the semantics).
+	// Failed (docs/semantics.md §10.1).
 	OutsideOverrideList bool
 }
 
 // ClassifyOptions choose the other side of the open questions; see the
-// package documentation.
+// package documentation and docs/semantics.md §12.
 type ClassifyOptions struct {
 	// RejectedAlwaysInstalledRejected reports an installed rejected package
 	// as InstalledRejected even with ALLOW_AS_DEPENDENCY, as the 2021 dnf and
@@ -93,8 +93,8 @@ type ClassifyOptions struct {
 // cannot be ordered (different schemes, or one epoch unknown).
 var ErrVersionOrder = errors.New("compliance: versions cannot be ordered")
 
-// Classify decides the state of one (name, arch), as section 6.2 of the
-// semantics describes. It returns ok false when the package is not reported
+// Classify decides the state of one (name, arch), as docs/semantics.md §9.2
+// describes. It returns ok false when the package is not reported
 // at all (not installed and nothing approved).
 func Classify(in Input, o ClassifyOptions) (item Item, ok bool, err error) {
 	var best *Candidate
@@ -202,8 +202,8 @@ func newItem(in Input, pkg *patchkit.Package, c *Candidate) Item {
 	return it
 }
 
-// identify returns KBID and Title as section 6.3 of the semantics gives
-// them per OS.
+// identify returns KBID and Title as docs/semantics.md §9.3 gives them per
+// OS.
 func identify(os patchkit.OperatingSystem, pkg *patchkit.Package, c *Candidate) (string, string) {
 	switch {
 	case os == patchkit.OSWindows:

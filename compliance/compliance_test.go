@@ -63,7 +63,7 @@ func TestStates(t *testing.T) {
 	assert.Error(t, s.UnmarshalText([]byte("AVAILABLE_SECURITY_UPDATES")), "the doc page's misspelling is not the enum")
 }
 
-// TestClassify covers every branch of section 6.2.
+// TestClassify covers every branch of docs/semantics.md §9.2.
 func TestClassify(t *testing.T) {
 	inst := rpmPkg("openssl-libs", "3.0.8", "1.amzn2023.0.10")
 	inst.InstallTime = utc("2025-10-01T10:00:00Z")

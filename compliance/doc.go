@@ -10,7 +10,7 @@
 // pending-reboot bookkeeping that carries over from the previous report;
 // [Aggregate] folds a stream of reports.
 //
-// # States (section 6.2 of the semantics)
+// # States (docs/semantics.md §9.2)
 //
 // Per (name, arch), with I the installed version and A the candidates the
 // baseline approves:
@@ -27,7 +27,7 @@
 //     AvailableSecurityUpdate, non-compliant when the baseline's
 //     AvailableSecurityUpdatesComplianceStatus is NON_COMPLIANT.
 //
-// # Pending reboot (section 7.3)
+// # Pending reboot (docs/semantics.md §10.5)
 //
 // What an Install with NoReboot installed is InstalledPendingReboot, and so
 // is what an earlier NoReboot Install left pending, for as long as the node
@@ -63,6 +63,8 @@
 // node as they would a failed scan.
 //
 // # Open questions and the behaviour chosen
+//
+// The numbers are those of the open questions in docs/semantics.md §12.
 //
 //   - 4: an installed rejected package with ALLOW_AS_DEPENDENCY is
 //     InstalledOther, as the API says;

@@ -106,7 +106,7 @@ type BuildInput struct {
 }
 
 // BuildOptions choose the other side of the open questions; see the package
-// documentation.
+// documentation and docs/semantics.md §12.
 type BuildOptions struct {
 	ClassifyOptions
 	// PendingRebootForOutsideInstalls also marks InstalledPendingReboot the
@@ -138,7 +138,8 @@ func (e *InputError) Is(target error) bool { return target == patchkit.ErrInvali
 var ErrCorruptState = errors.New("compliance: previous report's reboot bookkeeping is corrupt")
 
 // Build classifies every package and assembles the report: the items in
-// KBID order, the pending-reboot bookkeeping of section 7.3 and the summary.
+// KBID order, the pending-reboot bookkeeping of docs/semantics.md §10.5 and
+// the summary.
 func Build(in BuildInput, o BuildOptions) (Report, error) {
 	switch in.Operation {
 	case Scan, Install:
@@ -215,7 +216,7 @@ func isInstalledState(s State) bool {
 	return s == Installed || s == InstalledOther || s == InstalledRejected || s == InstalledPendingReboot
 }
 
-// rebootBookkeeping applies section 7.3: what this operation installed with
+// rebootBookkeeping applies docs/semantics.md §10.5: what this operation installed with
 // NoReboot, and what an earlier NoReboot install left pending before the
 // node rebooted, is InstalledPendingReboot. It returns the new
 // LastNoRebootInstallOperationTime.
@@ -285,8 +286,8 @@ func rebootBookkeeping(rep *Report, in BuildInput, o BuildOptions) (time.Time, e
 	return last, nil
 }
 
-// summarize counts the items (section 6.3) and derives the node's status and
-// severity (section 6.7).
+// summarize counts the items (docs/semantics.md §9.4) and derives the node's
+// status and severity (§9.5).
 func summarize(rep *Report, asuNonCompliant bool, o BuildOptions) Summary {
 	s := Summary{Status: patchkit.Compliant, InstancePatchState: InstancePatchState{
 		InstanceID: rep.Node.InstanceID, PatchGroup: rep.Node.PatchGroup, BaselineID: rep.BaselineID,

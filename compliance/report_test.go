@@ -68,7 +68,7 @@ func states(r Report) map[string]State {
 }
 
 // TestNoRebootSequence: Install with NoReboot, Scan before the reboot,
-// reboot, Scan (section 7.3).
+// reboot, Scan (docs/semantics.md §10.5).
 func TestNoRebootSequence(t *testing.T) {
 	n := newNode(t)
 	t0 := utc("2025-11-20T01:00:00Z")
@@ -141,7 +141,7 @@ func TestCorruptRebootState(t *testing.T) {
 	assert.ErrorIs(t, err, patchkit.ErrInvalid)
 }
 
-// TestCounters follows section 6.3: over non-compliant items, Critical
+// TestCounters follows docs/semantics.md §9.4: over non-compliant items, Critical
 // counts the CRITICAL level, Security the Security classification (both may
 // count one item), Other the rest; the node's severity is the highest level,
 // at least INFORMATIONAL.

@@ -207,7 +207,7 @@ func Install(ctx context.Context, fsys fs.FS, opts ...Option) (Result, error) {
 	}
 
 	// RebootIfNeeded: reboot when this run installed anything, or patches
-	// are pending a reboot (section 7.2).
+	// are pending a reboot (docs/semantics.md §10.4).
 	installed := rep.Summary.InstalledPendingRebootCount > 0 || installedSomething(before, after)
 	if o.reboot == compliance.RebootIfNeeded && (installed || pending) {
 		progress(ProgressEvent{Step: "reboot"})

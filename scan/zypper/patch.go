@@ -129,7 +129,7 @@ func (p *Patch) names(v patchkit.Package) bool {
 }
 
 // classify fills the baseline fields of c from the patches that name its
-// version (SUSE semantics, ssm-semantics 2.4): any patch makes the version
+// version (docs/semantics.md §5.3 and §8.4): any patch makes the version
 // Security=true. When several do: the security category wins, then the
 // highest severity, then the earliest date, then the ID; Classification and
 // ReleaseDate come from that patch; Severity is the highest of all;
