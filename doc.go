@@ -5,6 +5,11 @@
 // vendors that embed compliance checks, and test harnesses that evaluate
 // baselines offline all import it.
 //
+// docs/semantics.md in the repository states the Patch Manager behaviour
+// patchkit implements, the choices it made where AWS's sources are silent or
+// disagree, and those sources; package documentation cites its numbered
+// sections ("docs/semantics.md §7.2").
+//
 // This package holds the vocabulary every other package speaks, and imports
 // nothing of patchkit's own:
 //
@@ -39,8 +44,10 @@
 //     scan/zypper), the pending-reboot verdict and the compliance report;
 //     each also through the package manager itself via scan/run, the seam
 //     for running commands.
-//   - install (planned): installation through apt/dpkg, dnf/yum/rpm and
-//     zypper.
+//   - install: Patch Manager's Install operation: the approved missing
+//     updates installed at exactly their versions through apt/dpkg, dnf and
+//     zypper (install/apt, install/dnf, install/zypper), checked against the
+//     package manager's own plan first, then verified by scanning again.
 //   - examples/scanhost: the main program, built on the public API only;
 //     examples/evaluate evaluates a baseline offline.
 //
