@@ -1,10 +1,6 @@
 package compliance
 
 import (
-	"bytes"
-	"encoding/json"
-	"errors"
-	"io"
 	"iter"
 	"sort"
 
@@ -174,32 +170,4 @@ func Aggregate(reports iter.Seq2[*Report, error], top int) (Fleet, error) {
 	}
 	f.TopMissing = all[:min(top, len(all))]
 	return f, nil
-}
-
-// Reports reads a stream of JSON reports (one after another, as JSON Lines
-// or concatenated) one at a time. Each yielded report is valid until the
-// next is read.
-func Reports(r io.Reader) iter.Seq2[*Report, error] {
-	return func(yield func(*Report, error) bool) {
-		dec := json.NewDecoder(r)
-		for {
-			var raw json.RawMessage
-			err := dec.Decode(&raw)
-			if errors.Is(err, io.EOF) {
-				return
-			}
-			if err != nil {
-				yield(nil, err)
-				return
-			}
-			rep, err := ReadJSON(bytes.NewReader(raw))
-			if err != nil {
-				yield(nil, err)
-				return
-			}
-			if !yield(&rep, nil) {
-				return
-			}
-		}
-	}
 }

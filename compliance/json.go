@@ -1,11 +1,13 @@
 package compliance
 
 import (
+	"bufio"
 	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+	"iter"
 	"os"
 	"slices"
 	"strconv"
@@ -15,8 +17,28 @@ import (
 	"github.com/patchkit/patchkit/internal/atomicfile"
 )
 
-// maxReport bounds what ReadJSON reads: a node has a few thousand packages.
-const maxReport = 256 << 20
+// MaxReportSize bounds one report that ReadJSON and Reports read, in bytes:
+// a node has a few thousand packages, a report of them a few megabytes.
+// Neither holds more than this much of a report in memory before it fails
+// with a *StreamError.
+const MaxReportSize = 256 << 20
+
+// StreamError reports input that is not a report, or not one this package
+// reads: a report larger than MaxReportSize, bytes other than a JSON object
+// where a report should start, or an input that ends inside a report.
+// Offset is the byte of the input where the report (or the stray byte)
+// starts.
+type StreamError struct {
+	Offset int64
+	Reason string
+}
+
+func (e *StreamError) Error() string {
+	return fmt.Sprintf("compliance: byte %d: %s", e.Offset, e.Reason)
+}
+
+// Is reports whether target is patchkit.ErrInvalid.
+func (e *StreamError) Is(target error) bool { return target == patchkit.ErrInvalid }
 
 // SchemaError reports a report whose SchemaVersion this package cannot
 // read: missing, malformed, or of a newer major version.
@@ -51,14 +73,28 @@ func (r *Report) WriteJSON(w io.Writer) error {
 // non-compliant item; UnknownRepositoryCount and UnknownReasons as the
 // repositories give them; no item with the status UNKNOWN; repositories
 // as Build accepts them.
-func ReadJSON(rd io.Reader) (Report, error) {
-	data, err := io.ReadAll(io.LimitReader(rd, maxReport+1))
+//
+// A report larger than MaxReportSize is a *StreamError; ReadJSON stops
+// reading one byte after the limit.
+func ReadJSON(rd io.Reader) (Report, error) { return readLimited(rd, MaxReportSize) }
+
+// readLimited is ReadJSON with a limit of its own, for the tests.
+func readLimited(rd io.Reader, limit int) (Report, error) {
+	data, err := io.ReadAll(io.LimitReader(rd, int64(limit)+1))
 	if err != nil {
 		return Report{}, err
 	}
-	if len(data) > maxReport {
-		return Report{}, fmt.Errorf("compliance: report larger than %d bytes", maxReport)
+	if len(data) > limit {
+		return Report{}, &StreamError{Reason: tooLarge(limit)}
 	}
+	return readJSON(data)
+}
+
+func tooLarge(limit int) string { return fmt.Sprintf("report larger than %d bytes", limit) }
+
+// readJSON is ReadJSON of a report in memory. The report does not keep
+// data.
+func readJSON(data []byte) (Report, error) {
 	var head struct {
 		SchemaVersion *string `json:"SchemaVersion"`
 	}
@@ -99,6 +135,9 @@ func ReadJSON(rd io.Reader) (Report, error) {
 			return Report{}, &SchemaError{Version: v, Reason: "the status UNKNOWN is of schema 1.1"}
 		}
 	}
+	if err := checkPresent(&r); err != nil {
+		return Report{}, err
+	}
 	if err := checkStatus(&r); err != nil {
 		return Report{}, err
 	}
@@ -106,6 +145,169 @@ func ReadJSON(rd io.Reader) (Report, error) {
 		r.Items = []Item{}
 	}
 	return r, nil
+}
+
+// Reports reads a stream of JSON reports (one after another, as JSON Lines
+// or concatenated, with white space or nothing between them) one at a time,
+// each by ReadJSON's rules. Each yielded report is valid until the next is
+// read. It holds at most one report's bytes in memory: a report larger than
+// MaxReportSize stops the stream with a *StreamError once that many bytes
+// of it have been read, as does anything but a JSON object where a report
+// should start and an input that ends inside a report. Every error ends the
+// iteration.
+func Reports(r io.Reader) iter.Seq2[*Report, error] { return reports(r, MaxReportSize) }
+
+// reports is Reports with a limit of its own, for the tests.
+func reports(r io.Reader, limit int) iter.Seq2[*Report, error] {
+	return func(yield func(*Report, error) bool) {
+		s := reportStream{br: bufio.NewReaderSize(r, 64<<10), limit: limit}
+		for {
+			data, err := s.next()
+			if errors.Is(err, io.EOF) {
+				return
+			}
+			if err != nil {
+				yield(nil, err)
+				return
+			}
+			rep, err := readJSON(data)
+			if err != nil {
+				yield(nil, err)
+				return
+			}
+			if !yield(&rep, nil) {
+				return
+			}
+		}
+	}
+}
+
+// reportStream splits a stream into the bytes of one JSON object after
+// another, never holding more than limit bytes of one. It finds an
+// object's end by counting brackets outside strings; whether the bytes are
+// valid JSON is left to the decoder.
+type reportStream struct {
+	br    *bufio.Reader
+	off   int64 // bytes of the input consumed
+	limit int
+	buf   []byte // the current object, reused for the next
+}
+
+// next returns the next object's bytes, valid until the following call,
+// or io.EOF when only white space is left.
+func (s *reportStream) next() ([]byte, error) {
+	for {
+		c, err := s.br.ReadByte()
+		if err != nil {
+			return nil, err
+		}
+		s.off++
+		if c == ' ' || c == '\t' || c == '\n' || c == '\r' {
+			continue
+		}
+		if c != '{' {
+			return nil, &StreamError{Offset: s.off - 1, Reason: fmt.Sprintf("a report is a JSON object, not something starting with %q", c)}
+		}
+		break
+	}
+	start := s.off - 1
+	s.buf = append(s.buf[:0], '{')
+	depth, inString, escaped := 1, false, false
+	for {
+		chunk, err := s.br.Peek(max(s.br.Buffered(), 1))
+		if len(chunk) == 0 {
+			if errors.Is(err, io.EOF) {
+				return nil, &StreamError{Offset: start, Reason: "the input ends inside a report"}
+			}
+			return nil, err
+		}
+		end, i := -1, 0
+		if escaped {
+			escaped, i = false, 1
+		}
+		for i < len(chunk) && end < 0 {
+			if inString {
+				// Most of a report is strings: jump to the next quote or
+				// backslash.
+				j := bytes.IndexByte(chunk[i:], '"')
+				if k := bytes.IndexByte(chunk[i:], '\\'); k >= 0 && (j < 0 || k < j) {
+					i += k + 2
+					if i > len(chunk) {
+						escaped = true
+					}
+					continue
+				}
+				if j < 0 {
+					i = len(chunk)
+					break
+				}
+				inString, i = false, i+j+1
+				continue
+			}
+			switch chunk[i] {
+			case '"':
+				inString = true
+			case '{', '[':
+				depth++
+			case '}', ']':
+				depth--
+				if depth == 0 {
+					end = i + 1
+				}
+			}
+			i++
+		}
+		n := len(chunk)
+		if end >= 0 {
+			n = end
+		}
+		if len(s.buf)+n > s.limit {
+			return nil, &StreamError{Offset: start, Reason: tooLarge(s.limit)}
+		}
+		s.buf = grow(s.buf, n, s.limit)
+		s.buf = append(s.buf, chunk[:n]...)
+		s.br.Discard(n)
+		s.off += int64(n)
+		if end >= 0 {
+			return s.buf, nil
+		}
+	}
+}
+
+// grow makes room for n more bytes in b, doubling its capacity up to limit,
+// so that the bytes allocated for a report stay below twice the limit.
+func grow(b []byte, n, limit int) []byte {
+	if cap(b)-len(b) >= n {
+		return b
+	}
+	c := min(max(2*cap(b), len(b)+n, 64<<10), limit)
+	nb := make([]byte, len(b), c)
+	copy(nb, b)
+	return nb
+}
+
+// checkPresent refuses a report without a field every report has and
+// whose empty value no report holds: such a report could not be written
+// back as it was read.
+func checkPresent(r *Report) error {
+	missing := func(field string) error { return &InputError{Field: field, Reason: "missing"} }
+	switch {
+	case r.Node.OperatingSystem == "":
+		return missing("Node.OperatingSystem")
+	case r.Operation == "":
+		return missing("Operation")
+	case r.Summary.Operation == "":
+		return missing("Summary.Operation")
+	}
+	for i := range r.Items {
+		switch {
+		case r.Items[i].State == 0:
+			return missing(fmt.Sprintf("Items[%d].State", i))
+		case r.Items[i].Status == "":
+			return missing(fmt.Sprintf("Items[%d].Status", i))
+		}
+	}
+	return nil
 }
 
 // checkStatus checks that a report read agrees with itself on the node's
