@@ -2,6 +2,7 @@ package repo
 
 import (
 	"bytes"
+	"crypto/sha1"
 	"crypto/sha256"
 	"crypto/sha512"
 	"encoding/hex"
@@ -17,8 +18,10 @@ import (
 // metadata says so (Release's entry for the uncompressed file; repomd's
 // open-size and open-checksum). Zero fields are not checked.
 type Expect struct {
-	Size      int64  // exact size; 0 = unknown
-	Algorithm string // "SHA256" or "SHA512"
+	Size int64 // exact size; 0 = unknown
+	// Algorithm is "SHA256" or "SHA512"; "SHA1" only where the caller
+	// opted in to weak checksums (rpm-md's sha open-checksums).
+	Algorithm string
 	Sum       string // hex
 }
 
@@ -48,17 +51,26 @@ func DecompressReader(name string, r io.Reader, limit int64, want Expect) (io.Re
 		return nil, translateDecompress(name, err, want)
 	}
 	er := &expectReader{r: dr, name: name, want: want}
-	switch strings.ToUpper(want.Algorithm) {
-	case "SHA256":
-		er.h = sha256.New()
-	case "SHA512":
-		er.h = sha512.New()
-	case "":
-	default:
-		dr.Close()
-		return nil, &HashMismatchError{File: name}
+	if want.Algorithm != "" {
+		if er.h = newHash(want.Algorithm); er.h == nil {
+			dr.Close()
+			return nil, &HashMismatchError{File: name}
+		}
 	}
 	return er, nil
+}
+
+// newHash returns the hash an Expect names, or nil for an unknown name.
+func newHash(alg string) hash.Hash {
+	switch strings.ToUpper(alg) {
+	case "SHA256":
+		return sha256.New()
+	case "SHA512":
+		return sha512.New()
+	case "SHA1":
+		return sha1.New()
+	}
+	return nil
 }
 
 type expectReader struct {
@@ -144,13 +156,8 @@ func DecompressAll(name string, data []byte, limit int64, want Expect) ([]byte, 
 		return nil, &SizeError{File: name + " (decompressed)", Want: want.Size, Got: int64(len(out))}
 	}
 	if want.Algorithm != "" {
-		var h hash.Hash
-		switch strings.ToUpper(want.Algorithm) {
-		case "SHA256":
-			h = sha256.New()
-		case "SHA512":
-			h = sha512.New()
-		default:
+		h := newHash(want.Algorithm)
+		if h == nil {
 			return nil, &HashMismatchError{File: name}
 		}
 		h.Write(out)

@@ -21,6 +21,10 @@ var (
 	// ErrHashMismatch: a file's checksum differs from the signed one, or no
 	// strong checksum is given for it.
 	ErrHashMismatch = errors.New("checksum mismatch")
+	// ErrWeakChecksum: a file is given only a weak checksum (SHA-1, MD5).
+	// SHA-1 is accepted where the caller opted in (rpmmd's
+	// Repo.AllowWeakChecksums); MD5 never is.
+	ErrWeakChecksum = errors.New("only a weak checksum is given")
 	// ErrSize: a file's size differs from the signed one.
 	ErrSize = errors.New("size mismatch")
 	// ErrTooLarge: a download or a decompressed stream is larger than its
@@ -132,6 +136,29 @@ func (e *HashMismatchError) Error() string {
 
 // Is reports whether target is ErrHashMismatch.
 func (e *HashMismatchError) Is(target error) bool { return target == ErrHashMismatch }
+
+// WeakChecksumError reports a file whose only checksum is weak. It matches
+// ErrWeakChecksum and ErrHashMismatch.
+type WeakChecksumError struct {
+	File string
+	Type string // the checksum type as written ("sha", "sha1", "md5")
+	// OptIn says how to accept the checksum; empty when it is never
+	// accepted (MD5).
+	OptIn string
+}
+
+func (e *WeakChecksumError) Error() string {
+	s := fmt.Sprintf("%s: only a weak checksum (%s) is given for it", e.File, e.Type)
+	if e.OptIn == "" {
+		return s + ", which is never accepted"
+	}
+	return s + "; to accept SHA-1 checksums, " + e.OptIn
+}
+
+// Is reports whether target is ErrWeakChecksum or ErrHashMismatch.
+func (e *WeakChecksumError) Is(target error) bool {
+	return target == ErrWeakChecksum || target == ErrHashMismatch
+}
 
 // SizeError reports a size that differs from the signed one.
 type SizeError struct {

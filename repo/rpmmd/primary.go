@@ -24,7 +24,13 @@ type Package struct {
 	SourceRPM string `json:"SourceRPM,omitempty"`
 	// Location is the package file's path inside the repository, checked
 	// to stay inside it.
-	Location string   `json:"Location"`
+	Location string `json:"Location"`
+	// BaseURL is the location's xml:base (createrepo_c --baseurl, and
+	// repositories that point at a package pool elsewhere): where the
+	// package file is downloaded from, instead of the repository. It is
+	// recorded as written; patchkit downloads no package. Empty when not
+	// given.
+	BaseURL  string   `json:"BaseURL,omitempty"`
 	Checksum Checksum `json:"Checksum"`
 	Line     int      `json:"-"`
 }
@@ -50,9 +56,10 @@ func (p Package) ToPatchkit(repoID string) patchkit.Package {
 }
 
 // ParsePrimary streams the packages of a primary.xml document. A package
-// whose location leaves the repository, or that lacks its name, arch or
-// version, yields an error (*repo.PathError, *repo.SyntaxError) in its
-// place and the iteration goes on; malformed XML, a limit (a
+// whose location href leaves the repository, whose xml:base holds a control
+// character, or that lacks its name, arch or version, yields an error
+// (*repo.PathError, *repo.SyntaxError) in its place and the iteration goes
+// on; malformed XML, a limit (a
 // *repo.XMLLimitError) or a package count other than the <metadata
 // packages="N"> attribute ends it with an error.
 func ParsePrimary(name string, r io.Reader, lim Limits) iter.Seq2[Package, error] {
@@ -153,8 +160,11 @@ func ParsePrimary(name string, r io.Reader, lim Limits) iter.Seq2[Package, error
 						cur.Checksum.Type = in(t)
 						field, text = 'c', text[:0]
 					case "location":
-						if _, ok := s.Attr("xml:base"); ok {
-							bad = "xml:base"
+						if b, ok := s.Attr("xml:base"); ok {
+							if hasControl(b) {
+								bad = "xml:base of the location holds a control character"
+							}
+							cur.BaseURL = string(b)
 						}
 						h, _ := s.Attr("href")
 						cur.Location = string(h)
@@ -201,8 +211,6 @@ func ParsePrimary(name string, r io.Reader, lim Limits) iter.Seq2[Package, error
 					inPkg = false
 					var perr error
 					switch {
-					case bad == "xml:base":
-						perr = &repo.PathError{File: name, Line: cur.Line, Path: cur.Location, Reason: "xml:base points outside the repository"}
 					case bad != "":
 						perr = &repo.SyntaxError{File: name, Line: cur.Line, Msg: bad}
 					case cur.Name == "" || cur.Arch == "" || !seenVer || cur.Version == "":
@@ -228,4 +236,13 @@ func ParsePrimary(name string, r io.Reader, lim Limits) iter.Seq2[Package, error
 			yield(Package{}, &repo.SyntaxError{File: name, Msg: "declares " + strconv.FormatInt(declared, 10) + " packages, has " + strconv.FormatInt(count, 10)})
 		}
 	}
+}
+
+func hasControl(b []byte) bool {
+	for _, c := range b {
+		if c < 0x20 || c == 0x7f {
+			return true
+		}
+	}
+	return false
 }

@@ -44,15 +44,47 @@ type Checksum struct {
 func (c Checksum) Algorithm() string {
 	switch strings.ToLower(c.Type) {
 	case "sha256":
-		if len(c.Value) == 64 {
+		if len(c.Value) == 64 && isHex(c.Value) {
 			return "SHA256"
 		}
 	case "sha512":
-		if len(c.Value) == 128 {
+		if len(c.Value) == 128 && isHex(c.Value) {
 			return "SHA512"
 		}
 	}
 	return ""
+}
+
+// SHA1 reports whether the checksum is a SHA-1 one ("sha", as createrepo
+// and SUSE wrote it until about 2012, or "sha1"): weak, accepted only with
+// Repo.AllowWeakChecksums.
+func (c Checksum) SHA1() bool {
+	switch strings.ToLower(c.Type) {
+	case "sha", "sha1":
+		return len(c.Value) == 40 && isHex(c.Value)
+	}
+	return false
+}
+
+// algorithm is Algorithm, or "SHA1" for a SHA-1 checksum when weak ones are
+// accepted.
+func (c Checksum) algorithm(allowWeak bool) string {
+	if a := c.Algorithm(); a != "" {
+		return a
+	}
+	if allowWeak && c.SHA1() {
+		return "SHA1"
+	}
+	return ""
+}
+
+func isHex(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; !(c >= '0' && c <= '9' || c >= 'a' && c <= 'f') {
+			return false
+		}
+	}
+	return true
 }
 
 // ParseRepomd reads repomd.xml. A location href that leaves the repository
@@ -142,10 +174,14 @@ func ParseRepomd(name string, r io.Reader, lim Limits) (*Repomd, error) {
 				case "open-size":
 					cur.OpenSize, err = num()
 				case "timestamp":
-					var n int64
-					if n, err = num(); err == nil {
-						cur.Timestamp = time.Unix(n, 0).UTC()
+					// Unix seconds; decimals ("1227279057.0", as
+					// SUSE's and yum's tools of 2008-2009 wrote them)
+					// are read too.
+					t, ok := parseUnix(v)
+					if !ok {
+						err = &repo.SyntaxError{File: name, Line: line, Msg: "<timestamp> is not a Unix time: " + strconv.Quote(v)}
 					}
+					cur.Timestamp = t
 				}
 				if err != nil {
 					return nil, err
@@ -171,8 +207,8 @@ func ParseRepomd(name string, r io.Reader, lim Limits) (*Repomd, error) {
 		return nil, &repo.SyntaxError{File: name, Msg: "no <repomd> element"}
 	}
 	if md.Generated.IsZero() {
-		if n, err := strconv.ParseInt(md.Revision, 10, 64); err == nil && n > 0 && n < 1<<40 {
-			md.Generated = time.Unix(n, 0).UTC()
+		if t, ok := parseUnix(md.Revision); ok && t.Unix() > 0 {
+			md.Generated = t
 		}
 	}
 	return md, nil

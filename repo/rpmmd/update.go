@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"crypto/sha1"
 	"crypto/sha256"
 	"crypto/sha512"
 	"encoding/hex"
@@ -49,7 +50,15 @@ type Repo struct {
 	// AllowDowngradeToInsecure accepts an unsigned repomd.xml after a
 	// signed one.
 	AllowDowngradeToInsecure bool
-	Limits                   Limits
+	// AllowWeakChecksums accepts SHA-1 checksums ("sha", "sha1") in
+	// repomd.xml for the data files and their open-checksums, as older
+	// repositories give (SUSE 10 and 11, createrepo before 0.9.9, about
+	// 2008-2012). Off by default: such a file is then a
+	// *repo.WeakChecksumError. A snapshot that relied on a SHA-1 checksum
+	// says so in WeakChecksums, and the client's logger warns. MD5 is never
+	// accepted.
+	AllowWeakChecksums bool
+	Limits             Limits
 }
 
 type state struct {
@@ -66,9 +75,49 @@ type Snapshot struct {
 	Repomd   *Repomd
 	Verified bool     // repomd.xml was signed by a key of the keyring
 	Signers  []string // fingerprints of the keys whose signatures verified
-	client   *repo.Client
-	dir      string
-	files    map[string]repo.ManifestEntry
+	// Unverified says why repomd.xml, and so everything read through it,
+	// was not verified ("no keyring was given", "the server has no
+	// repomd.xml.asc"); empty when Verified. Reading an unverified
+	// repository also logs a warning on the client's logger.
+	Unverified string
+	// WeakChecksums reports that primary or updateinfo was checked only
+	// against a SHA-1 checksum (accepted by Repo.AllowWeakChecksums).
+	WeakChecksums bool
+	client        *repo.Client
+	dir           string
+	files         map[string]repo.ManifestEntry
+}
+
+const (
+	noKeyring   = "no keyring was given, so repomd.xml was not checked against any key"
+	noSignature = "the server has no repomd.xml.asc"
+)
+
+// warnUnverified logs, loudly, that a repository is read without
+// verification.
+func warnUnverified(c *repo.Client, id, reason string) {
+	c.Logger().Warn("rpm-md repository is NOT VERIFIED: its metadata could have been changed by anyone on the way", "repository", id, "reason", reason)
+}
+
+// weakError is the error for a data file without an acceptable checksum.
+func (r Repo) weakError(name string, c Checksum) error {
+	switch {
+	case c.SHA1():
+		return &repo.WeakChecksumError{File: name, Type: c.Type, OptIn: "set AllowWeakChecksums on the rpmmd.Repo"}
+	case strings.EqualFold(c.Type, "md5"):
+		return &repo.WeakChecksumError{File: name, Type: c.Type}
+	}
+	return &repo.HashMismatchError{File: name}
+}
+
+// usesWeak reports whether the snapshot's data files rely on SHA-1.
+func usesWeak(md *Repomd) bool {
+	for _, typ := range []string{"primary", "updateinfo"} {
+		if d, ok := md.Data[typ]; ok && d.Checksum.Algorithm() == "" {
+			return true
+		}
+	}
+	return false
 }
 
 // Name returns the repository ID.
@@ -320,9 +369,18 @@ func Update(ctx context.Context, c *repo.Client, r Repo) (*Snapshot, error) {
 	if err := tx.Commit(&repo.Manifest{Files: files, State: raw}); err != nil {
 		return nil, err
 	}
-	snap := &Snapshot{Repo: r, Repomd: md, Verified: v != nil, client: c, dir: tx.Dir(), files: files}
+	snap := &Snapshot{Repo: r, Repomd: md, Verified: v != nil, WeakChecksums: usesWeak(md), client: c, dir: tx.Dir(), files: files}
 	if v != nil {
 		snap.Signers = v.Signers
+	} else {
+		snap.Unverified = noKeyring
+		if r.Keyring.Len() > 0 {
+			snap.Unverified = noSignature
+		}
+		warnUnverified(c, r.ID, snap.Unverified)
+	}
+	if snap.WeakChecksums {
+		c.Logger().Warn("rpm-md repository checked with SHA-1 checksums only (AllowWeakChecksums)", "repository", r.ID)
 	}
 	return snap, nil
 }
@@ -331,8 +389,9 @@ func Update(ctx context.Context, c *repo.Client, r Repo) (*Snapshot, error) {
 // was accepted, then from the others, and checks size and checksum.
 func fetchData(ctx context.Context, c *repo.Client, tx *repo.Tx, r Repo, bases []string, first string, d Data, cached repo.ManifestEntry) (repo.ManifestEntry, error) {
 	name := r.ID + " " + d.Location
-	if d.Checksum.Algorithm() == "" {
-		return repo.ManifestEntry{}, &repo.HashMismatchError{File: name}
+	alg := d.Checksum.algorithm(r.AllowWeakChecksums)
+	if alg == "" {
+		return repo.ManifestEntry{}, r.weakError(name, d.Checksum)
 	}
 	if d.Checksum.Algorithm() == "SHA256" && d.Size > 0 && tx.HasObject(d.Checksum.Value) {
 		// Already in the cache under the same checksum: nothing to fetch.
@@ -357,7 +416,7 @@ func fetchData(ctx context.Context, c *repo.Client, tx *repo.Tx, r Repo, bases [
 		if err != nil {
 			return repo.ManifestEntry{}, err
 		}
-		h := newHash(d.Checksum.Algorithm())
+		h := newHash(alg)
 		f, err := c.Fetch(ctx, b+d.Location, limit, io.MultiWriter(st, h), nil)
 		if err != nil {
 			st.Discard()
@@ -375,7 +434,7 @@ func fetchData(ctx context.Context, c *repo.Client, tx *repo.Tx, r Repo, bases [
 		}
 		if got := hex.EncodeToString(h.Sum(nil)); got != d.Checksum.Value {
 			st.Discard()
-			errs = append(errs, &repo.HashMismatchError{File: name, Algorithm: d.Checksum.Algorithm(), Want: d.Checksum.Value, Got: got})
+			errs = append(errs, &repo.HashMismatchError{File: name, Algorithm: alg, Want: d.Checksum.Value, Got: got})
 			continue
 		}
 		sha, size := st.SHA256(), st.Size()
@@ -388,8 +447,11 @@ func fetchData(ctx context.Context, c *repo.Client, tx *repo.Tx, r Repo, bases [
 }
 
 func newHash(alg string) hash.Hash {
-	if alg == "SHA512" {
+	switch alg {
+	case "SHA512":
 		return sha512.New()
+	case "SHA1":
+		return sha1.New()
 	}
 	return sha256.New()
 }
@@ -444,14 +506,24 @@ func Open(ctx context.Context, c *repo.Client, r Repo) (*Snapshot, error) {
 	if r.MaxAge > 0 && now.Sub(md.Generated) > r.MaxAge {
 		return nil, &repo.StaleError{File: r.ID + " repomd.xml", Date: md.Generated, MaxAge: r.MaxAge, Now: now}
 	}
-	snap := &Snapshot{Repo: r, Repomd: md, Verified: v != nil, client: c, dir: dir, files: m.Files}
+	snap := &Snapshot{Repo: r, Repomd: md, Verified: v != nil, WeakChecksums: r.AllowWeakChecksums && usesWeak(md), client: c, dir: dir, files: m.Files}
 	if v != nil {
 		snap.Signers = v.Signers
+	} else {
+		snap.Unverified = noKeyring
+		if r.Keyring.Len() > 0 {
+			snap.Unverified = "repomd.xml was not signed when it was fetched"
+		}
+		warnUnverified(c, r.ID, snap.Unverified)
 	}
 	return snap, nil
 }
 
-// open returns the verified compressed bytes of a data file.
+// data returns the compressed bytes of a data file, read from the cache
+// and checked again before use: the cached object is hashed (its SHA-256
+// must be the manifest's), and the manifest's entry must be the file
+// repomd.xml names (for a SHA-256 checksum the same value; for SHA-512 or
+// SHA-1 the bytes are hashed again with that algorithm), with its size.
 func (s *Snapshot) data(typ string) (Data, []byte, error) {
 	d, ok := s.Repomd.Data[typ]
 	if !ok {
@@ -462,11 +534,18 @@ func (s *Snapshot) data(typ string) (Data, []byte, error) {
 		return d, nil, fmt.Errorf("rpmmd: %s: %s not cached: %w", s.Repo.ID, typ, repo.ErrNotFound)
 	}
 	name := s.Repo.ID + " " + d.Location
+	alg := d.Checksum.algorithm(s.Repo.AllowWeakChecksums)
+	if alg == "" {
+		return d, nil, s.Repo.weakError(name, d.Checksum)
+	}
+	if alg == "SHA256" && e.SHA256 != d.Checksum.Value {
+		return d, nil, &repo.HashMismatchError{File: name + " (cached)", Algorithm: alg, Want: d.Checksum.Value, Got: e.SHA256}
+	}
 	f, err := os.Open(repo.ObjectPath(s.dir, e.SHA256))
 	if err != nil {
 		return d, nil, err
 	}
-	data, err := repo.ReadVerified(f, name, e.Size, e.SHA256)
+	data, err := repo.ReadVerified(f, name+" (cached)", e.Size, e.SHA256)
 	f.Close()
 	if err != nil {
 		return d, nil, err
@@ -474,10 +553,12 @@ func (s *Snapshot) data(typ string) (Data, []byte, error) {
 	if d.Size > 0 && int64(len(data)) != d.Size {
 		return d, nil, &repo.SizeError{File: name, Want: d.Size, Got: int64(len(data))}
 	}
-	h := newHash(d.Checksum.Algorithm())
-	h.Write(data)
-	if got := hex.EncodeToString(h.Sum(nil)); d.Checksum.Algorithm() == "" || got != d.Checksum.Value {
-		return d, nil, &repo.HashMismatchError{File: name, Algorithm: d.Checksum.Algorithm(), Want: d.Checksum.Value, Got: got}
+	if alg != "SHA256" {
+		h := newHash(alg)
+		h.Write(data)
+		if got := hex.EncodeToString(h.Sum(nil)); got != d.Checksum.Value {
+			return d, nil, &repo.HashMismatchError{File: name, Algorithm: alg, Want: d.Checksum.Value, Got: got}
+		}
 	}
 	return d, data, nil
 }
@@ -488,7 +569,7 @@ func (s *Snapshot) open(typ string) (io.ReadCloser, Data, error) {
 		return nil, d, err
 	}
 	want := repo.Expect{Size: d.OpenSize}
-	if alg := d.OpenChecksum.Algorithm(); alg != "" {
+	if alg := d.OpenChecksum.algorithm(s.Repo.AllowWeakChecksums); alg != "" {
 		want.Algorithm, want.Sum = alg, d.OpenChecksum.Value
 	}
 	limit := int64(2 << 30)

@@ -12,6 +12,7 @@ import (
 	"errors"
 	"io"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/patchkit/patchkit/internal/xmlscan"
@@ -55,18 +56,42 @@ func xmlErr(file string, err error) error {
 	return err
 }
 
+// parseUnix reads Unix seconds, as an integer ("1700000000") or a decimal
+// ("1227279057.0", "1257935775.25"): digits only, at most one point, within
+// 0..2^40 seconds.
+func parseUnix(s string) (time.Time, bool) {
+	whole, frac, hasPoint := strings.Cut(s, ".")
+	if whole == "" || len(whole) > 13 || (hasPoint && (frac == "" || len(frac) > 9)) {
+		return time.Time{}, false
+	}
+	for _, part := range []string{whole, frac} {
+		for i := 0; i < len(part); i++ {
+			if part[i] < '0' || part[i] > '9' {
+				return time.Time{}, false
+			}
+		}
+	}
+	n, err := strconv.ParseInt(whole, 10, 64)
+	if err != nil || n > 1<<40 {
+		return time.Time{}, false
+	}
+	var nsec int64
+	if hasPoint {
+		f, _ := strconv.ParseInt((frac + "000000000")[:9], 10, 64)
+		nsec = f
+	}
+	return time.Unix(n, nsec).UTC(), true
+}
+
 // parseTime reads the date forms rpm-md files use: Unix seconds
-// ("1700000000"), "2006-01-02 15:04:05", "2006-01-02", and RFC 3339. All
-// are taken as UTC.
+// ("1700000000", or a decimal: "1227279057.0"), "2006-01-02 15:04:05",
+// "2006-01-02", and RFC 3339. All are taken as UTC.
 func parseTime(s string) (time.Time, bool) {
 	if s == "" {
 		return time.Time{}, false
 	}
-	if n, err := strconv.ParseInt(s, 10, 64); err == nil {
-		if n < 0 || n > 1<<40 {
-			return time.Time{}, false
-		}
-		return time.Unix(n, 0).UTC(), true
+	if s[0] >= '0' && s[0] <= '9' && !strings.Contains(s, "-") {
+		return parseUnix(s)
 	}
 	for _, l := range []string{"2006-01-02 15:04:05", "2006-01-02 15:04", "2006-01-02", time.RFC3339, "2006-01-02T15:04:05"} {
 		if t, err := time.Parse(l, s); err == nil {

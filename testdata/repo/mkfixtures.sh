@@ -263,4 +263,6 @@ head -c 1M /dev/zero | zstd -q --long=31 --no-content-size -c > "$OUT/bombs/wind
   echo "$(gpg --version | head -1); $(apt-ftparchive --version 2>&1 | head -1 | sed 's/ (.*//') apt-ftparchive; dpkg-deb $(dpkg-deb --version | head -1 | sed 's/.*version \([^ ]*\).*/\1/'); createrepo_c $(createrepo_c --version | awk '{print $2}'); $(rpmbuild --version)"
   echo "$(xz --version | head -1); $(zstd --version); $(lz4 --version | head -1); bzip2 1.0.8"
   echo "keys: A=$A B=$B R=$R expired=$X revoked=$V"; } > "$OUT/PROVENANCE.txt"
+# the older-repository and rejected-signature fixtures, made from the above
+bash "$OUT/mkrpmold.sh"
 echo "fixtures written to $OUT"
