@@ -3,12 +3,13 @@
 package osdetect
 
 import (
+	"context"
 	"os"
 	"runtime"
 )
 
-func detectHost() (OS, error) {
-	o, err := DetectFS(os.DirFS("/"))
+func detectHost(ctx context.Context) (OS, error) {
+	o, err := DetectFSContext(ctx, os.DirFS("/"))
 	if o.ID != "" {
 		o.Arch = NormalizeArch(runtime.GOARCH)
 	}

@@ -3,13 +3,14 @@
 package osdetect
 
 import (
+	"context"
 	"os"
 
 	"golang.org/x/sys/unix"
 )
 
-func detectHost() (OS, error) {
-	o, err := DetectFS(os.DirFS("/"))
+func detectHost(ctx context.Context) (OS, error) {
+	o, err := DetectFSContext(ctx, os.DirFS("/"))
 	if o.ID == "" {
 		return o, err
 	}

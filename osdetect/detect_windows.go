@@ -3,12 +3,13 @@
 package osdetect
 
 import (
+	"context"
 	"errors"
 
 	"golang.org/x/sys/windows/registry"
 )
 
-func detectHost() (OS, error) {
+func detectHost(_ context.Context) (OS, error) {
 	k, err := registry.OpenKey(registry.LOCAL_MACHINE, `SOFTWARE\Microsoft\Windows NT\CurrentVersion`, registry.QUERY_VALUE)
 	if err != nil {
 		return OS{}, err

@@ -12,9 +12,16 @@ import (
 // SystemVersion.plist).
 var ErrUnknownOS = errors.New("osdetect: no recognised release information")
 
-// ParseError reports a release file that is damaged: a line that does not
-// follow the file's grammar, or a value that cannot be what it claims to be.
-// It matches patchkit.ErrInvalid.
+// ErrNoRoot is returned (wrapped, with the file system's own error) when
+// the root directory itself does not exist or is not a directory, which is
+// not the same as a root without release information.
+var ErrNoRoot = errors.New("osdetect: no such directory for the root")
+
+// ParseError reports a release file that is damaged or cannot be used: a
+// line that does not follow the file's grammar, a value that cannot be what
+// it claims to be, an empty file, a name that is not a regular file or a
+// file too large. DetectFS returns it when nothing usable is left, and lists
+// it in OS.Ignored otherwise. It matches patchkit.ErrInvalid.
 type ParseError struct {
 	File   string // path inside the root, e.g. "etc/os-release"
 	Line   int    // 1-based; 0 when the problem is not on one line
@@ -32,31 +39,21 @@ func (e *ParseError) Error() string {
 // Is reports whether target is patchkit.ErrInvalid.
 func (e *ParseError) Is(target error) bool { return target == patchkit.ErrInvalid }
 
-// ConflictError reports two release files of the same distribution that
-// disagree, for example an os-release saying 12.1 and a SuSE-release saying
-// patch level 0. osdetect does not pick one: it cannot know which is true.
-type ConflictError struct {
-	Field          string // e.g. "VERSION_ID"
-	File, Value    string
-	Other, OtherAt string // the other value and the file it came from
-}
-
-func (e *ConflictError) Error() string {
-	return fmt.Sprintf("osdetect: %s disagrees: %s says %q, %s says %q", e.Field, e.File, e.Value, e.OtherAt, e.Other)
-}
-
-// Is reports whether target is patchkit.ErrInvalid.
-func (e *ConflictError) Is(target error) bool { return target == patchkit.ErrInvalid }
-
 // UnsupportedError reports an operating system that osdetect identified but
 // patchkit cannot patch: its family and package manager are unknown (Alpine,
-// Arch, Void, ...). DetectFS returns the identified OS with it.
+// Arch, Void, ...; Scientific Linux, named only by its redhat-release, has
+// no ID). DetectFS returns the identified OS with it.
 type UnsupportedError struct {
 	ID, Name string
 	File     string // the file that identified it
 }
 
 func (e *UnsupportedError) Error() string {
+	if e.ID == "" {
+		// A release file naming a distribution without an os-release ID
+		// osdetect knows ("Scientific Linux release 7.9").
+		return fmt.Sprintf("osdetect: %s (from %s) is not a supported operating system", e.Name, e.File)
+	}
 	return fmt.Sprintf("osdetect: %s (ID %q, from %s) is not a supported operating system", e.Name, e.ID, e.File)
 }
 

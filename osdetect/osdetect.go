@@ -2,27 +2,41 @@
 // running host is, and maps it to Patch Manager's OperatingSystem and
 // PRODUCT values.
 //
-// Sources, most specific first: os-release (etc/os-release, then
+// Sources, most authoritative first: os-release (etc/os-release, then
 // usr/lib/os-release), the distributions' own release files (oracle-release,
 // rocky-release, almalinux-release, centos-release, fedora-release,
-// redhat-release, system-release, SuSE-release), lsb-release, debian_version,
-// the Raspberry Pi image stamp etc/rpi-issue, and macOS's
+// redhat-release, system-release), SuSE-release, lsb-release,
+// debian_version, the Raspberry Pi image stamp etc/rpi-issue, and macOS's
 // System/Library/CoreServices/SystemVersion.plist. On Windows, Detect reads
 // the registry.
 //
-// os-release decides the distribution when it exists; a release file of the
-// same distribution adds what os-release leaves out (the minor version of
-// CentOS Linux, of Debian, of SLES) and must agree with it, or detection fails
-// with a *ConflictError. Without os-release the most specific release file
-// decides by what it says, not by its name: AlmaLinux 8.3 shipped a
-// centos-release that names AlmaLinux. Damaged files give a *ParseError with
-// the file and line; nothing is guessed.
+// The most authoritative usable source decides. os-release decides what it
+// states; a release file of the same distribution only fills in what
+// os-release leaves out (the minor version of CentOS Linux, of Debian, of
+// SLES 12). Where the older file says something else (a patch level in a
+// deprecated SuSE-release, another major version, another distribution),
+// os-release's value stands and the disagreement is listed in
+// OS.Conflicts; it is not an error. An os-release that is empty, has no
+// ID, is not text, is not a regular file or is too large is passed over for
+// the next source, and so is a damaged release file: each is listed in
+// OS.Ignored with the reason, and a damaged line of an os-release or
+// lsb-release is listed there while the file's other lines still count.
+// Without os-release the most specific release file decides by what it
+// says, not by its name: AlmaLinux 8.3 shipped a centos-release that names
+// AlmaLinux. A release file naming a distribution osdetect has no ID for
+// ("Scientific Linux release 7.9") gives an *UnsupportedError. Only when no
+// source is usable does detection fail, with the *ParseError of each damaged
+// one. Nothing is guessed: a fact no usable source states stays empty.
 package osdetect
 
 import (
+	"bytes"
+	"context"
 	"errors"
+	"fmt"
 	"io/fs"
 	"strings"
+	"syscall"
 
 	"github.com/patchkit/patchkit"
 	"github.com/patchkit/patchkit/internal/rootfs"
@@ -90,70 +104,206 @@ type OS struct {
 	Arch          string `json:"Arch,omitempty"`
 	KernelRelease string `json:"KernelRelease,omitempty"`
 
-	// Sources are the files (or registry key) the facts came from.
+	// Sources are the files (or registry key) the facts came from, the
+	// deciding one first.
 	Sources []string `json:"Sources,omitempty"`
+
+	// Conflicts lists the details on which an older release file disagrees
+	// with the file that decided them (SuSE-release's patch level against
+	// os-release's VERSION_ID, say). The deciding file's value is the one in
+	// OS; the other is not used.
+	Conflicts []Conflict `json:"Conflicts,omitempty"`
+	// Ignored lists the release files, and lines of them, that could not be
+	// used, each with the reason: an empty or damaged file, a line that is
+	// not an assignment, a version that is not a number, a file that is not
+	// a regular file or is too large. Nothing in OS comes from what is
+	// listed here; a damaged line does not stop the rest of its file from
+	// being read.
+	Ignored []ParseError `json:"Ignored,omitempty"`
+}
+
+// Conflict is a detail on which two release files of a root disagree.
+type Conflict struct {
+	Field string `json:"Field"` // "major version", "minor version" or "distribution"
+	// File is the deciding file and Value what it says, the value kept.
+	File  string `json:"File"`
+	Value string `json:"Value"`
+	// OtherAt is the older file and Other what it says, not used.
+	OtherAt string `json:"OtherAt"`
+	Other   string `json:"Other"`
+}
+
+func (c Conflict) String() string {
+	return fmt.Sprintf("%s disagrees: %s says %q, %s says %q (%s kept)", c.Field, c.File, c.Value, c.OtherAt, c.Other, c.File)
 }
 
 // maxReleaseFile bounds what is read of any release file.
 const maxReleaseFile = 64 << 10
 
 // DetectFS identifies the operating system of the root file system fsys
-// (an image, a chroot, a fixture directory). Symbolic links are resolved
-// inside the root. It returns ErrUnknownOS when fsys has no release
-// information, a *ParseError for a damaged file, a *ConflictError when two
-// files disagree, and the identified OS together with an *UnsupportedError
-// for a distribution patchkit cannot patch.
+// (an image, a chroot, a fixture directory); it is DetectFSContext without a
+// context.
 func DetectFS(fsys fs.FS) (OS, error) {
-	r := reader{fsys: fsys}
-	o, err := r.detect()
-	if err != nil {
+	return DetectFSContext(context.Background(), fsys)
+}
+
+// DetectFSContext identifies the operating system of the root file system
+// fsys. Symbolic links are resolved inside the root, and only regular files
+// are read, each up to 64 KiB: a named pipe or a device where a release file
+// should be is passed over like a damaged file, never opened. ctx is checked
+// before each file.
+//
+// The most authoritative usable source decides (see the package
+// documentation). A damaged file, or a damaged line of one, that does not
+// stop another source from deciding is listed in OS.Ignored, and a detail on
+// which an older file disagrees with the deciding one in OS.Conflicts; the
+// error is nil then. It returns ErrNoRoot when fsys has no root directory,
+// ErrUnknownOS when fsys has no release information, the *ParseError of each
+// damaged source (joined when there are several) when nothing usable is
+// left, and the identified OS together with an *UnsupportedError for a
+// distribution patchkit cannot patch. Errors reading the file system other
+// than a missing file (permission denied, a loop of links, ctx's error) are
+// returned as they are.
+func DetectFSContext(ctx context.Context, fsys fs.FS) (OS, error) {
+	if err := ctx.Err(); err != nil {
+		return OS{}, err
+	}
+	if err := checkRoot(fsys); err != nil {
+		return OS{}, err
+	}
+	r := &reader{ctx: ctx, fsys: fsys}
+	o, decided, err := r.detect()
+	o.Ignored, o.Conflicts = r.ignored, r.conflicts
+	if err != nil || decided {
 		return o, err
 	}
-	return o, nil
+	switch len(r.ignored) {
+	case 0:
+		return o, ErrUnknownOS
+	case 1:
+		return o, &r.ignored[0]
+	}
+	errs := make([]error, len(r.ignored))
+	for i := range r.ignored {
+		errs[i] = &r.ignored[i]
+	}
+	return o, errors.Join(errs...)
+}
+
+// checkRoot tells a root that does not exist from one without release
+// information.
+func checkRoot(fsys fs.FS) error {
+	fi, err := fs.Stat(fsys, ".")
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return fmt.Errorf("%w: %w", ErrNoRoot, err)
+	case err != nil:
+		if errors.Is(err, syscall.ENOTDIR) {
+			return fmt.Errorf("%w: not a directory: %w", ErrNoRoot, err)
+		}
+		return fmt.Errorf("osdetect: %w", err)
+	case !fi.IsDir():
+		return fmt.Errorf("%w: the root is not a directory", ErrNoRoot)
+	}
+	return nil
 }
 
 type reader struct {
-	fsys fs.FS
+	ctx       context.Context
+	fsys      fs.FS
+	ignored   []ParseError
+	conflicts []Conflict
 }
 
-// read returns a file's content, nil when it does not exist.
-func (r reader) read(name string) ([]byte, error) {
-	b, err := rootfs.ReadFile(r.fsys, name, maxReleaseFile)
-	if errors.Is(err, fs.ErrNotExist) {
+// note records a file or line that could not be used.
+func (r *reader) note(e ParseError) { r.ignored = append(r.ignored, e) }
+
+func (r *reader) conflict(c Conflict) { r.conflicts = append(r.conflicts, c) }
+
+// read returns a file's content, or nil when it does not exist or cannot be
+// used: not a regular file, or too large (noted). Other errors are returned.
+func (r *reader) read(name string) ([]byte, error) {
+	b, err := rootfs.ReadFileContext(r.ctx, r.fsys, name, maxReleaseFile)
+	switch {
+	case err == nil:
+		return b, nil
+	case errors.Is(err, fs.ErrNotExist):
+		return nil, nil
+	case errors.Is(err, rootfs.ErrNotRegular), errors.Is(err, rootfs.ErrTooLarge):
+		reason := err.Error()
+		var pe *fs.PathError
+		if errors.As(err, &pe) {
+			reason = pe.Err.Error()
+		}
+		r.note(ParseError{File: name, Reason: reason})
 		return nil, nil
 	}
-	return b, err
+	return nil, err
 }
 
-func (r reader) detect() (OS, error) {
-	for _, name := range []string{"etc/os-release", "usr/lib/os-release"} {
+// osReleaseFiles are os-release's two places, the first one first.
+var osReleaseFiles = []string{"etc/os-release", "usr/lib/os-release"}
+
+// detect runs through the sources, the most authoritative first, until one
+// decides. decided is false when none did.
+func (r *reader) detect() (o OS, decided bool, err error) {
+	for _, name := range osReleaseFiles {
 		b, err := r.read(name)
 		if err != nil {
-			return OS{}, err
+			return OS{}, false, err
 		}
 		if b == nil {
 			continue
 		}
-		vars, err := parseOSRelease(name, b)
-		if err != nil {
-			return OS{}, err
+		kv, ok := r.parseKV(name, b)
+		if !ok {
+			continue
 		}
-		return r.fromOSRelease(name, vars)
+		if kv.vals["ID"] == "" {
+			r.note(ParseError{File: name, Reason: "no ID"})
+			continue
+		}
+		o, err := r.fromOSRelease(name, kv)
+		return o, true, err
 	}
-	if o, ok, err := r.fromLegacy(); ok || err != nil {
-		return o, err
+	if o, decided, err := r.fromLegacy(); decided || err != nil {
+		return o, decided, err
 	}
 	b, err := r.read(plistPath)
-	if err != nil {
-		return OS{}, err
+	if err != nil || b == nil {
+		return OS{}, false, err
 	}
-	if b != nil {
-		return fromSystemVersion(plistPath, b)
+	o, err = fromSystemVersion(plistPath, b)
+	var pe *ParseError
+	if errors.As(err, &pe) {
+		r.note(*pe)
+		return OS{}, false, nil
 	}
-	return OS{}, ErrUnknownOS
+	return o, true, err
 }
 
-func (r reader) fromOSRelease(file string, v map[string]string) (OS, error) {
+// parseKV parses an os-release style file, noting its damaged lines. ok is
+// false, and the reason noted, when nothing in it can be used.
+func (r *reader) parseKV(name string, b []byte) (kvFile, bool) {
+	kv, fatal := parseOSRelease(name, b)
+	if fatal != nil {
+		r.note(*fatal)
+		return kv, false
+	}
+	r.ignored = append(r.ignored, kv.bad...)
+	if len(kv.vals) == 0 && len(kv.bad) == 0 {
+		if len(bytes.TrimSpace(b)) == 0 {
+			r.note(ParseError{File: name, Reason: "empty"})
+		} else {
+			r.note(ParseError{File: name, Reason: "no assignments"})
+		}
+		return kv, false
+	}
+	return kv, true
+}
+
+func (r *reader) fromOSRelease(file string, kv kvFile) (OS, error) {
+	v := kv.vals
 	o := OS{
 		ID:         strings.ToLower(v["ID"]),
 		Name:       v["NAME"],
@@ -167,14 +317,12 @@ func (r reader) fromOSRelease(file string, v map[string]string) (OS, error) {
 	if like := strings.Fields(strings.ToLower(v["ID_LIKE"])); len(like) > 0 {
 		o.IDLike = like
 	}
-	if o.ID == "" {
-		return o, &ParseError{File: file, Reason: "no ID"}
-	}
 	if o.VersionID != "" {
-		if !versionLike(o.VersionID) {
-			return o, &ParseError{File: file, Reason: "VERSION_ID " + quote(o.VersionID) + " is not a version"}
+		if versionLike(o.VersionID) {
+			o.Major, o.Minor = splitVersion(o.VersionID)
+		} else {
+			r.note(kv.problem("VERSION_ID", "VERSION_ID "+quote(o.VersionID)+" is not a version"))
 		}
-		o.Major, o.Minor = splitVersion(o.VersionID)
 	}
 	if o.ID == "centos" && strings.Contains(o.Name, "Stream") {
 		o.Stream = true
@@ -198,8 +346,10 @@ func (r reader) fromOSRelease(file string, v map[string]string) (OS, error) {
 }
 
 // refine adds what the distribution's own release file knows and os-release
-// does not, and checks that the two agree.
-func (r reader) refine(o *OS, osrFile string) error {
+// does not. os-release decides what it states: a release file that
+// disagrees is recorded as a Conflict, and a damaged one is noted; neither is
+// an error. Only an error reading the file system is returned.
+func (r *reader) refine(o *OS, osrFile string) error {
 	switch o.ID {
 	case "rhel", "centos", "ol", "rocky", "almalinux", "fedora", "amzn":
 		name := ownReleaseFile[o.ID]
@@ -207,99 +357,131 @@ func (r reader) refine(o *OS, osrFile string) error {
 		if err != nil || b == nil {
 			return err
 		}
-		rel, err := parseReleaseLine(name, b)
-		if err != nil {
-			return err
+		rel, perr := parseReleaseLine(name, b)
+		if perr != nil {
+			r.note(*perr)
+			return nil
 		}
 		if rel.id != o.ID {
-			// A compatibility copy naming another distribution.
+			r.conflict(Conflict{Field: "distribution", File: osrFile, Value: o.ID, OtherAt: name, Other: rel.name})
 			return nil
 		}
 		o.Sources = append(o.Sources, name)
-		return o.agree(osrFile, name, rel.major, rel.minor)
+		o.agree(r, osrFile, name, rel.major, rel.minor)
 	case "debian", "raspbian":
-		b, err := r.read("etc/debian_version")
+		const name = "etc/debian_version"
+		b, err := r.read(name)
 		if err != nil || b == nil {
 			return err
 		}
-		major, minor, codename, err := parseDebianVersion(b)
-		if err != nil {
-			return err
+		major, minor, codename, perr := parseDebianVersion(b)
+		if perr != nil {
+			r.note(*perr)
+			return nil
 		}
-		o.Sources = append(o.Sources, "etc/debian_version")
+		o.Sources = append(o.Sources, name)
 		if major == "" {
 			if o.Codename == "" {
 				o.Codename = codename
 			}
 			return nil
 		}
-		return o.agree(osrFile, "etc/debian_version", major, minor)
+		o.agree(r, osrFile, name, major, minor)
 	case "ubuntu":
-		b, err := r.read("etc/lsb-release")
+		const name = "etc/lsb-release"
+		b, err := r.read(name)
 		if err != nil || b == nil {
 			return err
 		}
-		vars, err := parseOSRelease("etc/lsb-release", b)
-		if err != nil {
-			return err
-		}
-		if vars["DISTRIB_ID"] != "Ubuntu" || vars["DISTRIB_RELEASE"] == "" {
+		kv, ok := r.parseKV(name, b)
+		if !ok {
 			return nil
 		}
-		o.Sources = append(o.Sources, "etc/lsb-release")
-		if o.Codename == "" {
-			o.Codename = vars["DISTRIB_CODENAME"]
+		id, release := kv.vals["DISTRIB_ID"], kv.vals["DISTRIB_RELEASE"]
+		if id == "" || release == "" {
+			return nil
 		}
-		major, minor := splitVersion(vars["DISTRIB_RELEASE"])
-		return o.agree(osrFile, "etc/lsb-release", major, minor)
+		if !strings.EqualFold(id, "ubuntu") {
+			r.conflict(Conflict{Field: "distribution", File: osrFile, Value: o.ID, OtherAt: name, Other: id})
+			return nil
+		}
+		if !versionLike(release) {
+			r.note(kv.problem("DISTRIB_RELEASE", "DISTRIB_RELEASE "+quote(release)+" is not a version"))
+			return nil
+		}
+		o.Sources = append(o.Sources, name)
+		if o.Codename == "" {
+			o.Codename = kv.vals["DISTRIB_CODENAME"]
+		}
+		major, minor := splitVersion(release)
+		o.agree(r, osrFile, name, major, minor)
 	case "sles", "sled", "opensuse", "opensuse-leap":
-		b, err := r.read("etc/SuSE-release")
+		const name = "etc/SuSE-release"
+		b, err := r.read(name)
 		if err != nil || b == nil {
 			return err
 		}
-		s, err := parseSuSERelease("etc/SuSE-release", b)
-		if err != nil {
-			return err
+		s, bad, perr := parseSuSERelease(name, b)
+		r.ignored = append(r.ignored, bad...)
+		if perr != nil {
+			r.note(*perr)
+			return nil
 		}
-		o.Sources = append(o.Sources, "etc/SuSE-release")
-		return o.agree(osrFile, "etc/SuSE-release", s.major, s.minor)
+		if s.id != suseFamily(o.ID) {
+			r.conflict(Conflict{Field: "distribution", File: osrFile, Value: o.ID, OtherAt: name, Other: s.description})
+			return nil
+		}
+		o.Sources = append(o.Sources, name)
+		o.agree(r, osrFile, name, s.major, s.minor)
 	}
 	return nil
 }
 
-// agree merges a release file's version into o: the major versions must be
-// equal, and so must the minor versions when both files give one.
-func (o *OS) agree(osrFile, file, major, minor string) error {
+// suseFamily maps os-release IDs to what SuSE-release's first line names.
+func suseFamily(id string) string {
+	if id == "opensuse-leap" {
+		return "opensuse"
+	}
+	return id
+}
+
+// agree merges an older release file's version into o. os-release decides:
+// what it lacks is taken from the file; where both speak and differ, the
+// difference is recorded in r's conflicts and os-release's value is kept.
+// A minor version is taken only from a file that agrees on the major one.
+func (o *OS) agree(r *reader, osrFile, file, major, minor string) {
 	if o.Major == "" {
 		o.Major, o.Minor = major, minor
-		return nil
+		return
 	}
 	if major != o.Major {
-		return &ConflictError{Field: "major version", File: osrFile, Value: o.Major, Other: major, OtherAt: file}
+		r.conflict(Conflict{Field: "major version", File: osrFile, Value: o.Major, OtherAt: file, Other: major})
+		return
 	}
 	switch {
 	case minor == "":
 	case o.Minor == "":
 		o.Minor = minor
 	case trimZeros(minor) != trimZeros(o.Minor):
-		return &ConflictError{Field: "minor version", File: osrFile, Value: o.Minor, Other: minor, OtherAt: file}
+		r.conflict(Conflict{Field: "minor version", File: osrFile, Value: o.Minor, OtherAt: file, Other: minor})
 	}
-	return nil
 }
 
-// parseDebianVersion reads etc/debian_version: "12.5" for a release, or
-// "trixie/sid" for testing and unstable, which have no number.
-func parseDebianVersion(b []byte) (major, minor, codename string, err error) {
+// parseDebianVersion reads etc/debian_version: "12.5" for a release (Debian
+// 4 to 6 wrote three numbers, "6.0.10"), or "trixie/sid" for testing and
+// unstable, which have no number.
+func parseDebianVersion(b []byte) (major, minor, codename string, err *ParseError) {
 	dv := strings.TrimSpace(string(b))
-	major, minor, _ = strings.Cut(dv, ".")
-	switch {
-	case isNumber(major) && (minor == "" || isNumber(minor)):
+	if versionLike(dv) && !strings.Contains(dv, "..") && !strings.HasSuffix(dv, ".") {
+		major, minor = splitVersion(dv)
 		return major, minor, "", nil
-	case strings.Contains(dv, "/") && !strings.ContainsAny(dv, " \t"):
+	}
+	if strings.Contains(dv, "/") && !strings.ContainsAny(dv, " \t\n") {
 		codename, _, _ = strings.Cut(dv, "/")
 		return "", "", codename, nil
 	}
-	return "", "", "", &ParseError{File: "etc/debian_version", Line: 1, Text: dv, Reason: "not a Debian version"}
+	line, _, _ := strings.Cut(dv, "\n")
+	return "", "", "", &ParseError{File: "etc/debian_version", Line: 1, Text: line, Reason: "not a Debian version"}
 }
 
 // ownReleaseFile is the release file each distribution ships under its own

@@ -5,38 +5,58 @@ import (
 	"strings"
 )
 
+// kvFile is what an os-release(5) style file (os-release, lsb-release)
+// says: its values, the line each came from, and its damaged lines.
+type kvFile struct {
+	file  string
+	vals  map[string]string
+	lines map[string]int    // 1-based line of each key's last assignment
+	raw   map[string]string // that line as written
+	bad   []ParseError
+}
+
+// problem is a ParseError about the line that set key.
+func (kv kvFile) problem(key, reason string) ParseError {
+	return ParseError{File: kv.file, Line: kv.lines[key], Text: kv.raw[key], Reason: reason}
+}
+
 // parseOSRelease reads an os-release(5) file: KEY=VALUE lines in shell
 // syntax, comments and blank lines. Values may be unquoted, or quoted with
 // single or double quotes (in double quotes a backslash escapes $ ` " and \).
-// Any other line is a *ParseError naming the file and line.
-func parseOSRelease(file string, data []byte) (map[string]string, error) {
+// Any other line is kept in bad, as a *ParseError naming the file and line,
+// and the other lines still count, as every reader of os-release does. A
+// file with a NUL byte is not text: fatal says so.
+func parseOSRelease(file string, data []byte) (kv kvFile, fatal *ParseError) {
+	kv = kvFile{file: file, vals: map[string]string{}, lines: map[string]int{}, raw: map[string]string{}}
 	if bytes.IndexByte(data, 0) >= 0 {
-		return nil, &ParseError{File: file, Reason: "contains a NUL byte"}
+		return kv, &ParseError{File: file, Reason: "contains a NUL byte"}
 	}
-	vars := map[string]string{}
 	for i, raw := range strings.Split(string(data), "\n") {
 		line := strings.TrimSpace(raw)
 		if line == "" || line[0] == '#' {
 			continue
 		}
-		fail := func(reason string) (map[string]string, error) {
-			return nil, &ParseError{File: file, Line: i + 1, Text: raw, Reason: reason}
+		fail := func(reason string) {
+			kv.bad = append(kv.bad, ParseError{File: file, Line: i + 1, Text: raw, Reason: reason})
 		}
 		eq := strings.IndexByte(line, '=')
 		if eq < 0 {
-			return fail("not a KEY=VALUE assignment")
+			fail("not a KEY=VALUE assignment")
+			continue
 		}
 		key := line[:eq]
 		if !validKey(key) {
-			return fail("invalid variable name")
+			fail("invalid variable name")
+			continue
 		}
 		val, err := shellValue(line[eq+1:])
 		if err != "" {
-			return fail(err)
+			fail(err)
+			continue
 		}
-		vars[key] = val
+		kv.vals[key], kv.lines[key], kv.raw[key] = val, i+1, raw
 	}
-	return vars, nil
+	return kv, nil
 }
 
 func validKey(k string) bool {

@@ -1,6 +1,7 @@
 package osdetect
 
 import (
+	"bytes"
 	"strings"
 
 	"github.com/patchkit/patchkit/internal/rootfs"
@@ -31,8 +32,13 @@ var releaseNames = []struct {
 	{"Amazon Linux", "amzn", false},
 }
 
-func parseReleaseLine(file string, data []byte) (releaseLine, error) {
+// parseReleaseLine reads the first line of a redhat-release style file. A
+// well-formed line naming a distribution osdetect does not know gives id "".
+func parseReleaseLine(file string, data []byte) (releaseLine, *ParseError) {
 	var rl releaseLine
+	if bytes.IndexByte(data, 0) >= 0 {
+		return rl, &ParseError{File: file, Reason: "contains a NUL byte"}
+	}
 	lineNo, line := 0, ""
 	for i, l := range splitLines(data) {
 		if t := strings.TrimSpace(l); t != "" {
@@ -43,7 +49,7 @@ func parseReleaseLine(file string, data []byte) (releaseLine, error) {
 	if line == "" {
 		return rl, &ParseError{File: file, Reason: "empty"}
 	}
-	fail := func(reason string) (releaseLine, error) {
+	fail := func(reason string) (releaseLine, *ParseError) {
 		return rl, &ParseError{File: file, Line: lineNo, Text: line, Reason: reason}
 	}
 	i := strings.Index(line, " release ")
@@ -65,10 +71,10 @@ func parseReleaseLine(file string, data []byte) (releaseLine, error) {
 	for _, n := range releaseNames {
 		if strings.HasPrefix(rl.name, n.prefix) {
 			rl.id, rl.stream = n.id, n.stream
-			return rl, nil
+			break
 		}
 	}
-	return fail("names a distribution osdetect does not know")
+	return rl, nil
 }
 
 // suseRelease is what the deprecated etc/SuSE-release says.
@@ -76,8 +82,14 @@ type suseRelease struct {
 	id, description, major, minor, codename string
 }
 
-func parseSuSERelease(file string, data []byte) (suseRelease, error) {
-	var s suseRelease
+// parseSuSERelease reads etc/SuSE-release: a description line, then
+// "KEY = VALUE" lines. Other lines are returned in bad; fatal is set when
+// the file gives no description or no VERSION. A description naming a
+// distribution osdetect does not know gives id "".
+func parseSuSERelease(file string, data []byte) (s suseRelease, bad []ParseError, fatal *ParseError) {
+	if bytes.IndexByte(data, 0) >= 0 {
+		return s, nil, &ParseError{File: file, Reason: "contains a NUL byte"}
+	}
 	var version, patchlevel string
 	for i, raw := range splitLines(data) {
 		line := strings.TrimSpace(raw)
@@ -86,21 +98,18 @@ func parseSuSERelease(file string, data []byte) (suseRelease, error) {
 		}
 		if s.description == "" {
 			s.description = line
-			switch {
-			case strings.HasPrefix(line, "SUSE Linux Enterprise Server"):
-				s.id = "sles"
-			case strings.HasPrefix(line, "SUSE Linux Enterprise Desktop"):
-				s.id = "sled"
-			case strings.HasPrefix(line, "openSUSE"):
-				s.id = "opensuse"
-			default:
-				return s, &ParseError{File: file, Line: i + 1, Text: raw, Reason: "names a distribution osdetect does not know"}
+			for _, n := range suseNames {
+				if hasPrefixFold(line, n.prefix) {
+					s.id = n.id
+					break
+				}
 			}
 			continue
 		}
 		k, v, ok := strings.Cut(line, "=")
 		if !ok {
-			return s, &ParseError{File: file, Line: i + 1, Text: raw, Reason: "not a KEY = VALUE line"}
+			bad = append(bad, ParseError{File: file, Line: i + 1, Text: raw, Reason: "not a KEY = VALUE line"})
+			continue
 		}
 		switch strings.TrimSpace(k) {
 		case "VERSION":
@@ -112,112 +121,138 @@ func parseSuSERelease(file string, data []byte) (suseRelease, error) {
 		}
 	}
 	if s.description == "" {
-		return s, &ParseError{File: file, Reason: "empty"}
+		return s, bad, &ParseError{File: file, Reason: "empty"}
 	}
 	if !versionLike(version) {
-		return s, &ParseError{File: file, Reason: "no VERSION"}
+		return s, bad, &ParseError{File: file, Reason: "no VERSION"}
 	}
 	s.major, s.minor = splitVersion(version)
 	if s.minor == "" && patchlevel != "" {
 		if !isNumber(patchlevel) {
-			return s, &ParseError{File: file, Reason: "PATCHLEVEL " + quote(patchlevel) + " is not a number"}
+			return s, bad, &ParseError{File: file, Reason: "PATCHLEVEL " + quote(patchlevel) + " is not a number"}
 		}
 		s.minor = patchlevel
 	}
-	return s, nil
+	return s, bad, nil
 }
 
-// fromLegacy identifies a root without os-release from the older release
-// files, the most specific first. ok reports whether any was found.
-func (r reader) fromLegacy() (OS, bool, error) {
-	for _, name := range []string{
-		"etc/oracle-release", "etc/rocky-release", "usr/lib/rocky-release",
-		"etc/almalinux-release", "etc/centos-release", "etc/fedora-release",
-		"etc/redhat-release", "etc/system-release",
-	} {
+// suseNames maps SuSE-release's first line to os-release IDs. SLES 9 wrote
+// "SUSE LINUX", hence the case-blind match.
+var suseNames = []struct{ prefix, id string }{
+	{"SUSE Linux Enterprise Server", "sles"},
+	{"SUSE Linux Enterprise Desktop", "sled"},
+	{"openSUSE", "opensuse"},
+}
+
+func hasPrefixFold(s, prefix string) bool {
+	return len(s) >= len(prefix) && strings.EqualFold(s[:len(prefix)], prefix)
+}
+
+// legacyReleaseFiles are the distributions' own release files, the most
+// specific first: Oracle Linux and Rocky ship a redhat-release too.
+var legacyReleaseFiles = []string{
+	"etc/oracle-release", "etc/rocky-release", "usr/lib/rocky-release",
+	"etc/almalinux-release", "etc/centos-release", "etc/fedora-release",
+	"etc/redhat-release", "etc/system-release",
+}
+
+// fromLegacy identifies a root without a usable os-release from the older
+// release files, the most specific first. The first usable one decides; a
+// damaged one is noted and the next one is tried. decided reports whether
+// one did.
+func (r *reader) fromLegacy() (o OS, decided bool, err error) {
+	for _, name := range legacyReleaseFiles {
 		b, err := r.read(name)
-		if err != nil {
-			return OS{}, true, err
-		}
-		if b == nil {
+		if err != nil || b == nil {
+			if err != nil {
+				return OS{}, false, err
+			}
 			continue
 		}
-		rl, err := parseReleaseLine(name, b)
-		if err != nil {
-			return OS{}, true, err
+		rl, perr := parseReleaseLine(name, b)
+		if perr != nil {
+			r.note(*perr)
+			continue
 		}
 		o := OS{
-			ID: rl.id, Name: rl.name, PrettyName: strings.TrimSpace(firstLine(b)),
+			ID: rl.id, Name: rl.name, PrettyName: firstLine(b),
 			Version: rl.version, VersionID: rl.version, Major: rl.major, Minor: rl.minor,
 			Codename: rl.codename, Stream: rl.stream, Sources: []string{name},
+		}
+		if rl.id == "" {
+			return o, true, &UnsupportedError{Name: rl.name, File: name}
 		}
 		o, err = finish(o, name)
 		return o, true, err
 	}
 
-	if b, err := r.read("etc/SuSE-release"); err != nil || b != nil {
-		if err != nil {
-			return OS{}, true, err
-		}
-		s, err := parseSuSERelease("etc/SuSE-release", b)
-		if err != nil {
-			return OS{}, true, err
-		}
-		o := OS{ID: s.id, PrettyName: s.description, Major: s.major, Minor: s.minor, Codename: s.codename,
-			Sources: []string{"etc/SuSE-release"}}
-		o.VersionID = o.Major
-		if o.Minor != "" {
-			o.VersionID += "." + o.Minor
-		}
-		o, err = finish(o, "etc/SuSE-release")
-		return o, true, err
-	}
-
-	rpi, err := rootfs.Exists(r.fsys, "etc/rpi-issue")
-	if err != nil {
-		return OS{}, true, err
-	}
-	if b, err := r.read("etc/lsb-release"); err != nil || b != nil {
-		if err != nil {
-			return OS{}, true, err
-		}
-		vars, err := parseOSRelease("etc/lsb-release", b)
-		if err != nil {
-			return OS{}, true, err
-		}
-		if id := vars["DISTRIB_ID"]; id != "" {
-			o := OS{
-				ID: strings.ToLower(id), Name: id, PrettyName: vars["DISTRIB_DESCRIPTION"],
-				VersionID: vars["DISTRIB_RELEASE"], Codename: vars["DISTRIB_CODENAME"],
-				Sources: []string{"etc/lsb-release"},
+	const suse = "etc/SuSE-release"
+	if b, err := r.read(suse); err != nil {
+		return OS{}, false, err
+	} else if b != nil {
+		s, bad, perr := parseSuSERelease(suse, b)
+		r.ignored = append(r.ignored, bad...)
+		if perr != nil {
+			r.note(*perr)
+		} else {
+			o := OS{ID: s.id, PrettyName: s.description, Major: s.major, Minor: s.minor, Codename: s.codename,
+				Sources: []string{suse}}
+			o.VersionID = o.Major
+			if o.Minor != "" {
+				o.VersionID += "." + o.Minor
 			}
-			if o.VersionID != "" {
-				if !versionLike(o.VersionID) {
-					return o, true, &ParseError{File: "etc/lsb-release", Reason: "DISTRIB_RELEASE " + quote(o.VersionID) + " is not a version"}
-				}
-				o.Major, o.Minor = splitVersion(o.VersionID)
+			if s.id == "" {
+				return o, true, &UnsupportedError{Name: s.description, File: suse}
 			}
-			o, err = finish(o, "etc/lsb-release")
+			o, err = finish(o, suse)
 			return o, true, err
 		}
 	}
 
-	if b, err := r.read("etc/debian_version"); err != nil || b != nil {
-		if err != nil {
-			return OS{}, true, err
+	rpi, err := rootfs.Exists(r.fsys, "etc/rpi-issue")
+	if err != nil {
+		return OS{}, false, err
+	}
+	const lsb = "etc/lsb-release"
+	if b, err := r.read(lsb); err != nil {
+		return OS{}, false, err
+	} else if b != nil {
+		if kv, ok := r.parseKV(lsb, b); ok && kv.vals["DISTRIB_ID"] != "" {
+			id := kv.vals["DISTRIB_ID"]
+			o := OS{
+				ID: strings.ToLower(id), Name: id, PrettyName: kv.vals["DISTRIB_DESCRIPTION"],
+				VersionID: kv.vals["DISTRIB_RELEASE"], Codename: kv.vals["DISTRIB_CODENAME"],
+				Sources: []string{lsb},
+			}
+			if o.VersionID != "" {
+				if versionLike(o.VersionID) {
+					o.Major, o.Minor = splitVersion(o.VersionID)
+				} else {
+					r.note(kv.problem("DISTRIB_RELEASE", "DISTRIB_RELEASE "+quote(o.VersionID)+" is not a version"))
+				}
+			}
+			o, err = finish(o, lsb)
+			return o, true, err
 		}
-		major, minor, codename, err := parseDebianVersion(b)
-		if err != nil {
-			return OS{}, true, err
+	}
+
+	const dv = "etc/debian_version"
+	if b, err := r.read(dv); err != nil {
+		return OS{}, false, err
+	} else if b != nil {
+		major, minor, codename, perr := parseDebianVersion(b)
+		if perr != nil {
+			r.note(*perr)
+		} else {
+			o := OS{ID: "debian", Name: "Debian GNU/Linux", Major: major, Minor: minor, VersionID: major,
+				Codename: codename, Sources: []string{dv}}
+			if rpi {
+				o.ID, o.Name = "raspbian", "Raspbian GNU/Linux"
+				o.Sources = append(o.Sources, "etc/rpi-issue")
+			}
+			o, err = finish(o, dv)
+			return o, true, err
 		}
-		o := OS{ID: "debian", Name: "Debian GNU/Linux", Major: major, Minor: minor, VersionID: major,
-			Codename: codename, Sources: []string{"etc/debian_version"}}
-		if rpi {
-			o.ID, o.Name = "raspbian", "Raspbian GNU/Linux"
-			o.Sources = append(o.Sources, "etc/rpi-issue")
-		}
-		o, err = finish(o, "etc/debian_version")
-		return o, true, err
 	}
 	if rpi {
 		// A Raspberry Pi image stamp and nothing else: the system is
