@@ -46,11 +46,11 @@ func rpmKey(t testing.TB) *repo.Keyring {
 
 type clock struct{ now time.Time }
 
-func newClient(t testing.TB, now time.Time) (*repo.Client, string, *clock) {
+func newClient(t testing.TB, now time.Time, opts ...repo.Option) (*repo.Client, string, *clock) {
 	t.Helper()
 	dir := t.TempDir()
 	clk := &clock{now: now}
-	c, err := repo.NewClient(repo.WithCacheDir(dir), repo.WithClock(func() time.Time { return clk.now }))
+	c, err := repo.NewClient(append([]repo.Option{repo.WithCacheDir(dir), repo.WithClock(func() time.Time { return clk.now })}, opts...)...)
 	if err != nil {
 		t.Fatal(err)
 	}
