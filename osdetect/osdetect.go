@@ -173,8 +173,13 @@ func DetectFSContext(ctx context.Context, fsys fs.FS) (OS, error) {
 	}
 	r := &reader{ctx: ctx, fsys: fsys}
 	o, decided, err := r.detect()
+	var ue *UnsupportedError
+	if err != nil && !errors.As(err, &ue) {
+		// The file system failed: no partial answer.
+		return OS{}, err
+	}
 	o.Ignored, o.Conflicts = r.ignored, r.conflicts
-	if err != nil || decided {
+	if decided {
 		return o, err
 	}
 	switch len(r.ignored) {

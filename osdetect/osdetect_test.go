@@ -425,10 +425,11 @@ func TestDetectFSContext(t *testing.T) {
 	// is the context's, not a result from fewer files.
 	ctx, cancel = context.WithCancel(context.Background())
 	defer cancel()
-	_, err = DetectFSContext(ctx, openCancelFS{root, cancel})
+	o, err := DetectFSContext(ctx, openCancelFS{root, cancel})
 	assert.ErrorIs(t, err, context.Canceled)
+	assert.Equal(t, OS{}, o, "no partial answer")
 
-	o, err := DetectFSContext(context.Background(), root)
+	o, err = DetectFSContext(context.Background(), root)
 	require.NoError(t, err)
 	assert.Equal(t, "12", o.Major)
 	assert.Equal(t, "5", o.Minor)
