@@ -3,6 +3,7 @@ package repo
 import (
 	"bufio"
 	"bytes"
+	"fmt"
 	"io"
 	"iter"
 	"strings"
@@ -82,7 +83,7 @@ func ParseDeb822(name string, r io.Reader, opt Deb822Options) iter.Seq2[Paragrap
 				b = b[:n-1]
 			}
 			if len(b) > maxLine {
-				yield(Paragraph{}, &SyntaxError{File: name, Line: line, Msg: "line longer than the limit", Err: &TooLargeError{File: name, What: "line", Limit: int64(maxLine)}})
+				yield(Paragraph{}, lineTooLong(name, line, maxLine))
 				return
 			}
 			if bytes.IndexByte(b, 0) >= 0 {
@@ -139,7 +140,7 @@ func ParseDeb822(name string, r io.Reader, opt Deb822Options) iter.Seq2[Paragrap
 		}
 		if err := sc.Err(); err != nil {
 			if err == bufio.ErrTooLong {
-				yield(Paragraph{}, &SyntaxError{File: name, Line: line + 1, Msg: "line longer than the limit", Err: &TooLargeError{File: name, What: "line", Limit: int64(maxLine)}})
+				yield(Paragraph{}, lineTooLong(name, line+1, maxLine))
 			} else {
 				yield(Paragraph{}, err)
 			}
@@ -150,6 +151,14 @@ func ParseDeb822(name string, r io.Reader, opt Deb822Options) iter.Seq2[Paragrap
 			yield(p, nil)
 		}
 	}
+}
+
+// lineTooLong is the error for a line of a configuration or metadata file
+// longer than limit bytes: a *SyntaxError that says so, with a
+// *TooLargeError.
+func lineTooLong(name string, line, limit int) error {
+	return &SyntaxError{File: name, Line: line, Msg: fmt.Sprintf("line longer than the limit of %d bytes", limit),
+		Err: &TooLargeError{File: name, What: "line", Limit: int64(limit)}}
 }
 
 func quote(s string) string {

@@ -2,6 +2,7 @@ package repo
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"errors"
 	"io"
@@ -73,40 +74,80 @@ var knownTypes = []string{"deb", "deb-src"}
 //
 // Comments start with '#'. Every malformed line is reported as a
 // *SyntaxError with name and line (joined with errors.Join); the good lines
-// are returned all the same.
+// are returned all the same. A line longer than DefaultMaxLine bytes is one
+// of them: it is reported as too long (its Err a *TooLargeError) and
+// skipped without being held in memory, and the lines after it are read.
 func ParseSourcesList(name string, r io.Reader) ([]AptSource, error) {
-	sc := bufio.NewScanner(r)
-	sc.Buffer(make([]byte, 0, 4096), DefaultMaxLine)
 	var (
 		out  []AptSource
 		errs []error
-		line int
 	)
-	for sc.Scan() {
-		line++
-		text := sc.Text()
-		if strings.IndexByte(text, 0) >= 0 {
+	err := scanLines(r, DefaultMaxLine, func(line int, b []byte, tooLong bool) {
+		if tooLong {
+			errs = append(errs, lineTooLong(name, line, DefaultMaxLine))
+			return
+		}
+		if bytes.IndexByte(b, 0) >= 0 {
 			errs = append(errs, &SyntaxError{File: name, Line: line, Msg: "NUL byte"})
-			continue
+			return
 		}
-		if i := strings.IndexByte(text, '#'); i >= 0 {
-			text = text[:i]
+		if i := bytes.IndexByte(b, '#'); i >= 0 {
+			b = b[:i]
 		}
-		text = strings.TrimSpace(text)
+		text := strings.TrimSpace(string(b))
 		if text == "" {
-			continue
+			return
 		}
 		src, err := parseSourceLine(name, line, text)
 		if err != nil {
 			errs = append(errs, err)
-			continue
+			return
 		}
 		out = append(out, src)
-	}
-	if err := sc.Err(); err != nil {
-		errs = append(errs, &SyntaxError{File: name, Line: line + 1, Msg: "cannot read line", Err: err})
+	})
+	if err != nil {
+		errs = append(errs, &SyntaxError{File: name, Msg: "cannot read", Err: err})
 	}
 	return out, errors.Join(errs...)
+}
+
+// scanLines calls fn with every line of r, numbered from 1, without its
+// line end ("\n" or "\r\n"). A line longer than limit bytes is passed as
+// too long, without its bytes, which are read to the line's end and
+// dropped: no more than limit bytes of a line are held.
+func scanLines(r io.Reader, limit int, fn func(line int, b []byte, tooLong bool)) error {
+	br := bufio.NewReaderSize(r, 64<<10)
+	var (
+		buf  []byte
+		long bool
+		n    int
+	)
+	for {
+		chunk, err := br.ReadSlice('\n')
+		if !long {
+			if len(buf)+len(chunk) > limit+2 { // the line, "\r" and "\n"
+				long, buf = true, buf[:0]
+			} else {
+				buf = append(buf, chunk...)
+			}
+		}
+		switch {
+		case errors.Is(err, bufio.ErrBufferFull):
+			continue
+		case err != nil && !errors.Is(err, io.EOF):
+			return err
+		case err != nil && len(buf) == 0 && !long:
+			return nil // the end, after a line end or in an empty input
+		}
+		n++
+		b := bytes.TrimSuffix(buf, []byte{'\n'})
+		b = bytes.TrimSuffix(b, []byte{'\r'})
+		fn(n, b, long || len(b) > limit)
+		buf, long = buf[:0], false
+		if err != nil {
+			return nil
+		}
+	}
 }
 
 func parseSourceLine(name string, line int, text string) (AptSource, error) {
