@@ -217,6 +217,11 @@ func (s *reportStream) next() ([]byte, error) {
 		chunk, err := s.br.Peek(max(s.br.Buffered(), 1))
 		if len(chunk) == 0 {
 			if errors.Is(err, io.EOF) {
+				// A syntax error before the end says more than the end.
+				var se *json.SyntaxError
+				if err := json.Unmarshal(s.buf, new(json.RawMessage)); errors.As(err, &se) && se.Offset < int64(len(s.buf)) {
+					return nil, fmt.Errorf("compliance: report: %w", err)
+				}
 				return nil, &StreamError{Offset: start, Reason: "the input ends inside a report"}
 			}
 			return nil, err

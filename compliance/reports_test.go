@@ -119,8 +119,12 @@ func TestReportsStreamErrors(t *testing.T) {
 		}
 	}
 
+	// A syntax error in a report the input ends inside is the error.
+	_, err := collect(Reports(strings.NewReader(string(one) + "\n{not json")))
+	assert.EqualError(t, err, "compliance: report: invalid character 'n' looking for beginning of object key string")
+
 	// A report that is an object but not a report fails as ReadJSON fails.
-	_, err := collect(Reports(strings.NewReader(`{"SchemaVersion": "9.0"}`)))
+	_, err = collect(Reports(strings.NewReader(`{"SchemaVersion": "9.0"}`)))
 	var schema *SchemaError
 	assert.ErrorAs(t, err, &schema)
 
