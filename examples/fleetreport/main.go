@@ -18,7 +18,9 @@
 // and -node lists the repositories and why. A report that says COMPLIANT
 // while one of its repositories is not OK is refused as unreadable.
 //
-// It exits 1 when an input cannot be read, 2 on bad usage.
+// Exit codes are those of every example program (see the README): 0
+// success, 1 failure (an input cannot be read or holds something other
+// than reports), 2 usage.
 package main
 
 import (
@@ -30,6 +32,13 @@ import (
 	"os"
 
 	"github.com/patchkit/patchkit/compliance"
+)
+
+// Exit codes, as in every example program.
+const (
+	exitOK      = 0
+	exitFailure = 1
+	exitUsage   = 2
 )
 
 func main() {
@@ -68,11 +77,11 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
-		return 2
+		return exitUsage
 	}
 	if *top < 1 {
 		fmt.Fprintf(stderr, "fleetreport: -top must be at least 1, not %d\n", *top)
-		return 2
+		return exitUsage
 	}
 	names := fs.Args()
 	if len(names) == 0 {
@@ -88,9 +97,9 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	}
 	if err != nil {
 		fmt.Fprintln(stderr, "fleetreport:", err)
-		return 1
+		return exitFailure
 	}
-	return 0
+	return exitOK
 }
 
 // readAll yields the reports of every input in turn, opening each file only

@@ -98,7 +98,8 @@ func TestErrors(t *testing.T) {
 		want string
 	}{
 		{[]string{filepath.Join(dir, "missing.json")}, 1, "missing.json: open "},
-		{[]string{write("bad.json", "{not json")}, 1, "bad.json: report 1: invalid character"},
+		{[]string{write("bad.json", "{not json")}, 1, "bad.json: report 1: compliance: report: invalid character 'n' looking for beginning of object key string"},
+		{[]string{"/dev/zero"}, 1, `/dev/zero: report 1: compliance: byte 0: a report is a JSON object, not something starting with '\x00'`},
 		{[]string{newer}, 1, `newer.json: report 1: compliance: report schema version "2.0": written by a newer patchkit`},
 		{[]string{second}, 1, `second.jsonl: report 2: compliance: report: json: unknown field "Colour"`},
 		{[]string{forged}, 1, "forged.json: report 1: compliance: Summary.Status: COMPLIANT, but 1 repository is not OK"},

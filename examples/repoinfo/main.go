@@ -7,13 +7,20 @@
 //	go run ./examples/repoinfo -apt http://deb.debian.org/debian -suite bookworm -keyring /usr/share/keyrings/debian-archive-keyring.gpg
 //	go run ./examples/repoinfo -rpmmd https://mirror.example/9/BaseOS/x86_64/os -keyring RPM-GPG-KEY
 //	go run ./examples/repoinfo -rpmmd ./local/repo                # a directory
+//	go run ./examples/repoinfo -apt ./local/debian -suite stable  # a directory
 //	go run ./examples/repoinfo -sources /etc/yum.repos.d/x.repo   # a sources.list, .sources or .repo file
-//	go run ./examples/repoinfo -json ...                          # {"repositories": [...]}
+//	go run ./examples/repoinfo -sources /etc/apt/sources.list.d   # every such file of a directory
+//	go run ./examples/repoinfo -json ...                          # {"Repositories": [{"Name": ..., ...}]}
 //
 // Several of -apt-lists, -apt, -rpmmd and -sources may be given together.
-// -now evaluates freshness (Valid-Until, future dates) at another time, for
-// reproducing a past evaluation. It exits 1 when any repository has an
-// error, 2 on a usage error.
+// Where a repository is expected (-apt, -rpmmd) a local directory does as
+// well as a URL. -now evaluates freshness (Valid-Until, future dates) at
+// another time, for reproducing a past evaluation: RFC 3339, a date
+// YYYY-MM-DD meaning 00:00 UTC, or "now".
+//
+// Exit codes are those of every example program (see the README): 0
+// success, 1 failure (any repository has an error, or a file named cannot
+// be read), 2 usage.
 package main
 
 import (
@@ -36,21 +43,31 @@ import (
 	"github.com/patchkit/patchkit/repo/rpmmd"
 )
 
+// Exit codes, as in every example program.
+const (
+	exitOK      = 0
+	exitFailure = 1
+	exitUsage   = 2
+)
+
+// maxSourcesFile bounds a -sources file, as repo.LoadAptSources does.
+const maxSourcesFile = 16 << 20
+
 func main() {
 	os.Exit(run(context.Background(), os.Args[1:], os.Stdout, os.Stderr))
 }
 
 // entry is one repository or suite in the -json output.
 type entry struct {
-	Name       string  `json:"name"`
-	Packages   int     `json:"packages"`
-	Advisories int     `json:"advisories"`
-	Verified   bool    `json:"verified"`
-	Error      *string `json:"error"`
+	Name       string  `json:"Name"`
+	Packages   int     `json:"Packages"`
+	Advisories int     `json:"Advisories"`
+	Verified   bool    `json:"Verified"`
+	Error      *string `json:"Error"`
 }
 
 type output struct {
-	Repositories []entry `json:"repositories"`
+	Repositories []entry `json:"Repositories"`
 }
 
 type config struct {
@@ -64,7 +81,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	var c config
 	fl.StringVar(&c.aptLists, "apt-lists", "", "an apt lists directory (such as /var/lib/apt/lists) to read offline")
 	fl.StringVar(&c.root, "root", "/", "the root whose etc/apt configuration and keyrings -apt-lists and -sources use")
-	fl.StringVar(&c.aptURL, "apt", "", "an apt repository base URL (or a URL ending in /dists/SUITE)")
+	fl.StringVar(&c.aptURL, "apt", "", "an apt repository base URL or directory (or one ending in /dists/SUITE)")
 	fl.StringVar(&c.suite, "suite", "", "the suite of -apt")
 	fl.StringVar(&c.components, "components", "main", "comma-separated components of -apt")
 	fl.StringVar(&c.arch, "arch", "", "comma-separated Debian architectures (default: what the lists hold; for -apt, this host's)")
@@ -72,35 +89,60 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fl.BoolVar(&c.trusted, "trusted", false, "accept an unsigned -apt repository (like [trusted=yes])")
 	fl.StringVar(&c.rpmmdURL, "rpmmd", "", "an rpm-md repository base URL or directory")
 	fl.StringVar(&c.repoID, "id", "", "the repository ID of -rpmmd (default: the last path element)")
-	fl.StringVar(&c.sources, "sources", "", "a sources.list, deb822 .sources or .repo file whose repositories to read")
+	fl.StringVar(&c.sources, "sources", "", "a sources.list, deb822 .sources or .repo file whose repositories to read, or a directory of them")
 	fl.BoolVar(&c.zypper, "zypper", false, "read a -sources .repo file with zypper's defaults")
 	fl.StringVar(&c.vars, "vars", "", "variables for .repo files, e.g. releasever=9,basearch=x86_64")
 	fl.StringVar(&c.cache, "cache", "", "cache directory (default: a temporary one)")
-	fl.StringVar(&c.now, "now", "", "evaluate freshness at this time (RFC 3339) instead of now")
+	fl.StringVar(&c.now, "now", "now", `evaluate freshness at this time: RFC 3339, YYYY-MM-DD (00:00 UTC) or "now"`)
 	fl.BoolVar(&c.jsonOut, "json", false, "print JSON")
 	if err := fl.Parse(args); err != nil {
-		return 2
+		return exitUsage
 	}
-	if fl.NArg() > 0 || (c.aptLists == "" && c.aptURL == "" && c.rpmmdURL == "" && c.sources == "") {
-		fmt.Fprintln(stderr, "repoinfo: give -apt-lists, -apt, -rpmmd or -sources (see -h)")
-		return 2
+	usage := func(format string, a ...any) int {
+		fmt.Fprintf(stderr, "repoinfo: "+format+"\n", a...)
+		return exitUsage
+	}
+	fail := func(err error) int {
+		fmt.Fprintln(stderr, "repoinfo:", err)
+		return exitFailure
+	}
+	switch {
+	case fl.NArg() > 0:
+		return usage("unexpected argument %q", fl.Arg(0))
+	case c.aptLists == "" && c.aptURL == "" && c.rpmmdURL == "" && c.sources == "":
+		return usage("give -apt-lists, -apt, -rpmmd or -sources (see -h)")
 	}
 	opts := []repo.Option{}
 	if c.cache != "" {
 		opts = append(opts, repo.WithCacheDir(c.cache))
 	}
-	if c.now != "" {
-		t, err := time.Parse(time.RFC3339, c.now)
+	if c.now != "now" {
+		t, err := parseNow(c.now)
 		if err != nil {
-			fmt.Fprintln(stderr, "repoinfo: -now:", err)
-			return 2
+			return usage("-now: %v", err)
 		}
 		opts = append(opts, repo.WithClock(func() time.Time { return t }))
 	}
+	var (
+		aptURI, suite string
+		aptErr        error
+	)
+	if c.aptURL != "" {
+		aptURI, aptErr = repoURL(c.aptURL)
+		if aptErr != nil {
+			aptURI = c.aptURL
+		}
+		suite = c.suite
+		if i := strings.Index(aptURI, "/dists/"); i >= 0 && suite == "" {
+			aptURI, suite = aptURI[:i], strings.Trim(aptURI[i+len("/dists/"):], "/")
+		}
+		if suite == "" {
+			return usage("-apt needs -suite")
+		}
+	}
 	client, err := repo.NewClient(opts...)
 	if err != nil {
-		fmt.Fprintln(stderr, "repoinfo:", err)
-		return 2
+		return fail(err)
 	}
 	defer client.Close()
 	rootFS := os.DirFS(c.root)
@@ -114,8 +156,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 	kr, err := loadKeyring(c.keyring)
 	if err != nil {
-		fmt.Fprintln(stderr, "repoinfo:", err)
-		return 2
+		return fail(err)
 	}
 	if c.aptLists != "" {
 		srcs, err := repo.LoadAptSources(ctx, rootFS)
@@ -137,15 +178,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 			}
 		}
 	}
-	if c.aptURL != "" {
-		u, suite := c.aptURL, c.suite
-		if i := strings.Index(u, "/dists/"); i >= 0 && suite == "" {
-			u, suite = u[:i], strings.Trim(u[i+len("/dists/"):], "/")
-		}
-		if suite == "" {
-			fmt.Fprintln(stderr, "repoinfo: -apt needs -suite")
-			return 2
-		}
+	if c.aptURL != "" && aptErr != nil {
+		add(entry{Name: c.aptURL}, aptErr)
+	} else if c.aptURL != "" {
 		archs := split(c.arch)
 		if len(archs) == 0 {
 			// A remote repository says nothing about the system it is
@@ -153,12 +188,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 			host, err := osdetect.Detect(ctx)
 			d, ok := osdetect.DebianArch(host.Arch)
 			if err != nil || !ok {
-				fmt.Fprintf(stderr, "repoinfo: -apt needs -arch: this host's architecture %q has no Debian name (%v)\n", host.Arch, err)
-				return 2
+				return usage("-apt needs -arch: this host's architecture %q has no Debian name (%v)", host.Arch, err)
 			}
 			archs = []string{d}
 		}
-		r := apt.Repo{URI: u, Suite: suite, Components: split(c.components), Architectures: archs, Keyring: kr, Trusted: c.trusted}
+		r := apt.Repo{URI: aptURI, Suite: suite, Components: split(c.components), Architectures: archs, Keyring: kr, Trusted: c.trusted}
 		snap, err := apt.Update(ctx, client, r)
 		add(aptEntry(ctx, r, snap, err))
 	}
@@ -167,14 +201,21 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		if id == "" {
 			id = filepath.Base(strings.TrimRight(c.rpmmdURL, "/"))
 		}
-		r := rpmmd.Repo{ID: id, BaseURLs: []string{c.rpmmdURL}, Keyring: kr, RequireSignature: kr != nil}
-		snap, err := rpmmd.Update(ctx, client, r)
-		add(rpmEntry(ctx, r.ID, snap, err))
+		if u, err := repoURL(c.rpmmdURL); err != nil {
+			add(entry{Name: id}, err)
+		} else {
+			r := rpmmd.Repo{ID: id, BaseURLs: []string{u}, Keyring: kr, RequireSignature: kr != nil}
+			snap, err := rpmmd.Update(ctx, client, r)
+			add(rpmEntry(ctx, r.ID, snap, err))
+		}
 	}
 	if c.sources != "" {
-		if err := readSources(ctx, client, rootFS, c, add); err != nil {
-			fmt.Fprintln(stderr, "repoinfo:", err)
-			return 2
+		files, err := sourcesFiles(c.sources, stderr)
+		if err != nil {
+			add(entry{Name: c.sources}, err)
+		}
+		for _, f := range files {
+			readSources(ctx, client, rootFS, c, f, add)
 		}
 	}
 	if c.jsonOut {
@@ -198,10 +239,27 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 	for _, e := range out.Repositories {
 		if e.Error != nil {
-			return 1
+			return exitFailure
 		}
 	}
-	return 0
+	return exitOK
+}
+
+// parseNow reads a -now value: an RFC 3339 instant, a date (YYYY-MM-DD,
+// 00:00 UTC) or "now" (the system clock). Every example program that takes
+// -now has this same function, so that they all read it alike; a test in
+// examples/evaluate checks that the copies do not drift apart.
+func parseNow(s string) (time.Time, error) {
+	if s == "now" {
+		return time.Now().UTC(), nil
+	}
+	if t, err := time.Parse(time.RFC3339, s); err == nil {
+		return t.UTC(), nil
+	}
+	if t, err := time.Parse(time.DateOnly, s); err == nil {
+		return t, nil
+	}
+	return time.Time{}, fmt.Errorf(`%q is neither RFC 3339, YYYY-MM-DD nor "now"`, s)
 }
 
 func split(s string) []string {
@@ -212,11 +270,83 @@ func loadKeyring(path string) (*repo.Keyring, error) {
 	if path == "" {
 		return nil, nil
 	}
-	data, err := os.ReadFile(path)
+	data, err := readFile(path, repo.MaxKeyringSize)
 	if err != nil {
 		return nil, err
 	}
 	return repo.ParseKeyring(path, data)
+}
+
+// readFile reads at most limit bytes of the file name and fails, naming
+// it, if there are more: whatever the file is (a device, a pipe), no more
+// than the limit is held.
+func readFile(name string, limit int64) ([]byte, error) {
+	f, err := os.Open(name)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, limit+1))
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", name, err)
+	}
+	if int64(len(data)) > limit {
+		return nil, fmt.Errorf("%s: larger than %d bytes", name, limit)
+	}
+	return data, nil
+}
+
+// repoURL takes a repository's URL as it is and turns a local directory
+// into a file URL.
+func repoURL(s string) (string, error) {
+	if strings.Contains(s, "://") {
+		return s, nil
+	}
+	fi, err := os.Stat(s)
+	if err != nil {
+		return "", err
+	}
+	if !fi.IsDir() {
+		return "", fmt.Errorf("%s is not a directory: a repository is a URL or a directory", s)
+	}
+	return rpmmd.BaseURL(s), nil
+}
+
+// isSourcesFile reports whether apt or dnf/zypper read a file of this name
+// from a configuration directory.
+func isSourcesFile(name string) bool {
+	return strings.HasSuffix(name, ".list") || strings.HasSuffix(name, ".sources") || strings.HasSuffix(name, ".repo")
+}
+
+// sourcesFiles is the -sources file, or the .list, .sources and .repo
+// files of the -sources directory in name order; the other files of the
+// directory are named on stderr, as apt names the files it ignores.
+func sourcesFiles(name string, stderr io.Writer) ([]string, error) {
+	fi, err := os.Stat(name)
+	if err != nil {
+		return nil, err
+	}
+	if !fi.IsDir() {
+		return []string{name}, nil
+	}
+	des, err := os.ReadDir(name)
+	if err != nil {
+		return nil, err
+	}
+	var out []string
+	for _, de := range des {
+		switch {
+		case de.IsDir():
+		case isSourcesFile(de.Name()):
+			out = append(out, filepath.Join(name, de.Name()))
+		default:
+			fmt.Fprintf(stderr, "repoinfo: -sources: ignoring %s: not a .list, .sources or .repo file\n", filepath.Join(name, de.Name()))
+		}
+	}
+	if len(out) == 0 {
+		return nil, fmt.Errorf("%s holds no .list, .sources or .repo file", name)
+	}
+	return out, nil
 }
 
 func aptEntry(ctx context.Context, r apt.Repo, snap *apt.Snapshot, err error) (entry, error) {
@@ -260,12 +390,14 @@ func rpmEntry(ctx context.Context, id string, snap *rpmmd.Snapshot, err error) (
 	return e, errors.Join(errs...)
 }
 
-func readSources(ctx context.Context, client *repo.Client, rootFS iofs.FS, c config, add func(entry, error)) error {
-	data, err := os.ReadFile(c.sources)
+// readSources reads the repositories of one sources.list, .sources or .repo
+// file.
+func readSources(ctx context.Context, client *repo.Client, rootFS iofs.FS, c config, name string, add func(entry, error)) {
+	data, err := readFile(name, maxSourcesFile)
 	if err != nil {
-		return err
+		add(entry{Name: name}, err)
+		return
 	}
-	name := c.sources
 	switch {
 	case strings.HasSuffix(name, ".repo"):
 		vars := repo.Vars{}
@@ -318,5 +450,4 @@ func readSources(ctx context.Context, client *repo.Client, rootFS iofs.FS, c con
 			}
 		}
 	}
-	return nil
 }

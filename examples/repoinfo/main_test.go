@@ -22,17 +22,18 @@ func runJSON(t *testing.T, args ...string) (output, int, string) {
 		if err := json.Unmarshal(out.Bytes(), &o); err != nil {
 			t.Fatalf("output is not JSON: %v\n%s", err, out.String())
 		}
-		// The shape is exactly {"repositories": [{name, packages, advisories, verified, error}]}.
+		// The shape is exactly {"Repositories": [{Name, Packages, Advisories, Verified, Error}]},
+		// PascalCase as in every example program.
 		var raw map[string][]map[string]any
 		json.Unmarshal(out.Bytes(), &raw)
-		if len(raw) != 1 || raw["repositories"] == nil {
+		if len(raw) != 1 || raw["Repositories"] == nil {
 			t.Fatalf("top level %s", out.String())
 		}
-		for _, e := range raw["repositories"] {
+		for _, e := range raw["Repositories"] {
 			if len(e) != 5 {
 				t.Fatalf("entry keys %v", e)
 			}
-			for _, k := range []string{"name", "packages", "advisories", "verified", "error"} {
+			for _, k := range []string{"Name", "Packages", "Advisories", "Verified", "Error"} {
 				if _, ok := e[k]; !ok {
 					t.Fatalf("entry without %s: %v", k, e)
 				}
@@ -130,9 +131,97 @@ func TestAptListsAndTable(t *testing.T) {
 }
 
 func TestUsage(t *testing.T) {
-	for _, args := range [][]string{{}, {"-apt", "http://x.invalid/"}, {"-now", "yesterday", "-apt-lists", "/x"}, {"stray"}} {
-		if code := run(context.Background(), args, &bytes.Buffer{}, &bytes.Buffer{}); code != 2 {
-			t.Errorf("%v: exit %d", args, code)
+	for want, args := range map[string][]string{
+		"give -apt-lists, -apt, -rpmmd or -sources":                   {},
+		"-apt needs -suite":                                           {"-apt", "http://x.invalid/"},
+		`-now: "yesterday" is neither RFC 3339, YYYY-MM-DD nor "now"`: {"-now", "yesterday", "-apt-lists", "/x"},
+		`unexpected argument "stray"`:                                 {"-apt-lists", "/x", "stray"},
+		"flag provided but not defined: -nope":                        {"-nope"},
+	} {
+		var errb bytes.Buffer
+		if code := run(context.Background(), args, &bytes.Buffer{}, &errb); code != 2 || !strings.Contains(errb.String(), want) {
+			t.Errorf("%v: exit %d, %s", args, code, errb.String())
+		}
+	}
+}
+
+// TestDirectories: a directory does where a repository is expected (-apt,
+// -rpmmd), and a directory of sources files where one is (-sources); a
+// path that is not a directory says so.
+func TestDirectories(t *testing.T) {
+	fx := repotest.Fixtures(t)
+	o, code, stderr := runJSON(t, "-now", "2026-11-02", "-apt", filepath.Join(fx, "apt/v1"), "-suite", "stable", "-arch", "amd64",
+		"-keyring", filepath.Join(fx, "keys/archive-a.gpg"))
+	if code != 0 || stderr != "" || len(o.Repositories) != 1 || o.Repositories[0].Packages != 4 || !o.Repositories[0].Verified ||
+		!strings.HasPrefix(o.Repositories[0].Name, "file:///") {
+		t.Fatalf("-apt DIR: %d %s %+v", code, stderr, o)
+	}
+	o, code, _ = runJSON(t, "-now", "2026-11-02", "-apt", filepath.Join(fx, "apt/v1/dists/stable"), "-arch", "amd64",
+		"-keyring", filepath.Join(fx, "keys/archive-a.gpg"))
+	if code != 0 || len(o.Repositories) != 1 || o.Repositories[0].Packages != 4 || !strings.HasSuffix(o.Repositories[0].Name, "/apt/v1 stable") {
+		t.Fatalf("-apt DIR/dists/SUITE: %d %+v", code, o)
+	}
+	for _, flag := range []string{"-apt", "-rpmmd"} {
+		o, code, _ = runJSON(t, flag, filepath.Join(fx, "keys/archive-a.gpg"), "-suite", "stable", "-arch", "amd64")
+		if code != 1 || len(o.Repositories) != 1 || o.Repositories[0].Error == nil || !strings.Contains(*o.Repositories[0].Error, "archive-a.gpg is not a directory: a repository is a URL or a directory") {
+			t.Fatalf("%s FILE: %d %+v", flag, code, o)
+		}
+		o, code, _ = runJSON(t, flag, filepath.Join(fx, "no-such-dir"), "-suite", "stable", "-arch", "amd64")
+		if code != 1 || len(o.Repositories) != 1 || o.Repositories[0].Error == nil || !strings.Contains(*o.Repositories[0].Error, "no-such-dir: no such file or directory") {
+			t.Fatalf("%s missing: %d %+v", flag, code, o)
+		}
+	}
+
+	// -sources DIR: the .list and .repo files in name order; a note for the rest.
+	aptSrv := repotest.Serve(t, filepath.Join(fx, "apt/v1"))
+	rpmSrv := repotest.Serve(t, filepath.Join(fx, "rpm"))
+	root := t.TempDir()
+	os.MkdirAll(filepath.Join(root, "keys"), 0o755)
+	for _, k := range []string{"archive-a.gpg", "RPM-GPG-KEY-patchkit-test"} {
+		data, _ := os.ReadFile(filepath.Join(fx, "keys", k))
+		os.WriteFile(filepath.Join(root, "keys", k), data, 0o644)
+	}
+	dir := filepath.Join(root, "sources.d")
+	os.MkdirAll(filepath.Join(dir, "subdir.list"), 0o755)
+	os.WriteFile(filepath.Join(dir, "b.list"), []byte("deb [arch=amd64 signed-by=/keys/archive-a.gpg] "+aptSrv.URL+" stable main\n"), 0o644)
+	os.WriteFile(filepath.Join(dir, "a.repo"), []byte("[pk]\nbaseurl="+rpmSrv.URL+"/updates-$basearch\nrepo_gpgcheck=1\ngpgkey=file:///keys/RPM-GPG-KEY-patchkit-test\n"), 0o644)
+	os.WriteFile(filepath.Join(dir, "b.list.save"), []byte("deb http://127.0.0.1:1/ stable main\n"), 0o644)
+	o, code, stderr = runJSON(t, "-now", "2026-11-02T00:00:00Z", "-root", root, "-sources", dir, "-vars", "basearch=bz2")
+	if code != 0 || len(o.Repositories) != 2 || o.Repositories[0].Name != "pk" || o.Repositories[0].Advisories != 5 ||
+		o.Repositories[1].Packages != 4 || !o.Repositories[1].Verified {
+		t.Fatalf("-sources DIR: %d %+v", code, o)
+	}
+	if want := "repoinfo: -sources: ignoring " + filepath.Join(dir, "b.list.save") + ": not a .list, .sources or .repo file\n"; stderr != want {
+		t.Fatalf("stderr %q, want %q", stderr, want)
+	}
+	empty := t.TempDir()
+	o, code, _ = runJSON(t, "-sources", empty)
+	if code != 1 || len(o.Repositories) != 1 || o.Repositories[0].Error == nil || *o.Repositories[0].Error != empty+" holds no .list, .sources or .repo file" {
+		t.Fatalf("-sources EMPTY: %d %+v", code, o)
+	}
+}
+
+// TestBoundedReads: a keyring or a sources file that is a device never
+// ending is read up to its limit and refused, exit 1.
+func TestBoundedReads(t *testing.T) {
+	var errb bytes.Buffer
+	code := run(context.Background(), []string{"-cache", t.TempDir(), "-rpmmd", t.TempDir(), "-keyring", "/dev/zero"}, &bytes.Buffer{}, &errb)
+	if code != 1 || errb.String() != "repoinfo: /dev/zero: larger than 10485760 bytes\n" {
+		t.Fatalf("-keyring /dev/zero: %d %q", code, errb.String())
+	}
+	o, code, _ := runJSON(t, "-sources", "/dev/zero")
+	if code != 1 || len(o.Repositories) != 1 || *o.Repositories[0].Error != "/dev/zero: larger than 16777216 bytes" {
+		t.Fatalf("-sources /dev/zero: %d %+v", code, o)
+	}
+	// A line longer than apt's configuration parser takes says so.
+	dir := t.TempDir()
+	for _, name := range []string{"long.list", "long.sources"} {
+		long := filepath.Join(dir, name)
+		os.WriteFile(long, []byte("# the next line is too long\n# "+strings.Repeat("x", 2<<20)+"\n"), 0o644)
+		o, code, _ = runJSON(t, "-sources", long)
+		if code != 1 || len(o.Repositories) != 1 || o.Repositories[0].Error == nil ||
+			*o.Repositories[0].Error != long+":2: line longer than the limit of 1048576 bytes" {
+			t.Fatalf("long line: %d %+v", code, o)
 		}
 	}
 }

@@ -35,10 +35,12 @@
 // never reboots the host. On a terminal it shows its progress on standard
 // error.
 //
-// Exit codes: 0 the node is COMPLIANT; 3 NON_COMPLIANT; 4 UNKNOWN (some
-// repository's metadata could not be read, verified or dated); 5 an Install
-// needs a reboot it did not perform (NoReboot, or -root); 1 error (the
-// system cannot be identified, scanned or patched); 2 usage.
+// Exit codes are those of every example program (see the README): 0
+// success, here the node is COMPLIANT; 1 failure (the system cannot be
+// identified, scanned or patched); 2 usage. scanhost adds its own: 3 the
+// node is NON_COMPLIANT; 4 UNKNOWN (some repository's metadata could not be
+// read, verified or dated); 5 an Install needs a reboot it did not perform
+// (NoReboot, or -root).
 package main
 
 import (
@@ -562,6 +564,10 @@ func writeFile(name string, write func(io.Writer) error) error {
 	return f.Close()
 }
 
+// parseNow reads a -now value: an RFC 3339 instant, a date (YYYY-MM-DD,
+// 00:00 UTC) or "now" (the system clock). Every example program that takes
+// -now has this same function, so that they all read it alike; a test in
+// examples/evaluate checks that the copies do not drift apart.
 func parseNow(s string) (time.Time, error) {
 	if s == "now" {
 		return time.Now().UTC(), nil
@@ -569,11 +575,10 @@ func parseNow(s string) (time.Time, error) {
 	if t, err := time.Parse(time.RFC3339, s); err == nil {
 		return t.UTC(), nil
 	}
-	t, err := time.Parse("2006-01-02", s)
-	if err != nil {
-		return time.Time{}, fmt.Errorf(`%q is neither RFC 3339, YYYY-MM-DD nor "now"`, s)
+	if t, err := time.Parse(time.DateOnly, s); err == nil {
+		return t, nil
 	}
-	return t, nil
+	return time.Time{}, fmt.Errorf(`%q is neither RFC 3339, YYYY-MM-DD nor "now"`, s)
 }
 
 func printText(w io.Writer, c config, out output, res scan.Result) {
