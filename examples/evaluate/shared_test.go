@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"strings"
 	"testing"
 	"time"
 )
@@ -97,4 +98,46 @@ func parseNowSource(t *testing.T, file string) string {
 		return b.String()
 	}
 	return ""
+}
+
+// TestReadmeListsEveryProgram: the README's table of example programs
+// names every program under examples/, and every program's documentation
+// points to the README's exit codes.
+func TestReadmeListsEveryProgram(t *testing.T) {
+	readme, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := string(readme)
+	i := strings.Index(s, "\n## The example programs\n")
+	if i < 0 {
+		t.Fatal(`README.md has no "## The example programs" section`)
+	}
+	section := s[i+1:]
+	if j := strings.Index(section[1:], "\n## "); j >= 0 {
+		section = section[:j+1]
+	}
+	if !strings.Contains(section, "### Exit codes") {
+		t.Error("the section has no exit codes")
+	}
+	programs, err := filepath.Glob("../*/main.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(programs) < 4 {
+		t.Fatalf("found %d programs", len(programs))
+	}
+	for _, p := range programs {
+		name := filepath.Base(filepath.Dir(p))
+		if !strings.Contains(section, "| `examples/"+name+"` | ") {
+			t.Errorf("README.md does not list examples/%s among the example programs", name)
+		}
+		src, err := os.ReadFile(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(string(src), "// Exit codes are those of every example program (see the README): 0\n// success") {
+			t.Errorf("%s: the package documentation does not point to the README's exit codes", p)
+		}
+	}
 }
