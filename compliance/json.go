@@ -18,10 +18,11 @@ import (
 )
 
 // MaxReportSize bounds one report that ReadJSON and Reports read, in bytes:
-// a node has a few thousand packages, a report of them a few megabytes.
-// Neither holds more than this much of a report in memory before it fails
-// with a *StreamError.
-const MaxReportSize = 256 << 20
+// a node has a few thousand packages, a report of them a few megabytes (an
+// item takes about a kilobyte), so the limit leaves room for ten times
+// more. Neither holds more than this much of a report in memory before it
+// fails with a *StreamError.
+const MaxReportSize = 64 << 20
 
 // StreamError reports input that is not a report, or not one this package
 // reads: a report larger than MaxReportSize, bytes other than a JSON object

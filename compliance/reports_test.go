@@ -191,15 +191,36 @@ func TestReportsBounded(t *testing.T) {
 
 // TestReportsBoundedRealLimit is the case of issue 11: a value of 300 MB in
 // a stream. Reports stops at MaxReportSize, having read no more than that
-// and one buffer of the input.
+// and one buffer of the input (it read all 300 MB and held them before).
 func TestReportsBoundedRealLimit(t *testing.T) {
 	e := &endless{head: []byte(`{"SchemaVersion": "1.1", "Node": {"Hostname": "`), filler: 'a'}
 	r := io.LimitReader(e, 300<<20)
 	_, err := collect(Reports(r))
 	var se *StreamError
 	require.ErrorAs(t, err, &se)
-	assert.Equal(t, "report larger than 268435456 bytes", se.Reason)
+	assert.Equal(t, "report larger than 67108864 bytes", se.Reason)
 	assert.LessOrEqual(t, e.read, int64(MaxReportSize+64<<10))
+}
+
+// TestReadJSONMissingFields: a report without a field every report has,
+// whose empty value could not be written back, is refused with the field
+// named.
+func TestReadJSONMissingFields(t *testing.T) {
+	one := string(goldenReports(t)[0])
+	for field, edit := range map[string][2]string{
+		"Node.OperatingSystem": {`"OperatingSystem": "AMAZON_LINUX_2023",`, ``},
+		"Operation":            {`"Operation": "Scan",`, ``},
+		"Items[0].State":       {`"State": "Missing",`, ``},
+		"Items[0].Status":      {`"Status": "NON_COMPLIANT",`, ``},
+	} {
+		require.Contains(t, one, edit[0], field)
+		_, err := ReadJSON(strings.NewReader(strings.Replace(one, edit[0], edit[1], 1)))
+		var ie *InputError
+		if assert.ErrorAs(t, err, &ie, field) {
+			assert.Equal(t, field, ie.Field)
+			assert.Equal(t, "missing", ie.Reason)
+		}
+	}
 }
 
 // TestReadJSONTooLarge: ReadJSON reads one byte past its limit and fails

@@ -196,10 +196,15 @@ func loadAptConfig(ctx context.Context, fsys fs.FS, aptConfigFile string) (*aptC
 }
 
 // readFile reads one configuration file; a missing file is not an error
-// unless required (an APT_CONFIG that names no file).
+// unless required (an APT_CONFIG that names no file). /dev/null, the
+// usual APT_CONFIG for "no file", is read as the empty file apt reads from
+// it, and never opened: it is a device, which the bounded reader refuses.
 func (c *aptConfig) readFile(ctx context.Context, fsys fs.FS, name string, depth int, required bool) error {
 	if err := ctx.Err(); err != nil {
 		return err
+	}
+	if isNull(name) {
+		return nil
 	}
 	data, err := rootfs.ReadFile(fsys, rel(name), maxConfigFile)
 	if err != nil {
