@@ -11,6 +11,7 @@
 //	go run ./examples/repoinfo -sources /etc/yum.repos.d/x.repo   # a sources.list, .sources or .repo file
 //	go run ./examples/repoinfo -sources /etc/apt/sources.list.d   # every such file of a directory
 //	go run ./examples/repoinfo -json ...                          # {"Repositories": [{"Name": ..., ...}]}
+//	go run ./examples/repoinfo -rpmmd ./old/repo -allow-weak-checksums -allow-unverified
 //
 // Several of -apt-lists, -apt, -rpmmd and -sources may be given together.
 // Where a repository is expected (-apt, -rpmmd) a local directory does as
@@ -18,9 +19,17 @@
 // another time, for reproducing a past evaluation: RFC 3339, a date
 // YYYY-MM-DD meaning 00:00 UTC, or "now".
 //
+// A repository read without checking a signature (an rpm-md repository
+// without -keyring, an apt one marked trusted) is never shown as a plain
+// success: its entry says why it is unverified, a warning goes to stderr,
+// and the exit code is 1 unless -allow-unverified accepts it. Repositories
+// that give only SHA-1 checksums (rpm-md of about 2008-2012) are refused
+// unless -allow-weak-checksums accepts them.
+//
 // Exit codes are those of every example program (see the README): 0
-// success, 1 failure (any repository has an error, or a file named cannot
-// be read), 2 usage.
+// success, 1 failure (any repository has an error or, without
+// -allow-unverified, is unverified; or a file named cannot be read), 2
+// usage.
 package main
 
 import (
@@ -59,11 +68,17 @@ func main() {
 
 // entry is one repository or suite in the -json output.
 type entry struct {
-	Name       string  `json:"Name"`
-	Packages   int     `json:"Packages"`
-	Advisories int     `json:"Advisories"`
-	Verified   bool    `json:"Verified"`
-	Error      *string `json:"Error"`
+	Name       string `json:"Name"`
+	Packages   int    `json:"Packages"`
+	Advisories int    `json:"Advisories"`
+	Verified   bool   `json:"Verified"`
+	// Unverified says why the repository's signature was not checked;
+	// null when Verified or when reading failed.
+	Unverified *string `json:"Unverified"`
+	// WeakChecksums: some metadata was checked only against SHA-1
+	// (accepted by -allow-weak-checksums).
+	WeakChecksums bool    `json:"WeakChecksums"`
+	Error         *string `json:"Error"`
 }
 
 type output struct {
@@ -72,7 +87,7 @@ type output struct {
 
 type config struct {
 	root, aptLists, aptURL, suite, components, arch, keyring, rpmmdURL, repoID, sources, cache, now, vars string
-	zypper, jsonOut, trusted                                                                              bool
+	zypper, jsonOut, trusted, allowWeak, allowUnverified                                                  bool
 }
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
@@ -94,6 +109,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fl.StringVar(&c.vars, "vars", "", "variables for .repo files, e.g. releasever=9,basearch=x86_64")
 	fl.StringVar(&c.cache, "cache", "", "cache directory (default: a temporary one)")
 	fl.StringVar(&c.now, "now", "now", `evaluate freshness at this time: RFC 3339, YYYY-MM-DD (00:00 UTC) or "now"`)
+	fl.BoolVar(&c.allowWeak, "allow-weak-checksums", false, "accept rpm-md metadata checked only against SHA-1 checksums (older repositories)")
+	fl.BoolVar(&c.allowUnverified, "allow-unverified", false, "exit 0 even when a repository was read without verifying a signature")
 	fl.BoolVar(&c.jsonOut, "json", false, "print JSON")
 	if err := fl.Parse(args); err != nil {
 		return exitUsage
@@ -147,10 +164,12 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	defer client.Close()
 	rootFS := os.DirFS(c.root)
 	var out output
+	weakRefused := false
 	add := func(e entry, err error) {
 		if err != nil {
 			s := err.Error()
 			e.Error = &s
+			weakRefused = weakRefused || errors.As(err, new(*repo.WeakChecksumError))
 		}
 		out.Repositories = append(out.Repositories, e)
 	}
@@ -204,7 +223,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		if u, err := repoURL(c.rpmmdURL); err != nil {
 			add(entry{Name: id}, err)
 		} else {
-			r := rpmmd.Repo{ID: id, BaseURLs: []string{u}, Keyring: kr, RequireSignature: kr != nil}
+			r := rpmmd.Repo{ID: id, BaseURLs: []string{u}, Keyring: kr, RequireSignature: kr != nil, AllowWeakChecksums: c.allowWeak}
 			snap, err := rpmmd.Update(ctx, client, r)
 			add(rpmEntry(ctx, r.ID, snap, err))
 		}
@@ -233,16 +252,43 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 			if e.Error != nil {
 				msg = *e.Error
 			}
-			fmt.Fprintf(tw, "%s\t%d\t%d\t%v\t%s\n", e.Name, e.Packages, e.Advisories, e.Verified, msg)
+			verified := "yes"
+			switch {
+			case e.Unverified != nil:
+				verified = "NO"
+			case !e.Verified:
+				verified = "-"
+			case e.WeakChecksums:
+				verified = "yes (SHA-1)"
+			}
+			fmt.Fprintf(tw, "%s\t%d\t%d\t%s\t%s\n", e.Name, e.Packages, e.Advisories, verified, msg)
 		}
 		tw.Flush()
 	}
+	code := exitOK
 	for _, e := range out.Repositories {
 		if e.Error != nil {
-			return exitFailure
+			code = exitFailure
+		}
+		if e.Unverified != nil {
+			fmt.Fprintf(stderr, "repoinfo: warning: %s is NOT VERIFIED: %s\n", e.Name, *e.Unverified)
+			if !c.allowUnverified {
+				code = exitFailure
+			}
 		}
 	}
-	return exitOK
+	if weakRefused && !c.allowWeak {
+		fmt.Fprintln(stderr, "repoinfo: give -allow-weak-checksums to accept SHA-1 checksums")
+	}
+	if code != exitOK && !c.allowUnverified {
+		for _, e := range out.Repositories {
+			if e.Unverified != nil {
+				fmt.Fprintln(stderr, "repoinfo: give -keyring to verify, or -allow-unverified to accept unverified repositories")
+				break
+			}
+		}
+	}
+	return code
 }
 
 // parseNow reads a -now value: an RFC 3339 instant, a date (YYYY-MM-DD,
@@ -355,6 +401,10 @@ func aptEntry(ctx context.Context, r apt.Repo, snap *apt.Snapshot, err error) (e
 		return e, err
 	}
 	e.Verified = snap.Verified
+	if !snap.Verified {
+		why := "trusted=yes: the repository's signature was not checked"
+		e.Unverified = &why
+	}
 	var errs []error
 	for _, perr := range snap.Packages(ctx) {
 		if perr != nil {
@@ -372,6 +422,14 @@ func rpmEntry(ctx context.Context, id string, snap *rpmmd.Snapshot, err error) (
 		return e, err
 	}
 	e.Verified = snap.Verified
+	e.WeakChecksums = snap.WeakChecksums
+	if !snap.Verified {
+		why := snap.Unverified
+		if why == "" {
+			why = "repomd.xml was not verified"
+		}
+		e.Unverified = &why
+	}
 	var errs []error
 	for _, perr := range snap.Packages(ctx) {
 		if perr != nil {
@@ -422,6 +480,7 @@ func readSources(ctx context.Context, client *repo.Client, rootFS iofs.FS, c con
 				add(entry{Name: cfg.ID}, err)
 				continue
 			}
+			r.AllowWeakChecksums = c.allowWeak
 			snap, err := rpmmd.Update(ctx, client, r)
 			add(rpmEntry(ctx, r.ID, snap, err))
 		}

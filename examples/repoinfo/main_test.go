@@ -22,7 +22,7 @@ func runJSON(t *testing.T, args ...string) (output, int, string) {
 		if err := json.Unmarshal(out.Bytes(), &o); err != nil {
 			t.Fatalf("output is not JSON: %v\n%s", err, out.String())
 		}
-		// The shape is exactly {"Repositories": [{Name, Packages, Advisories, Verified, Error}]},
+		// The shape is exactly {"Repositories": [{Name, Packages, Advisories, Verified, Unverified, WeakChecksums, Error}]},
 		// PascalCase as in every example program.
 		var raw map[string][]map[string]any
 		json.Unmarshal(out.Bytes(), &raw)
@@ -30,10 +30,10 @@ func runJSON(t *testing.T, args ...string) (output, int, string) {
 			t.Fatalf("top level %s", out.String())
 		}
 		for _, e := range raw["Repositories"] {
-			if len(e) != 5 {
+			if len(e) != 7 {
 				t.Fatalf("entry keys %v", e)
 			}
-			for _, k := range []string{"Name", "Packages", "Advisories", "Verified", "Error"} {
+			for _, k := range []string{"Name", "Packages", "Advisories", "Verified", "Unverified", "WeakChecksums", "Error"} {
 				if _, ok := e[k]; !ok {
 					t.Fatalf("entry without %s: %v", k, e)
 				}
@@ -125,7 +125,7 @@ func TestAptListsAndTable(t *testing.T) {
 	var out bytes.Buffer
 	code = run(context.Background(), []string{"-now", "2026-11-02T00:00:00Z", "-root", root, "-apt-lists", filepath.Join(root, "lists")}, &out, &bytes.Buffer{})
 	lines := strings.Split(strings.TrimSpace(out.String()), "\n")
-	if code != 0 || len(lines) != 2 || !strings.HasPrefix(lines[0], "REPOSITORY") || !strings.Contains(lines[1], " 4 ") || !strings.Contains(lines[1], "true") {
+	if code != 0 || len(lines) != 2 || !strings.HasPrefix(lines[0], "REPOSITORY") || !strings.Contains(lines[1], " 4 ") || !strings.Contains(lines[1], " yes ") {
 		t.Fatalf("table:\n%s", out.String())
 	}
 }
@@ -223,5 +223,45 @@ func TestBoundedReads(t *testing.T) {
 			*o.Repositories[0].Error != long+":2: line longer than the limit of 1048576 bytes" {
 			t.Fatalf("long line: %d %+v", code, o)
 		}
+	}
+}
+
+// TestUnverifiedAndWeak: an rpm-md repository read without a keyring is
+// never a plain success, and one that gives only SHA-1 checksums is refused
+// with the flag that accepts it named; both opt-ins work.
+func TestUnverifiedAndWeak(t *testing.T) {
+	fx := repotest.Fixtures(t)
+	o, code, stderr := runJSON(t, "-rpmmd", filepath.Join(fx, "rpm/updates-gz"))
+	if code != 1 || len(o.Repositories) != 1 {
+		t.Fatalf("code %d %+v", code, o)
+	}
+	e := o.Repositories[0]
+	if e.Error != nil || e.Verified || e.Unverified == nil || !strings.Contains(*e.Unverified, "no keyring") || e.Packages != 3 {
+		t.Fatalf("unverified: %+v", e)
+	}
+	if !strings.Contains(stderr, "NOT VERIFIED") || !strings.Contains(stderr, "-allow-unverified") {
+		t.Fatalf("stderr: %s", stderr)
+	}
+	if _, code, _ := runJSON(t, "-rpmmd", filepath.Join(fx, "rpm/updates-gz"), "-allow-unverified"); code != 0 {
+		t.Fatalf("-allow-unverified: code %d", code)
+	}
+	// The text table shows it too.
+	var out, errb bytes.Buffer
+	run(context.Background(), []string{"-cache", t.TempDir(), "-rpmmd", filepath.Join(fx, "rpm/updates-gz")}, &out, &errb)
+	if !strings.Contains(out.String(), "NO") {
+		t.Fatalf("table: %s", out.String())
+	}
+
+	old := filepath.Join(fx, "rpm-old/sha-baseurl")
+	o, code, stderr = runJSON(t, "-rpmmd", old, "-allow-unverified")
+	if code != 1 || o.Repositories[0].Error == nil || !strings.Contains(*o.Repositories[0].Error, "weak checksum") {
+		t.Fatalf("weak: %d %+v", code, o)
+	}
+	if !strings.Contains(stderr, "-allow-weak-checksums") {
+		t.Fatalf("stderr: %s", stderr)
+	}
+	o, code, _ = runJSON(t, "-rpmmd", old, "-allow-unverified", "-allow-weak-checksums")
+	if e := o.Repositories[0]; code != 0 || e.Error != nil || !e.WeakChecksums || e.Packages == 0 {
+		t.Fatalf("weak accepted: %d %+v", code, o)
 	}
 }
