@@ -14,6 +14,13 @@ func ExampleNormalizeArch() {
 		fmt.Println(s, osdetect.NormalizeArch(s))
 	}
 	// Output:
+	// amd64 x86_64
+	// AMD64 x86_64
+	// x86_64 x86_64
+	// arm64 aarch64
+	// 386 i686
+	// loong64 loongarch64
+	// riscv64 riscv64
 }
 
 func ExampleArchFromDebian() {
@@ -22,6 +29,10 @@ func ExampleArchFromDebian() {
 		fmt.Println(d, a, ok)
 	}
 	// Output:
+	// amd64 x86_64 true
+	// arm64 aarch64 true
+	// armhf armv7l true
+	// all  false
 }
 
 func ExampleDebianArch() {
@@ -30,6 +41,10 @@ func ExampleDebianArch() {
 		fmt.Println(a, d, ok)
 	}
 	// Output:
+	// x86_64 amd64 true
+	// aarch64 arm64 true
+	// s390x s390x true
+	// sparc64  false
 }
 
 func ExampleArchFromRPM() {
@@ -38,6 +53,11 @@ func ExampleArchFromRPM() {
 		fmt.Println(r, a, ok)
 	}
 	// Output:
+	// x86_64 x86_64 true
+	// i686 i686 true
+	// armv7hl armv7l true
+	// noarch  false
+	// src  false
 }
 
 // RPMArch gives $basearch, the name repository paths use.
@@ -47,4 +67,9 @@ func ExampleRPMArch() {
 		fmt.Println(a, b, ok)
 	}
 	// Output:
+	// x86_64 x86_64 true
+	// i686 i386 true
+	// armv7l armhfp true
+	// aarch64 aarch64 true
+	// mips  false
 }
