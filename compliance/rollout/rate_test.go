@@ -3,7 +3,6 @@ package rollout_test
 import (
 	"encoding/json"
 	"errors"
-	"fmt"
 	"regexp"
 	"strings"
 	"testing"
@@ -224,5 +223,4 @@ func TestRateJSON(t *testing.T) {
 	if !errors.As(err, &re) || re.Field != "Concurrency" {
 		t.Errorf("bad concurrency in JSON: %v", err)
 	}
-	fmt.Sprint(p) // keep p used
 }
