@@ -165,7 +165,7 @@ func parseRate(inner string, target ScheduleTarget, fail func(string, string, ..
 	// 256 characters hold values far beyond any duration; the longest rate
 	// anyone accepts is under 31 days (associations) and a window's rate
 	// is kept below 200 years so that anchor + k×rate stays representable.
-	if n > 200*366 || time.Duration(n)*unit > 200*366*24*time.Hour {
+	if int64(n) > int64(200*366*24*time.Hour/unit) {
 		return 0, fail("", "the value %d is too large", n)
 	}
 	d := time.Duration(n) * unit
