@@ -86,7 +86,8 @@ func (s Schedule) Offset() int { return s.offset }
 // durations from the anchor ([Schedule.From]): a day is 24 hours, whatever
 // the zone.
 //
-// The error wraps [ErrNoNextRun] when there is no such run, and is a
+// The time returned is in the schedule's zone. The error wraps
+// [ErrNoNextRun] when there is no such run, and is a
 // *[ScheduleError] when the schedule cannot be evaluated (a rate without an
 // anchor, an association outside UTC, the zero Schedule).
 func (s Schedule) Next(after time.Time) (time.Time, error) {
@@ -109,7 +110,7 @@ func (s Schedule) Next(after time.Time) (time.Time, error) {
 		if !ok {
 			return time.Time{}, none()
 		}
-		return t, nil
+		return t.In(loc), nil
 	case At:
 		t, ok := firstInstant(s.at, loc)
 		if !ok || !t.After(after) || (!s.anchor.IsZero() && !t.After(s.anchor)) {
