@@ -9,6 +9,7 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/patchkit/patchkit/compliance"
 	"github.com/patchkit/patchkit/compliance/rollout"
@@ -322,16 +323,23 @@ func checkRun(t *testing.T, s *sim, lim rollout.Limits, tr *trace, cancelled boo
 	return errorsSeen, skipped
 }
 
-// noLeak waits (by yielding the processor, never sleeping) for the
-// goroutine count to come back to base.
+// noLeak waits for the goroutine count to come back to base: an executor
+// goroutine may still be exiting when the loop has ended (it has sent its
+// completion and marked itself done). The wait yields the processor first,
+// then sleeps briefly, for at most two seconds in all; a goroutine left
+// running is found either way.
 func noLeak(t *testing.T, base int) {
 	t.Helper()
 	var n int
-	for range 10000 {
+	for i := range 12000 {
 		if n = runtime.NumGoroutine(); n <= base {
 			return
 		}
-		runtime.Gosched()
+		if i < 10000 {
+			runtime.Gosched()
+		} else {
+			time.Sleep(time.Millisecond)
+		}
 	}
 	buf := make([]byte, 1<<20)
 	t.Fatalf("%d goroutines, %d before the run:\n%s", n, base, buf[:runtime.Stack(buf, true)])
