@@ -192,21 +192,22 @@ func nextRate(anchor time.Time, rate time.Duration, after time.Time) (time.Time,
 }
 
 // nextCron returns the first run of a cron schedule after after.
+//
+// The first occurrence of a wall-clock time grows with the wall-clock
+// time, so no wall-clock time at or before that of after can give a run
+// after it; the search starts one second later (and the offset earlier),
+// and skips the few times that repeat an hour already past.
 func (s Schedule) nextCron(after time.Time, loc *time.Location) (time.Time, bool) {
-	from := after
+	w := civilOf(after.In(loc)).addDays(-s.offset)
 	var anchor civil
 	hasAnchor := !s.anchor.IsZero()
 	if hasAnchor {
 		anchor = civilOf(s.anchor.In(loc))
-		if s.anchor.After(from) {
-			from = s.anchor
+		if w.before(anchor) {
+			w = anchor
 		}
 	}
-	// Start a day early (and the offset earlier still): the first
-	// occurrence of a wall-clock time can lie before the wall clock of an
-	// instant in a repeated hour.
-	w := civilOf(from.In(loc)).addDays(-s.offset - 1)
-	w.h, w.mi, w.s = 0, 0, 0
+	w = w.addSeconds(1)
 	for {
 		c, ok := s.cron.nextWall(w)
 		if !ok {
@@ -257,7 +258,7 @@ func (c *cronSpec) nextWall(from civil) (civil, bool) {
 			continue
 		}
 		dim := daysIn(w.y, w.mo)
-		if w.d > dim {
+		if w.d > dim || !c.monthPossible(dim) {
 			w = civil{y: w.y, mo: w.mo + 1, d: 1}
 			if w.mo > 12 {
 				w = civil{y: w.y + 1, mo: 1, d: 1}
@@ -302,6 +303,17 @@ func (c *cronSpec) nextWall(from civil) (civil, bool) {
 		return w, true
 	}
 	return civil{}, false
+}
+
+// monthPossible reports whether a month of dim days can hold a run; it
+// lets the search step over months such as February for "30".
+func (c *cronSpec) monthPossible(dim int) bool {
+	if c.byWeekday || c.dom.last || c.dom.lastWeekday {
+		return true
+	}
+	v, ok := c.dom.values.next(1)
+	n, okN := c.dom.nearest.next(1)
+	return (ok && v <= dim) || (okN && n <= dim)
 }
 
 // matches reports whether the expression selects the wall-clock time w.
