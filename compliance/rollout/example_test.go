@@ -2,6 +2,7 @@ package rollout_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -229,4 +230,23 @@ func ExampleReports() {
 	// no report: i-0c3d9e8f7a6b50042 Undeliverable
 	// 11 nodes: 3 compliant, 8 non-compliant, 0 unknown
 	// prod: 5 dev: 2
+}
+
+// Rate controls read from and written to JSON as the API writes them; a
+// bad value names its field.
+func ExampleConcurrency_UnmarshalText() {
+	var policy struct {
+		Concurrency    rollout.Concurrency
+		ErrorThreshold rollout.ErrorThreshold
+	}
+	err := json.Unmarshal([]byte(`{"Concurrency": "10%", "ErrorThreshold": "2"}`), &policy)
+	fmt.Println(policy.Concurrency, policy.ErrorThreshold, err)
+	out, _ := json.Marshal(policy)
+	fmt.Println(string(out))
+	err = json.Unmarshal([]byte(`{"Concurrency": "0%"}`), &policy)
+	fmt.Println(err)
+	// Output:
+	// 10% 2 <nil>
+	// {"Concurrency":"10%","ErrorThreshold":"2"}
+	// rollout: invalid Concurrency "0%": must be at least 1%
 }

@@ -52,12 +52,18 @@ const (
 	Skipped
 )
 
-var statusNames = [...]string{Succeeded: "Succeeded", Failed: "Failed", Undeliverable: "Undeliverable",
-	Cancelled: "Cancelled", Skipped: "Skipped"}
-
 func (s Status) String() string {
-	if int(s) < len(statusNames) && statusNames[s] != "" {
-		return statusNames[s]
+	switch s {
+	case Succeeded:
+		return "Succeeded"
+	case Failed:
+		return "Failed"
+	case Undeliverable:
+		return "Undeliverable"
+	case Cancelled:
+		return "Cancelled"
+	case Skipped:
+		return "Skipped"
 	}
 	return fmt.Sprintf("Status(%d)", uint8(s))
 }
