@@ -5,6 +5,7 @@ import (
 	"os"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/patchkit/patchkit"
 	"github.com/patchkit/patchkit/baseline/policy"
@@ -49,4 +50,13 @@ func wantField(t *testing.T, err error, path, want string) {
 		return
 	}
 	t.Errorf("error %q: no field %s with …%s…", err, path, want)
+}
+
+func mustTime(t testing.TB, s string) time.Time {
+	t.Helper()
+	v, err := time.Parse(time.RFC3339, s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return v
 }

@@ -124,7 +124,7 @@ func minimal() map[string]string {
 	}
 }
 
-func TestDefaults(t *testing.T) {
+func TestParameterDefaults(t *testing.T) {
 	p, err := policy.ParseParameters(minimal())
 	if err != nil {
 		t.Fatal(err)

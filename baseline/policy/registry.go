@@ -409,6 +409,10 @@ func (r *Registry) ReadPatchGroups(rd io.Reader) error {
 		if !ok || !idOK {
 			continue
 		}
+		if known, ok := r.identity(in.BaselineID); ok && known.OperatingSystem != in.OperatingSystem {
+			c.add(path+".BaselineIdentity.OperatingSystem", "baseline %s is for %s, not %s", in.BaselineID, known.OperatingSystem, in.OperatingSystem)
+			continue
+		}
 		if prev, dup := seen[group][in.OperatingSystem]; dup && idKey(prev) != idKey(in.BaselineID) {
 			c.add(path, "group %q has two baselines for %s (%s and %s); a group has one per operating system", group, in.OperatingSystem, prev, in.BaselineID)
 			continue
@@ -649,7 +653,7 @@ func (r *Registry) ReadBaselines(rd io.Reader, opts ...baseline.Option) error {
 // operating system (in the registry or earlier in the same input).
 func (c *collector) checkGroups(r *Registry, path string, b baseline.Baseline, seen map[string]map[patchkit.OperatingSystem]string) {
 	for j, g := range b.PatchGroups {
-		p := fmt.Sprintf("%s.PatchGroups[%d]", path, j)
+		p := join(path, fmt.Sprintf("PatchGroups[%d]", j))
 		if err := ValidatePatchGroup(g); err != nil {
 			c.add(p, "%s", err.(*FieldError).Reason)
 			continue
