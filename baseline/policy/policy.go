@@ -413,6 +413,7 @@ func parseSelected(s, useDefault string, c *collector) map[patchkit.OperatingSys
 		c.add(k, "selects no baseline")
 	}
 	out := map[patchkit.OperatingSystem]SelectedBaseline{}
+	aws := awsIDs()
 	for _, name := range sortedRaw(raw) {
 		path := k + "." + name
 		os, err := patchkit.ParseOperatingSystem(name)
@@ -437,7 +438,7 @@ func parseSelected(s, useDefault string, c *collector) map[patchkit.OperatingSys
 			continue
 		}
 		if useDefault == "default" && !strings.HasPrefix(w.Label, "AWS-") {
-			if _, ok := predefinedByID(*w.Value, nil); !ok {
+			if _, ok := aws[idKey(*w.Value)]; !ok {
 				c.add(path+".value", "PatchBaselineUseDefault is default, but %s (%s) is not an AWS-owned baseline", *w.Value, w.Label)
 			}
 		}

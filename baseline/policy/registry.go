@@ -45,6 +45,7 @@ type Registry struct {
 	groups    map[string]map[patchkit.OperatingSystem]Identity
 	defaults  map[patchkit.OperatingSystem]Identity
 	tags      map[string]map[string]string // by ID key
+	aws       map[string]string            // AWS-owned baselines' names by ID key; never changed
 }
 
 // NewRegistry returns an empty registry: every operating system's default
@@ -56,6 +57,7 @@ func NewRegistry() *Registry {
 		groups:    map[string]map[patchkit.OperatingSystem]Identity{},
 		defaults:  map[patchkit.OperatingSystem]Identity{},
 		tags:      map[string]map[string]string{},
+		aws:       awsIDs(),
 	}
 }
 
@@ -80,17 +82,34 @@ func (e *UnknownBaselineError) Error() string {
 // Is reports whether target is patchkit.ErrInvalid.
 func (e *UnknownBaselineError) Is(target error) bool { return target == patchkit.ErrInvalid }
 
-// predefinedByID finds the AWS-owned baseline with the ID (compared by its
-// pb- part, since the ARN differs by account and Region).
-func predefinedByID(id string, opts []baseline.Option) (baseline.Baseline, bool) {
-	key := idKey(id)
+// awsIDs maps the pb- part of every AWS-owned baseline's ID to its name.
+// The IDs do not change with baseline.AsOf.
+func awsIDs() map[string]string {
+	m := map[string]string{}
 	for _, name := range baseline.PredefinedNames() {
-		b, err := baseline.PredefinedByName(name, opts...)
-		if err == nil && idKey(b.BaselineID) == key {
-			return b, true
+		if b, err := baseline.PredefinedByName(name); err == nil {
+			m[idKey(b.BaselineID)] = name
 		}
 	}
-	return baseline.Baseline{}, false
+	return m
+}
+
+// predefinedByID finds the AWS-owned baseline with the ID (compared by its
+// pb- part, since the ARN differs by account and Region), using the
+// registry's table when there is a registry.
+func (r *Registry) predefinedByID(id string, opts []baseline.Option) (baseline.Baseline, bool) {
+	ids := map[string]string(nil)
+	if r != nil {
+		ids = r.aws
+	} else {
+		ids = awsIDs()
+	}
+	name, ok := ids[idKey(id)]
+	if !ok {
+		return baseline.Baseline{}, false
+	}
+	b, err := baseline.PredefinedByName(name, opts...)
+	return b, err == nil
 }
 
 // Lookup returns the baseline with the ID: a custom baseline of the
@@ -103,7 +122,7 @@ func (r *Registry) Lookup(id string, opts ...baseline.Option) (baseline.Baseline
 			return cloneBaseline(b), nil
 		}
 	}
-	if b, ok := predefinedByID(id, opts); ok {
+	if b, ok := r.predefinedByID(id, opts); ok {
 		return b, nil
 	}
 	return baseline.Baseline{}, &UnknownBaselineError{BaselineID: id}
@@ -134,7 +153,7 @@ func (r *Registry) identity(id string) (Identity, bool) {
 	if in, ok := r.known[key]; ok {
 		return in, true
 	}
-	if b, ok := predefinedByID(id, nil); ok {
+	if b, ok := r.predefinedByID(id, nil); ok {
 		return Identity{BaselineID: b.BaselineID, BaselineName: b.Name, OperatingSystem: b.OperatingSystem, BaselineDescription: b.Description}, true
 	}
 	return Identity{}, false
