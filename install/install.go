@@ -7,10 +7,13 @@
 //
 // Before anything changes, the package manager's own plan (apt-get -s, dnf
 // --assumeno, zypper --dry-run) is parsed and checked: a removal, a
-// downgrade, a package not asked for, or a rejected package pulled in under
-// RejectedPatchesAction BLOCK stops the run with a typed error naming it
-// (plan.RefusedError); so does an interrupted earlier run (plan.RepairError)
-// and a plan that needs more disk space than is free. A dry run returns the
+// downgrade or a package not asked for stops the run with a typed error
+// naming it (plan.RefusedError); so does an interrupted earlier run
+// (plan.RepairError) and a plan that needs more disk space than is free.
+// Under RejectedPatchesAction BLOCK an update whose plan brings in a
+// rejected version is left out (Result.Blocked; it ends Failed) and the
+// others are installed, as Patch Manager blocks "packages that include
+// rejected packages as dependencies" without failing the rest. A dry run returns the
 // plan unchanged. The install is one transaction; if it fails, each target
 // is tried on its own so that one broken update does not hold back the
 // rest. No weakening flag (--allow-unauthenticated, --nogpgcheck,
@@ -67,6 +70,10 @@ type Result struct {
 	After  *scan.Result `json:"After,omitempty"`
 	// Targets are the versions the run set out to install.
 	Targets []plan.Target `json:"Targets"`
+	// Blocked are the targets left out under RejectedPatchesAction BLOCK
+	// because installing them brings in a rejected version; they are not
+	// installed and the report has them Failed.
+	Blocked []Blocked `json:"Blocked,omitempty"`
 	// Plan is the package manager's plan; Outcomes what each package
 	// manager invocation did (one, or one per target after a failed
 	// transaction).
@@ -78,6 +85,15 @@ type Result struct {
 	DryRun bool `json:"DryRun,omitempty"`
 	// Rebooted is set when the rebooter was called.
 	Rebooted bool `json:"Rebooted,omitempty"`
+}
+
+// Blocked is a target left out under RejectedPatchesAction BLOCK.
+type Blocked struct {
+	Target plan.Target `json:"Target"`
+	// Action is the rejected version the target's own plan brings in, and
+	// Entry the RejectedPatches entry that matches it.
+	Action plan.Action `json:"Action"`
+	Entry  string      `json:"Entry"`
 }
 
 // Install runs the Install operation on the root fsys (os.DirFS("/") for the
@@ -149,12 +165,9 @@ func Install(ctx context.Context, fsys fs.FS, opts ...Option) (Result, error) {
 			}
 		}
 		progress(ProgressEvent{Step: "plan", Total: len(res.Targets)})
-		p, err := exec.plan(ctx, res.Targets)
-		res.Plan = p
+		p, kept, blocked, err := o.planTargets(ctx, exec, res.Targets, before)
+		res.Plan, res.Blocked = p, blocked
 		if err != nil {
-			return exit(err)
-		}
-		if err := o.checkPlan(p, res.Targets, before); err != nil {
 			return exit(err)
 		}
 		if err := checkSpace(o.rootDir, p); err != nil {
@@ -164,36 +177,14 @@ func Install(ctx context.Context, fsys fs.FS, opts ...Option) (Result, error) {
 			res.DryRun = true
 			return exit(nil)
 		}
-		if o.hooks.PreInstall != nil {
-			if err := o.hooks.PreInstall(ctx, p); err != nil {
-				return exit(fmt.Errorf("install: pre-install hook: %w", err))
-			}
-		}
-		progress(ProgressEvent{Step: "install", N: 0, Total: len(res.Targets)})
-		out, err := exec.apply(ctx, res.Targets)
-		res.Outcomes = append(res.Outcomes, out)
-		if err != nil {
-			if errors.Is(err, plan.ErrLocked) || ctx.Err() != nil {
+		if len(kept) > 0 {
+			if err := o.applyTargets(ctx, exec, kept, p, &res, progress); err != nil {
 				return exit(err)
-			}
-			// One broken update must not hold back the rest.
-			o.logger.Warn("the transaction failed; installing package by package", "err", err)
-			for i, t := range res.Targets {
-				progress(ProgressEvent{Step: "install", N: i + 1, Total: len(res.Targets), Detail: t.KBID})
-				one, err := exec.apply(ctx, []plan.Target{t})
-				res.Outcomes = append(res.Outcomes, one)
-				if err != nil && (errors.Is(err, plan.ErrLocked) || ctx.Err() != nil) {
-					return exit(err)
-				}
-			}
-		}
-		if o.hooks.PostInstall != nil {
-			if err := o.hooks.PostInstall(ctx, res.Outcomes[len(res.Outcomes)-1]); err != nil {
-				return exit(fmt.Errorf("install: post-install hook: %w", err))
 			}
 		}
 	}
 
+	progress(ProgressEvent{Step: "verify"})
 	progress(ProgressEvent{Step: "verify"})
 	after, err := scan.Scan(ctx, fsys, o.scanOptions()...)
 	if err != nil {
@@ -217,6 +208,129 @@ func Install(ctx context.Context, fsys fs.FS, opts ...Option) (Result, error) {
 		res.Rebooted = true
 	}
 	return exit(nil)
+}
+
+// applyTargets runs the pre-install hook, installs the targets in one
+// transaction and, when it fails, one by one, then runs the post-install
+// hook.
+func (o options) applyTargets(ctx context.Context, exec executor, ts []plan.Target, p plan.Plan, res *Result, progress func(ProgressEvent)) error {
+	if o.hooks.PreInstall != nil {
+		if err := o.hooks.PreInstall(ctx, p); err != nil {
+			return fmt.Errorf("install: pre-install hook: %w", err)
+		}
+	}
+	progress(ProgressEvent{Step: "install", N: 0, Total: len(ts)})
+	out, err := exec.apply(ctx, ts)
+	res.Outcomes = append(res.Outcomes, out)
+	if err != nil {
+		if errors.Is(err, plan.ErrLocked) || ctx.Err() != nil {
+			return err
+		}
+		// One broken update must not hold back the rest.
+		o.logger.Warn("the transaction failed; installing package by package", "err", err)
+		for i, t := range ts {
+			progress(ProgressEvent{Step: "install", N: i + 1, Total: len(ts), Detail: t.KBID})
+			one, err := exec.apply(ctx, []plan.Target{t})
+			res.Outcomes = append(res.Outcomes, one)
+			if err != nil && (errors.Is(err, plan.ErrLocked) || ctx.Err() != nil) {
+				return err
+			}
+		}
+	}
+	if o.hooks.PostInstall != nil {
+		if err := o.hooks.PostInstall(ctx, res.Outcomes[len(res.Outcomes)-1]); err != nil {
+			return fmt.Errorf("install: post-install hook: %w", err)
+		}
+	}
+	return nil
+}
+
+// planTargets asks the package manager for its plan of the targets and
+// checks it. Under RejectedPatchesAction BLOCK, when the plan brings in a
+// rejected version, each target is planned on its own to find those that
+// need it: they are left out (blocked) and the others planned again. What
+// it returns is the plan to apply, the targets it installs and the blocked
+// ones; a plan that still breaks a rule is a *plan.RefusedError.
+func (o options) planTargets(ctx context.Context, exec executor, ts []plan.Target, before scan.Result) (plan.Plan, []plan.Target, []Blocked, error) {
+	p, err := exec.plan(ctx, ts)
+	if err != nil {
+		return p, nil, nil, err
+	}
+	c, err := o.blockCompiled(before)
+	if err != nil {
+		return p, nil, nil, err
+	}
+	if c == nil {
+		return p, ts, nil, o.checkPlan(p, ts, before)
+	}
+	if _, _, found, err := o.rejectedIn(c, p, before); err != nil || !found {
+		if err != nil {
+			return p, nil, nil, err
+		}
+		return p, ts, nil, o.checkPlan(p, ts, before)
+	}
+	var (
+		kept    []plan.Target
+		blocked []Blocked
+	)
+	for _, t := range ts {
+		one, err := exec.plan(ctx, []plan.Target{t})
+		if err != nil {
+			return p, nil, nil, fmt.Errorf("install: planning %s alone to find what brings in a rejected version: %w", t.KBID, err)
+		}
+		a, entry, found, err := o.rejectedIn(c, one, before)
+		if err != nil {
+			return p, nil, nil, err
+		}
+		if found {
+			o.logger.Warn("left out: it brings in a version the baseline rejects (RejectedPatchesAction BLOCK)",
+				"target", t.KBID, "rejected", a.Package.QualifiedName()+" "+a.Package.EVR(), "entry", entry)
+			blocked = append(blocked, Blocked{Target: t, Action: a, Entry: entry})
+			continue
+		}
+		kept = append(kept, t)
+	}
+	if len(kept) == 0 {
+		return plan.Plan{}, nil, blocked, nil
+	}
+	p, err = exec.plan(ctx, kept)
+	if err != nil {
+		return p, nil, blocked, err
+	}
+	// Together the kept targets may still need a rejected version (a
+	// dependency only their combination chooses): that, like every other
+	// rule, refuses the plan.
+	return p, kept, blocked, o.checkPlan(p, kept, before)
+}
+
+// blockCompiled is the compiled baseline when it blocks rejected versions
+// (RejectedPatchesAction BLOCK with a non-empty RejectedPatches), else nil.
+func (o options) blockCompiled(before scan.Result) (*baseline.Compiled, error) {
+	b := o.definition(before)
+	if b == nil || b.RejectedPatchesAction != baseline.Block || len(b.RejectedPatches) == 0 {
+		return nil, nil
+	}
+	return baseline.Compile(*b)
+}
+
+// rejectedIn finds the first action of the plan that installs a version
+// the baseline's rejected list names.
+func (o options) rejectedIn(c *baseline.Compiled, p plan.Plan, before scan.Result) (plan.Action, string, bool, error) {
+	def := before.Report
+	for _, a := range p.Actions {
+		if a.Kind == plan.Remove {
+			continue
+		}
+		ds, err := c.Evaluate(baseline.Node{OperatingSystem: def.Node.OperatingSystem, Product: def.Node.Product},
+			[]patchkit.Patch{{Package: a.Package, Product: def.Node.Product}}, o.at)
+		if err != nil {
+			return a, "", false, err
+		}
+		if ds[0].Reason == baseline.ReasonRejectedList {
+			return a, ds[0].Entry, true, nil
+		}
+	}
+	return plan.Action{}, "", false, nil
 }
 
 // installedSomething reports whether any package version changed between
@@ -316,16 +430,9 @@ func (o options) checkPlan(p plan.Plan, ts []plan.Target, before scan.Result) er
 	for _, t := range ts {
 		asked[t.Version.Name] = true
 	}
-	var (
-		c   *baseline.Compiled
-		err error
-	)
-	def := before.Report
-	b := o.definition(before)
-	if b != nil && b.RejectedPatchesAction == baseline.Block && len(b.RejectedPatches) > 0 {
-		if c, err = baseline.Compile(*b); err != nil {
-			return err
-		}
+	c, err := o.blockCompiled(before)
+	if err != nil {
+		return err
 	}
 	for _, a := range p.Actions {
 		switch a.Kind {
@@ -341,13 +448,10 @@ func (o options) checkPlan(p plan.Plan, ts []plan.Target, before scan.Result) er
 			}
 		}
 		if c != nil {
-			ds, err := c.Evaluate(baseline.Node{OperatingSystem: def.Node.OperatingSystem, Product: def.Node.Product},
-				[]patchkit.Patch{{Package: a.Package, Product: def.Node.Product}}, o.at)
-			if err != nil {
+			if _, entry, found, err := o.rejectedIn(c, plan.Plan{Actions: []plan.Action{a}}, before); err != nil {
 				return err
-			}
-			if ds[0].Reason == baseline.ReasonRejectedList {
-				return &plan.RefusedError{Action: a, Reason: "brings in a version the baseline rejects (" + ds[0].Entry + ", RejectedPatchesAction BLOCK)"}
+			} else if found {
+				return &plan.RefusedError{Action: a, Reason: "brings in a version the baseline rejects (" + entry + ", RejectedPatchesAction BLOCK)"}
 			}
 		}
 	}
