@@ -105,12 +105,15 @@ type output struct {
 }
 
 type installInfo struct {
-	Targets      []plan.Target  `json:"Targets"`
-	Plan         plan.Plan      `json:"Plan"`
-	Outcomes     []plan.Outcome `json:"Outcomes,omitempty"`
-	DryRun       bool           `json:"DryRun,omitempty"`
-	Rebooted     bool           `json:"Rebooted,omitempty"`
-	RebootNeeded bool           `json:"RebootNeeded,omitempty"`
+	Targets []plan.Target `json:"Targets"`
+	// Blocked are targets left out under RejectedPatchesAction BLOCK:
+	// their updates bring in a version the baseline rejects.
+	Blocked      []install.Blocked `json:"Blocked,omitempty"`
+	Plan         plan.Plan         `json:"Plan"`
+	Outcomes     []plan.Outcome    `json:"Outcomes,omitempty"`
+	DryRun       bool              `json:"DryRun,omitempty"`
+	Rebooted     bool              `json:"Rebooted,omitempty"`
+	RebootNeeded bool              `json:"RebootNeeded,omitempty"`
 }
 
 type inventoryInfo struct {
@@ -424,7 +427,7 @@ func installNode(ctx context.Context, c config, now time.Time, out *output, stde
 		out.Candidates = scanned.Candidates
 		out.Reboot = &scanned.Reboot
 	}
-	out.Install = &installInfo{Targets: res.Targets, Plan: res.Plan, Outcomes: res.Outcomes, DryRun: res.DryRun, Rebooted: res.Rebooted}
+	out.Install = &installInfo{Targets: res.Targets, Blocked: res.Blocked, Plan: res.Plan, Outcomes: res.Outcomes, DryRun: res.DryRun, Rebooted: res.Rebooted}
 	if out.Install.Targets == nil {
 		out.Install.Targets = []plan.Target{}
 	}
@@ -674,6 +677,10 @@ func printText(w io.Writer, c config, out output, res scan.Result) {
 			what += ", dry run: nothing installed"
 		}
 		line("Operation", what)
+		for _, b := range in.Blocked {
+			line("Blocked", b.Target.KBID+": brings in "+b.Action.Package.QualifiedName()+" "+b.Action.Package.EVR()+
+				", which the baseline rejects ("+b.Entry+", RejectedPatchesAction BLOCK)")
+		}
 		for _, a := range in.Plan.Actions {
 			line("Planned", a.String())
 		}
