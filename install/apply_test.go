@@ -1,0 +1,89 @@
+package install
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/patchkit/patchkit/install/plan"
+)
+
+// applyExecutor fails every transaction that holds a broken target, and
+// one with any target when lockedAfter transactions have run.
+type applyExecutor struct {
+	depExecutor
+	broken      string
+	lockedAfter int
+	applied     [][]string
+}
+
+func (a *applyExecutor) apply(_ context.Context, ts []plan.Target) (plan.Outcome, error) {
+	var names []string
+	for _, t := range ts {
+		names = append(names, t.Version.Name)
+	}
+	a.applied = append(a.applied, names)
+	if a.lockedAfter > 0 && len(a.applied) > a.lockedAfter {
+		return plan.Outcome{ExitCode: 1}, fmt.Errorf("dnf: %w", plan.ErrLocked)
+	}
+	for _, n := range names {
+		if n == a.broken {
+			return plan.Outcome{ExitCode: 1, Failures: []plan.Failure{{Name: n, Reason: "scriptlet failed"}}}, errors.New("dnf: transaction failed")
+		}
+	}
+	return plan.Outcome{Command: fmt.Sprint(names)}, nil
+}
+
+// TestApplyTargetsFallback: a failed transaction is followed by one per
+// target, so that one broken update does not hold back the rest; every
+// invocation's outcome is kept, the hooks run around the whole, and a lock
+// held by someone else stops at once instead of going on target by target.
+func TestApplyTargetsFallback(t *testing.T) {
+	ctx := context.Background()
+	ts := []plan.Target{
+		{Version: rpmPkg("tb-hello", "0:1.1-1"), KBID: "tb-hello.noarch"},
+		{Version: rpmPkg("tb-broken", "0:2.0-1"), KBID: "tb-broken.noarch"},
+		{Version: rpmPkg("tb-lib", "1:2.0-2"), KBID: "tb-lib.noarch"},
+	}
+	var hooks []string
+	o := options{logger: slog.New(slog.DiscardHandler), hooks: Hooks{
+		PreInstall:  func(context.Context, plan.Plan) error { hooks = append(hooks, "pre"); return nil },
+		PostInstall: func(_ context.Context, oc plan.Outcome) error { hooks = append(hooks, "post "+oc.Command); return nil },
+	}}
+	var events []ProgressEvent
+	progress := func(e ProgressEvent) { events = append(events, e) }
+
+	x := &applyExecutor{broken: "tb-broken"}
+	var res Result
+	require.NoError(t, o.applyTargets(ctx, x, ts, plan.Plan{}, &res, progress))
+	assert.Equal(t, [][]string{{"tb-hello", "tb-broken", "tb-lib"}, {"tb-hello"}, {"tb-broken"}, {"tb-lib"}}, x.applied)
+	require.Len(t, res.Outcomes, 4)
+	assert.Equal(t, "tb-broken", res.Outcomes[2].Failures[0].Name)
+	assert.Equal(t, []string{"pre", "post [tb-lib]"}, hooks, "the post-install hook sees the last invocation")
+	require.Len(t, events, 4)
+	assert.Equal(t, ProgressEvent{Step: "install", N: 2, Total: 3, Detail: "tb-broken.noarch"}, events[2])
+
+	// All in one transaction when nothing is broken.
+	x, res, hooks = &applyExecutor{}, Result{}, nil
+	require.NoError(t, o.applyTargets(ctx, x, ts, plan.Plan{}, &res, func(ProgressEvent) {}))
+	assert.Len(t, x.applied, 1)
+	assert.Len(t, res.Outcomes, 1)
+
+	// The lock taken by another package manager between two targets: stop.
+	x, res = &applyExecutor{broken: "tb-hello", lockedAfter: 2}, Result{}
+	err := o.applyTargets(ctx, x, ts, plan.Plan{}, &res, func(ProgressEvent) {})
+	require.ErrorIs(t, err, plan.ErrLocked)
+	assert.Len(t, x.applied, 3, "the transaction, tb-hello alone, then tb-broken finds the lock held")
+
+	// A failing pre-install hook: nothing is applied.
+	x, res = &applyExecutor{}, Result{}
+	o.hooks.PreInstall = func(context.Context, plan.Plan) error { return errors.New("maintenance freeze") }
+	err = o.applyTargets(ctx, x, ts, plan.Plan{}, &res, func(ProgressEvent) {})
+	require.ErrorContains(t, err, "pre-install hook: maintenance freeze")
+	assert.Empty(t, x.applied)
+}
