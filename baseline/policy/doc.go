@@ -1,6 +1,6 @@
 // Package policy decides which patch baseline applies to a managed node and
 // models Quick Setup patch policies, with Patch Manager's semantics
-// (docs/semantics.md §14).
+// (docs/semantics.md §15).
 //
 // [Resolve] follows Patch Manager's precedence, highest first: the patch
 // policy's baseline for the node's operating system, the element of a

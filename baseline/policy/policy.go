@@ -35,7 +35,7 @@ const (
 )
 
 // The defaults a patch policy gets for parameters it does not give
-// (docs/semantics.md §13 lists where each comes from).
+// (docs/semantics.md §15 lists where each comes from).
 const (
 	DefaultScanSchedule    = "cron(0 1 * * ? *)"   // daily at 01:00 UTC
 	DefaultInstallSchedule = "cron(0 2 ? * SUN *)" // weekly, Sunday 02:00 UTC

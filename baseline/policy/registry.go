@@ -729,10 +729,10 @@ type BaselineTagList struct {
 
 // registryFile is the one-file form of a registry.
 type registryFile struct {
-	PatchGroups      json.RawMessage   `json:"PatchGroups,omitempty"`
-	DefaultBaselines json.RawMessage   `json:"DefaultBaselines,omitempty"`
 	Baselines        json.RawMessage   `json:"Baselines,omitempty"`
 	BaselineTags     []BaselineTagList `json:"BaselineTags,omitempty"`
+	PatchGroups      json.RawMessage   `json:"PatchGroups,omitempty"`
+	DefaultBaselines json.RawMessage   `json:"DefaultBaselines,omitempty"`
 }
 
 // ReadRegistry reads a registry kept in one JSON object whose members hold
