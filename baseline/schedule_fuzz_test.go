@@ -2,6 +2,7 @@ package baseline
 
 import (
 	"errors"
+	"strings"
 	"testing"
 	"time"
 )
@@ -54,43 +55,50 @@ func FuzzScheduleNext(f *testing.F) {
 		if s.Kind() == Rate || anchorSec%3 == 0 {
 			s = s.From(time.Unix(anchorSec%(1<<40), 0))
 		}
-		next, err := s.Next(after)
-		if err != nil {
-			if !errors.Is(err, ErrNoNextRun) {
-				t.Fatalf("%q after %s: %v", expr, after, err)
-			}
-			return
-		}
-		if !next.After(after) {
-			t.Fatalf("%q: Next(%s) = %s, not after", expr, after, next)
-		}
-		if !s.anchor.IsZero() && s.Kind() != Rate && !next.After(s.anchor) {
-			t.Fatalf("%q: Next = %s, not after the anchor %s", expr, next, s.anchor)
-		}
-		wall := civilOf(next.In(loc))
-		if first, ok := firstInstant(wall, loc); s.Kind() != Rate && (!ok || !first.Equal(next)) {
-			t.Fatalf("%q: %s is not the first occurrence of its wall-clock time", expr, next)
-		}
-		switch s.Kind() {
-		case At:
-			if wall != s.at {
-				t.Fatalf("%q: %s", expr, next)
-			}
-		case Rate:
-			d := next.Sub(s.anchor)
-			if d < 0 || d%s.rate != 0 || (next.Add(-s.rate).After(after) && !next.Equal(s.anchor)) {
-				t.Fatalf("%q from %s: Next(%s) = %s", expr, s.anchor, after, next)
-			}
-		case Cron:
-			c := wall.addDays(-s.offset)
-			if !s.cron.matches(c) {
-				t.Fatalf("%q: %s (cron time %v) does not match", expr, next.In(loc), c)
-			}
-			if s.offset == 0 && s.anchor.IsZero() && next.Sub(after) <= 48*time.Hour {
-				noRunBetween(t, s, after, next, loc)
-			}
-		}
+		checkNext(t, s, after, loc)
 	})
+}
+
+// checkNext fails unless s.Next(after) is the first run of s after after,
+// or there is none.
+func checkNext(t *testing.T, s Schedule, after time.Time, loc *time.Location) {
+	expr := s.expr
+	next, err := s.Next(after)
+	if err != nil {
+		if !errors.Is(err, ErrNoNextRun) {
+			t.Fatalf("%q after %s: %v", expr, after, err)
+		}
+		return
+	}
+	if !next.After(after) {
+		t.Fatalf("%q: Next(%s) = %s, not after", expr, after, next)
+	}
+	if !s.anchor.IsZero() && s.Kind() != Rate && !next.After(s.anchor) {
+		t.Fatalf("%q: Next = %s, not after the anchor %s", expr, next, s.anchor)
+	}
+	wall := civilOf(next.In(loc))
+	if first, ok := firstInstant(wall, loc); s.Kind() != Rate && (!ok || !first.Equal(next)) {
+		t.Fatalf("%q: %s is not the first occurrence of its wall-clock time", expr, next)
+	}
+	switch s.Kind() {
+	case At:
+		if wall != s.at {
+			t.Fatalf("%q: %s", expr, next)
+		}
+	case Rate:
+		d := next.Sub(s.anchor)
+		if d < 0 || d%s.rate != 0 || (next.Add(-s.rate).After(after) && !next.Equal(s.anchor)) {
+			t.Fatalf("%q from %s: Next(%s) = %s", expr, s.anchor, after, next)
+		}
+	case Cron:
+		c := wall.addDays(-s.offset)
+		if !s.cron.matches(c) {
+			t.Fatalf("%q: %s (cron time %v) does not match", expr, next.In(loc), c)
+		}
+		if s.offset == 0 && s.anchor.IsZero() && next.Sub(after) <= 48*time.Hour {
+			noRunBetween(t, s, after, next, loc)
+		}
+	}
 }
 
 // noRunBetween fails when a run of s lies strictly between after and next.
@@ -107,4 +115,57 @@ func noRunBetween(t *testing.T, s Schedule, after, next time.Time, loc *time.Loc
 			}
 		}
 	}
+}
+
+// FuzzCronGrammar builds cron expressions from the fuzzer's bytes, picking
+// each field from values that use every feature, so that most inputs are
+// valid, and checks Next as FuzzScheduleNext does.
+func FuzzCronGrammar(f *testing.F) {
+	zones := []*time.Location{time.UTC}
+	for _, name := range []string{"America/New_York", "Europe/Berlin", "Australia/Lord_Howe", "Pacific/Chatham"} {
+		loc, err := time.LoadLocation(name)
+		if err != nil {
+			f.Fatal(err)
+		}
+		zones = append(zones, loc)
+	}
+	fields := [][]string{
+		{"0", "30", "15,45", "*/20", "5/10", "0-30/15", "59"},
+		{"*", "0", "1", "2", "3", "1-3", "0/4", "1,13", "23", "*/6"},
+		{"*", "1", "L", "LW", "1W", "15W", "30W", "31W", "29", "30", "31", "1-7", "1/5", "1,L", "28-31"},
+		{"*", "JAN", "FEB", "2", "3", "4", "MAR-NOV", "*/3", "OCT,NOV", "9-12", "JUL"},
+		{"*", "MON-FRI", "SUN", "1L", "6L", "7L", "THU#2", "2#5", "1#1", "L", "SUN,SAT", "2/2", "WED", "6#4,2L"},
+		{"*", "2026", "2027-2030", "2025/3", "2199", "1970-2025", "2100-2104"},
+	}
+	f.Add([]byte{0, 2, 1, 0, 0, 0}, int64(1775000000), uint8(1), uint8(0))
+	f.Add([]byte{3, 4, 0, 3, 6, 1, 1}, int64(1793500000), uint8(2), uint8(3))
+	f.Fuzz(func(t *testing.T, pick []byte, afterSec int64, zone, offset uint8) {
+		if len(pick) < 7 {
+			return
+		}
+		parts := make([]string, len(fields))
+		for i, choices := range fields {
+			parts[i] = choices[int(pick[i])%len(choices)]
+		}
+		if pick[6]%2 == 0 {
+			parts[2] = "?"
+		} else {
+			parts[4] = "?"
+		}
+		expr := "cron(" + strings.Join(parts, " ") + ")"
+		s, err := ParseSchedule(expr, MaintenanceWindow)
+		if err != nil {
+			var se *ScheduleError
+			if !errors.As(err, &se) {
+				t.Fatalf("%q: %T %v", expr, err, err)
+			}
+			return
+		}
+		loc := zones[int(zone)%len(zones)]
+		if s, err = s.In(loc).WithOffset(int(offset % 7)); err != nil {
+			t.Fatal(err)
+		}
+		after := time.Unix(1577836800+afterSec%(20*366*86400), 0) // 2020 to 2040 and back to 2000
+		checkNext(t, s, after, loc)
+	})
 }
