@@ -10,6 +10,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -147,7 +148,7 @@ end
 	return lines
 }
 
-// dpkgResult is what "dpkg --compare-versions" said about a pair.
+// dpkgResult is what dpkg said about a pair.
 type dpkgResult struct {
 	cmp     int
 	refused bool
@@ -156,6 +157,9 @@ type dpkgResult struct {
 	complaints map[string][2]string
 }
 
+// dpkgCompareTool asks the dpkg program: "dpkg --compare-versions a lt b",
+// then "gt" when needed. Two processes per pair: the test uses it only to
+// check dpkgLibraryTool against the program on a sample.
 func dpkgCompareTool(dpkg, a, b string) (dpkgResult, error) {
 	res := dpkgResult{complaints: map[string][2]string{}}
 	run := func(op string) (bool, error) {
@@ -223,6 +227,164 @@ func dpkgCompareAll(t *testing.T, dpkg string, pairs [][2]string) []dpkgResult {
 	wg.Wait()
 	require.NoError(t, errors.Join(errs...))
 	return out
+}
+
+// dpkgCompareC is a small C program over dpkg's own library (libdpkg, the
+// code the dpkg program is built from): for each pair of NUL-terminated
+// versions on standard input it does what "dpkg --compare-versions" does
+// with them (an empty argument or "<unknown>" is no version; parseversion
+// parses the others, with a warning or an error; dpkg_version_compare
+// orders them) and prints one line: the sign of the comparison, or E when
+// dpkg refuses a version, then each version's complaint level and reason
+// ("warning" or "error", empty when there is none), tab-separated. Unlike
+// the dpkg program, which stops at the first version it refuses, it parses
+// both versions of every pair.
+const dpkgCompareC = `#define LIBDPKG_VOLATILE_API 1
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <dpkg/dpkg.h>
+#include <dpkg/dpkg-db.h>
+#include <dpkg/error.h>
+#include <dpkg/version.h>
+
+static int parse(const char *s, struct dpkg_version *v, const char **level, const char **reason)
+{
+	struct dpkg_error err = DPKG_ERROR_INIT;
+	int rc;
+
+	*level = "";
+	*reason = "";
+	if (*s == '\0' || strcmp(s, "<unknown>") == 0) {
+		dpkg_version_blank(v);
+		return 0;
+	}
+	/* parseversion fails with a warning for a version dpkg still compares
+	   (it has filled in the parts by then), with an error for one it
+	   refuses */
+	rc = parseversion(v, s, &err);
+	if (rc < 0 && err.type == DPKG_MSG_WARN) {
+		*level = "warning";
+		rc = 0;
+	} else if (rc < 0) {
+		*level = "error";
+	}
+	if (err.str != NULL)
+		*reason = strdup(err.str);
+	dpkg_error_destroy(&err);
+	return rc;
+}
+
+int main(void)
+{
+	char *a = NULL, *b = NULL;
+	size_t na = 0, nb = 0;
+
+	while (getdelim(&a, &na, '\0', stdin) > 0 && getdelim(&b, &nb, '\0', stdin) > 0) {
+		struct dpkg_version va, vb;
+		const char *la, *ra, *lb, *rb;
+		int ea = parse(a, &va, &la, &ra);
+		int eb = parse(b, &vb, &lb, &rb);
+		int cmp;
+
+		if (ea < 0 || eb < 0) {
+			printf("E");
+		} else {
+			if (!dpkg_version_is_informative(&va))
+				cmp = dpkg_version_is_informative(&vb) ? -1 : 0;
+			else if (!dpkg_version_is_informative(&vb))
+				cmp = 1;
+			else
+				cmp = dpkg_version_compare(&va, &vb);
+			printf("%d", cmp > 0 ? 1 : cmp < 0 ? -1 : 0);
+		}
+		printf("\t%s\t%s\t%s\t%s\n", la, ra, lb, rb);
+	}
+	return ferror(stdin) || fflush(stdout) != 0;
+}
+`
+
+// dpkgLibraryTool builds dpkgCompareC against libdpkg (Debian package
+// libdpkg-dev) and runs it once over all pairs.
+func dpkgLibraryTool(t *testing.T, pairs [][2]string) []dpkgResult {
+	t.Helper()
+	cc := testutil.NeedTool(t, "cc", "gcc")
+	pkgConfig := testutil.NeedTool(t, "pkg-config", "pkgconf")
+	testutil.NeedFile(t, "/usr/include/dpkg/version.h", "libdpkg-dev")
+	flags, err := exec.CommandContext(t.Context(), pkgConfig, "--cflags", "--libs", "--static", "libdpkg").Output()
+	require.NoError(t, err, "pkg-config libdpkg")
+	dir := t.TempDir()
+	src, bin := filepath.Join(dir, "dpkgcmp.c"), filepath.Join(dir, "dpkgcmp")
+	require.NoError(t, os.WriteFile(src, []byte(dpkgCompareC), 0o600))
+	args := append([]string{"-O1", "-Wall", "-Werror", "-o", bin, src}, strings.Fields(string(flags))...)
+	if out, err := exec.CommandContext(t.Context(), cc, args...).CombinedOutput(); err != nil {
+		t.Fatalf("building the libdpkg comparison program: cc %s: %v\n%s", strings.Join(args, " "), err, out)
+	}
+
+	var in bytes.Buffer
+	for _, p := range pairs {
+		in.WriteString(p[0] + "\x00" + p[1] + "\x00")
+	}
+	cmd := exec.CommandContext(t.Context(), bin)
+	cmd.Env = append(os.Environ(), "LC_ALL=C", "LANGUAGE=")
+	cmd.Stdin = &in
+	out, err := cmd.Output()
+	require.NoError(t, err, "libdpkg comparison program")
+	lines := strings.Split(strings.TrimSuffix(string(out), "\n"), "\n")
+	require.Len(t, lines, len(pairs), "one line per pair")
+	res := make([]dpkgResult, len(pairs))
+	for i, line := range lines {
+		f := strings.Split(line, "\t")
+		require.Len(t, f, 5, "line %d: %q", i+1, line)
+		r := dpkgResult{complaints: map[string][2]string{}}
+		if f[0] == "E" {
+			r.refused = true
+		} else {
+			r.cmp, err = strconv.Atoi(f[0])
+			require.NoError(t, err, "line %d", i+1)
+		}
+		for j, v := range pairs[i] {
+			if level := f[1+2*j]; level != "" {
+				r.complaints[v] = [2]string{level, f[2+2*j]}
+			}
+		}
+		res[i] = r
+	}
+	return res
+}
+
+// dpkgPerlTool compares the pairs with dpkg's Perl module Dpkg::Version
+// (Debian package libdpkg-perl, which dpkg-dev's programs use) in one perl
+// process: "-1", "0" or "1", or "" when Dpkg::Version's version_check
+// rejects either version (it rejects what the dpkg program only warns
+// about, such as a first character that is not a digit, and has its own
+// rules, so only pairs it accepts are asked).
+func dpkgPerlTool(t *testing.T, pairs [][2]string) []string {
+	t.Helper()
+	perl := testutil.NeedTool(t, "perl", "perl-base")
+	testutil.NeedFile(t, "/usr/share/perl5/Dpkg/Version.pm", "libdpkg-perl")
+	const script = `use strict; use warnings; use Dpkg::Version;
+local $/ = "\0";
+while (defined(my $x = <STDIN>)) {
+	my $y = <STDIN>;
+	defined $y or die "odd number of versions\n";
+	chomp $x; chomp $y;
+	print scalar(version_check($x)) && scalar(version_check($y)) ? version_compare($x, $y) : "", "\n";
+}`
+	var in bytes.Buffer
+	for _, p := range pairs {
+		in.WriteString(p[0] + "\x00" + p[1] + "\x00")
+	}
+	cmd := exec.CommandContext(t.Context(), perl, "-e", script)
+	cmd.Env = append(os.Environ(), "LC_ALL=C", "LANGUAGE=")
+	cmd.Stdin = &in
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	require.NoError(t, err, "perl Dpkg::Version: %s", stderr.String())
+	lines := strings.Split(strings.TrimSuffix(string(out), "\n"), "\n")
+	require.Len(t, lines, len(pairs), "one line per pair")
+	return lines
 }
 
 // writeRecorded rewrites a corpus file with the tool's results.
@@ -315,19 +477,63 @@ func TestRPMAgainstRealTool(t *testing.T) {
 	logOracle(t, "go-rpm-version", all[nCorpus:], results[nCorpus:], rpmOracle)
 }
 
-// TestDebAgainstRealTool compares Deb.Compare with dpkg --compare-versions,
-// and Deb.Validate's reasons with dpkg's warnings and errors.
-func TestDebAgainstRealTool(t *testing.T) {
-	dpkg := testutil.NeedTool(t, "dpkg", "dpkg")
+// debPairs is every pair the Debian differential tests ask: the recorded
+// corpora's pairs, then generated ones.
+func debPairs(t *testing.T) (corpusSet, [][2]string) {
 	cs := loadCorpora(t, debCorpora)
-	nCorpus := len(cs.pairs)
 	// dpkg reads an argument starting with '-' as an option and "<unknown>"
 	// as no version; neither can be asked.
 	safe := func(s string) bool {
 		return !strings.HasPrefix(s, "-") && s != "<unknown>" && !strings.ContainsAny(s, "\n\x00")
 	}
-	all := append(cs.pairs, genPairs(2, generatedPairs, debTokens, cs.versions, safe)...)
-	res := dpkgCompareAll(t, dpkg, all)
+	return cs, slices.Concat(cs.pairs, genPairs(2, generatedPairs, debTokens, cs.versions, safe))
+}
+
+// TestDebAgainstRealTool compares Deb.Compare with dpkg on every recorded and
+// generated pair, and Deb.Validate's reasons with dpkg's warnings and errors.
+// dpkg's own library answers every pair in one process (dpkgLibraryTool);
+// the dpkg program answers a sample of them (two processes a pair), and the
+// library's answers must be the program's.
+func TestDebAgainstRealTool(t *testing.T) {
+	dpkg := testutil.NeedTool(t, "dpkg", "dpkg")
+	cs, all := debPairs(t)
+	nCorpus := len(cs.pairs)
+	res := dpkgLibraryTool(t, all)
+
+	// The sample: every pair with no version on one side, and every 100th.
+	var sample [][2]string
+	var sampleAt []int
+	for i, p := range all {
+		if i%100 == 0 || p[0] == "" || p[1] == "" {
+			sample = append(sample, p)
+			sampleAt = append(sampleAt, i)
+		}
+	}
+	prog := dpkgCompareAll(t, dpkg, sample)
+	sampleRefused, sampleWarned := 0, 0
+	for k, i := range sampleAt {
+		lib, bin := res[i], prog[k]
+		p := all[i]
+		require.Equal(t, bin.refused, lib.refused, "dpkg %q %q: the program refuses, the library does not, or the reverse", p[0], p[1])
+		if bin.refused {
+			sampleRefused++
+			// the program stops at the first version it refuses
+			for v, c := range bin.complaints {
+				assert.Equal(t, c, lib.complaints[v], "dpkg's complaint about %q: program and library", v)
+			}
+			continue
+		}
+		for _, c := range bin.complaints {
+			if c[0] == "warning" {
+				sampleWarned++
+			}
+		}
+		assert.Equal(t, bin.cmp, lib.cmp, "dpkg %q %q: program and library order them differently", p[0], p[1])
+		assert.Equal(t, bin.complaints, lib.complaints, "dpkg %q %q: program's and library's complaints", p[0], p[1])
+	}
+	// The sample holds each kind of answer, or it proves little.
+	assert.Positive(t, sampleRefused, "refused pairs in the sample")
+	assert.Positive(t, sampleWarned, "warnings in the sample")
 
 	checked, refused, complaints := 0, 0, 0
 	results := make([]string, len(all))
@@ -359,9 +565,58 @@ func TestDebAgainstRealTool(t *testing.T) {
 		assert.Equal(t, r.cmp, Deb.Compare(p[0], p[1]), "Deb.Compare(%q, %q) differs from dpkg", p[0], p[1])
 	}
 	cs.checkRecorded(t, "dpkg", results)
-	t.Logf("deb: %d pairs agree with dpkg (%d recorded, %d generated); %d refused by dpkg; %d dpkg complaints match Validate",
-		checked, nCorpus, len(all)-nCorpus, refused, complaints)
+	t.Logf("deb: %d pairs agree with dpkg (%d recorded, %d generated); %d refused by dpkg; %d dpkg complaints match Validate; "+
+		"the dpkg program gave the library's answers on %d of them (%d refused, %d warnings)",
+		checked, nCorpus, len(all)-nCorpus, refused, complaints, len(sample), sampleRefused, sampleWarned)
 	logOracle(t, "go-deb-version", all[nCorpus:], results[nCorpus:], debOracle)
+}
+
+// TestDebAgainstDpkgPerl compares Deb.Compare with Dpkg::Version, dpkg's
+// Perl implementation, on every pair whose two versions it accepts.
+func TestDebAgainstDpkgPerl(t *testing.T) {
+	cs, all := debPairs(t)
+	res := dpkgPerlTool(t, all)
+	compared, long := 0, 0
+	for i, p := range all {
+		if res[i] == "" {
+			continue
+		}
+		// Dpkg::Version compares digit runs as Perl numbers, doubles:
+		// exact to 15 digits only (dpkg's C code compares any length).
+		if longestDigitRun(p[0]) > 15 || longestDigitRun(p[1]) > 15 {
+			long++
+			continue
+		}
+		want, err := strconv.Atoi(res[i])
+		require.NoError(t, err, "Dpkg::Version's answer for %q %q", p[0], p[1])
+		compared++
+		assert.Equal(t, want, Deb.Compare(p[0], p[1]), "Deb.Compare(%q, %q) differs from Dpkg::Version", p[0], p[1])
+	}
+	// Real Debian versions are all well-formed for it.
+	k := 0
+	for i, f := range cs.files {
+		for j, p := range cs.perFile[i] {
+			if f.name == "deb-collected.tsv" {
+				assert.NotEmpty(t, res[k+j], "%s:%d: Dpkg::Version rejects %q or %q", f.name, p.line, p.a, p.b)
+			}
+		}
+		k += len(cs.perFile[i])
+	}
+	t.Logf("deb: %d of %d pairs agree with Dpkg::Version; it rejects a version of %d, and %d have digit runs beyond its precision",
+		compared, len(all), len(all)-compared-long, long)
+}
+
+func longestDigitRun(s string) int {
+	longest, run := 0, 0
+	for i := 0; i < len(s); i++ {
+		if s[i] >= '0' && s[i] <= '9' {
+			run++
+			longest = max(longest, run)
+		} else {
+			run = 0
+		}
+	}
+	return longest
 }
 
 // rpmOracle is go-rpm-version's answer.

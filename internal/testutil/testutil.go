@@ -21,12 +21,28 @@ func NeedTool(t testing.TB, name, debianPackage string) string {
 	if err == nil {
 		return path
 	}
-	msg := name + " is not installed (Debian package " + debianPackage + "); this end-to-end test needs it"
+	missing(t, name, debianPackage)
+	return ""
+}
+
+// NeedFile is NeedTool for a file a Debian package installs that is not a
+// program: a header, a library, a Perl module. It returns path.
+func NeedFile(t testing.TB, path, debianPackage string) string {
+	t.Helper()
+	if _, err := os.Stat(path); err == nil {
+		return path
+	}
+	missing(t, path, debianPackage)
+	return ""
+}
+
+func missing(t testing.TB, what, debianPackage string) {
+	t.Helper()
+	msg := what + " is not installed (Debian package " + debianPackage + "); this end-to-end test needs it"
 	if InCI() {
 		t.Fatal(msg + ": CI must install it in .ci/run")
 	}
 	t.Skip(msg)
-	return ""
 }
 
 // Run runs a program in dir (the test's working directory when empty) with
