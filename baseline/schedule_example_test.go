@@ -141,3 +141,29 @@ func ExampleWindow_Next() {
 	// closes 2021-01-06T12:00:00-08:00
 	// schedule "cron(0 09 ? * WED *)": Cutoff: 3 hours is not less than the Duration of 3 hours
 }
+
+// Is the window open now, and may a new task still start?
+func ExampleWindow_Open() {
+	s, err := baseline.ParseSchedule("cron(0 22 ? * FRI *)", baseline.MaintenanceWindow)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	w := baseline.Window{Schedule: s, Duration: 6, Cutoff: 2}
+	for _, now := range []time.Time{
+		time.Date(2026, 12, 5, 1, 30, 0, 0, time.UTC),
+		time.Date(2026, 12, 5, 2, 30, 0, 0, time.UTC),
+		time.Date(2026, 12, 5, 4, 0, 0, 0, time.UTC),
+	} {
+		run, open, err := w.Open(now)
+		if err != nil {
+			fmt.Println(err)
+			return
+		}
+		fmt.Printf("%s open=%v new tasks=%v\n", now.Format("Mon 15:04"), open, open && now.Before(run.Cutoff))
+	}
+	// Output:
+	// Sat 01:30 open=true new tasks=true
+	// Sat 02:30 open=true new tasks=false
+	// Sat 04:00 open=false new tasks=false
+}

@@ -1,6 +1,7 @@
 package baseline
 
 import (
+	"errors"
 	"fmt"
 	"time"
 )
@@ -78,4 +79,28 @@ func (w Window) Next(after time.Time) (WindowRun, error) {
 	}
 	end := start.Add(time.Duration(w.Duration) * time.Hour)
 	return WindowRun{Start: start, End: end, Cutoff: end.Add(-time.Duration(w.Cutoff) * time.Hour)}, nil
+}
+
+// Open returns the opening of the window in effect at the instant at: the
+// latest one that started at or before at and ends after it. ok is false
+// when the window is closed at at. When openings overlap (a rate shorter
+// than Duration), the latest one is returned.
+func (w Window) Open(at time.Time) (run WindowRun, ok bool, err error) {
+	after := at.Add(-time.Duration(w.Duration) * time.Hour)
+	for {
+		r, err := w.Next(after)
+		if errors.Is(err, ErrNoNextRun) {
+			return run, ok, nil
+		}
+		if err != nil {
+			return WindowRun{}, false, err
+		}
+		if r.Start.After(at) {
+			return run, ok, nil
+		}
+		if r.End.After(at) {
+			run, ok = r, true
+		}
+		after = r.Start
+	}
 }

@@ -165,3 +165,44 @@ func TestValidateScheduleNames(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, instant(t, "2026-01-01T09:07:00Z"), next)
 }
+
+func TestWindowOpen(t *testing.T) {
+	berlin := mustLoc(t, "Europe/Berlin")
+	w := Window{Schedule: mustSchedule(t, "cron(0 22 ? * FRI *)", MaintenanceWindow).In(berlin), Duration: 6, Cutoff: 2}
+	for at, want := range map[string]string{
+		"2026-12-04T21:59:59+01:00": "",
+		"2026-12-04T22:00:00+01:00": "2026-12-04T22:00:00+01:00",
+		"2026-12-05T02:30:00+01:00": "2026-12-04T22:00:00+01:00",
+		"2026-12-05T03:59:59+01:00": "2026-12-04T22:00:00+01:00",
+		"2026-12-05T04:00:00+01:00": "",
+		"2026-12-09T12:00:00+01:00": "",
+	} {
+		run, ok, err := w.Open(instant(t, at))
+		require.NoError(t, err, at)
+		if want == "" {
+			assert.False(t, ok, at)
+			continue
+		}
+		if assert.True(t, ok, at) {
+			assert.Equal(t, want, run.Start.Format(time.RFC3339), at)
+			assert.Equal(t, "2026-12-05T02:00:00+01:00", run.Cutoff.Format(time.RFC3339), at)
+		}
+	}
+	// Overlapping openings: the latest one.
+	r := Window{Schedule: mustSchedule(t, "rate(5 hours)", MaintenanceWindow).From(instant(t, "2026-01-01T00:00:00Z")), Duration: 24, Cutoff: 1}
+	run, ok, err := r.Open(instant(t, "2026-01-02T06:00:00Z"))
+	require.NoError(t, err)
+	assert.True(t, ok)
+	assert.Equal(t, instant(t, "2026-01-02T06:00:00Z"), run.Start)
+	// A window that has ended for good, and one whose schedule is unusable.
+	e := Window{Schedule: mustSchedule(t, "at(2026-01-01T10:00:00)", MaintenanceWindow), Duration: 2}
+	_, ok, err = e.Open(instant(t, "2026-01-01T13:00:00Z"))
+	assert.NoError(t, err)
+	assert.False(t, ok)
+	run, ok, err = e.Open(instant(t, "2026-01-01T11:00:00Z"))
+	assert.NoError(t, err)
+	assert.True(t, ok)
+	assert.Equal(t, instant(t, "2026-01-01T12:00:00Z"), run.End)
+	_, _, err = Window{Schedule: mustSchedule(t, "rate(5 hours)", MaintenanceWindow), Duration: 2}.Open(instant(t, "2026-01-01T13:00:00Z"))
+	assert.ErrorContains(t, err, "needs an anchor")
+}
