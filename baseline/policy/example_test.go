@@ -418,3 +418,81 @@ func ExampleNode_Validate() {
 	fmt.Println(n.IsOnPremises(), n.Validate())
 	// Output: true policy: invalid node mi-0123456789abcdef0: TagsInMetadata: instance-metadata tags are an EC2 setting; an on-premises node has none
 }
+
+func ExampleRegistry_ReadBaselines() {
+	reg := policy.NewRegistry()
+	f, err := os.Open("../../testdata/baseline/custom/awsdocs-userguide-get-patch-baseline-output.json")
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	defer f.Close()
+	if err := reg.ReadBaselines(f); err != nil {
+		fmt.Println(err)
+		return
+	}
+	for _, b := range reg.Baselines() {
+		fmt.Println(b.BaselineID, b.Name, b.OperatingSystem, b.PatchGroups)
+	}
+	// Output: pb-0c10e65780EXAMPLE Windows-Server-2012R2 WINDOWS [Web Servers]
+}
+
+func ExampleRegistry_RegisterPatchGroup() {
+	reg := policy.NewRegistry()
+	// The API's own examples: group names may hold spaces, not "#".
+	fmt.Println(reg.RegisterPatchGroup("Web Servers", "pb-0c7e89f711c3095f4"))
+	fmt.Println(reg.RegisterPatchGroup("Web#Servers", "pb-0c7e89f711c3095f4"))
+	// One baseline per operating system per group.
+	b, _ := baseline.Predefined(patchkit.OSUbuntu)
+	b.BaselineID, b.Name = "pb-0123456789abcdef0", "ubuntu-web"
+	fmt.Println(reg.AddBaseline(b))
+	fmt.Println(reg.RegisterPatchGroup("Web Servers", b.BaselineID))
+	// Output:
+	// <nil>
+	// PatchGroup: "Web#Servers": character '#' at byte 3 is not a letter, space, number or one of _.:/=+-@
+	// <nil>
+	// PatchGroup: group "Web Servers" already has baseline arn:aws:ssm:us-east-1:075727635805:patchbaseline/pb-0c7e89f711c3095f4 for UBUNTU; a group has one baseline per operating system
+}
+
+func ExampleRegistry_RegisterDefault() {
+	reg := policy.NewRegistry()
+	// An AWS-owned baseline other than the default, made the default.
+	if err := reg.RegisterDefault("pb-096d816473f2bdb03"); err != nil {
+		fmt.Println(err)
+		return
+	}
+	res, err := policy.Resolve(policy.Node{OperatingSystem: patchkit.OSWindows}, reg, policy.Sources{})
+	fmt.Println(res.Step, res.Baseline.Name, err)
+	fmt.Println(reg.RegisterDefault("pb-0000000000000000x"))
+	// Output:
+	// Default AWS-WindowsPredefinedPatchBaseline-OS <nil>
+	// policy: baseline pb-0000000000000000x is neither a custom baseline of the registry nor an AWS-owned baseline
+}
+
+func ExampleRegistry_WriteJSON() {
+	reg := policy.NewRegistry()
+	if err := reg.RegisterDefault("pb-0ec16280999c5c75e"); err != nil {
+		fmt.Println(err)
+		return
+	}
+	if err := reg.WriteJSON(os.Stdout); err != nil {
+		fmt.Println(err)
+	}
+	// Output:
+	// {
+	//     "DefaultBaselines": [
+	//         {
+	//             "BaselineId": "arn:aws:ssm:us-east-1:075727635805:patchbaseline/pb-0ec16280999c5c75e",
+	//             "OperatingSystem": "RASPBIAN"
+	//         }
+	//     ]
+	// }
+}
+
+func ExampleStep() {
+	for s := policy.StepPatchPolicy; s <= policy.StepAWSDefault; s++ {
+		fmt.Print(s, " ")
+	}
+	fmt.Println()
+	// Output: PatchPolicy BaselineOverride BaselineTags PatchGroup Default AWSDefault
+}

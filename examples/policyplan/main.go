@@ -5,7 +5,7 @@
 // policy's operation would reach the nodes it targets under its concurrency,
 // and where its error threshold would stop it.
 //
-//	go run ./examples/policyplan -policy testdata/awsdocs-quick-setup-api-patch-policy.json \
+//	go run ./examples/policyplan -policy testdata/policy/awsdocs-quick-setup-api-patch-policy.json \
 //	    -registry examples/policyplan/testdata/registry.json \
 //	    -inventory examples/policyplan/testdata/fleet.json -now 2025-11-24T00:00:00Z
 //

@@ -3,11 +3,15 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/patchkit/patchkit/baseline/policy"
+	"github.com/patchkit/patchkit/compliance/rollout"
 )
 
 const (
@@ -219,5 +223,25 @@ func TestLimit(t *testing.T) {
 	code, _, errs := runArgs("-policy", awsPolicy, "-inventory", p)
 	if code != exitFailure || !strings.Contains(errs, "big.json: larger than 67108864 bytes") {
 		t.Errorf("exit %d: %s", code, errs)
+	}
+}
+
+// TestGrammarsAgree: baseline/policy checks the rate controls itself (it
+// may not import compliance/rollout); the two must accept the same strings.
+func TestGrammarsAgree(t *testing.T) {
+	inputs := []string{"", "0", "1", "5", "9", "10", "50", "100", "1000000", "10000000", "0%", "1%", "9%", "10%", "99%", "100%",
+		"101%", "1000%", "00", "01", "05%", "%", "-1", "+1", "1.5", " 1", "1 ", "1%%", "٣", "abc", "9999999", "99999999"}
+	for i := range 120 {
+		inputs = append(inputs, fmt.Sprint(i), fmt.Sprint(i)+"%")
+	}
+	for _, s := range inputs {
+		_, errC := rollout.ParseConcurrency(s)
+		_, errE := rollout.ParseErrorThreshold(s)
+		if (errC == nil) != (policy.ValidateConcurrency(s) == nil) {
+			t.Errorf("concurrency %q: rollout %v, policy %v", s, errC, policy.ValidateConcurrency(s))
+		}
+		if (errE == nil) != (policy.ValidateErrorThreshold(s) == nil) {
+			t.Errorf("error threshold %q: rollout %v, policy %v", s, errE, policy.ValidateErrorThreshold(s))
+		}
 	}
 }
