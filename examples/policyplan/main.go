@@ -168,12 +168,12 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return usage("-now: %v", err)
 	}
 
-	p, err := readWith(c.policyFile, func(r io.Reader) (*policy.Policy, error) { return policy.LoadQuickSetup(r) })
+	p, err := readWith(c.policyFile, maxFile, func(r io.Reader) (*policy.Policy, error) { return policy.LoadQuickSetup(r) })
 	if err != nil {
 		return fail(err)
 	}
 	if c.overrides != "" {
-		bs, err := readWith(c.overrides, func(r io.Reader) ([]baseline.Baseline, error) { return policy.ReadOverrides(r) })
+		bs, err := readWith(c.overrides, maxFile, func(r io.Reader) ([]baseline.Baseline, error) { return policy.ReadOverrides(r) })
 		if err != nil {
 			return fail(err)
 		}
@@ -183,11 +183,11 @@ func run(args []string, stdout, stderr io.Writer) int {
 	}
 	reg := policy.NewRegistry()
 	if c.registry != "" {
-		if reg, err = readWith(c.registry, func(r io.Reader) (*policy.Registry, error) { return policy.ReadRegistry(r) }); err != nil {
+		if reg, err = readWith(c.registry, maxFile, func(r io.Reader) (*policy.Registry, error) { return policy.ReadRegistry(r) }); err != nil {
 			return fail(err)
 		}
 	}
-	nodes, err := readWith(c.inventory, readInventory)
+	nodes, err := readWith(c.inventory, maxFile, readInventory)
 	if err != nil {
 		return fail(err)
 	}
@@ -240,8 +240,8 @@ func parseNow(s string) (time.Time, error) {
 // errTooLarge ends a read that goes past its limit.
 var errTooLarge = errors.New("larger than the limit")
 
-// limitedReader reads at most n bytes and fails with errTooLarge on the
-// byte after.
+// limitedReader reads at most n bytes and fails with errTooLarge when
+// there is a byte after them.
 type limitedReader struct {
 	r io.Reader
 	n int64
@@ -249,7 +249,15 @@ type limitedReader struct {
 
 func (l *limitedReader) Read(b []byte) (int, error) {
 	if l.n <= 0 {
-		return 0, errTooLarge
+		var one [1]byte
+		n, err := l.r.Read(one[:])
+		switch {
+		case n > 0:
+			return 0, errTooLarge
+		case err != nil:
+			return 0, err // io.EOF: the input ends at the limit
+		}
+		return 0, nil
 	}
 	if int64(len(b)) > l.n {
 		b = b[:l.n]
@@ -259,18 +267,18 @@ func (l *limitedReader) Read(b []byte) (int, error) {
 	return n, err
 }
 
-// readWith opens name and reads it with read, at most maxFile bytes; errors
+// readWith opens name and reads it with read, at most limit bytes; errors
 // name the file.
-func readWith[T any](name string, read func(io.Reader) (T, error)) (T, error) {
+func readWith[T any](name string, limit int64, read func(io.Reader) (T, error)) (T, error) {
 	var zero T
 	f, err := os.Open(name)
 	if err != nil {
 		return zero, err
 	}
 	defer f.Close()
-	v, err := read(&limitedReader{r: f, n: maxFile})
+	v, err := read(&limitedReader{r: f, n: limit})
 	if errors.Is(err, errTooLarge) {
-		return zero, fmt.Errorf("%s: larger than %d bytes", name, maxFile)
+		return zero, fmt.Errorf("%s: larger than %d bytes", name, limit)
 	}
 	if err != nil {
 		return zero, fmt.Errorf("%s: %w", name, err)
