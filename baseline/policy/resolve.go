@@ -151,7 +151,7 @@ func pickByOS(bs []baseline.Baseline, os patchkit.OperatingSystem) (baseline.Bas
 	case 0:
 		return baseline.Baseline{}, 163, fmt.Sprintf("none of its %d baselines is for %s", len(bs), os)
 	case 1:
-		return bs[match[0]], 0, ""
+		return cloneBaseline(bs[match[0]]), 0, ""
 	}
 	return baseline.Baseline{}, 165, fmt.Sprintf("%d of its baselines are for %s (elements %v); one is allowed", len(match), os, match)
 }

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/patchkit/patchkit"
@@ -313,4 +314,50 @@ func TestPatchPolicy(t *testing.T) {
 	wrong[alma] = custom(t, "pb-0bbbbbbbbbbbbbbbb", "other-alma", patchkit.OSAlmaLinux)
 	wantField(t, q.SetOverrides(wrong), fmt.Sprintf("[%d].BaselineId", alma), "the policy selects arn:aws:ssm:us-east-1:123456789012:patchbaseline/pb-0cb0c4966f86b059b for ALMA_LINUX")
 	wantField(t, q.SetOverrides(append(over, over[3])), "[10].OperatingSystem", "a second baseline for")
+}
+
+// TestConcurrentResolve: a registry is read from many goroutines at once
+// (run with -race), and every answer is the same.
+func TestConcurrentResolve(t *testing.T) {
+	r := testRegistry(t)
+	p, err := policy.LoadQuickSetup(open(t, awsExample))
+	if err != nil {
+		t.Fatal(err)
+	}
+	nodes := []policy.Node{
+		ubuntu(map[string]string{"Patch": "true"}), ubuntu(map[string]string{"PatchGroup": "web"}), ubuntu(nil),
+		{OperatingSystem: patchkit.OSAlmaLinux, Tags: map[string]string{"Patch": "true"}}, {OperatingSystem: patchkit.OSDebian},
+	}
+	want := make([]string, len(nodes))
+	for i, n := range nodes {
+		res, err := policy.Resolve(n, r, policy.Sources{Policy: p})
+		if err != nil {
+			t.Fatal(err)
+		}
+		want[i] = res.Explain()
+	}
+	errs := make(chan string, 8*len(nodes))
+	var wg sync.WaitGroup
+	for range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i, n := range nodes {
+				res, err := policy.Resolve(n, r, policy.Sources{Policy: p})
+				if err != nil || res.Explain() != want[i] {
+					errs <- fmt.Sprintf("%d: %v %s", i, err, res.Explain())
+				}
+				res.Baseline.ApprovedPatches = append(res.Baseline.ApprovedPatches, "mutated")
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for e := range errs {
+		t.Error(e)
+	}
+	b, err := r.Lookup("pb-06e3563bd35503f2b")
+	if err != nil || len(b.ApprovedPatches) != 0 {
+		t.Errorf("a caller's change reached the registry: %v %v", b.ApprovedPatches, err)
+	}
 }
