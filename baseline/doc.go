@@ -47,7 +47,11 @@
 //
 // [ValidateSchedule] checks the cron, rate and at expressions of
 // maintenance windows and associations (docs/semantics.md §11), the
-// schedules patch operations run on.
+// schedules patch operations run on; [ParseSchedule] reads one into a
+// [Schedule] that gives its run times ([Schedule.Next], [Schedule.Runs]) in
+// a time zone from a given instant, with daylight-saving changes handled as
+// §11.1 says, and a [Window] adds a maintenance window's duration and
+// cutoff. Nothing here reads a clock: the instant is always a parameter.
 //
 // # Open questions and the behaviour chosen
 //
