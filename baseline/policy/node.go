@@ -12,8 +12,8 @@ import (
 
 // The tag keys that put a node in a patch group. Keys are case-sensitive.
 const (
-	TagPatchGroup      = "Patch Group"
-	TagPatchGroupNoSpc = "PatchGroup"
+	TagPatchGroup        = "Patch Group"
+	TagPatchGroupNoSpace = "PatchGroup"
 )
 
 // Node is a managed node as the resolution of its baseline sees it.
@@ -97,10 +97,10 @@ type groupTag struct {
 // different values, or a value the API would refuse, are errors.
 func patchGroupOf(n Node) (groupTag, error) {
 	var g groupTag
-	keys := []string{TagPatchGroup, TagPatchGroupNoSpc}
+	keys := []string{TagPatchGroup, TagPatchGroupNoSpace}
 	if n.TagsInMetadata {
 		if v, ok := n.Tags[TagPatchGroup]; ok {
-			g.notes = append(g.notes, fmt.Sprintf("tag %q=%q is not readable in instance metadata (tags in metadata are on); only %q counts", TagPatchGroup, v, TagPatchGroupNoSpc))
+			g.notes = append(g.notes, fmt.Sprintf("tag %q=%q is not readable in instance metadata (tags in metadata are on); only %q counts", TagPatchGroup, v, TagPatchGroupNoSpace))
 		}
 		keys = keys[1:]
 	}
@@ -123,8 +123,8 @@ func patchGroupOf(n Node) (groupTag, error) {
 	}
 	if g.key == "" {
 		for _, k := range sortedKeys(n.Tags) {
-			if (strings.EqualFold(k, TagPatchGroup) || strings.EqualFold(k, TagPatchGroupNoSpc)) && k != TagPatchGroup && k != TagPatchGroupNoSpc {
-				g.notes = append(g.notes, fmt.Sprintf("tag key %q is not %q or %q: keys are case-sensitive", k, TagPatchGroup, TagPatchGroupNoSpc))
+			if (strings.EqualFold(k, TagPatchGroup) || strings.EqualFold(k, TagPatchGroupNoSpace)) && k != TagPatchGroup && k != TagPatchGroupNoSpace {
+				g.notes = append(g.notes, fmt.Sprintf("tag key %q is not %q or %q: keys are case-sensitive", k, TagPatchGroup, TagPatchGroupNoSpace))
 			}
 		}
 	}

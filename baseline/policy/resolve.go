@@ -279,7 +279,7 @@ func Resolve(node Node, reg *Registry, src Sources) (Resolution, error) {
 	}
 	switch in, ok := reg.PatchGroup(group.group, os); {
 	case group.key == "":
-		skip(StepPatchGroup, "the node has no %q or %q tag%s", TagPatchGroup, TagPatchGroupNoSpc, notes)
+		skip(StepPatchGroup, "the node has no %q or %q tag%s", TagPatchGroup, TagPatchGroupNoSpace, notes)
 	case !ok && len(reg.groupOS(group.group)) == 0:
 		skip(StepPatchGroup, "patch group %q (tag %q) is not registered%s", group.group, group.key, notes)
 	case !ok:
