@@ -113,8 +113,11 @@ func (r *Registry) predefinedByID(id string, opts []baseline.Option) (baseline.B
 }
 
 // Lookup returns the baseline with the ID: a custom baseline of the
-// registry, else an AWS-owned baseline (IDs are compared by their pb- part,
-// so an ARN of any account or Region finds it). opts go to the AWS-owned
+// registry, else an AWS-owned baseline. IDs are compared by their pb- part,
+// so an ARN of any account names the same baseline. The AWS-owned
+// baselines are known by their us-east-1 IDs; in other Regions they have
+// other IDs, which the registry recognises once a describe-patch-baselines
+// or describe-patch-groups output has named them. opts go to the AWS-owned
 // baselines (baseline.AsOf). The baseline is the caller's copy.
 func (r *Registry) Lookup(id string, opts ...baseline.Option) (baseline.Baseline, error) {
 	if r != nil {
@@ -125,7 +128,30 @@ func (r *Registry) Lookup(id string, opts ...baseline.Option) (baseline.Baseline
 	if b, ok := r.predefinedByID(id, opts); ok {
 		return b, nil
 	}
+	if r != nil {
+		// AWS-owned baselines have other IDs outside us-east-1; a describe
+		// output that named one tells which it is.
+		if in, ok := r.known[idKey(id)]; ok {
+			if b, ok := awsNamed(in, opts); ok {
+				b.BaselineID = in.BaselineID
+				return b, nil
+			}
+		}
+	}
 	return baseline.Baseline{}, &UnknownBaselineError{BaselineID: id}
+}
+
+// awsNamed returns the AWS-owned baseline an identity names, when its name
+// is one of them and its operating system agrees.
+func awsNamed(in Identity, opts []baseline.Option) (baseline.Baseline, bool) {
+	if !strings.HasPrefix(in.BaselineName, "AWS-") {
+		return baseline.Baseline{}, false
+	}
+	b, err := baseline.PredefinedByName(in.BaselineName, opts...)
+	if err != nil || b.OperatingSystem != in.OperatingSystem {
+		return baseline.Baseline{}, false
+	}
+	return b, true
 }
 
 // cloneBaseline copies a baseline through its JSON shape, so that callers

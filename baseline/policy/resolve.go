@@ -302,7 +302,7 @@ func Resolve(node Node, reg *Registry, src Sources) (Resolution, error) {
 		where = "on-premises node: "
 	}
 	if in, ok := reg.Default(os); ok {
-		if idKey(in.BaselineID) == idKey(aws.BaselineID) {
+		if idKey(in.BaselineID) == idKey(aws.BaselineID) || in.BaselineName == aws.Name {
 			return decide(StepAWSDefault, aws, "%sthe registered default for %s is the AWS-owned default %s", where, os, describe(aws))
 		}
 		b, err := reg.Lookup(in.BaselineID, src.BaselineOptions...)

@@ -361,3 +361,36 @@ func TestConcurrentResolve(t *testing.T) {
 		t.Errorf("a caller's change reached the registry: %v %v", b.ApprovedPatches, err)
 	}
 }
+
+// TestAWSOwnedInOtherRegions: outside us-east-1 the AWS-owned baselines
+// have other IDs (the API reference's RegisterDefaultPatchBaseline example
+// gives CentOS's in us-east-2); a describe output that names them makes
+// them known.
+func TestAWSOwnedInOtherRegions(t *testing.T) {
+	const centos = "arn:aws:ssm:us-east-2:733109147000:patchbaseline/pb-0574b43a65ea646ed"
+	r := policy.NewRegistry()
+	if err := r.RegisterDefault(centos); !errors.As(err, new(*policy.UnknownBaselineError)) {
+		t.Fatalf("an unknown ID was registered: %v", err)
+	}
+	if err := r.ReadBaselineIdentities(strings.NewReader(`{"BaselineIdentities":[{"BaselineId":"` + centos + `","BaselineName":"AWS-CentOSDefaultPatchBaseline","OperatingSystem":"CENTOS","BaselineDescription":"Default Patch Baseline for CentOS Provided by AWS.","DefaultBaseline":true}]}`)); err != nil {
+		t.Fatal(err)
+	}
+	res, err := policy.Resolve(policy.Node{OperatingSystem: patchkit.OSCentOS}, r, policy.Sources{})
+	if err != nil || res.Step != policy.StepAWSDefault || res.Baseline.Name != "AWS-CentOSDefaultPatchBaseline" {
+		t.Errorf("%+v %v", res, err)
+	}
+	if err := r.RegisterPatchGroup("legacy", centos); err != nil {
+		t.Fatal(err)
+	}
+	res, err = policy.Resolve(policy.Node{OperatingSystem: patchkit.OSCentOS, Tags: map[string]string{"PatchGroup": "legacy"}}, r, policy.Sources{})
+	if err != nil || res.Step != policy.StepPatchGroup || res.Baseline.Name != "AWS-CentOSDefaultPatchBaseline" || res.Baseline.BaselineID != centos {
+		t.Errorf("%+v %v", res, err)
+	}
+	// A name that is not AWS's, or of another system, does not count.
+	err = r.ReadPatchGroups(strings.NewReader(`{"Mappings":[{"PatchGroup":"x","BaselineIdentity":{"BaselineId":"pb-0574b43a65ea646ee","BaselineName":"AWS-CentOSDefaultPatchBaseline","OperatingSystem":"DEBIAN"}}]}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = policy.Resolve(policy.Node{OperatingSystem: patchkit.OSDebian, Tags: map[string]string{"PatchGroup": "x"}}, r, policy.Sources{})
+	resolveErr(t, err, policy.StepPatchGroup, 0, "pb-0574b43a65ea646ee is neither")
+}
