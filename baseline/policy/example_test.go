@@ -496,3 +496,26 @@ func ExampleStep() {
 	fmt.Println()
 	// Output: PatchPolicy BaselineOverride BaselineTags PatchGroup Default AWSDefault
 }
+
+func ExampleRegistry_WriteBaselineIdentities() {
+	reg := policy.NewRegistry()
+	if err := reg.RegisterDefault("pb-0ec16280999c5c75e"); err != nil {
+		fmt.Println(err)
+		return
+	}
+	if err := reg.WriteBaselineIdentities(os.Stdout); err != nil {
+		fmt.Println(err)
+	}
+	// Output:
+	// {
+	//     "BaselineIdentities": [
+	//         {
+	//             "BaselineId": "arn:aws:ssm:us-east-1:075727635805:patchbaseline/pb-0ec16280999c5c75e",
+	//             "BaselineName": "AWS-RaspbianDefaultPatchBaseline",
+	//             "OperatingSystem": "RASPBIAN",
+	//             "BaselineDescription": "Default Patch Baseline for Raspbian Provided by AWS.",
+	//             "DefaultBaseline": true
+	//         }
+	//     ]
+	// }
+}

@@ -57,6 +57,13 @@ func FuzzLoaders(f *testing.F) {
 		if _, err := policy.ReadRegistry(&buf); err != nil {
 			t.Fatalf("a registry built from accepted input does not read back: %v\n%s", err, buf.String())
 		}
+		buf.Reset()
+		if err := r.WriteBaselineIdentities(&buf); err != nil {
+			t.Fatal(err)
+		}
+		if err := policy.NewRegistry().ReadBaselineIdentities(&buf); err != nil {
+			t.Fatalf("written identities do not read back: %v", err)
+		}
 		if r2, err := policy.ReadRegistry(bytes.NewReader(data)); check("ReadRegistry", err) {
 			buf.Reset()
 			if err := r2.WriteJSON(&buf); err != nil {

@@ -666,6 +666,42 @@ func (r *Registry) ReadBaselineIdentities(rd io.Reader) error {
 	return nil
 }
 
+// WriteBaselineIdentities writes what the registry knows of baselines as
+// "aws ssm describe-patch-baselines" prints it: the custom baselines, the
+// identities read from describe outputs and the registered defaults, sorted
+// by ID, DefaultBaseline marking each operating system's registered
+// default. ReadBaselineIdentities reads it back.
+func (r *Registry) WriteBaselineIdentities(w io.Writer) error {
+	all := map[string]Identity{}
+	for k, in := range r.known {
+		all[k] = in
+	}
+	for _, in := range r.defaults {
+		if _, ok := all[idKey(in.BaselineID)]; !ok {
+			all[idKey(in.BaselineID)] = in
+		}
+	}
+	for k, b := range r.baselines {
+		all[k] = Identity{BaselineID: b.BaselineID, BaselineName: b.Name, OperatingSystem: b.OperatingSystem, BaselineDescription: b.Description}
+	}
+	keys := make([]string, 0, len(all))
+	for k := range all {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	type out struct {
+		BaselineIdentities []Identity `json:"BaselineIdentities"`
+	}
+	o := out{BaselineIdentities: make([]Identity, 0, len(keys))}
+	for _, k := range keys {
+		in := all[k]
+		d, ok := r.defaults[in.OperatingSystem]
+		in.DefaultBaseline = ok && idKey(d.BaselineID) == k
+		o.BaselineIdentities = append(o.BaselineIdentities, in)
+	}
+	return writeJSON(w, o)
+}
+
 // ReadBaselines reads custom baselines in any shape baseline.Load reads
 // (one "aws ssm get-patch-baseline" output or an array of them) and adds
 // them, registering the patch groups each lists in PatchGroups. Each needs

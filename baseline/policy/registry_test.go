@@ -310,3 +310,44 @@ func TestValidatePatchGroup(t *testing.T) {
 		}
 	}
 }
+
+// TestBaselineIdentitiesRoundTrip: the describe-patch-baselines dump, read
+// and written, reads back to the same identities and defaults.
+func TestBaselineIdentitiesRoundTrip(t *testing.T) {
+	r := policy.NewRegistry()
+	if err := r.ReadBaselineIdentities(open(t, baselineFixtures+"aws/describe-patch-baselines.json")); err != nil {
+		t.Fatal(err)
+	}
+	var a bytes.Buffer
+	if err := r.WriteBaselineIdentities(&a); err != nil {
+		t.Fatal(err)
+	}
+	if n := strings.Count(a.String(), `"BaselineId"`); n != 17 {
+		t.Errorf("%d identities written, want the dump's 17", n)
+	}
+	if n := strings.Count(a.String(), `"DefaultBaseline": true`); n != 14 {
+		t.Errorf("%d defaults written, want 14", n)
+	}
+	r2 := policy.NewRegistry()
+	if err := r2.ReadBaselineIdentities(bytes.NewReader(a.Bytes())); err != nil {
+		t.Fatal(err)
+	}
+	var b bytes.Buffer
+	if err := r2.WriteBaselineIdentities(&b); err != nil {
+		t.Fatal(err)
+	}
+	if a.String() != b.String() {
+		t.Errorf("round trip differs:\n%s\n----\n%s", a.String(), b.String())
+	}
+	// Custom baselines and a registered default come out too.
+	r3 := registryForRoundTrip(t)
+	var c bytes.Buffer
+	if err := r3.WriteBaselineIdentities(&c); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{`"BaselineName": "Windows-Server-2012R2"`, `"BaselineId": "pb-047c6eb9c8fc12345"`, `"BaselineName": "DevPatching"`} {
+		if !strings.Contains(c.String(), want) {
+			t.Errorf("lacks %s:\n%s", want, c.String())
+		}
+	}
+}
