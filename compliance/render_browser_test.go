@@ -22,7 +22,7 @@ import (
 
 // The end-to-end check of the HTML pages: headless Chromium (Debian package
 // chromium) renders each page to a PNG, and the picture must hold the
-// charts' colours in quantity; a second run dumps the DOM Chromium built,
+// charts' colours in quantity; the same run dumps the DOM Chromium built,
 // which must hold the SVG charts and the table rows.
 
 const (
@@ -70,8 +70,16 @@ func tail(s string) string {
 // screenshot renders the page to a PNG and decodes it.
 func screenshot(t *testing.T, bin, page string) image.Image {
 	t.Helper()
+	img, _ := renderPage(t, bin, page)
+	return img
+}
+
+// renderPage renders the page to a PNG, decodes it, and returns it with the DOM
+// Chromium built, from one run of Chromium.
+func renderPage(t *testing.T, bin, page string) (image.Image, string) {
+	t.Helper()
 	shot := filepath.Join(t.TempDir(), "shot.png")
-	chromium(t, bin, page, "--screenshot="+shot)
+	dom := chromium(t, bin, page, "--screenshot="+shot, "--dump-dom")
 	f, err := os.Open(shot)
 	require.NoError(t, err, "chromium wrote no screenshot")
 	defer f.Close()
@@ -83,7 +91,7 @@ func screenshot(t *testing.T, bin, page string) image.Image {
 		require.NoError(t, err)
 		require.NoError(t, os.WriteFile(filepath.Join(dir, filepath.Base(page)+".png"), data, 0o644))
 	}
-	return img
+	return img, string(dom)
 }
 
 type rgb struct{ R, G, B uint8 }
@@ -170,16 +178,16 @@ func TestHTMLInChromium(t *testing.T) {
 	node := reports[0]
 
 	t.Run("fleet", func(t *testing.T) {
+		t.Parallel()
 		var page bytes.Buffer
 		require.NoError(t, fleet.WriteHTML(&page, "Patch compliance: example fleet"))
 		path := writePage(t, "fleet.html", page.Bytes())
 
-		img := screenshot(t, bin, path)
+		img, dom := renderPage(t, bin, path)
 		got, err := checkPicture(img, fleetPixels)
 		require.NoError(t, err)
 		t.Logf("pixels by colour: %v", got)
 
-		dom := string(chromium(t, bin, path, "--dump-dom"))
 		for _, id := range []string{"chart-compliance", "chart-severity", "chart-repository-health", "chart-levels", "chart-top-missing"} {
 			assert.Regexp(t, `<svg id="`+id+`"`, dom)
 		}
@@ -194,18 +202,18 @@ func TestHTMLInChromium(t *testing.T) {
 	})
 
 	t.Run("node", func(t *testing.T) {
+		t.Parallel()
 		var page bytes.Buffer
 		require.NoError(t, node.WriteHTML(&page))
 		path := writePage(t, "node.html", page.Bytes())
 
 		// The NON_COMPLIANT badge (red), the Installed bar (green), the two
 		// pending-reboot patches' bar and the HIGH column (orange).
-		img := screenshot(t, bin, path)
+		img, dom := renderPage(t, bin, path)
 		got, err := checkPicture(img, map[rgb]int{green: 1500, red: 1500, orange: 8000, navy: 60000})
 		require.NoError(t, err)
 		t.Logf("pixels by colour: %v", got)
 
-		dom := string(chromium(t, bin, path, "--dump-dom"))
 		assert.Regexp(t, `<svg id="chart-states"`, dom)
 		assert.Regexp(t, `<svg id="chart-levels"`, dom)
 		assert.Equal(t, 8+6, strings.Count(dom, `<g class="bar">`))
@@ -216,20 +224,20 @@ func TestHTMLInChromium(t *testing.T) {
 	})
 
 	t.Run("unknown node", func(t *testing.T) {
+		t.Parallel()
 		var page bytes.Buffer
 		require.NoError(t, fixtureUnknownNode(t).WriteHTML(&page))
 		path := writePage(t, "node-unknown.html", page.Bytes())
 
 		// The UNKNOWN badge, the section's edge and its health cell in
 		// amber; no red or green badge; the InstalledOther bar.
-		img := screenshot(t, bin, path)
+		img, dom := renderPage(t, bin, path)
 		got, err := checkPicture(img, map[rgb]int{amber: 1100, navy: 60000, red: 0, green: 0})
 		require.NoError(t, err)
 		t.Logf("pixels by colour: %v", got)
 		assert.Less(t, got[red], 50, "no NON_COMPLIANT badge, no red")
 		assert.Less(t, got[green], 50, "no COMPLIANT badge, no green")
 
-		dom := string(chromium(t, bin, path, "--dump-dom"))
 		assert.Contains(t, dom, `<span class="badge unk">UNKNOWN</span>`)
 		assert.Contains(t, dom, `<section class="card unk" id="repositories">`)
 		assert.Equal(t, 1, strings.Count(dom, `<tr class="repo">`))
@@ -240,6 +248,7 @@ func TestHTMLInChromium(t *testing.T) {
 
 	// Chromium builds no element from what the reports say.
 	t.Run("hostile node", func(t *testing.T) {
+		t.Parallel()
 		var page bytes.Buffer
 		require.NoError(t, hostile(t).WriteHTML(&page))
 		dom := strings.ToLower(string(chromium(t, bin, writePage(t, "hostile.html", page.Bytes()), "--dump-dom")))
@@ -253,13 +262,17 @@ func TestHTMLInChromium(t *testing.T) {
 	// The check itself fails on a page that does not render: a page whose
 	// markup is cut off before the charts, and an empty page.
 	t.Run("broken page fails the check", func(t *testing.T) {
+		t.Parallel()
 		var page bytes.Buffer
 		require.NoError(t, fleet.WriteHTML(&page, "broken"))
 		cut := page.Bytes()[:bytes.Index(page.Bytes(), []byte("<body>"))]
 		for name, data := range map[string][]byte{"cut.html": cut, "empty.html": nil} {
-			img := screenshot(t, bin, writePage(t, name, data))
-			_, err := checkPicture(img, fleetPixels)
-			assert.Error(t, err, name)
+			t.Run(name, func(t *testing.T) {
+				t.Parallel()
+				img := screenshot(t, bin, writePage(t, name, data))
+				_, err := checkPicture(img, fleetPixels)
+				assert.Error(t, err, name)
+			})
 		}
 	})
 }

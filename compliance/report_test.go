@@ -1,11 +1,14 @@
 package compliance
 
 import (
+	"bufio"
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -262,8 +265,8 @@ func TestExports(t *testing.T) {
 }
 
 // TestSaveSurvivesKill kills a process that keeps saving reports, many
-// times, at random points; the file on disk must always be a complete
-// report, the old one or the new one.
+// times, at points spread over a save; the file on disk must always be a
+// complete report, the old one or the new one.
 func TestSaveSurvivesKill(t *testing.T) {
 	if os.Getenv("PATCHKIT_SAVE_CHILD") != "" {
 		saveForever(t, os.Getenv("PATCHKIT_SAVE_CHILD"))
@@ -274,21 +277,49 @@ func TestSaveSurvivesKill(t *testing.T) {
 	n := newNode(t)
 	good := n.report(Scan, RebootIfNeeded, utc("2025-11-20T01:00:00Z"), nil, nil, BuildOptions{})
 	require.NoError(t, good.SaveFile(path))
+	// The child says "start" before its first save and "saved NS" after
+	// each (NS: how long the save took). Each kill lands at a point spread
+	// over one save: during the first save (the old report must be there,
+	// whole, or the new one if the save won the race) or during the second
+	// (the first save's report must be there, whole).
 	sawNew, kills := 0, 0
-	for i := 0; i < 30 && (i < 10 || sawNew == 0); i++ {
+	var saveTime time.Duration
+	for i := 0; i < 10; i++ {
 		kills++
+		require.NoError(t, good.SaveFile(path))
 		cmd := exec.Command(os.Args[0], "-test.run=^TestSaveSurvivesKill$")
 		cmd.Env = append(os.Environ(), "PATCHKIT_SAVE_CHILD="+path)
+		stdout, err := cmd.StdoutPipe()
+		require.NoError(t, err)
 		require.NoError(t, cmd.Start())
-		time.Sleep(time.Duration(100+i*150) * time.Millisecond)
+		lines := bufio.NewScanner(stdout)
+		next := func() string {
+			if !lines.Scan() {
+				_ = cmd.Process.Kill()
+				_ = cmd.Wait()
+				t.Fatalf("the saving child ended early: %v", lines.Err())
+			}
+			return lines.Text()
+		}
+		require.Equal(t, "start", next())
+		if i%2 == 1 {
+			ns, ok := strings.CutPrefix(next(), "saved ")
+			require.True(t, ok, "the child's line after a save")
+			d, err := strconv.ParseInt(ns, 10, 64)
+			require.NoError(t, err)
+			saveTime = time.Duration(d)
+		}
+		time.Sleep(saveTime * time.Duration(i/2) / 5)
 		require.NoError(t, cmd.Process.Kill())
 		_ = cmd.Wait()
 		got, err := LoadFile(path)
 		require.NoError(t, err, "after kill %d the report must be whole", i)
 		assert.True(t, got.Summary.InstanceID == good.Summary.InstanceID)
-		assert.True(t, len(got.Items) == len(good.Items) || len(got.Items) == 5000, "old or new, never a part: %d items", len(got.Items))
-		if len(got.Items) == 5000 {
+		assert.True(t, len(got.Items) == len(good.Items) || len(got.Items) == saveChildItems, "old or new, never a part: %d items", len(got.Items))
+		if len(got.Items) == saveChildItems {
 			sawNew++
+		} else {
+			assert.Zero(t, i%2, "kill %d came after a save finished, yet the old report is there", i)
 		}
 		// Killed writers leave only their temporary files behind.
 		entries, err := os.ReadDir(dir)
@@ -297,7 +328,7 @@ func TestSaveSurvivesKill(t *testing.T) {
 			assert.True(t, e.Name() == "report.json" || strings.HasPrefix(e.Name(), ".tmp-report.json-"), e.Name())
 		}
 	}
-	assert.Greater(t, sawNew, 0, "the writer never finished a save: the test shows nothing")
+	assert.GreaterOrEqual(t, sawNew, 5, "the kills after a finished save")
 	t.Logf("%d of %d kills found the new report, the others the old one", sawNew, kills)
 	// A failed save (directory not writable) leaves the old report.
 	if os.Geteuid() != 0 {
@@ -311,6 +342,12 @@ func TestSaveSurvivesKill(t *testing.T) {
 	assert.Error(t, good.SaveFile(filepath.Join(dir, "missing", "report.json")))
 }
 
+// saveChildItems is the size of the report the child of TestSaveSurvivesKill
+// saves: about 300 kB of JSON, big enough that a save (encode, write, sync,
+// rename) takes tens of milliseconds, a few hundred under -race, for kills
+// to land inside it.
+const saveChildItems = 1000
+
 // saveForever is the child of TestSaveSurvivesKill: it saves a big report
 // over and over until it is killed.
 func saveForever(t *testing.T, path string) {
@@ -318,13 +355,16 @@ func saveForever(t *testing.T, path string) {
 	r := n.report(Scan, RebootIfNeeded, utc("2025-11-20T01:00:00Z"), nil, nil, BuildOptions{})
 	it := r.Items[0]
 	r.Items = r.Items[:0]
-	for i := 0; i < 5000; i++ {
+	for i := 0; i < saveChildItems; i++ {
 		r.Items = append(r.Items, it)
 	}
+	fmt.Println("start")
 	for {
+		start := time.Now()
 		if err := r.SaveFile(path); err != nil {
 			t.Fatal(err)
 		}
+		fmt.Println("saved", time.Since(start).Nanoseconds())
 	}
 }
 
