@@ -29,21 +29,23 @@ type Client struct {
 }
 
 type options struct {
-	http          *http.Client
-	logger        *slog.Logger
-	cacheDir      string
-	now           func() time.Time
-	maxRedirects  int
-	minRate       int64
-	rateWindow    time.Duration
-	maxFile       int64
-	maxFuture     time.Duration
-	allowWeak     bool
-	userAgent     string
-	maxDecompress int64
+	http         *http.Client
+	logger       *slog.Logger
+	cacheDir     string
+	policy       Policy
+	maxRedirects int
+	minRate      int64
+	rateWindow   time.Duration
+	userAgent    string
 }
 
-// Option configures a Client.
+// invalid is the error of an option given a value it does not take.
+func invalid(option, reason string) error {
+	return &InvalidError{Func: "repo." + option, Reason: reason}
+}
+
+// Option configures a Client. An option given a value it does not take
+// makes NewClient fail with an *InvalidError (patchkit.ErrInvalid).
 type Option func(*options) error
 
 // WithHTTPClient sets the HTTP client (its Transport, TLS settings and
@@ -51,7 +53,7 @@ type Option func(*options) error
 func WithHTTPClient(c *http.Client) Option {
 	return func(o *options) error {
 		if c == nil {
-			return errors.New("repo: nil HTTP client")
+			return invalid("WithHTTPClient", "nil HTTP client")
 		}
 		o.http = c
 		return nil
@@ -62,7 +64,7 @@ func WithHTTPClient(c *http.Client) Option {
 func WithLogger(l *slog.Logger) Option {
 	return func(o *options) error {
 		if l == nil {
-			return errors.New("repo: nil logger")
+			return invalid("WithLogger", "nil logger")
 		}
 		o.logger = l
 		return nil
@@ -74,7 +76,7 @@ func WithLogger(l *slog.Logger) Option {
 func WithCacheDir(dir string) Option {
 	return func(o *options) error {
 		if dir == "" {
-			return errors.New("repo: empty cache directory")
+			return invalid("WithCacheDir", "empty cache directory")
 		}
 		o.cacheDir = dir
 		return nil
@@ -85,9 +87,9 @@ func WithCacheDir(dir string) Option {
 func WithClock(now func() time.Time) Option {
 	return func(o *options) error {
 		if now == nil {
-			return errors.New("repo: nil clock")
+			return invalid("WithClock", "nil clock")
 		}
-		o.now = now
+		o.policy.Now = now
 		return nil
 	}
 }
@@ -97,7 +99,7 @@ func WithClock(now func() time.Time) Option {
 func WithMaxRedirects(n int) Option {
 	return func(o *options) error {
 		if n < 0 || n > 20 {
-			return fmt.Errorf("repo: redirect limit %d out of range 0..20", n)
+			return invalid("WithMaxRedirects", fmt.Sprintf("redirect limit %d out of range 0..20", n))
 		}
 		o.maxRedirects = n
 		return nil
@@ -111,7 +113,7 @@ func WithMaxRedirects(n int) Option {
 func WithMinThroughput(bytesPerSecond int64, window time.Duration) Option {
 	return func(o *options) error {
 		if bytesPerSecond < 0 || window <= 0 {
-			return errors.New("repo: minimum throughput needs a non-negative rate and a positive window")
+			return invalid("WithMinThroughput", "needs a non-negative rate and a positive window")
 		}
 		o.minRate, o.rateWindow = bytesPerSecond, window
 		return nil
@@ -119,25 +121,25 @@ func WithMinThroughput(bytesPerSecond int64, window time.Duration) Option {
 }
 
 // WithMaxFileSize sets the limit for files whose size is not signed, and
-// for any decompressed stream (default 2 GiB).
+// for any decompressed stream (default DefaultMaxFileSize, 2 GiB).
 func WithMaxFileSize(n int64) Option {
 	return func(o *options) error {
 		if n <= 0 {
-			return errors.New("repo: file size limit must be positive")
+			return invalid("WithMaxFileSize", "the limit must be positive")
 		}
-		o.maxFile, o.maxDecompress = n, n
+		o.policy.MaxFileSize = n
 		return nil
 	}
 }
 
 // WithMaxFutureSkew sets how far in the future a metadata date may be
-// (default 10 s, apt's Max-FutureTime).
+// (default DefaultMaxFutureSkew, 10 s, apt's Max-FutureTime).
 func WithMaxFutureSkew(d time.Duration) Option {
 	return func(o *options) error {
 		if d < 0 {
-			return errors.New("repo: negative clock skew")
+			return invalid("WithMaxFutureSkew", "negative clock skew")
 		}
-		o.maxFuture = d
+		o.policy.MaxFutureSkew = d
 		return nil
 	}
 }
@@ -145,7 +147,7 @@ func WithMaxFutureSkew(d time.Duration) Option {
 // WithWeakDigests accepts SHA-1 signatures on metadata. Off by default.
 func WithWeakDigests(allow bool) Option {
 	return func(o *options) error {
-		o.allowWeak = allow
+		o.policy.AllowWeakDigests = allow
 		return nil
 	}
 }
@@ -154,28 +156,49 @@ func WithWeakDigests(allow bool) Option {
 func WithUserAgent(ua string) Option {
 	return func(o *options) error {
 		if strings.ContainsAny(ua, "\r\n") {
-			return errors.New("repo: user agent with a line break")
+			return invalid("WithUserAgent", "user agent with a line break")
 		}
 		o.userAgent = ua
 		return nil
 	}
 }
 
-// NewClient returns a Client.
+// WithPolicy sets the clock, limits and weak-digest rule at once (see
+// Policy); a nil Now keeps the system clock, a zero MaxFileSize the
+// default limit. Options after it change single fields.
+func WithPolicy(p Policy) Option {
+	return func(o *options) error {
+		if err := p.Validate(); err != nil {
+			return invalid("WithPolicy", err.(*InvalidError).Reason)
+		}
+		if p.Now == nil {
+			p.Now = time.Now
+		}
+		p.MaxFileSize = p.FileLimit()
+		o.policy = p
+		return nil
+	}
+}
+
+// NewClient returns a Client configured by opts: with none, it fetches
+// with the limits the options document, keeps its cache in a private
+// temporary directory, and verifies with DefaultPolicy. A nil option or
+// one given a value it does not take is an *InvalidError (matching
+// patchkit.ErrInvalid).
 func NewClient(opts ...Option) (*Client, error) {
 	o := options{
-		http:          &http.Client{},
-		logger:        slog.New(slog.DiscardHandler),
-		now:           time.Now,
-		maxRedirects:  5,
-		minRate:       1000,
-		rateWindow:    30 * time.Second,
-		maxFile:       2 << 30,
-		maxDecompress: 2 << 30,
-		maxFuture:     10 * time.Second,
-		userAgent:     "patchkit-repo/1",
+		http:         &http.Client{},
+		logger:       slog.New(slog.DiscardHandler),
+		policy:       DefaultPolicy(),
+		maxRedirects: 5,
+		minRate:      1000,
+		rateWindow:   30 * time.Second,
+		userAgent:    "patchkit-repo/1",
 	}
-	for _, f := range opts {
+	for i, f := range opts {
+		if f == nil {
+			return nil, &InvalidError{Func: "repo.NewClient", Reason: fmt.Sprintf("option %d is nil", i+1)}
+		}
 		if err := f(&o); err != nil {
 			return nil, err
 		}
@@ -201,22 +224,13 @@ func (c *Client) Close() error {
 	return nil
 }
 
-// Now returns the Client's current time.
-func (c *Client) Now() time.Time { return c.opt.now() }
-
 // Logger returns the Client's logger.
 func (c *Client) Logger() *slog.Logger { return c.opt.logger }
 
-// MaxFutureSkew returns the allowed clock skew for metadata dates.
-func (c *Client) MaxFutureSkew() time.Duration { return c.opt.maxFuture }
-
-// MaxFileSize returns the limit for unsigned sizes and decompressed data.
-func (c *Client) MaxFileSize() int64 { return c.opt.maxFile }
-
-// VerifyOptions returns the signature options at the Client's current time.
-func (c *Client) VerifyOptions() VerifyOptions {
-	return VerifyOptions{Now: c.opt.now(), AllowWeakDigest: c.opt.allowWeak}
-}
+// Policy returns the verification policy the Client's options built: its
+// clock, limits and weak-digest rule. The format packages apply it on
+// every path, and the offline readers take it directly.
+func (c *Client) Policy() Policy { return c.opt.policy }
 
 func (c *Client) cacheRoot() (string, error) {
 	if c.opt.cacheDir != "" {
@@ -257,8 +271,11 @@ type Fetched struct {
 // cond, when set, makes the request conditional. The context's deadline,
 // the minimum throughput and the redirect rules apply.
 func (c *Client) Fetch(ctx context.Context, rawURL string, limit int64, w io.Writer, cond *Conditional) (Fetched, error) {
+	if w == nil {
+		return Fetched{}, &InvalidError{Func: "repo.Client.Fetch", Reason: "nil writer"}
+	}
 	if limit <= 0 {
-		limit = c.opt.maxFile
+		limit = c.opt.policy.FileLimit()
 	}
 	u, err := url.Parse(rawURL)
 	if err != nil {
@@ -270,7 +287,7 @@ func (c *Client) Fetch(ctx context.Context, rawURL string, limit int64, w io.Wri
 	case "http", "https":
 		return c.fetchHTTP(ctx, u, limit, w, cond)
 	default:
-		return Fetched{}, fmt.Errorf("%s: unsupported URL scheme %q", rawURL, u.Scheme)
+		return Fetched{}, &InvalidError{Func: "repo.Client.Fetch", Reason: fmt.Sprintf("%s: unsupported URL scheme %q", rawURL, u.Scheme)}
 	}
 }
 
@@ -288,7 +305,7 @@ func (c *Client) fetchFile(ctx context.Context, u *url.URL, limit int64, w io.Wr
 		return Fetched{}, err
 	}
 	if u.Host != "" && u.Host != "localhost" {
-		return Fetched{}, fmt.Errorf("%s: file URL with a host", u)
+		return Fetched{}, &InvalidError{Func: "repo.Client.Fetch", Reason: u.String() + ": file URL with a host"}
 	}
 	f, err := os.Open(FilePath(u))
 	if err != nil {

@@ -95,6 +95,20 @@ func (e *SyntaxError) Is(target error) bool { return target == patchkit.ErrInval
 // Unwrap returns the underlying error.
 func (e *SyntaxError) Unwrap() error { return e.Err }
 
+// InvalidError reports a bad option or argument, or a call whose
+// preconditions do not hold (a repository without a URI or suite, a nil
+// client). It matches patchkit.ErrInvalid, like every other input error of
+// this package and its sub-packages.
+type InvalidError struct {
+	Func   string // the function or option, e.g. "repo.WithMaxRedirects", "apt.Update"
+	Reason string
+}
+
+func (e *InvalidError) Error() string { return e.Func + ": " + e.Reason }
+
+// Is reports whether target is patchkit.ErrInvalid.
+func (e *InvalidError) Is(target error) bool { return target == patchkit.ErrInvalid }
+
 // SignatureError reports a failed signature check.
 type SignatureError struct {
 	File   string   // the signed file (InRelease, Release.gpg, repomd.xml.asc)

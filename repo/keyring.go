@@ -94,7 +94,7 @@ func LoadKeyring(ctx context.Context, fsys fs.FS, paths ...string) (*Keyring, er
 		out = out.Merge(k)
 	}
 	if out == nil {
-		return nil, errors.New("no keyring files given")
+		return nil, &InvalidError{Func: "repo.LoadKeyring", Reason: "no keyring files given"}
 	}
 	return out, nil
 }

@@ -192,7 +192,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 				if c.arch != "" {
 					r.Architectures = split(c.arch)
 				}
-				snap, err := apt.OpenLists(ctx, client, os.DirFS(c.aptLists), r)
+				snap, err := apt.OpenLists(ctx, client.Policy(), os.DirFS(c.aptLists), r)
 				add(aptEntry(ctx, r, snap, err))
 			}
 		}

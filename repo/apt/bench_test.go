@@ -27,7 +27,7 @@ func readHostLists(b *testing.B, c *repo.Client, repos []Repo) (int, uint64) {
 		peak = max(peak, ms.HeapAlloc)
 	}
 	for _, r := range repos {
-		snap, err := OpenLists(context.Background(), c, os.DirFS(hostLists), r)
+		snap, err := OpenLists(context.Background(), c.Policy(), os.DirFS(hostLists), r)
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -205,7 +205,7 @@ func BenchmarkOpenListsHost(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		for _, r := range repos {
-			if _, err := OpenLists(context.Background(), c, os.DirFS(hostLists), r); err != nil {
+			if _, err := OpenLists(context.Background(), c.Policy(), os.DirFS(hostLists), r); err != nil {
 				b.Fatal(err)
 			}
 		}

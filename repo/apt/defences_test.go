@@ -216,7 +216,7 @@ func TestListsFreshness(t *testing.T) {
 		c, _, _ := newClient(t, tc.now)
 		rr := r
 		rr.MaxValidTime = tc.maxAge
-		snap, err := OpenLists(context.Background(), c, lists, rr)
+		snap, err := OpenLists(context.Background(), c.Policy(), lists, rr)
 		if tc.want == nil {
 			if err != nil || len(collect(t, snap)) != 4 {
 				t.Fatalf("%s: %v", tc.now, err)

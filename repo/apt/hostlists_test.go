@@ -56,7 +56,7 @@ func TestHostLists(t *testing.T) {
 	defer c.Close()
 	helper := "/usr/lib/apt/apt-helper"
 	for _, r := range repos {
-		snap, err := OpenLists(context.Background(), c, os.DirFS(hostLists), r)
+		snap, err := OpenLists(context.Background(), c.Policy(), os.DirFS(hostLists), r)
 		if err != nil {
 			if errors.Is(err, repo.ErrExpired) {
 				t.Logf("%s: %v (host lists are old)", r.Name(), err)

@@ -50,16 +50,30 @@ func ListsFileName(uri string) string {
 	return b.String()
 }
 
+// listsSource reads a repository's files from an apt lists directory.
 type listsSource struct {
 	fsys   fs.FS
 	prefix string
+	name   string
+}
+
+func (l *listsSource) Read(ctx context.Context, file string, limit int64) ([]byte, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	data, err := rootfs.ReadFile(l.fsys, l.prefix+file, limit)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, fmt.Errorf("apt: %s: no %s in the lists directory: %w", l.name, file, repo.ErrNotFound)
+	}
+	return data, err
 }
 
 // OpenLists reads r's metadata from an apt lists directory (such as the
-// host's /var/lib/apt/lists, given as an fs.FS), as apt stored it: the
-// InRelease (or Release and Release.gpg) is verified against r.Keyring and
-// checked for freshness at the client's time, and each Packages file, in
-// whatever compression apt kept it (lz4 on hosts with
+// host's /var/lib/apt/lists, given as an fs.FS), as apt stored it, with
+// the checks Update and Open apply, at pol's time and limits (no network
+// client is needed): the InRelease (or Release and Release.gpg) is
+// verified against r.Keyring and checked for freshness, and each Packages
+// file, in whatever compression apt kept it (lz4 on hosts with
 // Acquire::GzipIndexes), is checked against the size and checksum the
 // signed Release gives for it before any record is returned: the stored
 // file's own entry when the Release lists it (checked before it is
@@ -67,68 +81,31 @@ type listsSource struct {
 // decompressed, hashed and parsed in one pass, and its records are kept
 // back until the checksum matched). Without r.Architectures, the
 // architectures whose lists are present are read; when there are none,
-// r.Architectures is required.
-func OpenLists(ctx context.Context, c *repo.Client, lists fs.FS, r Repo) (*Snapshot, error) {
+// r.Architectures is required. A lists directory keeps no record of what
+// was accepted before, so there is no rollback or downgrade check.
+func OpenLists(ctx context.Context, pol repo.Policy, lists fs.FS, r Repo) (*Snapshot, error) {
+	if err := checkRepo("apt.OpenLists", lists == nil, r); err != nil {
+		return nil, err
+	}
+	if err := pol.Validate(); err != nil {
+		return nil, err
+	}
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	prefix := ListsFileName(distBase(r.URI, r.Suite))
-	name := r.Name()
-	read := func(file string, limit int64) ([]byte, error) {
-		return rootfs.ReadFile(lists, prefix+file, limit)
-	}
-	var (
-		rel *Release
-		v   *repo.Verified
-	)
-	data, err := read("InRelease", repo.MaxReleaseSize)
-	switch {
-	case err == nil:
-		content, vv, verr := repo.VerifyClearSigned(name+" InRelease", data, r.Keyring, c.VerifyOptions())
-		if verr != nil {
-			return nil, verr
-		}
-		v = vv
-		if rel, err = ParseRelease(name+" InRelease", content); err != nil {
-			return nil, err
-		}
-	case errors.Is(err, fs.ErrNotExist):
-		data, err = read("Release", repo.MaxReleaseSize)
-		if err != nil {
-			if errors.Is(err, fs.ErrNotExist) {
-				return nil, fmt.Errorf("apt: %s: no InRelease or Release in the lists directory: %w", name, repo.ErrNotFound)
-			}
-			return nil, err
-		}
-		sig, serr := read("Release.gpg", repo.MaxSignatureSize)
-		switch {
-		case serr == nil:
-			if v, err = repo.VerifyDetached(name+" Release.gpg", data, sig, r.Keyring, c.VerifyOptions()); err != nil {
-				return nil, err
-			}
-		case errors.Is(serr, fs.ErrNotExist) && r.Trusted:
-		case errors.Is(serr, fs.ErrNotExist):
-			return nil, &repo.SignatureError{File: name + " Release", Reason: "repository is not signed (no InRelease, no Release.gpg)"}
-		default:
-			return nil, serr
-		}
-		if rel, err = ParseRelease(name+" Release", data); err != nil {
-			return nil, err
-		}
-	default:
-		return nil, err
-	}
-	if err := rel.CheckFreshness(name+" Release", c.Now(), c.MaxFutureSkew(), r.IgnoreValidUntil, r.MaxValidTime); err != nil {
+	src := &listsSource{fsys: lists, prefix: ListsFileName(distBase(r.URI, r.Suite)), name: r.Name()}
+	vr, err := verifyRelease(ctx, src, r, pol, pol.Time(), nil)
+	if err != nil {
 		return nil, err
 	}
 	rr := r
 	if len(rr.Architectures) == 0 && !rr.Flat() {
-		rr.Architectures = listedArchs(lists, prefix, r.Components)
+		rr.Architectures = listedArchs(lists, src.prefix, r.Components)
 		if len(rr.Architectures) == 0 {
 			return nil, noArchitectures(r)
 		}
 	}
-	idx, skipped, err := selectIndexes(rel, rr)
+	idx, skipped, err := selectIndexes(vr.rel, rr)
 	if err != nil {
 		return nil, err
 	}
@@ -137,17 +114,14 @@ func OpenLists(ctx context.Context, c *repo.Client, lists fs.FS, r Repo) (*Snaps
 	var have []Index
 	for _, ix := range idx {
 		base := strings.TrimSuffix(ix.Path, extOf(ix.Path))
-		if f := findListsFile(lists, prefix+strings.ReplaceAll(base, "/", "_")); f != "" {
+		if f := findListsFile(lists, src.prefix+strings.ReplaceAll(base, "/", "_")); f != "" {
 			have = append(have, ix)
 		} else if !(ix.Architecture == "all" && !slices.Contains(r.Architectures, "all")) {
 			skipped = append(skipped, base+" (not downloaded)")
 		}
 	}
-	snap := &Snapshot{Repo: rr, Release: rel, Verified: v != nil, Indexes: have, Skipped: skipped, client: c,
-		lists: &listsSource{fsys: lists, prefix: prefix}}
-	if v != nil {
-		snap.Signers = v.Signers
-	}
+	snap := newSnapshot(rr, vr, pol)
+	snap.Indexes, snap.Skipped, snap.lists = have, skipped, src
 	return snap, nil
 }
 

@@ -78,7 +78,7 @@ func readLists(t *testing.T, lists fs.FS, opts ...repo.Option) (parsed, error) {
 	t.Helper()
 	c, _, _ := newClient(t, d1.Add(time.Hour), opts...)
 	r := Repo{URI: listsURI, Suite: "stable", Components: []string{"main"}, Architectures: []string{"amd64"}, Trusted: true}
-	snap, err := OpenLists(context.Background(), c, lists, r)
+	snap, err := OpenLists(context.Background(), c.Policy(), lists, r)
 	if err != nil {
 		return parsed{}, err
 	}
@@ -150,7 +150,7 @@ func TestListsHeldUntilVerified(t *testing.T) {
 		{lz4Frame(t, plain[:len(plain)-1], lz4.Block64Kb), repo.ErrSize},
 	} {
 		c, _, _ := newClient(t, d1.Add(time.Hour))
-		snap, err := OpenLists(context.Background(), c, lzLists(release, tc.stored),
+		snap, err := OpenLists(context.Background(), c.Policy(), lzLists(release, tc.stored),
 			Repo{URI: listsURI, Suite: "stable", Components: []string{"main"}, Architectures: []string{"amd64"}, Trusted: true})
 		if err != nil {
 			t.Fatal(err)
@@ -205,7 +205,7 @@ func TestListsListedVariant(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			c, _, _ := newClient(t, d1.Add(time.Hour))
-			snap, err := OpenLists(context.Background(), c, lzLists(releaseListing(tc.entries...), tc.stored),
+			snap, err := OpenLists(context.Background(), c.Policy(), lzLists(releaseListing(tc.entries...), tc.stored),
 				Repo{URI: listsURI, Suite: "stable", Components: []string{"main"}, Architectures: []string{"amd64"}, Trusted: true})
 			if err != nil {
 				t.Fatal(err)
@@ -248,7 +248,7 @@ func TestListsPipelineEnds(t *testing.T) {
 		}
 	}
 	for name, lists := range map[string]fs.FS{"held": held, "direct": direct} {
-		snap, err := OpenLists(context.Background(), c, lists, r)
+		snap, err := OpenLists(context.Background(), c.Policy(), lists, r)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -281,7 +281,7 @@ func TestListsPipelineEnds(t *testing.T) {
 		}
 		settled(name + ", cancelled")
 
-		snap, err = OpenLists(context.Background(), c, faultyFS{FS: lists, name: ListsFileName(distBase(listsURI, "stable")) + "main_binary-amd64_Packages.lz4", n: len(frame) / 2}, r)
+		snap, err = OpenLists(context.Background(), c.Policy(), faultyFS{FS: lists, name: ListsFileName(distBase(listsURI, "stable")) + "main_binary-amd64_Packages.lz4", n: len(frame) / 2}, r)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -45,7 +45,7 @@ func TestOpenListsLZ4(t *testing.T) {
 	lists := listsFS(t, uri)
 	c, _, _ := newClient(t, d1.Add(time.Hour))
 	r := Repo{URI: uri, Suite: "stable", Components: []string{"main"}, Keyring: keyring(t, "archive-a.gpg")}
-	snap, err := OpenLists(context.Background(), c, lists, r)
+	snap, err := OpenLists(context.Background(), c.Policy(), lists, r)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -56,7 +56,7 @@ func TestOpenListsLZ4(t *testing.T) {
 	other, _ := os.ReadFile(fixture(t, "v2/dists/stable/main/binary-amd64/Packages.lz4"))
 	prefix := ListsFileName(distBase(uri, "stable"))
 	lists[prefix+"main_binary-amd64_Packages.lz4"] = &fstest.MapFile{Data: other}
-	snap, err = OpenLists(context.Background(), c, lists, r)
+	snap, err = OpenLists(context.Background(), c.Policy(), lists, r)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -130,7 +130,7 @@ func TestMatrixA6VerifierReadErrors(t *testing.T) {
 	r := Repo{URI: uri, Suite: "stable", Components: []string{"main"}, Keyring: keyring(t, "archive-a.gpg")}
 	step := max(1, size/300)
 	for n := 0; n < size; n += step {
-		snap, err := OpenLists(context.Background(), c, faultyFS{FS: lists, name: name, n: n}, r)
+		snap, err := OpenLists(context.Background(), c.Policy(), faultyFS{FS: lists, name: name, n: n}, r)
 		if err == nil || snap != nil {
 			t.Fatalf("EIO after %d of %d bytes: verified", n, size)
 		}

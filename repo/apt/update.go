@@ -1,7 +1,6 @@
 package apt
 
 import (
-	"bytes"
 	"context"
 	"crypto/sha512"
 	"encoding/hex"
@@ -10,24 +9,21 @@ import (
 	"fmt"
 	"io"
 	"iter"
-	"os"
 	"path"
 	"strings"
-	"time"
 
+	"github.com/patchkit/patchkit/internal/repocache"
 	"github.com/patchkit/patchkit/repo"
 )
 
 // state is what the cache keeps about an apt repository besides files.
 type state struct {
-	Date     time.Time `json:"Date"`
-	Info     Origin    `json:"Info"`
-	Signed   bool      `json:"Signed"`
-	Signers  []string  `json:"Signers,omitempty"`
-	Indexes  []string  `json:"Indexes"` // Release paths of the index files kept
-	Skipped  []string  `json:"Skipped,omitempty"`
-	Detached bool      `json:"Detached,omitempty"` // Release + Release.gpg rather than InRelease
-	Repo     string    `json:"Repo"`
+	accepted
+	Signers  []string `json:"Signers,omitempty"`
+	Indexes  []string `json:"Indexes"` // Release paths of the index files kept
+	Skipped  []string `json:"Skipped,omitempty"`
+	Detached bool     `json:"Detached,omitempty"` // Release + Release.gpg rather than InRelease
+	Repo     string   `json:"Repo"`
 }
 
 // Snapshot is a verified state of one repository: its Release and the
@@ -46,7 +42,7 @@ type Snapshot struct {
 	// does not list (e.g. an architecture the repository lacks).
 	Skipped []string
 
-	client *repo.Client
+	policy repo.Policy
 	dir    string
 	lists  *listsSource
 }
@@ -98,13 +94,13 @@ var preferExt = []string{".zst", ".gz", ".xz", ".lz4", ".bz2", ""}
 // Update fetches the repository's Release and index files, verifies them
 // (signature against r.Keyring, freshness, sizes and checksums) and commits
 // them to the client's cache in one step. On any error the cache is left
-// as it was and nothing is returned.
+// as it was and nothing is returned. The Release is checked as Open and
+// OpenLists check theirs, and against the one accepted before (rollback,
+// release information, downgrade to unsigned); each mirror's copy is
+// checked on its own, and the first that passes is used.
 func Update(ctx context.Context, c *repo.Client, r Repo) (*Snapshot, error) {
-	if r.URI == "" || r.Suite == "" {
-		return nil, errors.New("apt: repository needs a URI and a suite")
-	}
-	if !r.Flat() && len(r.Components) == 0 {
-		return nil, errors.New("apt: repository needs components")
+	if err := checkRepo("apt.Update", c == nil, r); err != nil {
+		return nil, err
 	}
 	tx, err := c.Begin(ctx, r.cacheKey())
 	if err != nil {
@@ -122,32 +118,40 @@ func Update(ctx context.Context, c *repo.Client, r Repo) (*Snapshot, error) {
 	}
 	name := r.Name()
 	log := c.Logger().With("repository", name)
-
-	rel, content, verified, files, err := fetchRelease(ctx, c, tx, r, old, oldFiles)
+	pol := c.Policy()
+	now := pol.Time()
+	var (
+		vr   *verifiedRelease
+		src  *repocache.Remote
+		errs []error
+		prev *accepted
+	)
+	if old != nil {
+		prev = &old.accepted
+	}
+	for _, base := range r.bases() {
+		src = &repocache.Remote{Client: c, Tx: tx, Base: base, Cached: oldFiles}
+		if vr, err = verifyRelease(ctx, src, r, pol, now, prev); err == nil {
+			break
+		}
+		log.Warn("Release not accepted; the cache is kept", "base", base, "err", err)
+		errs = append(errs, err)
+	}
+	if vr == nil {
+		if len(errs) == 1 {
+			return nil, errs[0]
+		}
+		return nil, errors.Join(errs...)
+	}
+	files, err := src.Stage(vr.files)
 	if err != nil {
 		return nil, err
 	}
-	_ = content
-	now := c.Now()
-	relFile := name + " Release"
-	if err := rel.CheckFreshness(relFile, now, c.MaxFutureSkew(), r.IgnoreValidUntil, r.MaxValidTime); err != nil {
-		return nil, err
+	if vr.v == nil {
+		log.Warn("using an unsigned repository (trusted=yes)")
 	}
-	if old != nil {
-		if rel.Date.Before(old.Date) {
-			log.Warn("Release is older than the accepted one; keeping the cache", "date", rel.Date, "accepted", old.Date)
-			return nil, &repo.RollbackError{File: relFile, Date: rel.Date, Accepted: old.Date}
-		}
-		if !r.AllowReleaseInfoChange {
-			if err := checkInfo(name, &old.Info, rel.OriginInfo()); err != nil {
-				return nil, err
-			}
-		}
-	}
-	snap := &Snapshot{Repo: r, Release: rel, Verified: verified != nil, client: c}
-	if verified != nil {
-		snap.Signers = verified.Signers
-	}
+	rel := vr.rel
+	snap := newSnapshot(r, vr, c.Policy())
 	idx, skipped, err := selectIndexes(rel, r)
 	if err != nil {
 		return nil, err
@@ -172,7 +176,7 @@ func Update(ctx context.Context, c *repo.Client, r Repo) (*Snapshot, error) {
 		idx[i] = ix
 		files[ix.Path] = e
 	}
-	st := state{Date: rel.Date, Info: *rel.OriginInfo(), Signed: verified != nil, Signers: snap.Signers,
+	st := state{accepted: accepted{Date: rel.Date, Info: *rel.OriginInfo(), Signed: vr.v != nil}, Signers: snap.Signers,
 		Skipped: skipped, Repo: name, Detached: files["Release.gpg"].SHA256 != ""}
 	for _, ix := range idx {
 		st.Indexes = append(st.Indexes, ix.Path)
@@ -186,134 +190,26 @@ func Update(ctx context.Context, c *repo.Client, r Repo) (*Snapshot, error) {
 	return snap, nil
 }
 
-// fetchRelease gets InRelease (or Release and Release.gpg) from the first
-// mirror whose copy verifies, and stages it.
-func fetchRelease(ctx context.Context, c *repo.Client, tx *repo.Tx, r Repo, old *state, oldFiles map[string]repo.ManifestEntry) (*Release, []byte, *repo.Verified, map[string]repo.ManifestEntry, error) {
-	name := r.Name()
-	var errs []error
-	unsignedOnly := true
-	for _, base := range r.bases() {
-		files := map[string]repo.ManifestEntry{}
-		// InRelease.
-		data, ent, err := fetchSmall(ctx, c, tx, base+"InRelease", repo.MaxReleaseSize, oldFiles["InRelease"])
-		if err == nil {
-			content, v, verr := repo.VerifyClearSigned(name+" InRelease", data, r.Keyring, c.VerifyOptions())
-			if verr != nil {
-				c.Logger().Warn("InRelease failed verification", "url", base+"InRelease", "err", verr)
-				errs = append(errs, verr)
-				unsignedOnly = false
-				continue
-			}
-			rel, perr := ParseRelease(name+" InRelease", content)
-			if perr != nil {
-				errs = append(errs, perr)
-				unsignedOnly = false
-				continue
-			}
-			if ent.SHA256, err = tx.Put(data); err != nil {
-				return nil, nil, nil, nil, err
-			}
-			files["InRelease"] = ent
-			return rel, content, v, files, nil
-		}
-		if !errors.Is(err, repo.ErrNotFound) {
-			errs = append(errs, err)
-			unsignedOnly = false
-			continue
-		}
-		// Release + Release.gpg.
-		data, ent, err = fetchSmall(ctx, c, tx, base+"Release", repo.MaxReleaseSize, oldFiles["Release"])
-		if err != nil {
-			errs = append(errs, err)
-			if !errors.Is(err, repo.ErrNotFound) {
-				unsignedOnly = false
-			}
-			continue
-		}
-		sig, sent, serr := fetchSmall(ctx, c, tx, base+"Release.gpg", repo.MaxSignatureSize, oldFiles["Release.gpg"])
-		if serr != nil {
-			if !errors.Is(serr, repo.ErrNotFound) {
-				errs = append(errs, serr)
-				unsignedOnly = false
-				continue
-			}
-			// Unsigned.
-			if old != nil && old.Signed && !r.AllowDowngradeToInsecure {
-				errs = append(errs, &repo.DowngradeError{Repository: name})
-				unsignedOnly = false
-				continue
-			}
-			if !r.Trusted {
-				errs = append(errs, &repo.SignatureError{File: name + " Release", Reason: "repository is not signed (no InRelease, no Release.gpg)"})
-				continue
-			}
-			rel, perr := ParseRelease(name+" Release", data)
-			if perr != nil {
-				errs = append(errs, perr)
-				continue
-			}
-			if ent.SHA256, err = tx.Put(data); err != nil {
-				return nil, nil, nil, nil, err
-			}
-			files["Release"] = ent
-			c.Logger().Warn("using an unsigned repository (trusted=yes)", "repository", name)
-			return rel, data, nil, files, nil
-		}
-		v, verr := repo.VerifyDetached(name+" Release.gpg", data, sig, r.Keyring, c.VerifyOptions())
-		if verr != nil {
-			errs = append(errs, verr)
-			unsignedOnly = false
-			continue
-		}
-		rel, perr := ParseRelease(name+" Release", data)
-		if perr != nil {
-			errs = append(errs, perr)
-			unsignedOnly = false
-			continue
-		}
-		if ent.SHA256, err = tx.Put(data); err != nil {
-			return nil, nil, nil, nil, err
-		}
-		if sent.SHA256, err = tx.Put(sig); err != nil {
-			return nil, nil, nil, nil, err
-		}
-		files["Release"], files["Release.gpg"] = ent, sent
-		return rel, data, v, files, nil
+// checkRepo checks the preconditions of reading r.
+func checkRepo(fn string, nilArg bool, r Repo) error {
+	switch {
+	case nilArg:
+		return &repo.InvalidError{Func: fn, Reason: "nil client or lists directory"}
+	case r.URI == "" || r.Suite == "":
+		return &repo.InvalidError{Func: fn, Reason: "repository needs a URI and a suite"}
+	case !r.Flat() && len(r.Components) == 0:
+		return &repo.InvalidError{Func: fn, Reason: r.Name() + ": repository needs components"}
 	}
-	if unsignedOnly && old != nil && old.Signed && !r.AllowDowngradeToInsecure {
-		return nil, nil, nil, nil, &repo.DowngradeError{Repository: name}
-	}
-	return nil, nil, nil, nil, errors.Join(errs...)
+	return nil
 }
 
-// fetchSmall downloads a small file into memory, conditionally when the
-// cache has a copy (which is then read back from the cache).
-func fetchSmall(ctx context.Context, c *repo.Client, tx *repo.Tx, url string, limit int64, cached repo.ManifestEntry) ([]byte, repo.ManifestEntry, error) {
-	var cond *repo.Conditional
-	if cached.URL == url && cached.SHA256 != "" && (cached.ETag != "" || cached.LastModified != "") {
-		cond = &repo.Conditional{ETag: cached.ETag, LastModified: cached.LastModified}
+// newSnapshot starts the snapshot of an accepted Release.
+func newSnapshot(r Repo, vr *verifiedRelease, pol repo.Policy) *Snapshot {
+	snap := &Snapshot{Repo: r, Release: vr.rel, Verified: vr.v != nil, policy: pol}
+	if vr.v != nil {
+		snap.Signers = vr.v.Signers
 	}
-	var buf bytes.Buffer
-	f, err := c.Fetch(ctx, url, limit, &buf, cond)
-	if err != nil {
-		return nil, repo.ManifestEntry{}, err
-	}
-	if f.NotModified {
-		o, err := tx.OpenObject(cached.SHA256)
-		if err == nil {
-			data, rerr := repo.ReadVerified(o, url+" (cached)", cached.Size, cached.SHA256)
-			o.Close()
-			if rerr == nil {
-				return data, cached, nil
-			}
-		}
-		// The cached copy is gone or damaged: fetch it whole.
-		buf.Reset()
-		if f, err = c.Fetch(ctx, url, limit, &buf, nil); err != nil {
-			return nil, repo.ManifestEntry{}, err
-		}
-	}
-	return buf.Bytes(), repo.ManifestEntry{URL: url, ETag: f.ETag, LastModified: f.LastModified, Size: int64(buf.Len())}, nil
+	return snap
 }
 
 // selectIndexes picks, for each component and architecture, the Packages
@@ -478,75 +374,34 @@ func downloadVerified(ctx context.Context, c *repo.Client, tx *repo.Tx, url, nam
 }
 
 // Open returns the snapshot of r committed in the client's cache, checked
-// again: the Release's signature against r.Keyring and its freshness now.
-// It returns an error wrapping repo.ErrNotFound when the cache has none.
+// again as Update checked it: the Release's signature against r.Keyring
+// (InRelease, or Release with the Release.gpg the cache holds), its
+// freshness at the client's time, and the state recorded with it (a cache
+// recorded as signed that holds no signature is refused, as are a Release
+// older than the recorded one and changed release information). It returns
+// an error wrapping repo.ErrNotFound when the cache has none.
 func Open(ctx context.Context, c *repo.Client, r Repo) (*Snapshot, error) {
+	if err := checkRepo("apt.Open", c == nil, r); err != nil {
+		return nil, err
+	}
 	m, dir, err := c.LoadManifest(r.cacheKey())
 	if err != nil {
 		return nil, err
 	}
+	name := r.Name()
 	if m == nil {
-		return nil, fmt.Errorf("apt: %s: no cached metadata: %w", r.Name(), repo.ErrNotFound)
+		return nil, fmt.Errorf("apt: %s: no cached metadata: %w", name, repo.ErrNotFound)
 	}
 	var st state
 	if err := json.Unmarshal(m.State, &st); err != nil {
+		return nil, fmt.Errorf("apt: cache state of %s: %w", name, err)
+	}
+	pol := c.Policy()
+	vr, err := verifyRelease(ctx, &repocache.Committed{Manifest: m, Dir: dir, Name: "apt: " + name}, r, pol, pol.Time(), &st.accepted)
+	if err != nil {
 		return nil, err
 	}
-	name := r.Name()
-	read := func(file string) ([]byte, error) {
-		e, ok := m.Files[file]
-		if !ok {
-			return nil, fmt.Errorf("apt: %s: cache has no %s", name, file)
-		}
-		f, err := os.Open(repo.ObjectPath(dir, e.SHA256))
-		if err != nil {
-			return nil, err
-		}
-		defer f.Close()
-		return repo.ReadVerified(f, name+" "+file+" (cached)", e.Size, e.SHA256)
-	}
-	var (
-		rel *Release
-		v   *repo.Verified
-	)
-	switch {
-	case m.Files["InRelease"].SHA256 != "":
-		data, err := read("InRelease")
-		if err != nil {
-			return nil, err
-		}
-		content, vv, err := repo.VerifyClearSigned(name+" InRelease", data, r.Keyring, c.VerifyOptions())
-		if err != nil {
-			return nil, err
-		}
-		v = vv
-		if rel, err = ParseRelease(name+" InRelease", content); err != nil {
-			return nil, err
-		}
-	default:
-		data, err := read("Release")
-		if err != nil {
-			return nil, err
-		}
-		if st.Detached {
-			sig, err := read("Release.gpg")
-			if err != nil {
-				return nil, err
-			}
-			if v, err = repo.VerifyDetached(name+" Release.gpg", data, sig, r.Keyring, c.VerifyOptions()); err != nil {
-				return nil, err
-			}
-		} else if !r.Trusted {
-			return nil, &repo.SignatureError{File: name + " Release", Reason: "cached repository is not signed"}
-		}
-		if rel, err = ParseRelease(name+" Release", data); err != nil {
-			return nil, err
-		}
-	}
-	if err := rel.CheckFreshness(name+" Release", c.Now(), c.MaxFutureSkew(), r.IgnoreValidUntil, r.MaxValidTime); err != nil {
-		return nil, err
-	}
-	idx, skipped, err := selectIndexes(rel, r)
+	idx, skipped, err := selectIndexes(vr.rel, r)
 	if err != nil {
 		return nil, err
 	}
@@ -563,10 +418,8 @@ func Open(ctx context.Context, c *repo.Client, r Repo) (*Snapshot, error) {
 		}
 		idx[i] = ix
 	}
-	snap := &Snapshot{Repo: r, Release: rel, Verified: v != nil, Indexes: idx, Skipped: skipped, client: c, dir: dir}
-	if v != nil {
-		snap.Signers = v.Signers
-	}
+	snap := newSnapshot(r, vr, pol)
+	snap.Indexes, snap.Skipped, snap.dir = idx, skipped, dir
 	return snap, nil
 }
 
@@ -597,24 +450,14 @@ func (s *Snapshot) Packages(ctx context.Context) iter.Seq2[Package, error] {
 	}
 }
 
-func (s *Snapshot) maxFile() int64 {
-	if s.client != nil {
-		return s.client.MaxFileSize()
-	}
-	return 2 << 30
-}
+func (s *Snapshot) maxFile() int64 { return s.policy.FileLimit() }
 
 func (s *Snapshot) indexPackages(ctx context.Context, ix Index, st *readState, yield func(Package, error) bool) bool {
 	name := s.Name() + " " + ix.Path
 	if s.lists != nil {
 		return s.lists.packages(ctx, s, ix, st, yield)
 	}
-	f, err := os.Open(repo.ObjectPath(s.dir, ix.Info.SHA256))
-	if err != nil {
-		return yield(Package{}, err)
-	}
-	data, err := repo.ReadVerified(f, name, ix.Info.Size, ix.Info.SHA256)
-	f.Close()
+	data, err := repocache.ReadObject(s.dir, repo.ManifestEntry{SHA256: ix.Info.SHA256, Size: ix.Info.Size}, name, s.maxFile())
 	if err != nil {
 		return yield(Package{}, err)
 	}

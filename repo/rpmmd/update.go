@@ -16,13 +16,13 @@ import (
 	"io/fs"
 	"iter"
 	"net/url"
-	"os"
 	"path"
 	"path/filepath"
 	"strings"
 	"time"
 
 	"github.com/patchkit/patchkit"
+	"github.com/patchkit/patchkit/internal/repocache"
 	"github.com/patchkit/patchkit/internal/rootfs"
 	"github.com/patchkit/patchkit/repo"
 )
@@ -62,11 +62,10 @@ type Repo struct {
 }
 
 type state struct {
-	Generated time.Time `json:"Generated"`
-	Revision  string    `json:"Revision"`
-	Signed    bool      `json:"Signed"`
-	Signers   []string  `json:"Signers,omitempty"`
-	Repo      string    `json:"Repo"`
+	accepted
+	Revision string   `json:"Revision"`
+	Signers  []string `json:"Signers,omitempty"`
+	Repo     string   `json:"Repo"`
 }
 
 // Snapshot is a verified state of one rpm-md repository.
@@ -83,7 +82,7 @@ type Snapshot struct {
 	// WeakChecksums reports that primary or updateinfo was checked only
 	// against a SHA-1 checksum (accepted by Repo.AllowWeakChecksums).
 	WeakChecksums bool
-	client        *repo.Client
+	policy        repo.Policy
 	dir           string
 	files         map[string]repo.ManifestEntry
 }
@@ -155,9 +154,12 @@ func BaseURL(s string) string {
 // from fsys, the root the configuration came from; http and https keys are
 // fetched with c). Metalink-only repositories are not supported.
 func FromConfig(ctx context.Context, c *repo.Client, fsys fs.FS, cfg repo.RPMRepo) (Repo, error) {
+	if fsys == nil && len(cfg.GPGKeys) > 0 {
+		return Repo{}, &repo.InvalidError{Func: "rpmmd.FromConfig", Reason: "nil file system"}
+	}
 	r := Repo{ID: cfg.ID, BaseURLs: cfg.BaseURLs, MirrorList: cfg.MirrorList, RequireSignature: cfg.RepoGPGCheck}
 	if len(r.BaseURLs) == 0 && r.MirrorList == "" {
-		return r, fmt.Errorf("rpmmd: %s: only a metalink is configured, which is not supported", cfg.ID)
+		return r, &repo.InvalidError{Func: "rpmmd.FromConfig", Reason: cfg.ID + ": only a metalink is configured, which is not supported"}
 	}
 	for _, k := range cfg.GPGKeys {
 		var data []byte
@@ -169,11 +171,14 @@ func FromConfig(ctx context.Context, c *repo.Client, fsys fs.FS, cfg repo.RPMRep
 		case "file":
 			data, err = rootfs.ReadFile(fsys, strings.TrimPrefix(path.Clean(u.Path), "/"), repo.MaxKeyringSize)
 		case "http", "https":
+			if c == nil {
+				return r, &repo.InvalidError{Func: "rpmmd.FromConfig", Reason: "gpgkey " + k + " needs a client to fetch it"}
+			}
 			var buf bytes.Buffer
 			_, err = c.Fetch(ctx, k, repo.MaxKeyringSize, &buf, nil)
 			data = buf.Bytes()
 		default:
-			err = fmt.Errorf("unsupported gpgkey URL %s", k)
+			err = &repo.SyntaxError{File: cfg.File, Line: cfg.Line, Msg: "gpgkey " + k + ": unsupported URL scheme"}
 		}
 		if err != nil {
 			return r, fmt.Errorf("rpmmd: %s: gpgkey %s: %w", cfg.ID, k, err)
@@ -214,20 +219,20 @@ func (r Repo) bases(ctx context.Context, c *repo.Client) ([]string, error) {
 		}
 	}
 	if len(out) == 0 {
-		return nil, fmt.Errorf("rpmmd: %s: no base URL", r.ID)
+		return nil, &repo.InvalidError{Func: "rpmmd", Reason: r.ID + ": no base URL"}
 	}
 	return out, nil
 }
 
 // Update fetches repomd.xml (and its signature), primary and updateinfo,
 // verifies them, and commits them to the client's cache in one step. On
-// any error the cache is left as it was and nothing is returned.
+// any error the cache is left as it was and nothing is returned. The
+// repomd.xml is checked as Open checks it, and against the one accepted
+// before (rollback, downgrade to unsigned); each mirror's copy is checked
+// on its own, and the first that passes is used.
 func Update(ctx context.Context, c *repo.Client, r Repo) (*Snapshot, error) {
-	if r.ID == "" {
-		return nil, errors.New("rpmmd: repository needs an ID")
-	}
-	if r.RequireSignature && r.Keyring.Len() == 0 {
-		return nil, &repo.SignatureError{File: r.ID + " repomd.xml", Reason: "repo_gpgcheck is set but no key is given"}
+	if err := checkRepo("rpmmd.Update", c == nil, r); err != nil {
+		return nil, err
 	}
 	bases, err := r.bases(ctx, c)
 	if err != nil {
@@ -238,151 +243,94 @@ func Update(ctx context.Context, c *repo.Client, r Repo) (*Snapshot, error) {
 		return nil, err
 	}
 	defer tx.Abort()
-	var old *state
+	var (
+		prev     *accepted
+		oldFiles map[string]repo.ManifestEntry
+	)
 	if m := tx.Old(); m != nil {
-		old = &state{}
-		if err := json.Unmarshal(m.State, old); err != nil {
+		var old state
+		if err := json.Unmarshal(m.State, &old); err != nil {
 			return nil, fmt.Errorf("rpmmd: cache state of %s: %w", r.ID, err)
 		}
+		prev, oldFiles = &old.accepted, m.Files
 	}
+	pol := c.Policy()
+	now := pol.Time()
 	var (
-		md      *Repomd
-		v       *repo.Verified
-		base    string
-		files   = map[string]repo.ManifestEntry{}
-		errs    []error
-		mdFile  = r.ID + " repomd.xml"
-		sigFile = r.ID + " repomd.xml.asc"
+		vm   *verifiedRepomd
+		src  *repocache.Remote
+		errs []error
 	)
-	var oldFiles map[string]repo.ManifestEntry
-	if m := tx.Old(); m != nil {
-		oldFiles = m.Files
-	}
 	for _, b := range bases {
-		var buf bytes.Buffer
-		var cond *repo.Conditional
-		cached := oldFiles["repomd.xml"]
-		if cached.URL == b+"repodata/repomd.xml" && (cached.ETag != "" || cached.LastModified != "") {
-			cond = &repo.Conditional{ETag: cached.ETag, LastModified: cached.LastModified}
+		src = &repocache.Remote{Client: c, Tx: tx, Base: b + "repodata/", Cached: oldFiles}
+		if vm, err = verifyRepomd(ctx, src, r, pol, now, prev); err == nil {
+			break
 		}
-		f, err := c.Fetch(ctx, b+"repodata/repomd.xml", repo.MaxReleaseSize, &buf, cond)
-		if err == nil && f.NotModified {
-			// Unchanged on the server: the cached copy, checked again
-			// from here on like a fresh one.
-			var o *os.File
-			if o, err = tx.OpenObject(cached.SHA256); err == nil {
-				var data []byte
-				data, err = repo.ReadVerified(o, r.ID+" repomd.xml (cached)", cached.Size, cached.SHA256)
-				o.Close()
-				buf.Reset()
-				buf.Write(data)
-				f.URL = cached.URL
-			}
-		}
-		if err != nil {
-			errs = append(errs, err)
-			continue
-		}
-		data := buf.Bytes()
-		var vv *repo.Verified
-		signed := false
-		if r.Keyring.Len() > 0 {
-			var sig bytes.Buffer
-			_, serr := c.Fetch(ctx, b+"repodata/repomd.xml.asc", repo.MaxSignatureSize, &sig, nil)
-			switch {
-			case serr == nil:
-				vv, err = repo.VerifyDetached(sigFile, data, sig.Bytes(), r.Keyring, c.VerifyOptions())
-				if err != nil {
-					c.Logger().Warn("repomd.xml failed verification", "url", b, "err", err)
-					errs = append(errs, err)
-					continue
-				}
-				signed = true
-				sha, err := tx.Put(sig.Bytes())
-				if err != nil {
-					return nil, err
-				}
-				files["repomd.xml.asc"] = repo.ManifestEntry{SHA256: sha, Size: int64(sig.Len()), URL: b + "repodata/repomd.xml.asc"}
-			case errors.Is(serr, repo.ErrNotFound):
-			default:
-				errs = append(errs, serr)
-				continue
-			}
-		}
-		if !signed {
-			if old != nil && old.Signed && !r.AllowDowngradeToInsecure {
-				errs = append(errs, &repo.DowngradeError{Repository: r.ID})
-				continue
-			}
-			if r.RequireSignature {
-				errs = append(errs, &repo.SignatureError{File: sigFile, Reason: "repomd.xml is not signed"})
-				continue
-			}
-		}
-		m, err := ParseRepomd(mdFile, bytes.NewReader(data), r.Limits)
-		if err != nil {
-			errs = append(errs, err)
-			delete(files, "repomd.xml.asc")
-			continue
-		}
-		sha, err := tx.Put(data)
-		if err != nil {
-			return nil, err
-		}
-		files["repomd.xml"] = repo.ManifestEntry{SHA256: sha, Size: int64(len(data)), URL: f.URL, ETag: f.ETag, LastModified: f.LastModified}
-		md, v, base = m, vv, b
-		break
+		c.Logger().Warn("repomd.xml not accepted; the cache is kept", "repository", r.ID, "url", b, "err", err)
+		errs = append(errs, err)
 	}
-	if md == nil {
+	if vm == nil {
+		if len(errs) == 1 {
+			return nil, errs[0]
+		}
 		return nil, errors.Join(errs...)
 	}
-	now := c.Now()
-	if md.Generated.After(now.Add(c.MaxFutureSkew())) {
-		return nil, &repo.FutureDateError{File: mdFile, Date: md.Generated, Now: now}
+	files, err := src.Stage(vm.files)
+	if err != nil {
+		return nil, err
 	}
-	if r.MaxAge > 0 && now.Sub(md.Generated) > r.MaxAge {
-		return nil, &repo.StaleError{File: mdFile, Date: md.Generated, MaxAge: r.MaxAge, Now: now}
-	}
-	if old != nil && md.Generated.Before(old.Generated) {
-		c.Logger().Warn("repomd.xml is older than the accepted one; keeping the cache", "repository", r.ID)
-		return nil, &repo.RollbackError{File: mdFile, Date: md.Generated, Accepted: old.Generated}
-	}
-	if _, ok := md.Data["primary"]; !ok {
-		return nil, &repo.SyntaxError{File: mdFile, Msg: "no primary data"}
-	}
+	md := vm.md
 	for _, typ := range []string{"primary", "updateinfo"} {
 		d, ok := md.Data[typ]
 		if !ok {
 			continue
 		}
-		e, err := fetchData(ctx, c, tx, r, bases, base, d, oldFiles[typ])
+		e, err := fetchData(ctx, c, tx, r, bases, strings.TrimSuffix(src.Base, "repodata/"), d, oldFiles[typ])
 		if err != nil {
 			return nil, err
 		}
 		files[typ] = e
 	}
-	st := state{Generated: md.Generated, Revision: md.Revision, Signed: v != nil, Repo: r.ID}
-	if v != nil {
-		st.Signers = v.Signers
+	st := state{accepted: accepted{Generated: md.Generated, Signed: vm.v != nil}, Revision: md.Revision, Repo: r.ID}
+	if vm.v != nil {
+		st.Signers = vm.v.Signers
 	}
 	raw, _ := json.Marshal(st)
 	if err := tx.Commit(&repo.Manifest{Files: files, State: raw}); err != nil {
 		return nil, err
 	}
-	snap := &Snapshot{Repo: r, Repomd: md, Verified: v != nil, WeakChecksums: usesWeak(md), client: c, dir: tx.Dir(), files: files}
-	if v != nil {
-		snap.Signers = v.Signers
+	return newSnapshot(c, r, vm, tx.Dir(), files, noSignature), nil
+}
+
+// checkRepo checks the preconditions of reading r.
+func checkRepo(fn string, nilClient bool, r Repo) error {
+	switch {
+	case nilClient:
+		return &repo.InvalidError{Func: fn, Reason: "nil client"}
+	case r.ID == "":
+		return &repo.InvalidError{Func: fn, Reason: "repository needs an ID"}
+	}
+	return nil
+}
+
+// newSnapshot makes the snapshot of an accepted repomd.xml; unsigned says
+// why it is unverified when a keyring was given.
+func newSnapshot(c *repo.Client, r Repo, vm *verifiedRepomd, dir string, files map[string]repo.ManifestEntry, unsigned string) *Snapshot {
+	snap := &Snapshot{Repo: r, Repomd: vm.md, Verified: vm.v != nil, WeakChecksums: r.AllowWeakChecksums && usesWeak(vm.md),
+		policy: c.Policy(), dir: dir, files: files}
+	if vm.v != nil {
+		snap.Signers = vm.v.Signers
 	} else {
 		snap.Unverified = noKeyring
 		if r.Keyring.Len() > 0 {
-			snap.Unverified = noSignature
+			snap.Unverified = unsigned
 		}
 		warnUnverified(c, r.ID, snap.Unverified)
 	}
 	if snap.WeakChecksums {
 		c.Logger().Warn("rpm-md repository checked with SHA-1 checksums only (AllowWeakChecksums)", "repository", r.ID)
 	}
-	return snap, nil
+	return snap
 }
 
 // fetchData downloads one data file, first from the mirror whose repomd
@@ -408,7 +356,7 @@ func fetchData(ctx context.Context, c *repo.Client, tx *repo.Tx, r Repo, bases [
 	}
 	limit := d.Size
 	if limit <= 0 {
-		limit = c.MaxFileSize()
+		limit = c.Policy().FileLimit()
 	}
 	var errs []error
 	for _, b := range order {
@@ -457,10 +405,17 @@ func newHash(alg string) hash.Hash {
 }
 
 // Open returns the snapshot of r committed in the client's cache, checked
-// again: repomd.xml's signature (when the repository is signed or a
-// signature is required) and the checksums of its data files. It returns
-// an error wrapping repo.ErrNotFound when the cache has none.
+// again as Update checked it: repomd.xml's signature when a keyring is
+// given (and its presence when one is required), its dates at the
+// client's time (in the future, older than r.MaxAge), and the state
+// recorded with it (a cache recorded as signed that holds no signature is
+// refused, as is a repomd.xml older than the recorded one); the data files
+// are hashed again when they are read. It returns an error wrapping
+// repo.ErrNotFound when the cache has none.
 func Open(ctx context.Context, c *repo.Client, r Repo) (*Snapshot, error) {
+	if err := checkRepo("rpmmd.Open", c == nil, r); err != nil {
+		return nil, err
+	}
 	m, dir, err := c.LoadManifest(r.cacheKey())
 	if err != nil {
 		return nil, err
@@ -470,53 +425,14 @@ func Open(ctx context.Context, c *repo.Client, r Repo) (*Snapshot, error) {
 	}
 	var st state
 	if err := json.Unmarshal(m.State, &st); err != nil {
-		return nil, err
+		return nil, fmt.Errorf("rpmmd: cache state of %s: %w", r.ID, err)
 	}
-	read := func(file string) ([]byte, error) {
-		e, ok := m.Files[file]
-		if !ok {
-			return nil, fmt.Errorf("rpmmd: %s: cache has no %s: %w", r.ID, file, repo.ErrNotFound)
-		}
-		f, err := os.Open(repo.ObjectPath(dir, e.SHA256))
-		if err != nil {
-			return nil, err
-		}
-		defer f.Close()
-		return repo.ReadVerified(f, r.ID+" "+file+" (cached)", e.Size, e.SHA256)
-	}
-	data, err := read("repomd.xml")
+	pol := c.Policy()
+	vm, err := verifyRepomd(ctx, &repocache.Committed{Manifest: m, Dir: dir, Name: "rpmmd: " + r.ID}, r, pol, pol.Time(), &st.accepted)
 	if err != nil {
 		return nil, err
 	}
-	var v *repo.Verified
-	if st.Signed || r.RequireSignature {
-		sig, err := read("repomd.xml.asc")
-		if err != nil {
-			return nil, err
-		}
-		if v, err = repo.VerifyDetached(r.ID+" repomd.xml.asc", data, sig, r.Keyring, c.VerifyOptions()); err != nil {
-			return nil, err
-		}
-	}
-	md, err := ParseRepomd(r.ID+" repomd.xml", bytes.NewReader(data), r.Limits)
-	if err != nil {
-		return nil, err
-	}
-	now := c.Now()
-	if r.MaxAge > 0 && now.Sub(md.Generated) > r.MaxAge {
-		return nil, &repo.StaleError{File: r.ID + " repomd.xml", Date: md.Generated, MaxAge: r.MaxAge, Now: now}
-	}
-	snap := &Snapshot{Repo: r, Repomd: md, Verified: v != nil, WeakChecksums: r.AllowWeakChecksums && usesWeak(md), client: c, dir: dir, files: m.Files}
-	if v != nil {
-		snap.Signers = v.Signers
-	} else {
-		snap.Unverified = noKeyring
-		if r.Keyring.Len() > 0 {
-			snap.Unverified = "repomd.xml was not signed when it was fetched"
-		}
-		warnUnverified(c, r.ID, snap.Unverified)
-	}
-	return snap, nil
+	return newSnapshot(c, r, vm, dir, m.Files, "repomd.xml was not signed when it was fetched"), nil
 }
 
 // data returns the compressed bytes of a data file, read from the cache
@@ -541,12 +457,7 @@ func (s *Snapshot) data(typ string) (Data, []byte, error) {
 	if alg == "SHA256" && e.SHA256 != d.Checksum.Value {
 		return d, nil, &repo.HashMismatchError{File: name + " (cached)", Algorithm: alg, Want: d.Checksum.Value, Got: e.SHA256}
 	}
-	f, err := os.Open(repo.ObjectPath(s.dir, e.SHA256))
-	if err != nil {
-		return d, nil, err
-	}
-	data, err := repo.ReadVerified(f, name+" (cached)", e.Size, e.SHA256)
-	f.Close()
+	data, err := repocache.ReadObject(s.dir, e, name+" (cached)", s.policy.FileLimit())
 	if err != nil {
 		return d, nil, err
 	}
@@ -572,10 +483,7 @@ func (s *Snapshot) open(typ string) (io.ReadCloser, Data, error) {
 	if alg := d.OpenChecksum.algorithm(s.Repo.AllowWeakChecksums); alg != "" {
 		want.Algorithm, want.Sum = alg, d.OpenChecksum.Value
 	}
-	limit := int64(2 << 30)
-	if s.client != nil {
-		limit = s.client.MaxFileSize()
-	}
+	limit := s.policy.FileLimit()
 	rc, err := repo.Decompress(d.Location, data, limit, want)
 	return rc, d, err
 }

@@ -88,11 +88,9 @@ func collect(ctx context.Context, fsys fs.FS, installed []patchkit.Package, o *o
 	st := &scanState{pol: pol, entries: entries}
 	listsDir := cfg.file("dir::state::lists")
 	lists := subRoot{root: fsys, dir: rel(listsDir)}
-	verify, err := repo.NewClient(repo.WithClock(func() time.Time { return o.now }))
-	if err != nil {
-		return nil, err
-	}
-	defer verify.Close()
+	// The lists are verified at the scan's time, with no network client.
+	verify := repo.DefaultPolicy()
+	verify.Now = func() time.Time { return o.now }
 	results := make([]repoResult, len(specs))
 	var (
 		wg   sync.WaitGroup
@@ -296,7 +294,7 @@ type foundRecord struct {
 // of installed packages. Only a repository read whole offers its versions:
 // any error makes its status unhealthy and its result empty. It reads
 // shared state only, so repositories are read concurrently.
-func readRepo(ctx context.Context, o *options, verify *repo.Client, lists fs.FS, sp repoSpec,
+func readRepo(ctx context.Context, o *options, verify repo.Policy, lists fs.FS, sp repoSpec,
 	byKey map[nameArch]*pkgEntry, native string) repoResult {
 	r := sp.repo
 	name := r.Name()

@@ -1,0 +1,193 @@
+package rpmmd
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"os"
+	"path/filepath"
+	"regexp"
+	"testing"
+	"time"
+
+	"github.com/patchkit/patchkit"
+	"github.com/patchkit/patchkit/repo"
+)
+
+// Update and Open check a repomd.xml with one function (verifyRepomd).
+// These tests cover where the two paths differed before it: each fails on
+// the behaviour Open had then (the comment says which).
+
+// editState rewrites the recorded state, and optionally drops files from
+// the manifest, of the only repository in the cache dir.
+func editState(t *testing.T, dir string, edit func(st map[string]any), drop ...string) {
+	t.Helper()
+	ms, _ := filepath.Glob(filepath.Join(dir, "*", "manifest.json"))
+	if len(ms) != 1 {
+		t.Fatalf("manifests %v", ms)
+	}
+	var m repo.Manifest
+	data, _ := os.ReadFile(ms[0])
+	if err := json.Unmarshal(data, &m); err != nil {
+		t.Fatal(err)
+	}
+	var st map[string]any
+	if err := json.Unmarshal(m.State, &st); err != nil {
+		t.Fatal(err)
+	}
+	edit(st)
+	for _, f := range drop {
+		delete(m.Files, f)
+	}
+	m.State, _ = json.Marshal(st)
+	data, _ = json.Marshal(m)
+	if err := os.WriteFile(ms[0], data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// A cached repomd.xml dated beyond the allowed skew of the clock is
+// refused by Open as by Update. (Before: Open checked only MaxAge, so a
+// clock set back made a "future" repomd.xml acceptable.)
+func TestOpenRefusesFutureDate(t *testing.T) {
+	c, _, clk := newClient(t, d1.Add(24*time.Hour))
+	r := signedRepo(fixture(t, "updates-gz"), rpmKey(t))
+	snap, err := Update(context.Background(), c, r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	clk.now = snap.Repomd.Generated.Add(-time.Hour)
+	var fe *repo.FutureDateError
+	if _, err := Open(context.Background(), c, r); !errors.As(err, &fe) || !fe.Date.Equal(snap.Repomd.Generated) {
+		t.Fatalf("got %v; want a FutureDateError", err)
+	}
+}
+
+// A repomd.xml.asc the cache holds is verified whenever a keyring is
+// given, whatever the recorded state says, as Update verifies every
+// signature it finds. (Before: Open checked it only when the state said
+// "Signed" or a signature was required, and took a changed repomd.xml
+// unverified.)
+func TestOpenVerifiesCachedSignature(t *testing.T) {
+	c, dir, _ := newClient(t, d1.Add(24*time.Hour))
+	r := signedRepo(fixture(t, "updates-gz"), rpmKey(t))
+	if _, err := Update(context.Background(), c, r); err != nil {
+		t.Fatal(err)
+	}
+	md, _ := os.ReadFile(fixture(t, "updates-gz/repodata/repomd.xml"))
+	cacheEntry(t, dir, "repomd.xml", bytes.Replace(md, []byte("<revision>"), []byte("<revision>9"), 1))
+	editState(t, dir, func(st map[string]any) { st["Signed"] = false })
+	r.RequireSignature = false
+	if snap, err := Open(context.Background(), c, r); !errors.Is(err, repo.ErrSignature) || snap != nil {
+		t.Fatalf("got %v; want ErrSignature", err)
+	}
+}
+
+// A cache recorded as signed that holds no signature is a downgrade, as in
+// Update. (Before: Open failed with "cache has no repomd.xml.asc", an
+// unreadable cache rather than an unsigned one.)
+func TestOpenRefusesDowngradedCache(t *testing.T) {
+	c, dir, _ := newClient(t, d1.Add(24*time.Hour))
+	r := signedRepo(fixture(t, "updates-gz"), rpmKey(t))
+	if _, err := Update(context.Background(), c, r); err != nil {
+		t.Fatal(err)
+	}
+	editState(t, dir, func(map[string]any) {}, "repomd.xml.asc")
+	r.RequireSignature = false
+	_, err := Open(context.Background(), c, r)
+	if !errors.Is(err, repo.ErrDowngradeToInsecure) || repo.HealthOf(err) != repo.HealthUnsigned {
+		t.Fatalf("got %v; want ErrDowngradeToInsecure", err)
+	}
+	r.AllowDowngradeToInsecure = true
+	if snap, err := Open(context.Background(), c, r); err != nil || snap.Verified {
+		t.Fatalf("allowed downgrade: %v", err)
+	}
+}
+
+// A repomd.xml older than the date recorded with it is a rollback, as in
+// Update. (Before: Open compared nothing with the recorded state.)
+func TestOpenChecksRecordedDate(t *testing.T) {
+	c, dir, _ := newClient(t, d1.Add(24*time.Hour))
+	r := signedRepo(fixture(t, "updates-gz"), rpmKey(t))
+	snap, err := Update(context.Background(), c, r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	later := snap.Repomd.Generated.Add(time.Minute)
+	editState(t, dir, func(st map[string]any) { st["Generated"] = later.Format(time.RFC3339) })
+	var re *repo.RollbackError
+	if _, err := Open(context.Background(), c, r); !errors.As(err, &re) || !re.Accepted.Equal(later) {
+		t.Fatalf("got %v; want a RollbackError", err)
+	}
+}
+
+// A cached repomd.xml must name primary data, as Update requires. (Before:
+// Open accepted one without, and Packages then read from no file at all.)
+func TestOpenNeedsPrimary(t *testing.T) {
+	c, dir, _ := newClient(t, d1.Add(24*time.Hour))
+	r := Repo{ID: "unsigned", BaseURLs: []string{unsignedCopy(t, func(b []byte) []byte { return b })}}
+	if _, err := Update(context.Background(), c, r); err != nil {
+		t.Fatal(err)
+	}
+	md, _ := os.ReadFile(fixture(t, "updates-gz/repodata/repomd.xml"))
+	cacheEntry(t, dir, "repomd.xml", regexp.MustCompile(`(?s)<data type="primary">.*?</data>`).ReplaceAll(md, nil))
+	snap, err := Open(context.Background(), c, r)
+	if !errors.Is(err, patchkit.ErrInvalid) || snap != nil {
+		t.Fatalf("got %v; want a SyntaxError", err)
+	}
+}
+
+// A cached repomd.xml is read with the limit of a fetched one. (Before:
+// Open allocated the size the manifest claimed, and panicked at 2^62.)
+func TestOpenCachedRepomdLimit(t *testing.T) {
+	c, dir, _ := newClient(t, d1.Add(24*time.Hour))
+	r := signedRepo(fixture(t, "updates-gz"), rpmKey(t))
+	if _, err := Update(context.Background(), c, r); err != nil {
+		t.Fatal(err)
+	}
+	ms, _ := filepath.Glob(filepath.Join(dir, "*", "manifest.json"))
+	data, _ := os.ReadFile(ms[0])
+	var m repo.Manifest
+	json.Unmarshal(data, &m)
+	e := m.Files["repomd.xml"]
+	e.Size = 1 << 62
+	m.Files["repomd.xml"] = e
+	data, _ = json.Marshal(m)
+	os.WriteFile(ms[0], data, 0o644)
+	if _, err := Open(context.Background(), c, r); !errors.Is(err, repo.ErrTooLarge) {
+		t.Fatalf("got %v; want ErrTooLarge", err)
+	}
+}
+
+// Bad arguments and unmet preconditions are input errors.
+func TestPreconditionsAreInvalid(t *testing.T) {
+	c, _, _ := newClient(t, d1)
+	ok := Repo{ID: "x", BaseURLs: []string{fixture(t, "updates-gz")}}
+	for name, call := range map[string]func() error{
+		"Update nil client": func() error { _, err := Update(context.Background(), nil, ok); return err },
+		"Open nil client":   func() error { _, err := Open(context.Background(), nil, ok); return err },
+		"Update no ID": func() error {
+			_, err := Update(context.Background(), c, Repo{BaseURLs: ok.BaseURLs})
+			return err
+		},
+		"Open no ID":    func() error { _, err := Open(context.Background(), c, Repo{}); return err },
+		"Update no URL": func() error { _, err := Update(context.Background(), c, Repo{ID: "x"}); return err },
+		"metalink only": func() error {
+			_, err := FromConfig(context.Background(), c, os.DirFS("/"), repo.RPMRepo{ID: "x", Metalink: "https://mirrors.example/metalink"})
+			return err
+		},
+		"gpgkey scheme": func() error {
+			_, err := FromConfig(context.Background(), c, os.DirFS("/"), repo.RPMRepo{ID: "x", BaseURLs: ok.BaseURLs, GPGKeys: []string{"ftp://keys.example/k"}})
+			return err
+		},
+		"http gpgkey without client": func() error {
+			_, err := FromConfig(context.Background(), nil, os.DirFS("/"), repo.RPMRepo{ID: "x", BaseURLs: ok.BaseURLs, GPGKeys: []string{"https://keys.example/k"}})
+			return err
+		},
+	} {
+		if err := call(); !errors.Is(err, patchkit.ErrInvalid) {
+			t.Errorf("%s: got %v; want patchkit.ErrInvalid", name, err)
+		}
+	}
+}
