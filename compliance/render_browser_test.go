@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"image"
+	"image/draw"
 	"image/png"
 	"os"
 	"os/exec"
@@ -101,17 +102,24 @@ func (c rgb) String() string { return fmt.Sprintf("#%02x%02x%02x", c.R, c.G, c.B
 // countColors counts the pixels within a small distance of each colour.
 func countColors(img image.Image, colors []rgb) map[rgb]int {
 	const tol = 6
-	near := func(a uint32, b uint8) bool {
-		d := int(a>>8) - int(b)
+	near := func(a, b uint8) bool {
+		d := int(a) - int(b)
 		return d >= -tol && d <= tol
 	}
-	out := map[rgb]int{}
+	// Read the pixels' bytes, not one color.Color per pixel through At:
+	// a 1280x1600 picture is two million of them.
 	bounds := img.Bounds()
+	m, ok := img.(*image.RGBA)
+	if !ok {
+		m = image.NewRGBA(bounds)
+		draw.Draw(m, bounds, img, bounds.Min, draw.Src)
+	}
+	out := map[rgb]int{}
 	for y := bounds.Min.Y; y < bounds.Max.Y; y++ {
-		for x := bounds.Min.X; x < bounds.Max.X; x++ {
-			r, g, b, _ := img.At(x, y).RGBA()
+		row := m.Pix[m.PixOffset(bounds.Min.X, y):m.PixOffset(bounds.Max.X, y)]
+		for i := 0; i+3 < len(row); i += 4 {
 			for _, c := range colors {
-				if near(r, c.R) && near(g, c.G) && near(b, c.B) {
+				if near(row[i], c.R) && near(row[i+1], c.G) && near(row[i+2], c.B) {
 					out[c]++
 					break
 				}
