@@ -591,3 +591,35 @@ func TestTestbedServers(t *testing.T) {
 		assert.Equal(t, http.StatusOK, resp.StatusCode, u)
 	}
 }
+
+// TestTestbedCopyChroot: a test's copy of the chroot is a working Debian
+// root with proc mounted, its changes stay in the copy, and the copy and its
+// mounts are gone when the test ends.
+func TestTestbedCopyChroot(t *testing.T) {
+	testutil.NeedTool(t, "chroot", "coreutils")
+	env := NeedChroot(t)
+	t.Parallel()
+	var root string
+	t.Run("copy", func(t *testing.T) {
+		root = env.CopyChroot(t)
+		in := func(args ...string) string {
+			return must(t, 0, nil, "chroot", append([]string{root, "/usr/bin/env", "-i",
+				"PATH=/usr/sbin:/usr/bin:/sbin:/bin", "LC_ALL=C"}, args...)...)
+		}
+		assert.Equal(t, debBaseline(), sorted(lines(in("dpkg-query", "-W", "-f", dpkgFormat, "tb-*"))))
+		assert.Contains(t, in("cat", "/proc/self/status"), "Name:", "proc is mounted in the copy")
+		// a change in the copy: a file written, one removed
+		in("sh", "-c", "echo copy > /etc/patchkit-copy-test && rm /etc/debian_version")
+		assert.Equal(t, "copy\n", in("cat", "/etc/patchkit-copy-test"))
+		_, err := os.Stat(filepath.Join(env.DebChroot, "etc/patchkit-copy-test"))
+		assert.ErrorIs(t, err, os.ErrNotExist, "the write reached the shared chroot")
+		_, err = os.Stat(filepath.Join(env.DebChroot, "etc/debian_version"))
+		assert.NoError(t, err, "the removal reached the shared chroot")
+	})
+	require.NotEmpty(t, root)
+	_, err := os.Stat(filepath.Dir(root))
+	assert.ErrorIs(t, err, os.ErrNotExist, "the copy outlived its test")
+	mounts, err := os.ReadFile("/proc/self/mounts")
+	require.NoError(t, err)
+	assert.NotContains(t, string(mounts), filepath.Dir(root), "a mount of the copy outlived its test")
+}
