@@ -16,16 +16,17 @@ import (
 	"time"
 )
 
-// Client fetches repository files with limits and keeps a local cache. It is
-// safe for concurrent use, but two updates of the same repository must not
-// run at once (in this process or another sharing the cache directory).
+// Client fetches repository files with limits, keeps a local cache of
+// verified metadata, and carries the verification Policy. It is safe for
+// concurrent use; updates of one repository (repo/apt.Update,
+// repo/rpmmd.Update) wait for each other, in this process or another
+// sharing the cache directory.
 type Client struct {
 	opt options
 
-	mu      sync.Mutex
-	tmpDir  string // the private cache directory when none was given
-	closed  bool
-	repoMus map[string]*sync.Mutex
+	mu     sync.Mutex
+	tmpDir string // the private cache directory when none was given
+	closed bool
 }
 
 type options struct {
@@ -208,7 +209,7 @@ func NewClient(opts ...Option) (*Client, error) {
 			return nil, fmt.Errorf("repo: cache directory: %w", err)
 		}
 	}
-	return &Client{opt: o, repoMus: map[string]*sync.Mutex{}}, nil
+	return &Client{opt: o}, nil
 }
 
 // Close removes the private cache directory, if the Client made one.
@@ -232,14 +233,17 @@ func (c *Client) Logger() *slog.Logger { return c.opt.logger }
 // every path, and the offline readers take it directly.
 func (c *Client) Policy() Policy { return c.opt.policy }
 
-func (c *Client) cacheRoot() (string, error) {
+// CacheDir returns the directory of the Client's cache: the one
+// WithCacheDir gave, or a private temporary directory, made on first use,
+// that Close removes. It fails after Close.
+func (c *Client) CacheDir() (string, error) {
 	if c.opt.cacheDir != "" {
 		return c.opt.cacheDir, nil
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.closed {
-		return "", errors.New("repo: client is closed")
+		return "", &InvalidError{Func: "repo.Client.CacheDir", Reason: "the client is closed"}
 	}
 	if c.tmpDir == "" {
 		d, err := os.MkdirTemp("", "patchkit-repo-cache-")

@@ -14,17 +14,17 @@ import (
 // is kept, to be staged with Stage once the verification accepted it.
 type Remote struct {
 	Client *repo.Client
-	Tx     *repo.Tx
+	Tx     *Tx
 	Base   string
 	// Cached are the entries of the committed manifest (nil when none).
-	Cached map[string]repo.ManifestEntry
+	Cached map[string]ManifestEntry
 
 	got map[string]remoteFile
 }
 
 type remoteFile struct {
 	data []byte
-	ent  repo.ManifestEntry
+	ent  ManifestEntry
 }
 
 // Read implements Source.
@@ -42,7 +42,7 @@ func (s *Remote) Read(ctx context.Context, file string, limit int64) ([]byte, er
 	}
 	if f.NotModified {
 		if o, err := s.Tx.OpenObject(cached.SHA256); err == nil {
-			data, rerr := repo.ReadVerified(o, url+" (cached)", cached.Size, cached.SHA256)
+			data, rerr := ReadVerified(o, url+" (cached)", cached.Size, cached.SHA256)
 			o.Close()
 			if rerr == nil {
 				s.keep(file, data, cached)
@@ -55,11 +55,11 @@ func (s *Remote) Read(ctx context.Context, file string, limit int64) ([]byte, er
 			return nil, err
 		}
 	}
-	s.keep(file, buf.Bytes(), repo.ManifestEntry{URL: f.URL, ETag: f.ETag, LastModified: f.LastModified, Size: int64(buf.Len())})
+	s.keep(file, buf.Bytes(), ManifestEntry{URL: f.URL, ETag: f.ETag, LastModified: f.LastModified, Size: int64(buf.Len())})
 	return buf.Bytes(), nil
 }
 
-func (s *Remote) keep(file string, data []byte, ent repo.ManifestEntry) {
+func (s *Remote) keep(file string, data []byte, ent ManifestEntry) {
 	if s.got == nil {
 		s.got = map[string]remoteFile{}
 	}
@@ -68,8 +68,8 @@ func (s *Remote) keep(file string, data []byte, ent repo.ManifestEntry) {
 
 // Stage stages the files that were read and returns their manifest
 // entries. Call it only with the files the verification accepted.
-func (s *Remote) Stage(files []string) (map[string]repo.ManifestEntry, error) {
-	out := make(map[string]repo.ManifestEntry, len(files))
+func (s *Remote) Stage(files []string) (map[string]ManifestEntry, error) {
+	out := make(map[string]ManifestEntry, len(files))
 	for _, f := range files {
 		got := s.got[f]
 		sha, err := s.Tx.Put(got.data)

@@ -21,7 +21,7 @@ type Source interface {
 // Committed is a Source over a committed cache entry: each file is read
 // from its object and hashed again against the manifest.
 type Committed struct {
-	Manifest *repo.Manifest
+	Manifest *Manifest
 	Dir      string
 	// Name prefixes file names in errors (the repository's name).
 	Name string
@@ -41,14 +41,14 @@ func (s *Committed) Read(ctx context.Context, file string, limit int64) ([]byte,
 
 // ReadObject reads the committed object of entry e in the entry directory
 // dir, of at most limit bytes, and checks its size and SHA-256 against e.
-func ReadObject(dir string, e repo.ManifestEntry, name string, limit int64) ([]byte, error) {
+func ReadObject(dir string, e ManifestEntry, name string, limit int64) ([]byte, error) {
 	if e.Size > limit {
 		return nil, &repo.TooLargeError{File: name, What: "cached file", Limit: limit}
 	}
-	f, err := os.Open(repo.ObjectPath(dir, e.SHA256))
+	f, err := os.Open(ObjectPath(dir, e.SHA256))
 	if err != nil {
 		return nil, err
 	}
 	defer f.Close()
-	return repo.ReadVerified(f, name, e.Size, e.SHA256)
+	return ReadVerified(f, name, e.Size, e.SHA256)
 }

@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/patchkit/patchkit/internal/repocache"
 	"github.com/patchkit/patchkit/internal/repotest"
 	"github.com/patchkit/patchkit/repo"
 )
@@ -21,7 +22,7 @@ import (
 // each fails when its defence is taken out (the comment says which).
 
 // manifestOf reads the manifest of the only repository in the cache dir.
-func manifestOf(t *testing.T, dir string) (*repo.Manifest, string) {
+func manifestOf(t *testing.T, dir string) (*repocache.Manifest, string) {
 	t.Helper()
 	ms, _ := filepath.Glob(filepath.Join(dir, "*", "manifest.json"))
 	if len(ms) != 1 {
@@ -31,7 +32,7 @@ func manifestOf(t *testing.T, dir string) (*repo.Manifest, string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var m repo.Manifest
+	var m repocache.Manifest
 	if err := json.Unmarshal(data, &m); err != nil {
 		t.Fatal(err)
 	}
@@ -57,7 +58,7 @@ func TestOpenVerifiesInReleaseAgain(t *testing.T) {
 	tampered := bytes.Replace(in, []byte("Label: Patchkit"), []byte("Label: Patchkid"), 1)
 	sum := sha256.Sum256(tampered)
 	sha := hex.EncodeToString(sum[:])
-	os.WriteFile(repo.ObjectPath(filepath.Dir(path), sha), tampered, 0o644)
+	os.WriteFile(repocache.ObjectPath(filepath.Dir(path), sha), tampered, 0o644)
 	e := m.Files["InRelease"]
 	e.SHA256, e.Size = sha, int64(len(tampered))
 	m.Files["InRelease"] = e
@@ -70,7 +71,7 @@ func TestOpenVerifiesInReleaseAgain(t *testing.T) {
 
 // A cached index is hashed again before it is read: a changed byte of the
 // cached Packages file gives ErrHashMismatch and no record. (Defence:
-// repo.ReadVerified in Snapshot.indexPackages.)
+// repocache.ReadVerified in Snapshot.indexPackages.)
 func TestCachedIndexHashedAgain(t *testing.T) {
 	srv := repotest.Serve(t, fixture(t, "v1"))
 	c, _, _ := newClient(t, d1.Add(time.Hour))
@@ -79,7 +80,7 @@ func TestCachedIndexHashedAgain(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	obj := repo.ObjectPath(snap.dir, snap.Indexes[0].Info.SHA256)
+	obj := repocache.ObjectPath(snap.dir, snap.Indexes[0].Info.SHA256)
 	data, err := os.ReadFile(obj)
 	if err != nil {
 		t.Fatal(err)
@@ -129,7 +130,7 @@ func v1Index(t *testing.T) (plain, zst []byte) {
 // The decompressed index must have the uncompressed file's size and
 // SHA-256 from the Release: a Release whose entry for Packages differs
 // (one byte, or its size) from what Packages.zst holds ends the records
-// with ErrHashMismatch or ErrSize. (Defence: repo.Expect from Index.Plain
+// with ErrHashMismatch or ErrSize. (Defence: repocache.Expect from Index.Plain
 // in Snapshot.indexPackages.)
 func TestUncompressedIndexChecked(t *testing.T) {
 	plain, zst := v1Index(t)

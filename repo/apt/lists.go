@@ -14,6 +14,7 @@ import (
 	"strings"
 
 	"github.com/patchkit/patchkit/internal/decompress"
+	"github.com/patchkit/patchkit/internal/repocache"
 	"github.com/patchkit/patchkit/internal/rootfs"
 	"github.com/patchkit/patchkit/repo"
 )
@@ -126,7 +127,7 @@ func OpenLists(ctx context.Context, pol repo.Policy, lists fs.FS, r Repo) (*Snap
 }
 
 func extOf(p string) string {
-	ext, _ := repo.CompressionExt(p)
+	ext, _ := repocache.CompressionExt(p)
 	return ext
 }
 
@@ -197,7 +198,7 @@ func (l *listsSource) packages(ctx context.Context, s *Snapshot, ix Index, st *r
 	var (
 		src  io.Reader
 		cr   *capReader
-		want repo.Expect
+		want repocache.Expect
 		hold bool
 	)
 	switch format, _ := decompress.FromName(file); {
@@ -220,10 +221,10 @@ func (l *listsSource) packages(ctx context.Context, s *Snapshot, ix Index, st *r
 		switch {
 		case verr == nil:
 			if okPlain {
-				want = repo.Expect{Size: plain.Size, Algorithm: "SHA256", Sum: plain.SHA256}
+				want = repocache.Expect{Size: plain.Size, Algorithm: "SHA256", Sum: plain.SHA256}
 			}
 		case okPlain:
-			want, hold = repo.Expect{Size: plain.Size, Algorithm: "SHA256", Sum: plain.SHA256}, true
+			want, hold = repocache.Expect{Size: plain.Size, Algorithm: "SHA256", Sum: plain.SHA256}, true
 		default:
 			return yield(Package{}, verr)
 		}
@@ -233,7 +234,7 @@ func (l *listsSource) packages(ctx context.Context, s *Snapshot, ix Index, st *r
 		// decompression, the checksum of its output and parsing run
 		// together, and no record is returned before the checksum
 		// matched.
-		want, hold = repo.Expect{Size: plain.Size, Algorithm: "SHA256", Sum: plain.SHA256}, true
+		want, hold = repocache.Expect{Size: plain.Size, Algorithm: "SHA256", Sum: plain.SHA256}, true
 		if format == decompress.XZ {
 			// The xz reader wants its input whole.
 			raw, err := readFile(f, limit)
@@ -254,7 +255,7 @@ func (l *listsSource) packages(ctx context.Context, s *Snapshot, ix Index, st *r
 		f.Close()
 		return yield(Package{}, &repo.HashMismatchError{File: name + storedExt})
 	}
-	dr, err := repo.DecompressReader(file, src, limit, want)
+	dr, err := repocache.DecompressReader(file, src, limit, want)
 	if err != nil {
 		return yield(Package{}, err)
 	}

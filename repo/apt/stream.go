@@ -161,7 +161,7 @@ func (st *readState) closePipe(p *pipe) {
 
 // stream parses the decompressed index r (closing it when done). With
 // hold, no record is returned before r has reached its end without error,
-// which for the readers of repo.DecompressReader means the size and
+// which for the readers of repocache.DecompressReader means the size and
 // checksum matched. It returns whether the caller's loop goes on, and the
 // error that ended the file early, if any (already yielded).
 //

@@ -12,6 +12,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/patchkit/patchkit/internal/repocache"
 	"github.com/patchkit/patchkit/internal/repotest"
 	"github.com/patchkit/patchkit/repo"
 )
@@ -215,7 +216,7 @@ func readLZ4File(name string) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	return repo.DecompressAll(name, raw, 1<<30, repo.Expect{})
+	return repocache.DecompressAll(name, raw, 1<<30, repocache.Expect{})
 }
 
 func TestFieldWords(t *testing.T) {

@@ -64,7 +64,7 @@ type Index struct {
 func (s *Snapshot) Name() string { return s.Repo.Name() }
 
 func (r Repo) cacheKey() string {
-	return repo.CacheKey("apt " + strings.TrimRight(r.URI, "/") + " " + r.Suite)
+	return repocache.CacheKey("apt " + strings.TrimRight(r.URI, "/") + " " + r.Suite)
 }
 
 func distBase(base, suite string) string {
@@ -102,13 +102,13 @@ func Update(ctx context.Context, c *repo.Client, r Repo) (*Snapshot, error) {
 	if err := checkRepo("apt.Update", c == nil, r); err != nil {
 		return nil, err
 	}
-	tx, err := c.Begin(ctx, r.cacheKey())
+	tx, err := repocache.Begin(ctx, c, r.cacheKey())
 	if err != nil {
 		return nil, err
 	}
 	defer tx.Abort()
 	var old *state
-	oldFiles := map[string]repo.ManifestEntry{}
+	oldFiles := map[string]repocache.ManifestEntry{}
 	if m := tx.Old(); m != nil {
 		old = &state{}
 		if err := json.Unmarshal(m.State, old); err != nil {
@@ -182,7 +182,7 @@ func Update(ctx context.Context, c *repo.Client, r Repo) (*Snapshot, error) {
 		st.Indexes = append(st.Indexes, ix.Path)
 	}
 	raw, _ := json.Marshal(st)
-	if err := tx.Commit(&repo.Manifest{Files: files, State: raw}); err != nil {
+	if err := tx.Commit(&repocache.Manifest{Files: files, State: raw}); err != nil {
 		return nil, err
 	}
 	snap.dir = tx.Dir()
@@ -306,7 +306,7 @@ func pickVariant(rel *Release, base string) (Index, error) {
 // fetchIndex makes sure the index file is staged or already committed,
 // downloading it from the first mirror whose copy has the signed size and
 // checksum.
-func fetchIndex(ctx context.Context, c *repo.Client, tx *repo.Tx, r Repo, rel *Release, ix Index, cached repo.ManifestEntry) (repo.ManifestEntry, error) {
+func fetchIndex(ctx context.Context, c *repo.Client, tx *repocache.Tx, r Repo, rel *Release, ix Index, cached repocache.ManifestEntry) (repocache.ManifestEntry, error) {
 	fi := ix.Info
 	if tx.HasObject(fi.SHA256) {
 		e := cached
@@ -331,13 +331,13 @@ func fetchIndex(ctx context.Context, c *repo.Client, tx *repo.Tx, r Repo, rel *R
 			break
 		}
 	}
-	return repo.ManifestEntry{}, errors.Join(errs...)
+	return repocache.ManifestEntry{}, errors.Join(errs...)
 }
 
-func downloadVerified(ctx context.Context, c *repo.Client, tx *repo.Tx, url, name string, fi FileInfo) (repo.ManifestEntry, error) {
+func downloadVerified(ctx context.Context, c *repo.Client, tx *repocache.Tx, url, name string, fi FileInfo) (repocache.ManifestEntry, error) {
 	st, err := tx.Create()
 	if err != nil {
-		return repo.ManifestEntry{}, err
+		return repocache.ManifestEntry{}, err
 	}
 	var w io.Writer = st
 	h512 := sha512.New()
@@ -349,28 +349,28 @@ func downloadVerified(ctx context.Context, c *repo.Client, tx *repo.Tx, url, nam
 		st.Discard()
 		var tl *repo.TooLargeError
 		if errors.As(err, &tl) {
-			return repo.ManifestEntry{}, &repo.SizeError{File: name, Want: fi.Size, Got: fi.Size + 1}
+			return repocache.ManifestEntry{}, &repo.SizeError{File: name, Want: fi.Size, Got: fi.Size + 1}
 		}
-		return repo.ManifestEntry{}, err
+		return repocache.ManifestEntry{}, err
 	}
 	if st.Size() != fi.Size {
 		st.Discard()
-		return repo.ManifestEntry{}, &repo.SizeError{File: name, Want: fi.Size, Got: st.Size()}
+		return repocache.ManifestEntry{}, &repo.SizeError{File: name, Want: fi.Size, Got: st.Size()}
 	}
 	if got := st.SHA256(); got != fi.SHA256 {
 		st.Discard()
-		return repo.ManifestEntry{}, &repo.HashMismatchError{File: name, Algorithm: "SHA256", Want: fi.SHA256, Got: got}
+		return repocache.ManifestEntry{}, &repo.HashMismatchError{File: name, Algorithm: "SHA256", Want: fi.SHA256, Got: got}
 	}
 	if fi.SHA512 != "" {
 		if got := hex.EncodeToString(h512.Sum(nil)); got != fi.SHA512 {
 			st.Discard()
-			return repo.ManifestEntry{}, &repo.HashMismatchError{File: name, Algorithm: "SHA512", Want: fi.SHA512, Got: got}
+			return repocache.ManifestEntry{}, &repo.HashMismatchError{File: name, Algorithm: "SHA512", Want: fi.SHA512, Got: got}
 		}
 	}
 	if err := st.Keep(); err != nil {
-		return repo.ManifestEntry{}, err
+		return repocache.ManifestEntry{}, err
 	}
-	return repo.ManifestEntry{SHA256: fi.SHA256, Size: fi.Size, URL: f.URL}, nil
+	return repocache.ManifestEntry{SHA256: fi.SHA256, Size: fi.Size, URL: f.URL}, nil
 }
 
 // Open returns the snapshot of r committed in the client's cache, checked
@@ -384,7 +384,7 @@ func Open(ctx context.Context, c *repo.Client, r Repo) (*Snapshot, error) {
 	if err := checkRepo("apt.Open", c == nil, r); err != nil {
 		return nil, err
 	}
-	m, dir, err := c.LoadManifest(r.cacheKey())
+	m, dir, err := repocache.Load(c, r.cacheKey())
 	if err != nil {
 		return nil, err
 	}
@@ -457,22 +457,22 @@ func (s *Snapshot) indexPackages(ctx context.Context, ix Index, st *readState, y
 	if s.lists != nil {
 		return s.lists.packages(ctx, s, ix, st, yield)
 	}
-	data, err := repocache.ReadObject(s.dir, repo.ManifestEntry{SHA256: ix.Info.SHA256, Size: ix.Info.Size}, name, s.maxFile())
+	data, err := repocache.ReadObject(s.dir, repocache.ManifestEntry{SHA256: ix.Info.SHA256, Size: ix.Info.Size}, name, s.maxFile())
 	if err != nil {
 		return yield(Package{}, err)
 	}
-	want := repo.Expect{Size: ix.Plain.Size}
+	want := repocache.Expect{Size: ix.Plain.Size}
 	if ix.Plain.SHA256 != "" {
 		want.Algorithm, want.Sum = "SHA256", ix.Plain.SHA256
 	}
 	if ix.Plain.Path == "" {
-		want = repo.Expect{}
+		want = repocache.Expect{}
 	}
 	if ix.Path == ix.Plain.Path {
 		// Plain file: its own checksum was checked above.
-		want = repo.Expect{}
+		want = repocache.Expect{}
 	}
-	dr, err := repo.Decompress(ix.Path, data, s.maxFile(), want)
+	dr, err := repocache.Decompress(ix.Path, data, s.maxFile(), want)
 	if err != nil {
 		return yield(Package{}, err)
 	}

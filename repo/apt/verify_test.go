@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/patchkit/patchkit"
+	"github.com/patchkit/patchkit/internal/repocache"
 	"github.com/patchkit/patchkit/internal/repotest"
 	"github.com/patchkit/patchkit/repo"
 )
@@ -23,12 +24,12 @@ import (
 
 // editCache rewrites the manifest of the only repository in the cache dir:
 // edit may change the files and the recorded state; add puts objects.
-func editCache(t *testing.T, dir string, edit func(files map[string]repo.ManifestEntry, st map[string]any), add ...[]byte) {
+func editCache(t *testing.T, dir string, edit func(files map[string]repocache.ManifestEntry, st map[string]any), add ...[]byte) {
 	t.Helper()
 	m, path := manifestOf(t, dir)
 	for _, data := range add {
 		sum := sha256.Sum256(data)
-		if err := os.WriteFile(repo.ObjectPath(filepath.Dir(path), hex.EncodeToString(sum[:])), data, 0o644); err != nil {
+		if err := os.WriteFile(repocache.ObjectPath(filepath.Dir(path), hex.EncodeToString(sum[:])), data, 0o644); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -44,9 +45,9 @@ func editCache(t *testing.T, dir string, edit func(files map[string]repo.Manifes
 	}
 }
 
-func entryOf(data []byte) repo.ManifestEntry {
+func entryOf(data []byte) repocache.ManifestEntry {
 	sum := sha256.Sum256(data)
-	return repo.ManifestEntry{SHA256: hex.EncodeToString(sum[:]), Size: int64(len(data))}
+	return repocache.ManifestEntry{SHA256: hex.EncodeToString(sum[:]), Size: int64(len(data))}
 }
 
 // A cache recorded as signed that now holds an unsigned Release is refused
@@ -62,7 +63,7 @@ func TestOpenRefusesDowngradedCache(t *testing.T) {
 		t.Fatal(err)
 	}
 	rel, _ := os.ReadFile(fixture(t, "v1/dists/stable/Release"))
-	editCache(t, dir, func(files map[string]repo.ManifestEntry, st map[string]any) {
+	editCache(t, dir, func(files map[string]repocache.ManifestEntry, st map[string]any) {
 		delete(files, "InRelease")
 		files["Release"] = entryOf(rel)
 		st["Detached"] = false
@@ -94,7 +95,7 @@ func TestOpenVerifiesCachedReleaseGpg(t *testing.T) {
 	if err != nil || !snap.Verified {
 		t.Fatalf("update: %v", err)
 	}
-	editCache(t, dir, func(files map[string]repo.ManifestEntry, st map[string]any) {
+	editCache(t, dir, func(files map[string]repocache.ManifestEntry, st map[string]any) {
 		st["Detached"], st["Signed"] = false, false
 	})
 	other := testRepo(srv.URL, keyring(t, "archive-b.gpg"))
@@ -134,14 +135,14 @@ func TestOpenChecksRecordedState(t *testing.T) {
 	if _, err := Update(context.Background(), c, r); err != nil {
 		t.Fatal(err)
 	}
-	editCache(t, dir, func(_ map[string]repo.ManifestEntry, st map[string]any) {
+	editCache(t, dir, func(_ map[string]repocache.ManifestEntry, st map[string]any) {
 		st["Date"] = d1.Add(time.Minute).Format(time.RFC3339)
 	})
 	var re *repo.RollbackError
 	if _, err := Open(context.Background(), c, r); !errors.As(err, &re) || !re.Accepted.Equal(d1.Add(time.Minute)) {
 		t.Fatalf("recorded date later than the cached Release: %v", err)
 	}
-	editCache(t, dir, func(_ map[string]repo.ManifestEntry, st map[string]any) {
+	editCache(t, dir, func(_ map[string]repocache.ManifestEntry, st map[string]any) {
 		st["Date"] = d1.Format(time.RFC3339)
 		st["Info"].(map[string]any)["Codename"] = "other"
 	})
@@ -165,7 +166,7 @@ func TestOpenCachedReleaseLimit(t *testing.T) {
 	if _, err := Update(context.Background(), c, r); err != nil {
 		t.Fatal(err)
 	}
-	editCache(t, dir, func(files map[string]repo.ManifestEntry, _ map[string]any) {
+	editCache(t, dir, func(files map[string]repocache.ManifestEntry, _ map[string]any) {
 		e := files["InRelease"]
 		e.Size = 1 << 62
 		files["InRelease"] = e

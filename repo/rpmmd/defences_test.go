@@ -17,6 +17,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/patchkit/patchkit/internal/repocache"
 	"github.com/patchkit/patchkit/internal/repotest"
 	"github.com/patchkit/patchkit/repo"
 )
@@ -34,7 +35,7 @@ func cacheEntry(t *testing.T, dir, file string, content []byte) {
 	if len(ms) != 1 {
 		t.Fatalf("manifests %v", ms)
 	}
-	var m repo.Manifest
+	var m repocache.Manifest
 	data, err := os.ReadFile(ms[0])
 	if err != nil {
 		t.Fatal(err)
@@ -44,7 +45,7 @@ func cacheEntry(t *testing.T, dir, file string, content []byte) {
 	}
 	sum := sha256.Sum256(content)
 	sha := hex.EncodeToString(sum[:])
-	if err := os.WriteFile(repo.ObjectPath(filepath.Dir(ms[0]), sha), content, 0o644); err != nil {
+	if err := os.WriteFile(repocache.ObjectPath(filepath.Dir(ms[0]), sha), content, 0o644); err != nil {
 		t.Fatal(err)
 	}
 	e := m.Files[file]
@@ -63,12 +64,12 @@ func cachedObject(t *testing.T, dir, file string) string {
 	if len(ms) != 1 {
 		t.Fatalf("manifests %v", ms)
 	}
-	var m repo.Manifest
+	var m repocache.Manifest
 	data, _ := os.ReadFile(ms[0])
 	if err := json.Unmarshal(data, &m); err != nil {
 		t.Fatal(err)
 	}
-	return repo.ObjectPath(filepath.Dir(ms[0]), m.Files[file].SHA256)
+	return repocache.ObjectPath(filepath.Dir(ms[0]), m.Files[file].SHA256)
 }
 
 func readAll(s *Snapshot) (int, []error) {
@@ -122,7 +123,7 @@ func TestOpenVerifiesSignatureAgain(t *testing.T) {
 
 // The cached data files are checked again before they are read: a changed
 // byte of the cached primary (defence: the re-hash of the object,
-// repo.ReadVerified), and a manifest entry pointing to another object that
+// repocache.ReadVerified), and a manifest entry pointing to another object that
 // matches the manifest but not repomd.xml (defence: the comparison with
 // repomd.xml's checksum), give ErrHashMismatch and no record.
 func TestCachedDataCheckedAgain(t *testing.T) {
@@ -173,7 +174,7 @@ func unsignedCopy(t *testing.T, edit func(block []byte) []byte) string {
 
 // The decompressed primary must have repomd.xml's open-size and
 // open-checksum: a mismatch ends the records with ErrSize or
-// ErrHashMismatch. (Defence: repo.Expect from the open-checksum and
+// ErrHashMismatch. (Defence: repocache.Expect from the open-checksum and
 // open-size in Snapshot.open.)
 func TestOpenChecksumAndSize(t *testing.T) {
 	for name, tc := range map[string]struct {

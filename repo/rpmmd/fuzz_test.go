@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/patchkit/patchkit"
+	"github.com/patchkit/patchkit/internal/repocache"
 	"github.com/patchkit/patchkit/internal/repotest"
 	"github.com/patchkit/patchkit/repo"
 )
@@ -21,7 +22,7 @@ func seed(f *testing.F, patterns ...string) {
 			if err != nil {
 				continue
 			}
-			dr, err := repo.DecompressReader(file, rc, 1<<26, repo.Expect{})
+			dr, err := repocache.DecompressReader(file, rc, 1<<26, repocache.Expect{})
 			if err == nil {
 				if data, err := io.ReadAll(dr); err == nil {
 					f.Add(data)

@@ -11,9 +11,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/patchkit/patchkit/internal/repocache"
 	"github.com/patchkit/patchkit/internal/repotest"
 	"github.com/patchkit/patchkit/internal/testutil"
-	"github.com/patchkit/patchkit/repo"
 )
 
 // solv runs a libsolv converter (rpmmd2solv, updateinfoxml2solv) on xml and
@@ -69,7 +69,7 @@ func decompressFile(t *testing.T, path string) []byte {
 		data, _ := io.ReadAll(f)
 		r = bytes.NewReader(data)
 	}
-	rc, err := repo.DecompressReader(path, r, 1<<30, repo.Expect{})
+	rc, err := repocache.DecompressReader(path, r, 1<<30, repocache.Expect{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -39,7 +39,7 @@ type Checksum struct {
 	Value string // lower-case hex
 }
 
-// Algorithm returns the checksum's algorithm in the form repo.Expect takes
+// Algorithm returns the checksum's algorithm in the form repocache.Expect takes
 // ("SHA256", "SHA512"), or "" when it is weak (sha1, md5) or unknown.
 func (c Checksum) Algorithm() string {
 	switch strings.ToLower(c.Type) {

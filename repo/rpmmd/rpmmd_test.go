@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/patchkit/patchkit"
+	"github.com/patchkit/patchkit/internal/repocache"
 	"github.com/patchkit/patchkit/internal/repotest"
 	"github.com/patchkit/patchkit/repo"
 )
@@ -562,7 +563,7 @@ func TestRealPrimary(t *testing.T) {
 		t.Skip("benchmark data not present: ", err)
 	}
 	defer f.Close()
-	rc, err := repo.DecompressReader("primary.xml.gz", f, 1<<30, repo.Expect{})
+	rc, err := repocache.DecompressReader("primary.xml.gz", f, 1<<30, repocache.Expect{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -84,7 +84,7 @@ type Snapshot struct {
 	WeakChecksums bool
 	policy        repo.Policy
 	dir           string
-	files         map[string]repo.ManifestEntry
+	files         map[string]repocache.ManifestEntry
 }
 
 const (
@@ -129,7 +129,7 @@ func (r Repo) cacheKey() string {
 	} else {
 		first = r.MirrorList
 	}
-	return repo.CacheKey("rpmmd " + r.ID + " " + first)
+	return repocache.CacheKey("rpmmd " + r.ID + " " + first)
 }
 
 // BaseURL turns a local directory path into a file URL; URLs are returned
@@ -238,14 +238,14 @@ func Update(ctx context.Context, c *repo.Client, r Repo) (*Snapshot, error) {
 	if err != nil {
 		return nil, err
 	}
-	tx, err := c.Begin(ctx, r.cacheKey())
+	tx, err := repocache.Begin(ctx, c, r.cacheKey())
 	if err != nil {
 		return nil, err
 	}
 	defer tx.Abort()
 	var (
 		prev     *accepted
-		oldFiles map[string]repo.ManifestEntry
+		oldFiles map[string]repocache.ManifestEntry
 	)
 	if m := tx.Old(); m != nil {
 		var old state
@@ -296,7 +296,7 @@ func Update(ctx context.Context, c *repo.Client, r Repo) (*Snapshot, error) {
 		st.Signers = vm.v.Signers
 	}
 	raw, _ := json.Marshal(st)
-	if err := tx.Commit(&repo.Manifest{Files: files, State: raw}); err != nil {
+	if err := tx.Commit(&repocache.Manifest{Files: files, State: raw}); err != nil {
 		return nil, err
 	}
 	return newSnapshot(c, r, vm, tx.Dir(), files, noSignature), nil
@@ -315,7 +315,7 @@ func checkRepo(fn string, nilClient bool, r Repo) error {
 
 // newSnapshot makes the snapshot of an accepted repomd.xml; unsigned says
 // why it is unverified when a keyring was given.
-func newSnapshot(c *repo.Client, r Repo, vm *verifiedRepomd, dir string, files map[string]repo.ManifestEntry, unsigned string) *Snapshot {
+func newSnapshot(c *repo.Client, r Repo, vm *verifiedRepomd, dir string, files map[string]repocache.ManifestEntry, unsigned string) *Snapshot {
 	snap := &Snapshot{Repo: r, Repomd: vm.md, Verified: vm.v != nil, WeakChecksums: r.AllowWeakChecksums && usesWeak(vm.md),
 		policy: c.Policy(), dir: dir, files: files}
 	if vm.v != nil {
@@ -335,18 +335,18 @@ func newSnapshot(c *repo.Client, r Repo, vm *verifiedRepomd, dir string, files m
 
 // fetchData downloads one data file, first from the mirror whose repomd
 // was accepted, then from the others, and checks size and checksum.
-func fetchData(ctx context.Context, c *repo.Client, tx *repo.Tx, r Repo, bases []string, first string, d Data, cached repo.ManifestEntry) (repo.ManifestEntry, error) {
+func fetchData(ctx context.Context, c *repo.Client, tx *repocache.Tx, r Repo, bases []string, first string, d Data, cached repocache.ManifestEntry) (repocache.ManifestEntry, error) {
 	name := r.ID + " " + d.Location
 	alg := d.Checksum.algorithm(r.AllowWeakChecksums)
 	if alg == "" {
-		return repo.ManifestEntry{}, r.weakError(name, d.Checksum)
+		return repocache.ManifestEntry{}, r.weakError(name, d.Checksum)
 	}
 	if d.Checksum.Algorithm() == "SHA256" && d.Size > 0 && tx.HasObject(d.Checksum.Value) {
 		// Already in the cache under the same checksum: nothing to fetch.
 		if cached.SHA256 == d.Checksum.Value && cached.Size == d.Size {
 			return cached, nil
 		}
-		return repo.ManifestEntry{SHA256: d.Checksum.Value, Size: d.Size}, nil
+		return repocache.ManifestEntry{SHA256: d.Checksum.Value, Size: d.Size}, nil
 	}
 	order := []string{first}
 	for _, b := range bases {
@@ -362,7 +362,7 @@ func fetchData(ctx context.Context, c *repo.Client, tx *repo.Tx, r Repo, bases [
 	for _, b := range order {
 		st, err := tx.Create()
 		if err != nil {
-			return repo.ManifestEntry{}, err
+			return repocache.ManifestEntry{}, err
 		}
 		h := newHash(alg)
 		f, err := c.Fetch(ctx, b+d.Location, limit, io.MultiWriter(st, h), nil)
@@ -387,11 +387,11 @@ func fetchData(ctx context.Context, c *repo.Client, tx *repo.Tx, r Repo, bases [
 		}
 		sha, size := st.SHA256(), st.Size()
 		if err := st.Keep(); err != nil {
-			return repo.ManifestEntry{}, err
+			return repocache.ManifestEntry{}, err
 		}
-		return repo.ManifestEntry{SHA256: sha, Size: size, URL: f.URL}, nil
+		return repocache.ManifestEntry{SHA256: sha, Size: size, URL: f.URL}, nil
 	}
-	return repo.ManifestEntry{}, errors.Join(errs...)
+	return repocache.ManifestEntry{}, errors.Join(errs...)
 }
 
 func newHash(alg string) hash.Hash {
@@ -416,7 +416,7 @@ func Open(ctx context.Context, c *repo.Client, r Repo) (*Snapshot, error) {
 	if err := checkRepo("rpmmd.Open", c == nil, r); err != nil {
 		return nil, err
 	}
-	m, dir, err := c.LoadManifest(r.cacheKey())
+	m, dir, err := repocache.Load(c, r.cacheKey())
 	if err != nil {
 		return nil, err
 	}
@@ -479,12 +479,12 @@ func (s *Snapshot) open(typ string) (io.ReadCloser, Data, error) {
 	if err != nil || data == nil {
 		return nil, d, err
 	}
-	want := repo.Expect{Size: d.OpenSize}
+	want := repocache.Expect{Size: d.OpenSize}
 	if alg := d.OpenChecksum.algorithm(s.Repo.AllowWeakChecksums); alg != "" {
 		want.Algorithm, want.Sum = alg, d.OpenChecksum.Value
 	}
 	limit := s.policy.FileLimit()
-	rc, err := repo.Decompress(d.Location, data, limit, want)
+	rc, err := repocache.Decompress(d.Location, data, limit, want)
 	return rc, d, err
 }
 

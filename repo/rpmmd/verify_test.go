@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/patchkit/patchkit"
+	"github.com/patchkit/patchkit/internal/repocache"
 	"github.com/patchkit/patchkit/repo"
 )
 
@@ -27,7 +28,7 @@ func editState(t *testing.T, dir string, edit func(st map[string]any), drop ...s
 	if len(ms) != 1 {
 		t.Fatalf("manifests %v", ms)
 	}
-	var m repo.Manifest
+	var m repocache.Manifest
 	data, _ := os.ReadFile(ms[0])
 	if err := json.Unmarshal(data, &m); err != nil {
 		t.Fatal(err)
@@ -148,7 +149,7 @@ func TestOpenCachedRepomdLimit(t *testing.T) {
 	}
 	ms, _ := filepath.Glob(filepath.Join(dir, "*", "manifest.json"))
 	data, _ := os.ReadFile(ms[0])
-	var m repo.Manifest
+	var m repocache.Manifest
 	json.Unmarshal(data, &m)
 	e := m.Files["repomd.xml"]
 	e.Size = 1 << 62

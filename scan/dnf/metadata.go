@@ -15,6 +15,7 @@ import (
 	"strings"
 
 	"github.com/patchkit/patchkit"
+	"github.com/patchkit/patchkit/internal/repocache"
 	"github.com/patchkit/patchkit/internal/rootfs"
 	"github.com/patchkit/patchkit/repo"
 	"github.com/patchkit/patchkit/repo/rpmmd"
@@ -308,11 +309,11 @@ func openData(fsys fs.FS, o *options, id string, d rpmmd.Data, dataPath func(str
 	if got := hex.EncodeToString(h.Sum(nil)); got != d.Checksum.Value {
 		return nil, &repo.HashMismatchError{File: name, Algorithm: alg, Want: d.Checksum.Value, Got: got}
 	}
-	want := repo.Expect{Size: d.OpenSize}
+	want := repocache.Expect{Size: d.OpenSize}
 	if a := d.OpenChecksum.Algorithm(); a != "" {
 		want.Algorithm, want.Sum = a, d.OpenChecksum.Value
 	}
-	return repo.Decompress(d.Location, data, o.limits.primary, want)
+	return repocache.Decompress(d.Location, data, o.limits.primary, want)
 }
 
 // wanted says which records a repository read keeps: those of installed

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/patchkit/patchkit"
+	"github.com/patchkit/patchkit/internal/repocache"
 	"github.com/patchkit/patchkit/internal/rootfs"
 	"github.com/patchkit/patchkit/repo"
 	"github.com/patchkit/patchkit/repo/rpmmd"
@@ -163,11 +164,11 @@ func (c *rawCache) open(typ string) (io.ReadCloser, string, error) {
 	if got := hex.EncodeToString(h.Sum(nil)); got != d.Checksum.Value {
 		return nil, name, &repo.HashMismatchError{File: name, Algorithm: alg, Want: d.Checksum.Value, Got: got}
 	}
-	want := repo.Expect{Size: d.OpenSize}
+	want := repocache.Expect{Size: d.OpenSize}
 	if a := d.OpenChecksum.Algorithm(); a != "" {
 		want.Algorithm, want.Sum = a, d.OpenChecksum.Value
 	}
-	rc, err := repo.Decompress(name, data, maxDataFile, want)
+	rc, err := repocache.Decompress(name, data, maxDataFile, want)
 	return rc, name, err
 }
 

@@ -1,4 +1,10 @@
-package repo
+// Package repocache is the plumbing repo/apt and repo/rpmmd share: the
+// cache of verified metadata (a manifest and content-addressed objects per
+// repository, updated in transactions), the file sources that feed each
+// format's one verification function (a mirror during an update, a
+// committed cache entry), and bounded decompression checked against the
+// signed sizes and checksums. None of it is public API.
+package repocache
 
 import (
 	"bytes"
@@ -14,9 +20,9 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
-	"sync"
 
 	"github.com/patchkit/patchkit/internal/atomicfile"
+	"github.com/patchkit/patchkit/repo"
 )
 
 // The cache keeps, per repository, a manifest and content-addressed
@@ -65,47 +71,44 @@ func CacheKey(identity string) string {
 
 // Tx is one update of one repository's cache entry.
 type Tx struct {
-	c      *Client
 	dir    string
 	old    *Manifest
 	staged map[string]string // sha256 -> temp file
-	mu     *sync.Mutex
+	lock   *fileLock
 	done   bool
 }
 
-// Begin starts an update of the cache entry key. Only one update of a key
-// runs at a time in this Client; Begin waits for the previous one. Commit
-// or Abort must follow.
-func (c *Client) Begin(ctx context.Context, key string) (*Tx, error) {
-	root, err := c.cacheRoot()
+// Begin starts an update of the cache entry key in the client's cache.
+// Only one update of a key runs at a time, in this process or another
+// sharing the cache directory (a lock file next to the entry): Begin waits
+// for the previous one, or for ctx to end. Commit or Abort must follow.
+func Begin(ctx context.Context, c *repo.Client, key string) (*Tx, error) {
+	root, err := c.CacheDir()
 	if err != nil {
 		return nil, err
 	}
-	c.mu.Lock()
-	mu := c.repoMus[key]
-	if mu == nil {
-		mu = &sync.Mutex{}
-		c.repoMus[key] = mu
+	lk, err := lockFile(ctx, filepath.Join(root, key+".lock"))
+	if err != nil {
+		return nil, err
 	}
-	c.mu.Unlock()
-	mu.Lock()
 	dir := filepath.Join(root, key)
 	if err := os.MkdirAll(filepath.Join(dir, "objects"), 0o755); err != nil {
-		mu.Unlock()
+		lk.release()
 		return nil, err
 	}
 	old, err := readManifest(dir)
 	if err != nil {
-		mu.Unlock()
+		lk.release()
 		return nil, err
 	}
-	return &Tx{c: c, dir: dir, old: old, staged: map[string]string{}, mu: mu}, nil
+	return &Tx{dir: dir, old: old, staged: map[string]string{}, lock: lk}, nil
 }
 
-// LoadManifest returns the committed manifest of key, or nil when the
-// cache holds nothing for it.
-func (c *Client) LoadManifest(key string) (*Manifest, string, error) {
-	root, err := c.cacheRoot()
+// Load returns the committed manifest of key in the client's cache and the
+// entry's directory; the manifest is nil when the cache holds nothing for
+// it.
+func Load(c *repo.Client, key string) (*Manifest, string, error) {
+	root, err := c.CacheDir()
 	if err != nil {
 		return nil, "", err
 	}
@@ -298,7 +301,6 @@ func (t *Tx) finish() {
 	}
 	t.staged = nil
 	t.done = true
-	t.mu.Unlock()
 	// Remove an entry directory that never got a manifest.
 	if t.old == nil {
 		if _, err := os.Stat(filepath.Join(t.dir, "manifest.json")); errors.Is(err, os.ErrNotExist) {
@@ -306,25 +308,28 @@ func (t *Tx) finish() {
 			os.Remove(t.dir)
 		}
 	}
+	t.lock.release()
 }
 
 // ReadVerified reads a whole file of at most size bytes from r and checks
 // its size and SHA-256 (hex) before returning it.
+// The buffer grows as data arrives beyond the first 64 MiB, so that a size
+// claimed by a damaged manifest is never allocated up front.
 func ReadVerified(r io.Reader, name string, size int64, sha string) ([]byte, error) {
 	if size < 0 {
-		return nil, &SizeError{File: name, Want: size}
+		return nil, &repo.SizeError{File: name, Want: size}
 	}
-	buf := bytes.NewBuffer(make([]byte, 0, size))
+	buf := bytes.NewBuffer(make([]byte, 0, min(size, 64<<20)))
 	n, err := io.Copy(buf, io.LimitReader(r, size+1))
 	if err != nil {
 		return nil, err
 	}
 	if n != size {
-		return nil, &SizeError{File: name, Want: size, Got: n}
+		return nil, &repo.SizeError{File: name, Want: size, Got: n}
 	}
 	sum := sha256.Sum256(buf.Bytes())
 	if got := hex.EncodeToString(sum[:]); !strings.EqualFold(got, sha) {
-		return nil, &HashMismatchError{File: name, Algorithm: "SHA256", Want: sha, Got: got}
+		return nil, &repo.HashMismatchError{File: name, Algorithm: "SHA256", Want: sha, Got: got}
 	}
 	return buf.Bytes(), nil
 }

@@ -1,4 +1,4 @@
-package repo
+package repocache
 
 import (
 	"bytes"
@@ -12,6 +12,7 @@ import (
 	"strings"
 
 	"github.com/patchkit/patchkit/internal/decompress"
+	"github.com/patchkit/patchkit/repo"
 )
 
 // Expect describes what a decompressed stream must be, where the signed
@@ -54,7 +55,7 @@ func DecompressReader(name string, r io.Reader, limit int64, want Expect) (io.Re
 	if want.Algorithm != "" {
 		if er.h = newHash(want.Algorithm); er.h == nil {
 			dr.Close()
-			return nil, &HashMismatchError{File: name}
+			return nil, &repo.HashMismatchError{File: name}
 		}
 	}
 	return er, nil
@@ -93,12 +94,12 @@ func (e *expectReader) Read(p []byte) (int, error) {
 	}
 	if err == io.EOF {
 		if e.want.Size > 0 && e.n != e.want.Size {
-			e.err = &SizeError{File: e.name + " (decompressed)", Want: e.want.Size, Got: e.n}
+			e.err = &repo.SizeError{File: e.name + " (decompressed)", Want: e.want.Size, Got: e.n}
 			return n, e.err
 		}
 		if e.h != nil {
 			if got := hex.EncodeToString(e.h.Sum(nil)); !strings.EqualFold(got, e.want.Sum) {
-				e.err = &HashMismatchError{File: e.name + " (decompressed)", Algorithm: strings.ToUpper(e.want.Algorithm), Want: e.want.Sum, Got: got}
+				e.err = &repo.HashMismatchError{File: e.name + " (decompressed)", Algorithm: strings.ToUpper(e.want.Algorithm), Want: e.want.Sum, Got: got}
 				return n, e.err
 			}
 		}
@@ -118,17 +119,17 @@ func translateDecompress(name string, err error, want Expect) error {
 	var le *decompress.LimitError
 	if errors.As(err, &le) {
 		if le.What == "output" && want.Size > 0 && le.Limit == want.Size {
-			return &SizeError{File: name + " (decompressed)", Want: want.Size, Got: want.Size + 1}
+			return &repo.SizeError{File: name + " (decompressed)", Want: want.Size, Got: want.Size + 1}
 		}
 		what := "decompressed data"
 		if le.What != "output" {
 			what = le.Format.String() + " " + le.What
 		}
-		return &TooLargeError{File: name, What: what, Limit: le.Limit}
+		return &repo.TooLargeError{File: name, What: what, Limit: le.Limit}
 	}
 	var fe *decompress.FormatError
 	if errors.As(err, &fe) {
-		return &SyntaxError{File: name, Msg: "corrupt " + fe.Format.String() + " data", Err: fe.Err}
+		return &repo.SyntaxError{File: name, Msg: "corrupt " + fe.Format.String() + " data", Err: fe.Err}
 	}
 	return err
 }
@@ -153,16 +154,16 @@ func DecompressAll(name string, data []byte, limit int64, want Expect) ([]byte, 
 		return nil, translateDecompress(name, err, want)
 	}
 	if want.Size > 0 && int64(len(out)) != want.Size {
-		return nil, &SizeError{File: name + " (decompressed)", Want: want.Size, Got: int64(len(out))}
+		return nil, &repo.SizeError{File: name + " (decompressed)", Want: want.Size, Got: int64(len(out))}
 	}
 	if want.Algorithm != "" {
 		h := newHash(want.Algorithm)
 		if h == nil {
-			return nil, &HashMismatchError{File: name}
+			return nil, &repo.HashMismatchError{File: name}
 		}
 		h.Write(out)
 		if got := hex.EncodeToString(h.Sum(nil)); !strings.EqualFold(got, want.Sum) {
-			return nil, &HashMismatchError{File: name + " (decompressed)", Algorithm: strings.ToUpper(want.Algorithm), Want: want.Sum, Got: got}
+			return nil, &repo.HashMismatchError{File: name + " (decompressed)", Algorithm: strings.ToUpper(want.Algorithm), Want: want.Sum, Got: got}
 		}
 	}
 	return out, nil
