@@ -30,7 +30,12 @@
 // Install (-operation Install, as root) takes the AWS-RunPatchBaseline
 // parameters: -reboot-option, -install-override-list FILE,
 // -baseline-override FILE, -snapshot FILE, and -dry-run to stop after the
-// package manager's plan. With -root the package manager acts on that root
+// package manager's plan; -repair first finishes a package operation an
+// earlier run left interrupted (without it such a node is an error), and
+// -allow-new-dependencies lets the plan install packages that were not
+// installed before (without it such a plan is refused). Updates that would
+// bring in a version the baseline rejects under RejectedPatchesAction BLOCK
+// are left out and shown as Blocked. With -root the package manager acts on that root
 // (a chroot for apt and dpkg, --installroot for dnf, --root for zypper) and
 // never reboots the host. On a terminal it shows its progress on standard
 // error.
