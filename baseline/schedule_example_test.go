@@ -167,3 +167,29 @@ func ExampleWindow_Open() {
 	// Sat 02:30 open=true new tasks=false
 	// Sat 04:00 open=false new tasks=false
 }
+
+// Validate names the field of a window Systems Manager would refuse.
+func ExampleWindow_Validate() {
+	s, err := baseline.ParseSchedule("rate(1 day)", baseline.MaintenanceWindow)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	for _, w := range []baseline.Window{
+		{Schedule: s, Duration: 4, Cutoff: 1},
+		{Schedule: s, Duration: 25},
+		{Schedule: s, Duration: 4, Cutoff: 4},
+	} {
+		err := w.Validate()
+		var se *baseline.ScheduleError
+		if errors.As(err, &se) {
+			fmt.Printf("%s: %s\n", se.Field, se.Reason)
+			continue
+		}
+		fmt.Println("valid:", err == nil)
+	}
+	// Output:
+	// valid: true
+	// Duration: 25 hours; 1 to 24 allowed
+	// Cutoff: 4 hours is not less than the Duration of 4 hours
+}
