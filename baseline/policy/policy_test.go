@@ -61,6 +61,22 @@ func TestAWSExample(t *testing.T) {
 	if _, ok := p.Selected[patchkit.OSSUSE]; ok {
 		t.Error("the example selects no SUSE baseline")
 	}
+	// Its eight AWS-owned selections are the us-east-1 AWS-owned baselines
+	// of the dump (by pb- ID under the example account's ARN).
+	aws := 0
+	for os, s := range p.Selected {
+		if !strings.HasPrefix(s.Label, "AWS-") {
+			continue
+		}
+		aws++
+		b, err := policy.NewRegistry().Lookup(s.Value)
+		if err != nil || b.Name != s.Label || b.OperatingSystem != os {
+			t.Errorf("%s: %s is %q (%s), %v", os, s.Value, b.Name, b.OperatingSystem, err)
+		}
+	}
+	if aws != 8 {
+		t.Errorf("%d AWS-owned selections, want 8", aws)
+	}
 }
 
 // TestParametersRoundTrip: Parameters writes what ParseParameters reads to
