@@ -177,9 +177,7 @@ func writePage(t *testing.T, name string, data []byte) string {
 var fleetPixels = map[rgb]int{green: 2000, red: 4000, blue: 12000, orange: 4000, navy: 60000, amber: 5000}
 
 func TestHTMLInChromium(t *testing.T) {
-	if testing.Short() && !testutil.InCI() {
-		t.Skip("runs Chromium; not with -short")
-	}
+	testutil.Slow(t, "renders pages in Chromium")
 	bin := testutil.NeedTool(t, "chromium", "chromium")
 	reports := fixtureFleet(t)
 	fleet := fixtureAggregate(t, reports)

@@ -22,6 +22,7 @@ import (
 	"github.com/patchkit/patchkit/compliance"
 	"github.com/patchkit/patchkit/install/plan"
 	"github.com/patchkit/patchkit/internal/testbed"
+	"github.com/patchkit/patchkit/internal/testutil"
 	"github.com/patchkit/patchkit/osdetect"
 	"github.com/patchkit/patchkit/scan"
 	"github.com/patchkit/patchkit/scan/run"
@@ -308,6 +309,7 @@ func TestTestbedZypperInstallOperation(t *testing.T) {
 // security updates) in a copy of the Debian chroot, with NoReboot: tb-kernel's
 // postinst writes reboot-required, which the verifying scan reports.
 func TestTestbedAptInstallOperation(t *testing.T) {
+	testutil.Slow(t, "installs Debian's real security updates in a copy of the chroot")
 	root := testbed.NeedChroot(t).CopyChroot(t)
 	o, err := osdetect.DetectFS(os.DirFS(root))
 	require.NoError(t, err)

@@ -15,6 +15,7 @@ import (
 
 	"github.com/patchkit/patchkit"
 	"github.com/patchkit/patchkit/install/plan"
+	"github.com/patchkit/patchkit/internal/testutil"
 	"github.com/patchkit/patchkit/scan/run"
 )
 
@@ -150,6 +151,7 @@ func TestTestbedAptInstallPrivateRoot(t *testing.T) {
 // chroot's own (chroot(8)), then holds the chroot's dpkg lock (G1) and
 // checks that apt, inside the chroot, names this process as the holder.
 func TestTestbedAptInstallChroot(t *testing.T) {
+	testutil.Slow(t, "installs every pending Debian upgrade in a copy of the chroot")
 	t.Parallel()
 	root := chrootRoot(t)
 	ctx := t.Context()

@@ -45,6 +45,17 @@ func missing(t testing.TB, what, debianPackage string) {
 	t.Skip(msg)
 }
 
+// Slow marks an inherently slow end-to-end test (a browser, installs of
+// real Debian packages, a scan of the host's full lists): `go test -short`
+// skips it, saying why, for a quick loop. Without -short, and always under
+// CI, it runs; the README's test command has no -short.
+func Slow(t testing.TB, why string) {
+	t.Helper()
+	if testing.Short() && !InCI() {
+		t.Skip("slow end-to-end test, left out by -short: " + why)
+	}
+}
+
 // Run runs a program in dir (the test's working directory when empty) with
 // env added to the environment, and returns its standard output. A failure
 // ends the test with the program's output and standard error.

@@ -213,6 +213,7 @@ func TestTestbedAptScanChroot(t *testing.T) {
 // Debug::NoLocking, so it reads only. Under CI the lists are fresh
 // (.ci/run runs apt-get update) and the test must run.
 func TestHostAptScan(t *testing.T) {
+	testutil.Slow(t, "scans this machine's full Debian lists with both backends")
 	testutil.NeedTool(t, "apt-get", "apt")
 	if _, err := os.Stat("/var/lib/apt/lists"); err != nil {
 		if testutil.InCI() {

@@ -44,6 +44,7 @@ echo "%{pname} %{pver} %{_target_cpu}" > %{buildroot}/usr/share/pk-arch/%{pname}
 // recorded and not offered, and a version without a notice dates from its
 // build time.
 func TestTestbedDnfScanArch(t *testing.T) {
+	testutil.Slow(t, "builds ten packages with rpmbuild and scans them with dnf")
 	testbed.Need(t) // the machine setup: rpm's database in /var/lib/rpm
 	testutil.NeedTool(t, "dnf", "dnf")
 	testutil.NeedTool(t, "rpmbuild", "rpm")
