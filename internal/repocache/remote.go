@@ -3,6 +3,8 @@ package repocache
 import (
 	"bytes"
 	"context"
+	"errors"
+	"log/slog"
 
 	"github.com/patchkit/patchkit/repo"
 )
@@ -80,4 +82,28 @@ func (s *Remote) Stage(files []string) (map[string]ManifestEntry, error) {
 		out[f] = got.ent
 	}
 	return out, nil
+}
+
+// FirstAccepted runs verify on a Remote for each base URL in turn (after
+// suffix) and returns the first result it accepts with its Remote, from
+// which the accepted files are then staged; each refusal is logged as
+// what was not accepted. When every mirror is refused, the error is the
+// one refusal, or all of them joined.
+func FirstAccepted[T any](c *repo.Client, tx *Tx, bases []string, suffix string, cached map[string]ManifestEntry,
+	log *slog.Logger, what string, verify func(*Remote) (T, error)) (T, *Remote, error) {
+	var errs []error
+	for _, b := range bases {
+		src := &Remote{Client: c, Tx: tx, Base: b + suffix, Cached: cached}
+		v, err := verify(src)
+		if err == nil {
+			return v, src, nil
+		}
+		log.Warn(what+" not accepted; the cache is kept", "url", b, "err", err)
+		errs = append(errs, err)
+	}
+	var zero T
+	if len(errs) == 1 {
+		return zero, nil, errs[0]
+	}
+	return zero, nil, errors.Join(errs...)
 }

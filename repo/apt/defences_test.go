@@ -3,9 +3,6 @@ package apt
 import (
 	"bytes"
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"os"
 	"path/filepath"
@@ -14,30 +11,13 @@ import (
 	"time"
 
 	"github.com/patchkit/patchkit/internal/repocache"
+	"github.com/patchkit/patchkit/internal/repocache/cachetest"
 	"github.com/patchkit/patchkit/internal/repotest"
 	"github.com/patchkit/patchkit/repo"
 )
 
 // Tests of defences that were not guarded by any test before issue 11:
 // each fails when its defence is taken out (the comment says which).
-
-// manifestOf reads the manifest of the only repository in the cache dir.
-func manifestOf(t *testing.T, dir string) (*repocache.Manifest, string) {
-	t.Helper()
-	ms, _ := filepath.Glob(filepath.Join(dir, "*", "manifest.json"))
-	if len(ms) != 1 {
-		t.Fatalf("manifests %v", ms)
-	}
-	data, err := os.ReadFile(ms[0])
-	if err != nil {
-		t.Fatal(err)
-	}
-	var m repocache.Manifest
-	if err := json.Unmarshal(data, &m); err != nil {
-		t.Fatal(err)
-	}
-	return &m, ms[0]
-}
 
 // Open checks the cached InRelease's signature again: against a keyring
 // without the signing key, and after the cached InRelease was changed
@@ -53,17 +33,11 @@ func TestOpenVerifiesInReleaseAgain(t *testing.T) {
 	if _, err := Open(context.Background(), c, testRepo(srv.URL, keyring(t, "archive-b.gpg"))); !errors.Is(err, repo.ErrSignature) {
 		t.Fatalf("other keyring: %v", err)
 	}
-	m, path := manifestOf(t, dir)
 	in, _ := os.ReadFile(fixture(t, "v1/dists/stable/InRelease"))
 	tampered := bytes.Replace(in, []byte("Label: Patchkit"), []byte("Label: Patchkid"), 1)
-	sum := sha256.Sum256(tampered)
-	sha := hex.EncodeToString(sum[:])
-	os.WriteFile(repocache.ObjectPath(filepath.Dir(path), sha), tampered, 0o644)
-	e := m.Files["InRelease"]
-	e.SHA256, e.Size = sha, int64(len(tampered))
-	m.Files["InRelease"] = e
-	data, _ := json.Marshal(m)
-	os.WriteFile(path, data, 0o644)
+	editCache(t, dir, func(files map[string]repocache.ManifestEntry, _ map[string]any) {
+		files["InRelease"] = cachetest.Entry(tampered)
+	}, tampered)
 	if _, err := Open(context.Background(), c, r); !errors.Is(err, repo.ErrSignature) {
 		t.Fatalf("tampered cache: %v", err)
 	}

@@ -3,8 +3,6 @@ package apt
 import (
 	"bytes"
 	"errors"
-	"os"
-	"path/filepath"
 	"reflect"
 	"testing"
 
@@ -13,16 +11,7 @@ import (
 	"github.com/patchkit/patchkit/repo"
 )
 
-func seed(f *testing.F, patterns ...string) {
-	for _, p := range patterns {
-		files, _ := filepath.Glob(filepath.Join(repotest.Fixtures(f), p))
-		for _, file := range files {
-			if data, err := os.ReadFile(file); err == nil {
-				f.Add(data)
-			}
-		}
-	}
-}
+func seed(f *testing.F, patterns ...string) { repotest.Seed(f, nil, patterns...) }
 
 func FuzzRelease(f *testing.F) {
 	seed(f, "apt/*/dists/stable/Release", "apt/signatures/Release")

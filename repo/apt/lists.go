@@ -209,13 +209,9 @@ func (l *listsSource) packages(ctx context.Context, s *Snapshot, ix Index, st *r
 		// when listed too, are checked at its end. A stored file that
 		// is not the listed one (apt may recompress what it downloads)
 		// is read as below, against the uncompressed entry.
-		raw, err := readFile(f, limit)
-		f.Close()
+		raw, err := readWhole(f, name+storedExt, limit)
 		if err != nil {
 			return yield(Package{}, err)
-		}
-		if int64(len(raw)) > limit {
-			return yield(Package{}, &repo.TooLargeError{File: name + storedExt, What: "lists file", Limit: limit})
 		}
 		verr := checkRaw(raw, name+storedExt, variant)
 		switch {
@@ -237,13 +233,9 @@ func (l *listsSource) packages(ctx context.Context, s *Snapshot, ix Index, st *r
 		want, hold = repocache.Expect{Size: plain.Size, Algorithm: "SHA256", Sum: plain.SHA256}, true
 		if format == decompress.XZ {
 			// The xz reader wants its input whole.
-			raw, err := readFile(f, limit)
-			f.Close()
+			raw, err := readWhole(f, name+storedExt, limit)
 			if err != nil {
 				return yield(Package{}, err)
-			}
-			if int64(len(raw)) > limit {
-				return yield(Package{}, &repo.TooLargeError{File: name + storedExt, What: "lists file", Limit: limit})
 			}
 			src = bytes.NewReader(raw)
 		} else {
@@ -291,6 +283,17 @@ func (c *capErr) Read(p []byte) (int, error) {
 		err = c.cap.err
 	}
 	return n, err
+}
+
+// readWhole reads and closes an open lists file; one larger than limit is
+// a *repo.TooLargeError.
+func readWhole(f fs.File, name string, limit int64) ([]byte, error) {
+	raw, err := readFile(f, limit)
+	f.Close()
+	if err == nil && int64(len(raw)) > limit {
+		err = &repo.TooLargeError{File: name, What: "lists file", Limit: limit}
+	}
+	return raw, err
 }
 
 // readFile reads an open file whole, sized by its Stat, at most limit+1

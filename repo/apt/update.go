@@ -120,28 +120,15 @@ func Update(ctx context.Context, c *repo.Client, r Repo) (*Snapshot, error) {
 	log := c.Logger().With("repository", name)
 	pol := c.Policy()
 	now := pol.Time()
-	var (
-		vr   *verifiedRelease
-		src  *repocache.Remote
-		errs []error
-		prev *accepted
-	)
+	var prev *accepted
 	if old != nil {
 		prev = &old.accepted
 	}
-	for _, base := range r.bases() {
-		src = &repocache.Remote{Client: c, Tx: tx, Base: base, Cached: oldFiles}
-		if vr, err = verifyRelease(ctx, src, r, pol, now, prev); err == nil {
-			break
-		}
-		log.Warn("Release not accepted; the cache is kept", "base", base, "err", err)
-		errs = append(errs, err)
-	}
-	if vr == nil {
-		if len(errs) == 1 {
-			return nil, errs[0]
-		}
-		return nil, errors.Join(errs...)
+	vr, src, err := repocache.FirstAccepted(c, tx, r.bases(), "", oldFiles, log, "Release", func(src *repocache.Remote) (*verifiedRelease, error) {
+		return verifyRelease(ctx, src, r, pol, now, prev)
+	})
+	if err != nil {
+		return nil, err
 	}
 	files, err := src.Stage(vr.files)
 	if err != nil {

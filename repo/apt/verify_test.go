@@ -2,18 +2,16 @@ package apt
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"os"
-	"path/filepath"
 	"testing"
 	"testing/fstest"
 	"time"
 
 	"github.com/patchkit/patchkit"
 	"github.com/patchkit/patchkit/internal/repocache"
+	"github.com/patchkit/patchkit/internal/repocache/cachetest"
 	"github.com/patchkit/patchkit/internal/repotest"
 	"github.com/patchkit/patchkit/repo"
 )
@@ -26,28 +24,14 @@ import (
 // edit may change the files and the recorded state; add puts objects.
 func editCache(t *testing.T, dir string, edit func(files map[string]repocache.ManifestEntry, st map[string]any), add ...[]byte) {
 	t.Helper()
-	m, path := manifestOf(t, dir)
-	for _, data := range add {
-		sum := sha256.Sum256(data)
-		if err := os.WriteFile(repocache.ObjectPath(filepath.Dir(path), hex.EncodeToString(sum[:])), data, 0o644); err != nil {
+	cachetest.EditManifest(t, dir, func(m *repocache.Manifest) {
+		var st map[string]any
+		if err := json.Unmarshal(m.State, &st); err != nil {
 			t.Fatal(err)
 		}
-	}
-	var st map[string]any
-	if err := json.Unmarshal(m.State, &st); err != nil {
-		t.Fatal(err)
-	}
-	edit(m.Files, st)
-	m.State, _ = json.Marshal(st)
-	data, _ := json.Marshal(m)
-	if err := os.WriteFile(path, data, 0o644); err != nil {
-		t.Fatal(err)
-	}
-}
-
-func entryOf(data []byte) repocache.ManifestEntry {
-	sum := sha256.Sum256(data)
-	return repocache.ManifestEntry{SHA256: hex.EncodeToString(sum[:]), Size: int64(len(data))}
+		edit(m.Files, st)
+		m.State, _ = json.Marshal(st)
+	}, add...)
 }
 
 // A cache recorded as signed that now holds an unsigned Release is refused
@@ -65,7 +49,7 @@ func TestOpenRefusesDowngradedCache(t *testing.T) {
 	rel, _ := os.ReadFile(fixture(t, "v1/dists/stable/Release"))
 	editCache(t, dir, func(files map[string]repocache.ManifestEntry, st map[string]any) {
 		delete(files, "InRelease")
-		files["Release"] = entryOf(rel)
+		files["Release"] = cachetest.Entry(rel)
 		st["Detached"] = false
 	}, rel)
 	snap, err := Open(context.Background(), c, r)

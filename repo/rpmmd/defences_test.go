@@ -3,9 +3,6 @@ package rpmmd
 import (
 	"bytes"
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -18,6 +15,7 @@ import (
 	"time"
 
 	"github.com/patchkit/patchkit/internal/repocache"
+	"github.com/patchkit/patchkit/internal/repocache/cachetest"
 	"github.com/patchkit/patchkit/internal/repotest"
 	"github.com/patchkit/patchkit/repo"
 )
@@ -31,45 +29,18 @@ import (
 // and only the checks against the signed metadata can tell.
 func cacheEntry(t *testing.T, dir, file string, content []byte) {
 	t.Helper()
-	ms, _ := filepath.Glob(filepath.Join(dir, "*", "manifest.json"))
-	if len(ms) != 1 {
-		t.Fatalf("manifests %v", ms)
-	}
-	var m repocache.Manifest
-	data, err := os.ReadFile(ms[0])
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := json.Unmarshal(data, &m); err != nil {
-		t.Fatal(err)
-	}
-	sum := sha256.Sum256(content)
-	sha := hex.EncodeToString(sum[:])
-	if err := os.WriteFile(repocache.ObjectPath(filepath.Dir(ms[0]), sha), content, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	e := m.Files[file]
-	e.SHA256, e.Size = sha, int64(len(content))
-	m.Files[file] = e
-	data, _ = json.Marshal(m)
-	if err := os.WriteFile(ms[0], data, 0o644); err != nil {
-		t.Fatal(err)
-	}
+	cachetest.EditManifest(t, dir, func(m *repocache.Manifest) {
+		e := m.Files[file]
+		e.SHA256, e.Size = cachetest.Entry(content).SHA256, int64(len(content))
+		m.Files[file] = e
+	}, content)
 }
 
 // cachedObject returns the path of the cached object of file.
 func cachedObject(t *testing.T, dir, file string) string {
 	t.Helper()
-	ms, _ := filepath.Glob(filepath.Join(dir, "*", "manifest.json"))
-	if len(ms) != 1 {
-		t.Fatalf("manifests %v", ms)
-	}
-	var m repocache.Manifest
-	data, _ := os.ReadFile(ms[0])
-	if err := json.Unmarshal(data, &m); err != nil {
-		t.Fatal(err)
-	}
-	return repocache.ObjectPath(filepath.Dir(ms[0]), m.Files[file].SHA256)
+	m, path := cachetest.Manifest(t, dir)
+	return repocache.ObjectPath(filepath.Dir(path), m.Files[file].SHA256)
 }
 
 func readAll(s *Snapshot) (int, []error) {

@@ -3,9 +3,6 @@ package rpmmd
 import (
 	"bytes"
 	"errors"
-	"io"
-	"os"
-	"path/filepath"
 	"testing"
 
 	"github.com/patchkit/patchkit"
@@ -14,24 +11,15 @@ import (
 	"github.com/patchkit/patchkit/repo"
 )
 
+// seed adds the fixtures matching the patterns, decompressed.
 func seed(f *testing.F, patterns ...string) {
-	for _, p := range patterns {
-		files, _ := filepath.Glob(filepath.Join(repotest.Fixtures(f), p))
-		for _, file := range files {
-			rc, err := os.Open(file)
-			if err != nil {
-				continue
-			}
-			dr, err := repocache.DecompressReader(file, rc, 1<<26, repocache.Expect{})
-			if err == nil {
-				if data, err := io.ReadAll(dr); err == nil {
-					f.Add(data)
-				}
-				dr.Close()
-			}
-			rc.Close()
+	repotest.Seed(f, func(name string, data []byte) []byte {
+		out, err := repocache.DecompressAll(name, data, 1<<26, repocache.Expect{})
+		if err != nil {
+			return nil
 		}
-	}
+		return out
+	}, patterns...)
 }
 
 func typed(t *testing.T, err error) {

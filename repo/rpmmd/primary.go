@@ -65,15 +65,7 @@ func (p Package) ToPatchkit(repoID string) patchkit.Package {
 func ParsePrimary(name string, r io.Reader, lim Limits) iter.Seq2[Package, error] {
 	return func(yield func(Package, error) bool) {
 		s := xmlscan.New(r, lim.scan(1<<31))
-		intern := make(map[string]string, 4096)
-		in := func(b []byte) string {
-			if v, ok := intern[string(b)]; ok {
-				return v
-			}
-			v := string(b)
-			intern[v] = v
-			return v
-		}
+		in := make(interner, 4096).get
 		var (
 			cur      Package
 			inPkg    bool

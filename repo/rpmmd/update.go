@@ -256,24 +256,12 @@ func Update(ctx context.Context, c *repo.Client, r Repo) (*Snapshot, error) {
 	}
 	pol := c.Policy()
 	now := pol.Time()
-	var (
-		vm   *verifiedRepomd
-		src  *repocache.Remote
-		errs []error
-	)
-	for _, b := range bases {
-		src = &repocache.Remote{Client: c, Tx: tx, Base: b + "repodata/", Cached: oldFiles}
-		if vm, err = verifyRepomd(ctx, src, r, pol, now, prev); err == nil {
-			break
-		}
-		c.Logger().Warn("repomd.xml not accepted; the cache is kept", "repository", r.ID, "url", b, "err", err)
-		errs = append(errs, err)
-	}
-	if vm == nil {
-		if len(errs) == 1 {
-			return nil, errs[0]
-		}
-		return nil, errors.Join(errs...)
+	log := c.Logger().With("repository", r.ID)
+	vm, src, err := repocache.FirstAccepted(c, tx, bases, "repodata/", oldFiles, log, "repomd.xml", func(src *repocache.Remote) (*verifiedRepomd, error) {
+		return verifyRepomd(ctx, src, r, pol, now, prev)
+	})
+	if err != nil {
+		return nil, err
 	}
 	files, err := src.Stage(vm.files)
 	if err != nil {

@@ -30,15 +30,7 @@ func ParseUpdateinfo(name string, r io.Reader, repoID string, lim Limits) iter.S
 	}
 	return func(yield func(patchkit.Advisory, error) bool) {
 		s := xmlscan.New(r, lim.scan(1<<31))
-		intern := map[string]string{}
-		in := func(b []byte) string {
-			if v, ok := intern[string(b)]; ok {
-				return v
-			}
-			v := string(b)
-			intern[v] = v
-			return v
-		}
+		in := interner{}.get
 		var (
 			a       patchkit.Advisory
 			inUpd   bool

@@ -6,13 +6,13 @@ import (
 	"encoding/json"
 	"errors"
 	"os"
-	"path/filepath"
 	"regexp"
 	"testing"
 	"time"
 
 	"github.com/patchkit/patchkit"
 	"github.com/patchkit/patchkit/internal/repocache"
+	"github.com/patchkit/patchkit/internal/repocache/cachetest"
 	"github.com/patchkit/patchkit/repo"
 )
 
@@ -20,32 +20,21 @@ import (
 // These tests cover where the two paths differed before it: each fails on
 // the behaviour Open had then (the comment says which).
 
-// editState rewrites the recorded state, and optionally drops files from
-// the manifest, of the only repository in the cache dir.
+// editState rewrites the recorded state, and drops files from the
+// manifest, of the only repository in the cache dir.
 func editState(t *testing.T, dir string, edit func(st map[string]any), drop ...string) {
 	t.Helper()
-	ms, _ := filepath.Glob(filepath.Join(dir, "*", "manifest.json"))
-	if len(ms) != 1 {
-		t.Fatalf("manifests %v", ms)
-	}
-	var m repocache.Manifest
-	data, _ := os.ReadFile(ms[0])
-	if err := json.Unmarshal(data, &m); err != nil {
-		t.Fatal(err)
-	}
-	var st map[string]any
-	if err := json.Unmarshal(m.State, &st); err != nil {
-		t.Fatal(err)
-	}
-	edit(st)
-	for _, f := range drop {
-		delete(m.Files, f)
-	}
-	m.State, _ = json.Marshal(st)
-	data, _ = json.Marshal(m)
-	if err := os.WriteFile(ms[0], data, 0o644); err != nil {
-		t.Fatal(err)
-	}
+	cachetest.EditManifest(t, dir, func(m *repocache.Manifest) {
+		var st map[string]any
+		if err := json.Unmarshal(m.State, &st); err != nil {
+			t.Fatal(err)
+		}
+		edit(st)
+		for _, f := range drop {
+			delete(m.Files, f)
+		}
+		m.State, _ = json.Marshal(st)
+	})
 }
 
 // A cached repomd.xml dated beyond the allowed skew of the clock is
@@ -147,15 +136,11 @@ func TestOpenCachedRepomdLimit(t *testing.T) {
 	if _, err := Update(context.Background(), c, r); err != nil {
 		t.Fatal(err)
 	}
-	ms, _ := filepath.Glob(filepath.Join(dir, "*", "manifest.json"))
-	data, _ := os.ReadFile(ms[0])
-	var m repocache.Manifest
-	json.Unmarshal(data, &m)
-	e := m.Files["repomd.xml"]
-	e.Size = 1 << 62
-	m.Files["repomd.xml"] = e
-	data, _ = json.Marshal(m)
-	os.WriteFile(ms[0], data, 0o644)
+	cachetest.EditManifest(t, dir, func(m *repocache.Manifest) {
+		e := m.Files["repomd.xml"]
+		e.Size = 1 << 62
+		m.Files["repomd.xml"] = e
+	})
 	if _, err := Open(context.Background(), c, r); !errors.Is(err, repo.ErrTooLarge) {
 		t.Fatalf("got %v; want ErrTooLarge", err)
 	}

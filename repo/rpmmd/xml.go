@@ -37,6 +37,19 @@ func (l Limits) scan(defElements int64) xmlscan.Limits {
 	return x
 }
 
+// interner gives one string per distinct value of the names, versions and
+// other repeated text of a file.
+type interner map[string]string
+
+func (m interner) get(b []byte) string {
+	if v, ok := m[string(b)]; ok {
+		return v
+	}
+	v := string(b)
+	m[v] = v
+	return v
+}
+
 // xmlErr turns a scanner error into the repo error types.
 func xmlErr(file string, err error) error {
 	var le *xmlscan.LimitError
