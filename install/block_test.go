@@ -177,6 +177,7 @@ func TestPlanTargetsBlock(t *testing.T) {
 // 1.1) is; tb-needy ends Failed and tb-newdep never reaches the root.
 func TestTestbedDnfInstallBlocksDependents(t *testing.T) {
 	env := testbed.Need(t).Clone(t)
+	t.Parallel()
 	rpmbuild := testutil.NeedTool(t, "rpmbuild", "rpm")
 	createrepo := testutil.NeedTool(t, "createrepo_c", "createrepo-c")
 	rpmTool := testutil.NeedTool(t, "rpm", "rpm")

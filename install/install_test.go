@@ -98,6 +98,7 @@ func localRunner(t *testing.T) *argvRecorder {
 // NoReboot, then scans after a simulated reboot.
 func TestTestbedDnfInstallOperation(t *testing.T) {
 	env := testbed.Need(t).Clone(t)
+	t.Parallel()
 	o := releaseOS(t, "amzn-2023")
 	ctx := context.Background()
 	at := time.Now().UTC()
@@ -174,6 +175,7 @@ func TestTestbedDnfInstallOperation(t *testing.T) {
 // reboots through the rebooter.
 func TestTestbedDnfInstallRebootIfNeeded(t *testing.T) {
 	env := testbed.Need(t).Clone(t)
+	t.Parallel()
 	reb := &recordingRebooter{}
 	res, err := Install(context.Background(), os.DirFS(env.RPMRoot), At(time.Now().UTC()), WithRunner(localRunner(t)),
 		Root(env.RPMRoot), WithOS(releaseOS(t, "amzn-2023")), WithRebooter(reb))
@@ -187,6 +189,7 @@ func TestTestbedDnfInstallRebootIfNeeded(t *testing.T) {
 // approve).
 func TestTestbedDnfInstallOverrideList(t *testing.T) {
 	env := testbed.Need(t).Clone(t)
+	t.Parallel()
 	l, err := LoadOverrideList(strings.NewReader("patches:\n  - id: 'tb-multi.noarch'\n"))
 	require.NoError(t, err)
 	res, err := Install(context.Background(), os.DirFS(env.RPMRoot), At(time.Now().UTC()), WithRunner(localRunner(t)),
@@ -285,6 +288,7 @@ func TestOptions(t *testing.T) {
 // reboots through the rebooter (RebootIfNeeded).
 func TestTestbedZypperInstallOperation(t *testing.T) {
 	env := testbed.Need(t).Clone(t)
+	t.Parallel()
 	rec := localRunner(t)
 	reb := &recordingRebooter{}
 	res, err := Install(context.Background(), os.DirFS(env.ZyppRoot), At(time.Now().UTC()), WithRunner(rec),
@@ -310,6 +314,7 @@ func TestTestbedZypperInstallOperation(t *testing.T) {
 // postinst writes reboot-required, which the verifying scan reports.
 func TestTestbedAptInstallOperation(t *testing.T) {
 	testutil.Slow(t, "installs Debian's real security updates in a copy of the chroot")
+	t.Parallel()
 	root := testbed.NeedChroot(t).CopyChroot(t)
 	o, err := osdetect.DetectFS(os.DirFS(root))
 	require.NoError(t, err)
@@ -350,6 +355,7 @@ func TestTestbedDnfInstallDiskFull(t *testing.T) {
 		t.Skip("mounting a tmpfs needs root")
 	}
 	env := testbed.Need(t).Clone(t)
+	t.Parallel()
 	mnt := filepath.Join(filepath.Dir(env.RPMRoot), "small")
 	require.NoError(t, os.MkdirAll(mnt, 0o755))
 	mustRun(t, "mount", "-t", "tmpfs", "-o", "size=32m", "tmpfs", mnt)
