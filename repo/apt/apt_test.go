@@ -60,6 +60,35 @@ func testRepo(url string, kr *repo.Keyring) Repo {
 	return Repo{URI: url, Suite: "stable", Components: []string{"main"}, Architectures: []string{"amd64"}, Keyring: kr}
 }
 
+// updated serves fixture fx, makes a client at now and updates the test
+// repository (archive-a's keyring, changed by edit) from it.
+func updated(t *testing.T, fx string, now time.Time, edit ...func(*Repo)) (*repotest.Server, *repo.Client, string, Repo) {
+	t.Helper()
+	srv := repotest.Serve(t, fixture(t, fx))
+	c, dir, _ := newClient(t, now)
+	r := testRepo(srv.URL, keyring(t, "archive-a.gpg"))
+	for _, e := range edit {
+		e(&r)
+	}
+	if _, err := Update(context.Background(), c, r); err != nil {
+		t.Fatal(err)
+	}
+	return srv, c, dir, r
+}
+
+// kept checks that a refused update left the cache as it was (its tree
+// hashed before) and that Open still gives the verified Release of date.
+func kept(t *testing.T, c *repo.Client, dir, before string, r Repo, date time.Time) {
+	t.Helper()
+	if repotest.TreeHash(t, dir) != before {
+		t.Fatal("cache changed")
+	}
+	s, err := Open(context.Background(), c, r)
+	if err != nil || !s.Verified || !s.Release.Date.Equal(date) {
+		t.Fatalf("previous cache: %v", err)
+	}
+}
+
 func collect(t testing.TB, snap *Snapshot) []Package {
 	t.Helper()
 	var out []Package
@@ -187,12 +216,7 @@ func TestMatrixA1AppendedData(t *testing.T) {
 	}
 	for name, data := range cases {
 		t.Run(name, func(t *testing.T) {
-			srv := repotest.Serve(t, fixture(t, "v1"))
-			c, dir, _ := newClient(t, d1.Add(time.Hour))
-			r := testRepo(srv.URL, keyring(t, "archive-a.gpg"))
-			if _, err := Update(context.Background(), c, r); err != nil {
-				t.Fatal(err)
-			}
+			srv, c, dir, r := updated(t, "v1", d1.Add(time.Hour))
 			before := repotest.TreeHash(t, dir)
 			srv.Bytes("/dists/stable/InRelease", data)
 			srv.Status("/dists/stable/Release", 404)
@@ -344,13 +368,7 @@ func TestMatrixA4WeakExpiredRevoked(t *testing.T) {
 func TestMatrixA5DowngradeToUnsigned(t *testing.T) {
 	for _, trusted := range []bool{false, true} {
 		t.Run(fmt.Sprintf("trusted=%v", trusted), func(t *testing.T) {
-			srv := repotest.Serve(t, fixture(t, "v1"))
-			c, dir, _ := newClient(t, d1.Add(time.Hour))
-			r := testRepo(srv.URL, keyring(t, "archive-a.gpg"))
-			r.Trusted = trusted
-			if _, err := Update(context.Background(), c, r); err != nil {
-				t.Fatal(err)
-			}
+			srv, c, dir, r := updated(t, "v1", d1.Add(time.Hour), func(r *Repo) { r.Trusted = trusted })
 			before := repotest.TreeHash(t, dir)
 			srv.SetRoot(fixture(t, "v2"))
 			srv.Status("/dists/stable/InRelease", 404)
@@ -359,13 +377,7 @@ func TestMatrixA5DowngradeToUnsigned(t *testing.T) {
 			if !errors.Is(err, repo.ErrDowngradeToInsecure) || snap != nil {
 				t.Fatalf("got %v; want ErrDowngradeToInsecure", err)
 			}
-			if repotest.TreeHash(t, dir) != before {
-				t.Fatal("cache changed")
-			}
-			s, err := Open(context.Background(), c, r)
-			if err != nil || !s.Verified || !s.Release.Date.Equal(d1) {
-				t.Fatalf("previous cache: %v", err)
-			}
+			kept(t, c, dir, before, r, d1)
 		})
 	}
 	// Never signed: unsigned is an error unless trusted=yes, which gives an
@@ -460,12 +472,7 @@ func TestMatrixA7Mirrors(t *testing.T) {
 // B1: a replayed older Release is refused with ErrRollback; the cache keeps
 // the newer one.
 func TestMatrixB1Rollback(t *testing.T) {
-	srv := repotest.Serve(t, fixture(t, "v2"))
-	c, dir, _ := newClient(t, d2.Add(time.Hour))
-	r := testRepo(srv.URL, keyring(t, "archive-a.gpg"))
-	if _, err := Update(context.Background(), c, r); err != nil {
-		t.Fatal(err)
-	}
+	srv, c, dir, r := updated(t, "v2", d2.Add(time.Hour))
 	before := repotest.TreeHash(t, dir)
 	srv.SetRoot(fixture(t, "v1"))
 	snap, err := Update(context.Background(), c, r)
@@ -473,13 +480,7 @@ func TestMatrixB1Rollback(t *testing.T) {
 	if !errors.As(err, &re) || !errors.Is(err, repo.ErrRollback) || snap != nil || !re.Accepted.Equal(d2) || !re.Date.Equal(d1) {
 		t.Fatalf("got %v", err)
 	}
-	if repotest.TreeHash(t, dir) != before {
-		t.Fatal("cache changed")
-	}
-	s, err := Open(context.Background(), c, r)
-	if err != nil || !s.Release.Date.Equal(d2) {
-		t.Fatalf("cached: %v", err)
-	}
+	kept(t, c, dir, before, r, d2)
 }
 
 // B2: a Release past its Valid-Until is refused (unless check-valid-until
@@ -546,12 +547,7 @@ func TestMatrixB4FutureDate(t *testing.T) {
 // B5: a fresh Release with a stale index (mix-and-match) fails with a
 // checksum or size error; the whole update is reverted.
 func TestMatrixB5StaleIndex(t *testing.T) {
-	srv := repotest.Serve(t, fixture(t, "v1"))
-	c, dir, _ := newClient(t, d2.Add(time.Hour))
-	r := testRepo(srv.URL, keyring(t, "archive-a.gpg"))
-	if _, err := Update(context.Background(), c, r); err != nil {
-		t.Fatal(err)
-	}
+	srv, c, dir, r := updated(t, "v1", d2.Add(time.Hour))
 	before := repotest.TreeHash(t, dir)
 	// v2's signed Release, v1's Packages files at every path.
 	srv.SetRoot(fixture(t, "v2"))
@@ -569,23 +565,12 @@ func TestMatrixB5StaleIndex(t *testing.T) {
 	if !(errors.Is(err, repo.ErrHashMismatch) || errors.Is(err, repo.ErrSize)) || snap != nil {
 		t.Fatalf("got %v", err)
 	}
-	if repotest.TreeHash(t, dir) != before {
-		t.Fatal("cache changed")
-	}
-	s, err := Open(context.Background(), c, r)
-	if err != nil || !s.Release.Date.Equal(d1) {
-		t.Fatalf("cached: %v", err)
-	}
+	kept(t, c, dir, before, r, d1)
 }
 
 // B6: a change of Suite is refused unless explicitly accepted.
 func TestMatrixB6ReleaseInfoChanged(t *testing.T) {
-	srv := repotest.Serve(t, fixture(t, "v1"))
-	c, dir, _ := newClient(t, d2.Add(time.Hour))
-	r := testRepo(srv.URL, keyring(t, "archive-a.gpg"))
-	if _, err := Update(context.Background(), c, r); err != nil {
-		t.Fatal(err)
-	}
+	srv, c, dir, r := updated(t, "v1", d2.Add(time.Hour))
 	before := repotest.TreeHash(t, dir)
 	srv.SetRoot(fixture(t, "suite-changed"))
 	snap, err := Update(context.Background(), c, r)

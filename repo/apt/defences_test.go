@@ -24,12 +24,7 @@ import (
 // (manifest and object consistent), it fails with ErrSignature.
 // (Defence: repo.VerifyClearSigned in Open.)
 func TestOpenVerifiesInReleaseAgain(t *testing.T) {
-	srv := repotest.Serve(t, fixture(t, "v1"))
-	c, dir, _ := newClient(t, d1.Add(time.Hour))
-	r := testRepo(srv.URL, keyring(t, "archive-a.gpg"))
-	if _, err := Update(context.Background(), c, r); err != nil {
-		t.Fatal(err)
-	}
+	srv, c, dir, r := updated(t, "v1", d1.Add(time.Hour))
 	if _, err := Open(context.Background(), c, testRepo(srv.URL, keyring(t, "archive-b.gpg"))); !errors.Is(err, repo.ErrSignature) {
 		t.Fatalf("other keyring: %v", err)
 	}
@@ -126,12 +121,7 @@ func TestUncompressedIndexChecked(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			var errs []error
-			for _, err := range snap.Packages(context.Background()) {
-				if err != nil {
-					errs = append(errs, err)
-				}
-			}
+			errs := repotest.Drain(snap.Packages(context.Background())).Errs
 			if len(errs) != 1 || !errors.Is(errs[0], tc.want) || !strings.Contains(errs[0].Error(), "(decompressed)") {
 				t.Fatalf("errors %v", errs)
 			}

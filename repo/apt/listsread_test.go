@@ -17,6 +17,7 @@ import (
 
 	"github.com/pierrec/lz4/v4"
 
+	"github.com/patchkit/patchkit/internal/repotest"
 	"github.com/patchkit/patchkit/repo"
 )
 
@@ -155,12 +156,7 @@ func TestListsHeldUntilVerified(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		var errs []error
-		for _, err := range snap.Packages(context.Background()) {
-			if err != nil {
-				errs = append(errs, err)
-			}
-		}
+		errs := repotest.Drain(snap.Packages(context.Background())).Errs
 		if len(errs) != 1 || !errors.Is(errs[0], tc.want) {
 			t.Fatalf("%v, want %v", errs, tc.want)
 		}

@@ -60,15 +60,8 @@ func TestOpenListsLZ4(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	n := 0
-	var last error
-	for _, err := range snap.Packages(context.Background()) {
-		if err != nil {
-			last = err
-			continue
-		}
-		n++
-	}
+	got := repotest.Drain(snap.Packages(context.Background()))
+	n, last := got.N, got.Last()
 	if n != 0 || !(errors.Is(last, repo.ErrHashMismatch) || errors.Is(last, repo.ErrSize)) {
 		t.Fatalf("%d records, error %v", n, last)
 	}

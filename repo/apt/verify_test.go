@@ -39,13 +39,7 @@ func editCache(t *testing.T, dir string, edit func(files map[string]repocache.Ma
 // DowngradeError, even for a Trusted repository. (Before: Open accepted it
 // for a Trusted repository, unverified, and applied no downgrade check.)
 func TestOpenRefusesDowngradedCache(t *testing.T) {
-	srv := repotest.Serve(t, fixture(t, "v1"))
-	c, dir, _ := newClient(t, d1.Add(time.Hour))
-	r := testRepo(srv.URL, keyring(t, "archive-a.gpg"))
-	r.Trusted = true
-	if _, err := Update(context.Background(), c, r); err != nil {
-		t.Fatal(err)
-	}
+	_, c, dir, r := updated(t, "v1", d1.Add(time.Hour), func(r *Repo) { r.Trusted = true })
 	rel, _ := os.ReadFile(fixture(t, "v1/dists/stable/Release"))
 	editCache(t, dir, func(files map[string]repocache.ManifestEntry, st map[string]any) {
 		delete(files, "InRelease")
@@ -113,12 +107,7 @@ func listsOf(t *testing.T, uri string, files ...string) fstest.MapFS {
 // Update refuses a rollback, and changed release information too. (Before:
 // Open compared nothing with the recorded state.)
 func TestOpenChecksRecordedState(t *testing.T) {
-	srv := repotest.Serve(t, fixture(t, "v1"))
-	c, dir, _ := newClient(t, d1.Add(time.Hour))
-	r := testRepo(srv.URL, keyring(t, "archive-a.gpg"))
-	if _, err := Update(context.Background(), c, r); err != nil {
-		t.Fatal(err)
-	}
+	_, c, dir, r := updated(t, "v1", d1.Add(time.Hour))
 	editCache(t, dir, func(_ map[string]repocache.ManifestEntry, st map[string]any) {
 		st["Date"] = d1.Add(time.Minute).Format(time.RFC3339)
 	})
@@ -144,12 +133,7 @@ func TestOpenChecksRecordedState(t *testing.T) {
 // allocation of that size. (Before: Open allocated what the manifest said
 // and panicked.)
 func TestOpenCachedReleaseLimit(t *testing.T) {
-	srv := repotest.Serve(t, fixture(t, "v1"))
-	c, dir, _ := newClient(t, d1.Add(time.Hour))
-	r := testRepo(srv.URL, keyring(t, "archive-a.gpg"))
-	if _, err := Update(context.Background(), c, r); err != nil {
-		t.Fatal(err)
-	}
+	_, c, dir, r := updated(t, "v1", d1.Add(time.Hour))
 	editCache(t, dir, func(files map[string]repocache.ManifestEntry, _ map[string]any) {
 		e := files["InRelease"]
 		e.Size = 1 << 62

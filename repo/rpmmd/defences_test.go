@@ -44,16 +44,8 @@ func cachedObject(t *testing.T, dir, file string) string {
 }
 
 func readAll(s *Snapshot) (int, []error) {
-	n := 0
-	var errs []error
-	for _, err := range s.Packages(context.Background()) {
-		if err != nil {
-			errs = append(errs, err)
-			continue
-		}
-		n++
-	}
-	return n, errs
+	d := repotest.Drain(s.Packages(context.Background()))
+	return d.N, d.Errs
 }
 
 // Open checks the cached repomd.xml's signature again, against the

@@ -647,15 +647,8 @@ func TestMatrixC4BombInRepository(t *testing.T) {
 	runtime.GC()
 	var ms0, ms1 runtime.MemStats
 	runtime.ReadMemStats(&ms0)
-	n := 0
-	var last error
-	for _, err := range snap.Packages(context.Background()) {
-		if err != nil {
-			last = err
-			continue
-		}
-		n++
-	}
+	got := repotest.Drain(snap.Packages(context.Background()))
+	n, last := got.N, got.Last()
 	runtime.ReadMemStats(&ms1)
 	if n != 0 || !(errors.Is(last, repo.ErrSize) || errors.Is(last, repo.ErrTooLarge)) {
 		t.Fatalf("%d records, error %v", n, last)
