@@ -96,6 +96,7 @@ func bootTime(t *testing.T) time.Time {
 func TestTestbedDnfScanRebootAgreesWithNeedsRestarting(t *testing.T) {
 	testutil.NeedTool(t, "dnf", "dnf")
 	env := testbed.Need(t).Clone(t)
+	t.Parallel()
 	ctx := context.Background()
 	facts := HostFacts{BootTime: bootTime(t)}
 	needsRestarting := func() int {
@@ -134,6 +135,7 @@ func TestTestbedDnfScanRebootAgreesWithNeedsRestarting(t *testing.T) {
 // postinst, and the verdict reads it.
 func TestTestbedAptScanRebootRequired(t *testing.T) {
 	env := testbed.Need(t).Clone(t)
+	t.Parallel()
 	ctx := context.Background()
 	inv, err := ReadInventory(ctx, os.DirFS(env.AptRoot()), debianOS)
 	require.NoError(t, err)
@@ -159,6 +161,7 @@ func TestTestbedAptScanRebootRequired(t *testing.T) {
 func TestTestbedZypperScanRebootNeeded(t *testing.T) {
 	testutil.NeedTool(t, "zypper", "zypper")
 	env := testbed.Need(t).Clone(t)
+	t.Parallel()
 	ctx := context.Background()
 	verdict := func() Reboot {
 		r, err := PendingReboot(ctx, os.DirFS(env.ZyppRoot), Inventory{Backend: RPM}, HostFacts{})

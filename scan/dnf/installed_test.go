@@ -153,6 +153,7 @@ func TestTestbedDnfScanInstalledVersions(t *testing.T) {
 	env := testbed.Need(t)
 	testutil.NeedTool(t, "dnf", "dnf")
 	c := env.Clone(t)
+	t.Parallel()
 	now := repomdDate(t, c.RPMRoot).Add(time.Hour)
 	base := []dnf.Option{dnf.WithArch("x86_64"), dnf.WithNow(now)}
 	old, err := dnf.Check(t.Context(), os.DirFS(c.RPMRoot), inventory(t, c.RPMRoot), base...)

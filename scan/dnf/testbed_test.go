@@ -82,6 +82,7 @@ func TestTestbedDnfScan(t *testing.T) {
 	env := testbed.Need(t)
 	testutil.NeedTool(t, "dnf", "dnf")
 	c := env.Clone(t)
+	t.Parallel()
 	inv := inventory(t, env.RPMRoot)
 	now := repomdDate(t, env.RPMRoot).Add(time.Hour)
 	shared, err := dnf.Check(t.Context(), os.DirFS(env.RPMRoot), inv, dnf.WithArch("x86_64"), dnf.WithNow(now))
@@ -315,6 +316,7 @@ func TestTestbedDnfScanUnsigned(t *testing.T) {
 	env := testbed.Need(t)
 	testutil.NeedTool(t, "dnf", "dnf")
 	c := env.Clone(t)
+	t.Parallel()
 	base, upd := cacheDir(t, c.RPMRoot, "tb-base"), cacheDir(t, c.RPMRoot, "tb-updates")
 	sig, err := os.ReadFile(filepath.Join(base, "repodata/repomd.xml.asc"))
 	if err != nil {
