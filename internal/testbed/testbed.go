@@ -271,10 +271,7 @@ func (e Env) Clone(t testing.TB) Env {
 	c.RPMRoot = filepath.Join(dir, "rpm-root")
 	c.ZyppRoot = filepath.Join(dir, "zyp-root")
 	for _, src := range []string{e.AptRoot(), e.RPMRoot, e.ZyppRoot} {
-		cmd := exec.CommandContext(t.Context(), "cp", "-a", "--", src, dir+"/")
-		if out, err := cmd.CombinedOutput(); err != nil {
-			t.Fatalf("copying %s: %v\n%s", src, err, out)
-		}
+		copyRoot(t, src, dir)
 	}
 	// The dnf and zypper roots hold no absolute paths of their own; the apt
 	// configuration names the private root in several places.
@@ -303,6 +300,30 @@ func (e Env) Clone(t testing.TB) Env {
 		}
 	}
 	return c
+}
+
+// copyRoot copies the root src into dir with cp -a. A package manager that
+// another test runs on the shared root at the same time (another package's
+// tests run in parallel with this one's) may remove a file of its own, a
+// lock under var/cache/dnf, between cp's listing and its copying; cp then
+// fails with "cannot stat ... No such file or directory", and the copy is
+// made again, up to three times in all.
+func copyRoot(t testing.TB, src, dir string) {
+	t.Helper()
+	dst := filepath.Join(dir, filepath.Base(src))
+	for try := 1; ; try++ {
+		out, err := exec.CommandContext(t.Context(), "cp", "-a", "--", src, dir+"/").CombinedOutput()
+		if err == nil {
+			return
+		}
+		if try == 3 || !strings.Contains(string(out), "No such file or directory") {
+			t.Fatalf("copying %s (try %d): %v\n%s", src, try, err, out)
+		}
+		t.Logf("copying %s: a file went away during the copy (%s); copying again", src, strings.TrimSpace(string(out)))
+		if err := os.RemoveAll(dst); err != nil {
+			t.Fatal(err)
+		}
+	}
 }
 
 // EnvFileError is a line of an env.sh file that ReadEnvFile cannot read.
