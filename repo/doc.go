@@ -24,19 +24,31 @@
 // minimum-throughput guard, a redirect limit, and no redirect from https to
 // http or to URLs with control characters. It never asks the server to
 // compress, so sizes and hashes are of the bytes as published. Its cache
-// keeps, per repository, content-addressed verified files and a manifest
-// that is replaced atomically; an update that fails for any reason leaves
-// the cache as it was and no temporary file behind ([Client.Begin]).
+// ([Client.CacheDir]) keeps, per repository, content-addressed verified
+// files and a manifest that is replaced atomically; the format packages
+// update it in one step, so that an update that fails for any reason
+// leaves the cache as it was and no temporary file behind, and updates of
+// one repository wait for each other, also across processes sharing the
+// directory.
 //
 // # Verification
+//
+// Each format has one verification function, and every path to a
+// repository's metadata goes through it: an update over the network, an
+// open of the cache, and (for apt) a read of the host's lists directory.
+// So a rule (the signature, the keyring, the dates, a downgrade to
+// unsigned, a repository trusted without a signature, SHA-1) holds the same
+// on every path. The clock, the limits and the weak-digest rule are one
+// [Policy], which a Client builds from its options ([Client.Policy]) and
+// which the offline readers, such as repo/apt.OpenLists, take directly.
 //
 // Signatures are OpenPGP (github.com/ProtonMail/go-crypto): clearsigned
 // files are split strictly ([SplitClearSigned]) so that nothing outside the
 // signed block is ever parsed, detached signature files must hold nothing
 // but signatures, the signing key must belong to the repository's own
 // [Keyring] and be valid now (not expired, not revoked), and SHA-1
-// signatures are refused unless [WithWeakDigests] is given. Decompression
-// ([Decompress]) is bounded in output and in the window a stream may ask
+// signatures are refused unless the policy allows them ([WithWeakDigests]).
+// Decompression is bounded in output and in the window a stream may ask
 // for.
 //
 // # Errors
@@ -47,5 +59,8 @@
 // [ErrDowngradeToInsecure], [ErrReleaseInfoChanged], [ErrXMLLimit],
 // [ErrPathTraversal], [ErrTooSlow], [ErrRedirect], [ErrNotFound]; the
 // corresponding types ([*SignatureError] with the key IDs, [*SizeError],
-// ...) carry the details.
+// ...) carry the details. Malformed input ([*SyntaxError]) and a bad
+// option, argument or precondition ([*InvalidError]: an option given a
+// value it does not take, a repository without a URI, a nil client) match
+// patchkit.ErrInvalid.
 package repo

@@ -7,6 +7,20 @@
 // Nothing is returned before it is verified: records come only from files
 // whose size and SHA-256 (or SHA-512) match the signed Release, and only
 // the signed part of an InRelease file is parsed.
+//
+// A Release is read three ways: fetched from a mirror ([Update]), from the
+// client's cache ([Open]) and from an apt lists directory ([OpenLists],
+// which needs only a repo.Policy, no client). All three check it with the
+// same function, the way apt does at update time: InRelease, else Release
+// with Release.gpg, a bad signature never passed over for another file; an
+// unsigned Release only for a Trusted repository, and never after a signed
+// one (a downgrade) unless AllowDowngradeToInsecure; Date, Valid-Until and
+// Max-ValidTime at the policy's time; and, where an earlier Release was
+// accepted (Update's previous one, the state recorded with the cache), no
+// older Date and no changed Origin, Label, Suite or Codename. A lists
+// directory records no earlier Release, so OpenLists has no rollback or
+// downgrade check. Bad arguments (a Repo without URI, suite or components,
+// a nil client) are *repo.InvalidError, matching patchkit.ErrInvalid.
 package apt
 
 import (

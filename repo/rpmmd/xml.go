@@ -6,6 +6,17 @@
 // The XML files are read with a purpose-built streaming scanner that
 // refuses document type declarations and bounds depth, token size and
 // element counts; records are streamed as iterators.
+//
+// A repomd.xml is read two ways, fetched from a mirror ([Update]) and from
+// the client's cache ([Open]), and checked by the same function on both:
+// the signature whenever a keyring is given (and its presence with
+// RequireSignature), no unsigned repomd.xml after a signed one unless
+// AllowDowngradeToInsecure, primary data named, a Generated date neither
+// beyond the policy's clock skew nor older than MaxAge, and not older than
+// the one accepted before (Update's previous one, the state recorded with
+// the cache). Bad arguments (a Repo without an ID, a nil client, a
+// metalink-only configuration) are *repo.InvalidError, matching
+// patchkit.ErrInvalid.
 package rpmmd
 
 import (
