@@ -608,10 +608,14 @@ func TestTestbedCopyChroot(t *testing.T) {
 		}
 		assert.Equal(t, debBaseline(), sorted(lines(in("dpkg-query", "-W", "-f", dpkgFormat, "tb-*"))))
 		assert.Contains(t, in("cat", "/proc/self/status"), "Name:", "proc is mounted in the copy")
+		in("dpkg", "--audit") // exits 0 only if dpkg accepts its configuration, the unsafe-io line too
+		assert.Equal(t, "force-unsafe-io\n", in("sh", "-c", "grep -h '^force-unsafe-io' /etc/dpkg/dpkg.cfg.d/*"))
+		_, err := os.Stat(filepath.Join(env.DebChroot, "etc/dpkg/dpkg.cfg.d/zz-patchkit-test-unsafe-io"))
+		assert.ErrorIs(t, err, os.ErrNotExist, "the copy's dpkg configuration reached the shared chroot")
 		// a change in the copy: a file written, one removed
 		in("sh", "-c", "echo copy > /etc/patchkit-copy-test && rm /etc/debian_version")
 		assert.Equal(t, "copy\n", in("cat", "/etc/patchkit-copy-test"))
-		_, err := os.Stat(filepath.Join(env.DebChroot, "etc/patchkit-copy-test"))
+		_, err = os.Stat(filepath.Join(env.DebChroot, "etc/patchkit-copy-test"))
 		assert.ErrorIs(t, err, os.ErrNotExist, "the write reached the shared chroot")
 		_, err = os.Stat(filepath.Join(env.DebChroot, "etc/debian_version"))
 		assert.NoError(t, err, "the removal reached the shared chroot")
