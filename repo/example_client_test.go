@@ -221,14 +221,16 @@ func ExampleFilePath() {
 	// Output: true
 }
 
-// HealthOf and StatusOf say what an error reading a repository means for
-// a scan.
+// HealthOf says what an error reading a repository means for a scan.
+func ExampleHealthOf() {
+	fmt.Println(repo.HealthOf(nil), repo.HealthOf(repo.ErrSignature), repo.HealthOf(repo.ErrRollback), repo.HealthOf(repo.ErrNotFound))
+	// Output: OK UNSIGNED EXPIRED UNREADABLE
+}
+
+// StatusOf is the status of a repository as a scan reports it.
 func ExampleStatusOf() {
 	err := &repo.ExpiredError{File: "Release", ValidUntil: time.Date(2026, 11, 15, 0, 0, 0, 0, time.UTC), Now: time.Date(2026, 11, 16, 0, 0, 0, 0, time.UTC)}
 	s := repo.StatusOf("http://deb.example/debian stable", err)
 	fmt.Println(s.Health, s.Reason)
-	fmt.Println(repo.HealthOf(nil), repo.HealthOf(repo.ErrSignature), repo.HealthOf(repo.ErrNotFound))
-	// Output:
-	// EXPIRED Release: is no longer valid (valid until Sun, 15 Nov 2026 00:00:00 UTC, now Mon, 16 Nov 2026 00:00:00 UTC)
-	// OK UNSIGNED UNREADABLE
+	// Output: EXPIRED Release: is no longer valid (valid until Sun, 15 Nov 2026 00:00:00 UTC, now Mon, 16 Nov 2026 00:00:00 UTC)
 }

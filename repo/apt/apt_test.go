@@ -76,6 +76,27 @@ func updated(t *testing.T, fx string, now time.Time, edit ...func(*Repo)) (*repo
 	return srv, c, dir, r
 }
 
+// refused checks that updating the test repository from srv (at d1 + 1 h)
+// fails with want and leaves nothing in a new cache.
+func refused(t *testing.T, srv *repotest.Server, want error) {
+	t.Helper()
+	c, dir, _ := newClient(t, d1.Add(time.Hour))
+	refusedBy(t, c, dir, testRepo(srv.URL, keyring(t, "archive-a.gpg")), want)
+}
+
+// refusedBy checks that updating r with c, whose cache dir is empty,
+// fails with want and leaves it empty.
+func refusedBy(t *testing.T, c *repo.Client, dir string, r Repo, want error) {
+	t.Helper()
+	snap, err := Update(context.Background(), c, r)
+	if !errors.Is(err, want) || snap != nil {
+		t.Fatalf("got %v; want %v", err, want)
+	}
+	if files := repotest.Files(t, dir); len(files) != 0 {
+		t.Fatalf("cache holds %v", files)
+	}
+}
+
 // kept checks that a refused update left the cache as it was (its tree
 // hashed before) and that Open still gives the verified Release of date.
 func kept(t *testing.T, c *repo.Client, dir, before string, r Repo, date time.Time) {
@@ -256,14 +277,7 @@ func TestMatrixA2SignaturePayload(t *testing.T) {
 			srv := repotest.Serve(t, fixture(t, "v1"))
 			srv.Status("/dists/stable/InRelease", 404)
 			srv.Bytes("/dists/stable/Release.gpg", []byte(data))
-			c, dir, _ := newClient(t, d1.Add(time.Hour))
-			snap, err := Update(context.Background(), c, testRepo(srv.URL, keyring(t, "archive-a.gpg")))
-			if !errors.Is(err, repo.ErrSignature) || snap != nil {
-				t.Fatalf("got %v; want ErrSignature", err)
-			}
-			if files := repotest.Files(t, dir); len(files) != 0 {
-				t.Fatalf("cache holds %v", files)
-			}
+			refused(t, srv, repo.ErrSignature)
 		})
 	}
 	in := string(inrel)
@@ -278,14 +292,7 @@ func TestMatrixA2SignaturePayload(t *testing.T) {
 		t.Run("InRelease/"+where, func(t *testing.T) {
 			srv := repotest.Serve(t, fixture(t, "v1"))
 			srv.Bytes("/dists/stable/InRelease", []byte(data))
-			c, dir, _ := newClient(t, d1.Add(time.Hour))
-			snap, err := Update(context.Background(), c, testRepo(srv.URL, keyring(t, "archive-a.gpg")))
-			if !errors.Is(err, repo.ErrSignature) || snap != nil {
-				t.Fatalf("got %v; want ErrSignature", err)
-			}
-			if files := repotest.Files(t, dir); len(files) != 0 {
-				t.Fatalf("cache holds %v", files)
-			}
+			refused(t, srv, repo.ErrSignature)
 		})
 	}
 }
@@ -489,14 +496,7 @@ func TestMatrixB2Expired(t *testing.T) {
 	srv := repotest.Serve(t, fixture(t, "v1"))
 	c, dir, clk := newClient(t, d1.Add(15*24*time.Hour+time.Second)) // Valid-Until + 1 s
 	r := testRepo(srv.URL, keyring(t, "archive-a.gpg"))
-	snap, err := Update(context.Background(), c, r)
-	var ee *repo.ExpiredError
-	if !errors.As(err, &ee) || snap != nil {
-		t.Fatalf("got %v", err)
-	}
-	if files := repotest.Files(t, dir); len(files) != 0 {
-		t.Fatalf("cache holds %v", files)
-	}
+	refusedBy(t, c, dir, r, repo.ErrExpired)
 	r.IgnoreValidUntil = true
 	if _, err := Update(context.Background(), c, r); err != nil {
 		t.Fatalf("check-valid-until=no: %v", err)
@@ -521,14 +521,7 @@ func TestMatrixB4FutureDate(t *testing.T) {
 	srv := repotest.Serve(t, fixture(t, "v1"))
 	c, dir, clk := newClient(t, d1.Add(-11*time.Second))
 	r := testRepo(srv.URL, keyring(t, "archive-a.gpg"))
-	snap, err := Update(context.Background(), c, r)
-	var fe *repo.FutureDateError
-	if !errors.As(err, &fe) || snap != nil {
-		t.Fatalf("got %v", err)
-	}
-	if files := repotest.Files(t, dir); len(files) != 0 {
-		t.Fatalf("cache holds %v", files)
-	}
+	refusedBy(t, c, dir, r, repo.ErrFutureDate)
 	clk.now = d1.Add(-9 * time.Second) // within the skew
 	if _, err := Update(context.Background(), c, r); err != nil {
 		t.Fatal(err)
@@ -610,14 +603,7 @@ func TestMatrixC1IndexTampered(t *testing.T) {
 			srv := repotest.Serve(t, fixture(t, "v1"))
 			srv.Bytes("/dists/stable/main/binary-amd64/by-hash/SHA256/"+fi.SHA256, tc.data)
 			srv.Bytes("/dists/stable/main/binary-amd64/Packages.zst", tc.data)
-			c, dir, _ := newClient(t, d1.Add(time.Hour))
-			snap, err := Update(context.Background(), c, testRepo(srv.URL, keyring(t, "archive-a.gpg")))
-			if !errors.Is(err, tc.want) || snap != nil {
-				t.Fatalf("got %v; want %v", err, tc.want)
-			}
-			if files := repotest.Files(t, dir); len(files) != 0 {
-				t.Fatalf("cache holds %v", files)
-			}
+			refused(t, srv, tc.want)
 		})
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/patchkit/patchkit/internal/decompress"
+	"github.com/patchkit/patchkit/internal/repotest"
 	"github.com/patchkit/patchkit/repo"
 )
 
@@ -16,18 +17,11 @@ import (
 // InRelease signatures, the hash of each decompressed Packages file, every
 // stanza into a record) and returns the record count and the largest heap
 // seen while doing it.
-func readHostLists(b *testing.B, c *repo.Client, repos []Repo) (int, uint64) {
-	var (
-		ms   runtime.MemStats
-		peak uint64
-		n    int
-	)
-	sample := func() {
-		runtime.ReadMemStats(&ms)
-		peak = max(peak, ms.HeapAlloc)
-	}
+func readHostLists(b *testing.B, pol repo.Policy, repos []Repo) (int, uint64) {
+	var heap repotest.PeakHeap
+	n := 0
 	for _, r := range repos {
-		snap, err := OpenLists(context.Background(), c.Policy(), os.DirFS(hostLists), r)
+		snap, err := OpenLists(context.Background(), pol, os.DirFS(hostLists), r)
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -37,12 +31,12 @@ func readHostLists(b *testing.B, c *repo.Client, repos []Repo) (int, uint64) {
 			}
 			n++
 			if n%4096 == 0 {
-				sample()
+				heap.Sample()
 			}
 		}
-		sample()
+		heap.Sample()
 	}
-	return n, peak
+	return n, heap.Peak
 }
 
 // BenchmarkHostListsVsDumpavail reads the Debian bookworm lists of this
@@ -56,18 +50,14 @@ func BenchmarkHostListsVsDumpavail(b *testing.B) {
 	if err != nil {
 		b.Skip("apt-cache not installed")
 	}
-	c, err := repo.NewClient()
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer c.Close()
+	pol := repo.DefaultPolicy()
 	var ours, theirs time.Duration
 	var peak uint64
 	var n int
 	for b.Loop() {
 		runtime.GC()
 		start := time.Now()
-		k, p := readHostLists(b, c, repos)
+		k, p := readHostLists(b, pol, repos)
 		ours += time.Since(start)
 		n, peak = k, max(peak, p)
 
@@ -101,16 +91,12 @@ func BenchmarkHostMainPackages(b *testing.B) {
 	if len(main) == 0 {
 		b.Skip("no bookworm main source")
 	}
-	c, err := repo.NewClient()
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer c.Close()
+	pol := repo.DefaultPolicy()
 	b.ReportAllocs()
 	var peak uint64
 	for b.Loop() {
 		runtime.GC()
-		_, p := readHostLists(b, c, main)
+		_, p := readHostLists(b, pol, main)
 		peak = max(peak, p)
 	}
 	b.ReportMetric(float64(peak)/(1<<20), "peak-heap-MB")
@@ -120,18 +106,14 @@ func BenchmarkHostMainPackages(b *testing.B) {
 // `apt-cache dumpavail` prints (main, -updates, -security).
 func BenchmarkHostLists(b *testing.B) {
 	repos := hostRepos(b)
-	c, err := repo.NewClient()
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer c.Close()
+	pol := repo.DefaultPolicy()
 	b.ReportAllocs()
 	var peak uint64
 	n := 0
 	for b.Loop() {
 		runtime.GC()
 		var p uint64
-		n, p = readHostLists(b, c, repos)
+		n, p = readHostLists(b, pol, repos)
 		peak = max(peak, p)
 	}
 	b.ReportMetric(float64(n), "records")
@@ -197,15 +179,11 @@ func BenchmarkParseHostMain(b *testing.B) {
 // choosing the indexes.
 func BenchmarkOpenListsHost(b *testing.B) {
 	repos := hostRepos(b)
-	c, err := repo.NewClient()
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer c.Close()
+	pol := repo.DefaultPolicy()
 	b.ReportAllocs()
 	for b.Loop() {
 		for _, r := range repos {
-			if _, err := OpenLists(context.Background(), c.Policy(), os.DirFS(hostLists), r); err != nil {
+			if _, err := OpenLists(context.Background(), pol, os.DirFS(hostLists), r); err != nil {
 				b.Fatal(err)
 			}
 		}

@@ -10,6 +10,8 @@ import (
 	"runtime"
 	"testing"
 	"time"
+
+	"github.com/patchkit/patchkit/internal/repotest"
 )
 
 const centosPrimary = "../../../shared/data/centos-stream9-appstream-primary.xml.gz"
@@ -47,22 +49,18 @@ func parseFile(b *testing.B, path string) (int, uint64) {
 		b.Fatal(err)
 	}
 	defer f.Close()
-	var (
-		ms   runtime.MemStats
-		peak uint64
-		n    int
-	)
+	var heap repotest.PeakHeap
+	n := 0
 	for _, err := range ParsePrimary("primary.xml", bufio.NewReaderSize(f, 1<<16), Limits{}) {
 		if err != nil {
 			b.Fatal(err)
 		}
 		n++
 		if n%2048 == 0 {
-			runtime.ReadMemStats(&ms)
-			peak = max(peak, ms.HeapAlloc)
+			heap.Sample()
 		}
 	}
-	return n, peak
+	return n, heap.Peak
 }
 
 // BenchmarkPrimaryVsRpmmd2solv parses the real CentOS Stream 9 AppStream

@@ -103,12 +103,7 @@ func TestWeakChecksumsOptIn(t *testing.T) {
 	}
 
 	var logs bytes.Buffer
-	c2, err := repo.NewClient(repo.WithCacheDir(t.TempDir()), repo.WithClock(func() time.Time { return oldDate.Add(time.Hour) }),
-		repo.WithLogger(slog.New(slog.NewTextHandler(&logs, nil))))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c2.Close()
+	c2, _, _ := newClient(t, oldDate.Add(time.Hour), repo.WithLogger(slog.New(slog.NewTextHandler(&logs, nil))))
 	snap, err = Update(context.Background(), c2, oldRepo(t, true))
 	if err != nil {
 		t.Fatal(err)
@@ -212,15 +207,7 @@ func TestPrimaryXMLBase(t *testing.T) {
 		`<package type="rpm"><name>b</name><arch>noarch</arch><version epoch="0" ver="1" rel="1"/><location xml:base="../pool" href="b-1-1.noarch.rpm"/></package>` +
 		`<package type="rpm"><name>c</name><arch>noarch</arch><version epoch="0" ver="1" rel="1"/><location xml:base="http://x/&#10;y" href="c-1-1.noarch.rpm"/></package>` +
 		`</metadata>`
-	var got []string
-	var errs []error
-	for p, err := range ParsePrimary("primary.xml", strings.NewReader(doc), Limits{}) {
-		if err != nil {
-			errs = append(errs, err)
-			continue
-		}
-		got = append(got, p.Name+" "+p.BaseURL+" "+p.Location)
-	}
+	got, errs := primaryOf(doc, func(p Package) string { return p.Name + " " + p.BaseURL + " " + p.Location })
 	want := []string{"a http://mirror.example.invalid/pool/ a-1-1.noarch.rpm", "b ../pool b-1-1.noarch.rpm"}
 	var se *repo.SyntaxError
 	if !slices.Equal(got, want) || len(errs) != 1 || !errors.As(errs[0], &se) || se.Line == 0 || !strings.Contains(se.Msg, "control character") {
@@ -276,12 +263,7 @@ func TestDecimalTimestamps(t *testing.T) {
 // logger warns, on Update and on Open. A verified snapshot does neither.
 func TestUnverifiedSaidLoudly(t *testing.T) {
 	var logs bytes.Buffer
-	c, err := repo.NewClient(repo.WithCacheDir(t.TempDir()), repo.WithClock(func() time.Time { return d1.Add(time.Hour) }),
-		repo.WithLogger(slog.New(slog.NewTextHandler(&logs, nil))))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
+	c, _, _ := newClient(t, d1.Add(time.Hour), repo.WithLogger(slog.New(slog.NewTextHandler(&logs, nil))))
 	warned := func() bool {
 		defer logs.Reset()
 		return strings.Contains(logs.String(), "level=WARN") && strings.Contains(logs.String(), "NOT VERIFIED")

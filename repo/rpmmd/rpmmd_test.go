@@ -63,6 +63,21 @@ func signedRepo(url string, kr *repo.Keyring) Repo {
 	return Repo{ID: "pk-updates", BaseURLs: []string{url}, Keyring: kr, RequireSignature: true}
 }
 
+// primaryOf parses the primary.xml doc and gives each record as show
+// writes it, and the errors.
+func primaryOf(doc string, show func(Package) string) ([]string, []error) {
+	var got []string
+	var errs []error
+	for p, err := range ParsePrimary("primary.xml", strings.NewReader(doc), Limits{}) {
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		got = append(got, show(p))
+	}
+	return got, errs
+}
+
 func packages(t testing.TB, s *Snapshot) []string {
 	t.Helper()
 	var out []string
@@ -456,15 +471,7 @@ func TestMatrixC5PathTraversal(t *testing.T) {
 	// In primary.xml, the entry is rejected and the others are read.
 	doc := `<metadata packages="2"><package type="rpm"><name>a</name><arch>noarch</arch><version epoch="0" ver="1" rel="1"/><location href="../../etc/x.rpm"/></package>` +
 		`<package type="rpm"><name>b</name><arch>noarch</arch><version epoch="0" ver="1" rel="1"/><location href="b-1-1.noarch.rpm"/></package></metadata>`
-	var got []string
-	var errs []error
-	for p, err := range ParsePrimary("primary.xml", strings.NewReader(doc), Limits{}) {
-		if err != nil {
-			errs = append(errs, err)
-			continue
-		}
-		got = append(got, p.Name)
-	}
+	got, errs := primaryOf(doc, func(p Package) string { return p.Name })
 	if len(errs) != 1 || !errors.Is(errs[0], repo.ErrPathTraversal) || !slices.Equal(got, []string{"b"}) {
 		t.Fatalf("primary: %v %v", got, errs)
 	}

@@ -37,16 +37,24 @@ func editState(t *testing.T, dir string, edit func(st map[string]any), drop ...s
 	})
 }
 
-// A cached repomd.xml dated beyond the allowed skew of the clock is
-// refused by Open as by Update. (Before: Open checked only MaxAge, so a
-// clock set back made a "future" repomd.xml acceptable.)
-func TestOpenRefusesFutureDate(t *testing.T) {
-	c, _, clk := newClient(t, d1.Add(24*time.Hour))
+// updatedSigned updates the signed test repository into a new cache at
+// d1 + 1 day.
+func updatedSigned(t *testing.T) (*Snapshot, *repo.Client, string, *clock, Repo) {
+	t.Helper()
+	c, dir, clk := newClient(t, d1.Add(24*time.Hour))
 	r := signedRepo(fixture(t, "updates-gz"), rpmKey(t))
 	snap, err := Update(context.Background(), c, r)
 	if err != nil {
 		t.Fatal(err)
 	}
+	return snap, c, dir, clk, r
+}
+
+// A cached repomd.xml dated beyond the allowed skew of the clock is
+// refused by Open as by Update. (Before: Open checked only MaxAge, so a
+// clock set back made a "future" repomd.xml acceptable.)
+func TestOpenRefusesFutureDate(t *testing.T) {
+	snap, c, _, clk, r := updatedSigned(t)
 	clk.now = snap.Repomd.Generated.Add(-time.Hour)
 	var fe *repo.FutureDateError
 	if _, err := Open(context.Background(), c, r); !errors.As(err, &fe) || !fe.Date.Equal(snap.Repomd.Generated) {
@@ -60,11 +68,7 @@ func TestOpenRefusesFutureDate(t *testing.T) {
 // "Signed" or a signature was required, and took a changed repomd.xml
 // unverified.)
 func TestOpenVerifiesCachedSignature(t *testing.T) {
-	c, dir, _ := newClient(t, d1.Add(24*time.Hour))
-	r := signedRepo(fixture(t, "updates-gz"), rpmKey(t))
-	if _, err := Update(context.Background(), c, r); err != nil {
-		t.Fatal(err)
-	}
+	_, c, dir, _, r := updatedSigned(t)
 	md, _ := os.ReadFile(fixture(t, "updates-gz/repodata/repomd.xml"))
 	cacheEntry(t, dir, "repomd.xml", bytes.Replace(md, []byte("<revision>"), []byte("<revision>9"), 1))
 	editState(t, dir, func(st map[string]any) { st["Signed"] = false })
@@ -78,11 +82,7 @@ func TestOpenVerifiesCachedSignature(t *testing.T) {
 // Update. (Before: Open failed with "cache has no repomd.xml.asc", an
 // unreadable cache rather than an unsigned one.)
 func TestOpenRefusesDowngradedCache(t *testing.T) {
-	c, dir, _ := newClient(t, d1.Add(24*time.Hour))
-	r := signedRepo(fixture(t, "updates-gz"), rpmKey(t))
-	if _, err := Update(context.Background(), c, r); err != nil {
-		t.Fatal(err)
-	}
+	_, c, dir, _, r := updatedSigned(t)
 	editState(t, dir, func(map[string]any) {}, "repomd.xml.asc")
 	r.RequireSignature = false
 	_, err := Open(context.Background(), c, r)
@@ -98,12 +98,7 @@ func TestOpenRefusesDowngradedCache(t *testing.T) {
 // A repomd.xml older than the date recorded with it is a rollback, as in
 // Update. (Before: Open compared nothing with the recorded state.)
 func TestOpenChecksRecordedDate(t *testing.T) {
-	c, dir, _ := newClient(t, d1.Add(24*time.Hour))
-	r := signedRepo(fixture(t, "updates-gz"), rpmKey(t))
-	snap, err := Update(context.Background(), c, r)
-	if err != nil {
-		t.Fatal(err)
-	}
+	snap, c, dir, _, r := updatedSigned(t)
 	later := snap.Repomd.Generated.Add(time.Minute)
 	editState(t, dir, func(st map[string]any) { st["Generated"] = later.Format(time.RFC3339) })
 	var re *repo.RollbackError
@@ -131,11 +126,7 @@ func TestOpenNeedsPrimary(t *testing.T) {
 // A cached repomd.xml is read with the limit of a fetched one. (Before:
 // Open allocated the size the manifest claimed, and panicked at 2^62.)
 func TestOpenCachedRepomdLimit(t *testing.T) {
-	c, dir, _ := newClient(t, d1.Add(24*time.Hour))
-	r := signedRepo(fixture(t, "updates-gz"), rpmKey(t))
-	if _, err := Update(context.Background(), c, r); err != nil {
-		t.Fatal(err)
-	}
+	_, c, dir, _, r := updatedSigned(t)
 	cachetest.EditManifest(t, dir, func(m *repocache.Manifest) {
 		e := m.Files["repomd.xml"]
 		e.Size = 1 << 62
