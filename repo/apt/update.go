@@ -138,7 +138,7 @@ func Update(ctx context.Context, c *repo.Client, r Repo) (*Snapshot, error) {
 		log.Warn("using an unsigned repository (trusted=yes)")
 	}
 	rel := vr.rel
-	snap := newSnapshot(r, vr, c.Policy())
+	snap := newSnapshot(r, vr, pol)
 	idx, skipped, err := selectIndexes(rel, r)
 	if err != nil {
 		return nil, err
