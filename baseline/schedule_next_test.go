@@ -237,7 +237,9 @@ func TestScheduleNeverFires(t *testing.T) {
 		_, err = s.Next(instant(t, after))
 		assert.ErrorIs(t, err, ErrNoNextRun, expr)
 		assert.NotErrorIs(t, err, patchkit.ErrInvalid, expr)
-		assert.Less(t, time.Since(start), time.Second, expr)
+		// Not a speed check (BenchmarkNext measures that, about 16-23 µs
+		// for these): only that the bounded search ends at all.
+		assert.Less(t, time.Since(start), 30*time.Second, expr)
 		var none []time.Time
 		for r, err := range s.Runs(instant(t, after)) {
 			require.NoError(t, err)
