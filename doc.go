@@ -35,9 +35,12 @@
 //     metadata (apt, rpm-md), fetched with limits, verified and cached.
 //   - baseline: the patch-baseline rule engine: the baseline model and its
 //     JSON shapes, validation, the AWS-owned baselines, and a pure,
-//     deterministic evaluation of candidate patches.
+//     deterministic evaluation of candidate patches; schedules and their run
+//     times. baseline/policy says which baseline applies to a node and
+//     models Quick Setup patch policies.
 //   - compliance: per-patch states, the node summary, versioned reports,
-//     AWS-shaped exports and fleet aggregation.
+//     AWS-shaped exports and fleet aggregation; compliance/rollout runs an
+//     operation over a fleet with Run Command's rate control.
 //   - scan: Patch Manager's Scan of a root file system or the live host:
 //     the installed inventory read from dpkg's or rpm's database (scan/dpkg,
 //     scan/rpmdb), the available updates per family (scan/apt, scan/dnf,
@@ -49,7 +52,8 @@
 //     zypper (install/apt, install/dnf, install/zypper), checked against the
 //     package manager's own plan first, then verified by scanning again.
 //   - examples/scanhost: the main program, built on the public API only;
-//     examples/evaluate evaluates a baseline offline.
+//     examples/evaluate evaluates a baseline offline and examples/policyplan
+//     previews a patch policy over a fleet.
 //
 // # Data flow
 //
