@@ -4,6 +4,8 @@ package testutil
 import (
 	"os"
 	"os/exec"
+	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 )
@@ -34,6 +36,32 @@ func NeedFile(t testing.TB, path, debianPackage string) string {
 	}
 	missing(t, path, debianPackage)
 	return ""
+}
+
+// NeedGo returns the path of the go command: the one on PATH, else the one
+// of the toolchain the test binary was built with. Debian 12's golang-go
+// (Go 1.19) cannot build this module, so the message points to go.dev.
+func NeedGo(t testing.TB) string {
+	t.Helper()
+	if path, err := exec.LookPath("go"); err == nil {
+		return path
+	}
+	if root := runtime.GOROOT(); root != "" {
+		if path := filepath.Join(root, "bin", "go"); fileExists(path) {
+			return path
+		}
+	}
+	msg := "the go command is not on PATH (Go 1.26.8 or newer, from https://go.dev/dl; Debian 12's golang-go is too old); this test needs it"
+	if InCI() {
+		t.Fatal(msg)
+	}
+	t.Skip(msg)
+	return ""
+}
+
+func fileExists(path string) bool {
+	_, err := os.Stat(path)
+	return err == nil
 }
 
 func missing(t testing.TB, what, debianPackage string) {

@@ -87,7 +87,7 @@ func BenchmarkReadVersusDpkgQuery(b *testing.B) {
 		b.Skip("this machine has no dpkg database")
 	}
 	dq := testutil.NeedTool(b, "dpkg-query", "dpkg")
-	gobin := testutil.NeedTool(b, "go", "golang-go")
+	gobin := testutil.NeedGo(b)
 	dir := b.TempDir()
 	src := filepath.Join(dir, "main.go")
 	if err := os.WriteFile(src, []byte(readMain), 0o644); err != nil {

@@ -18,7 +18,7 @@ import (
 // .ci/run).
 func goTestJSON(t *testing.T, files map[string]string) string {
 	t.Helper()
-	gobin := testutil.NeedTool(t, "go", "golang-go")
+	gobin := testutil.NeedGo(t)
 	dir := t.TempDir()
 	files["go.mod"] = "module example.com/m\n\ngo 1.22\n"
 	for name, body := range files {
