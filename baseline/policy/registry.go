@@ -426,6 +426,9 @@ func (r *Registry) ReadPatchGroups(rd io.Reader) error {
 	if w.Mappings == nil {
 		c.add("Mappings", "missing")
 	}
+	if w.NextToken != "" {
+		c.add("NextToken", "set: this is one page of the output; give all of it (the CLI pages by itself unless told not to)")
+	}
 	type pair struct {
 		group string
 		in    Identity
@@ -636,6 +639,9 @@ func (r *Registry) ReadBaselineIdentities(rd io.Reader) error {
 	c := collector{input: input}
 	if w.BaselineIdentities == nil {
 		c.add("BaselineIdentities", "missing")
+	}
+	if w.NextToken != "" {
+		c.add("NextToken", "set: this is one page of the output; give all of it (the CLI pages by itself unless told not to)")
 	}
 	var ins []Identity
 	defaults := map[patchkit.OperatingSystem]Identity{}

@@ -259,6 +259,8 @@ func TestRegistryErrors(t *testing.T) {
 		{`{"Mappings":[{"PatchGroup":"web"}]}`, "Mappings[0].BaselineIdentity", "missing"},
 		{`{"Mappings":[{"BaselineIdentity":{"BaselineId":"pb-0123456789abcdef0"}}]}`, "Mappings[0].PatchGroup", "missing"},
 		{`{}`, "Mappings", "missing"},
+		{`{"Mappings":[],"NextToken":"AAEA"}`, "NextToken", "one page of the output"},
+		{`{"Mappings":[],"NextToken":""}`, "", ""},
 		{`{"Mappings":[],"Extra":1}`, "$", `unknown field "Extra"`},
 		{`{"Mappings":{}}`, "Mappings", "object where"},
 		{`{"Mappings":[`, "$", "unexpected EOF"},
@@ -268,6 +270,12 @@ func TestRegistryErrors(t *testing.T) {
 	} {
 		r := policy.NewRegistry()
 		err := r.ReadPatchGroups(strings.NewReader(c.in))
+		if c.path == "" {
+			if err != nil {
+				t.Errorf("%s: %v", c.in, err)
+			}
+			continue
+		}
 		wantField(t, err, c.path, c.want)
 		if len(r.PatchGroups()) != 0 {
 			t.Errorf("%s: registered %v despite the error", c.in, r.PatchGroups())
@@ -283,6 +291,8 @@ func TestRegistryErrors(t *testing.T) {
 	}
 	err := policy.NewRegistry().ReadBaselineIdentities(strings.NewReader(`{"BaselineIdentities":[{"BaselineId":"pb-0123456789abcdef0","OperatingSystem":"UBUNTU","DefaultBaseline":true},{"BaselineId":"pb-0123456789abcdef1","OperatingSystem":"UBUNTU","DefaultBaseline":true}]}`))
 	wantField(t, err, "BaselineIdentities[1].DefaultBaseline", "both")
+	err = policy.NewRegistry().ReadBaselineIdentities(strings.NewReader(`{"BaselineIdentities":[],"NextToken":"AAEA"}`))
+	wantField(t, err, "NextToken", "one page")
 	_, err = policy.ReadRegistry(strings.NewReader(`{"BaselineTags":[{"ResourceId":"pb-0123456789abcdef0","TagList":[]}]}`))
 	if !errors.As(err, new(*policy.UnknownBaselineError)) || !strings.Contains(err.Error(), "BaselineTags[0]") {
 		t.Errorf("tags of an unknown baseline: %v", err)
