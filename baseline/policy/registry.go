@@ -410,8 +410,9 @@ type describePatchGroupsWire struct {
 // ReadPatchGroups reads the output of "aws ssm describe-patch-groups" and
 // registers every mapping (and, for an identity with DefaultBaseline true,
 // the default of its operating system). A mapping without OperatingSystem
-// (older outputs) is a WINDOWS baseline. Every problem is reported, with
-// its path; on error nothing is registered.
+// (older outputs) is a WINDOWS baseline. An output with a NextToken is one
+// page of several and is refused. Every problem is reported, with its path;
+// on error nothing is registered.
 func (r *Registry) ReadPatchGroups(rd io.Reader) error {
 	const input = "describe-patch-groups output"
 	data, err := readAll(rd, input)
@@ -622,7 +623,8 @@ func (r *Registry) WriteDefaultBaselines(w io.Writer) error {
 // describe-patch-baselines": it learns each baseline's name and operating
 // system (so that patch groups and defaults can name it) and registers the
 // identities marked DefaultBaseline as their operating systems' defaults.
-// Two defaults for one operating system are an error.
+// Two defaults for one operating system are an error, and so is a
+// NextToken (one page of several).
 func (r *Registry) ReadBaselineIdentities(rd io.Reader) error {
 	const input = "describe-patch-baselines output"
 	data, err := readAll(rd, input)
