@@ -5,28 +5,18 @@ import (
 	"strings"
 
 	"github.com/patchkit/patchkit"
+	"github.com/patchkit/patchkit/baseline"
 )
 
-// FieldError is one problem in an input, with the JSON path of the field
-// (for a Quick Setup parameter map, the parameter's name), e.g.
-// "Mappings[1].PatchGroup" or "RateControlConcurrency". It matches
-// patchkit.ErrInvalid.
-type FieldError struct {
-	Path   string
-	Reason string
-}
-
-func (e *FieldError) Error() string { return e.Path + ": " + e.Reason }
-
-// Is reports whether target is patchkit.ErrInvalid.
-func (e *FieldError) Is(target error) bool { return target == patchkit.ErrInvalid }
-
-// ValidationError lists every problem found in one input. Input says what
+// ValidationError lists every problem found in one input, each a
+// *baseline.FieldError whose Path is the JSON path of the field (for a
+// Quick Setup parameter map, the parameter's name), e.g.
+// "Mappings[1].PatchGroup" or "RateControlConcurrency". Input says what
 // was read: "describe-patch-groups output", "patch policy parameters", a
 // node's ID.
 type ValidationError struct {
 	Input  string
-	Errors []*FieldError
+	Errors []*baseline.FieldError
 }
 
 func (e *ValidationError) Error() string {
@@ -42,7 +32,7 @@ func (e *ValidationError) Error() string {
 	return b.String()
 }
 
-// Unwrap returns the field errors, so errors.As finds a *FieldError.
+// Unwrap returns the field errors, so errors.As finds a *baseline.FieldError.
 func (e *ValidationError) Unwrap() []error {
 	out := make([]error, len(e.Errors))
 	for i, fe := range e.Errors {
@@ -57,11 +47,11 @@ func (e *ValidationError) Is(target error) bool { return target == patchkit.ErrI
 // collector gathers field errors.
 type collector struct {
 	input string
-	errs  []*FieldError
+	errs  []*baseline.FieldError
 }
 
 func (c *collector) add(path, format string, a ...any) {
-	c.errs = append(c.errs, &FieldError{Path: path, Reason: fmt.Sprintf(format, a...)})
+	c.errs = append(c.errs, &baseline.FieldError{Path: path, Reason: fmt.Sprintf(format, a...)})
 }
 
 func (c *collector) err() error {

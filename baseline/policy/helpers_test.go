@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/patchkit/patchkit"
+	"github.com/patchkit/patchkit/baseline"
 	"github.com/patchkit/patchkit/baseline/policy"
 )
 
@@ -45,7 +46,7 @@ func wantField(t *testing.T, err error, path, want string) {
 			}
 		}
 	}
-	var fe *policy.FieldError
+	var fe *baseline.FieldError
 	if errors.As(err, &fe) && fe.Path == path && strings.Contains(fe.Reason, want) {
 		return
 	}

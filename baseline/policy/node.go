@@ -8,6 +8,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/patchkit/patchkit"
+	"github.com/patchkit/patchkit/baseline"
 )
 
 // The tag keys that put a node in a patch group. Keys are case-sensitive.
@@ -69,7 +70,7 @@ func (n Node) Validate() error {
 // _.:/=+-@ (the pattern ^([\p{L}\p{Z}\p{N}_.:/=+\-@]*)$).
 func ValidatePatchGroup(name string) error {
 	fail := func(format string, a ...any) error {
-		return &FieldError{Path: "PatchGroup", Reason: fmt.Sprintf("%q: ", name) + fmt.Sprintf(format, a...)}
+		return &baseline.FieldError{Path: "PatchGroup", Reason: fmt.Sprintf("%q: ", name) + fmt.Sprintf(format, a...)}
 	}
 	if !utf8.ValidString(name) {
 		return fail("not valid UTF-8")
@@ -110,10 +111,10 @@ func patchGroupOf(n Node) (groupTag, error) {
 			continue
 		}
 		if g.key != "" && v != g.group {
-			return g, &FieldError{Path: "Tags", Reason: fmt.Sprintf("the node is in two patch groups: %q=%q and %q=%q; a node is in at most one", g.key, g.group, k, v)}
+			return g, &baseline.FieldError{Path: "Tags", Reason: fmt.Sprintf("the node is in two patch groups: %q=%q and %q=%q; a node is in at most one", g.key, g.group, k, v)}
 		}
 		if err := ValidatePatchGroup(v); err != nil {
-			return g, &FieldError{Path: "Tags[" + k + "]", Reason: err.(*FieldError).Reason}
+			return g, &baseline.FieldError{Path: "Tags[" + k + "]", Reason: err.(*baseline.FieldError).Reason}
 		}
 		if g.key == "" {
 			g.group, g.key = v, k

@@ -262,13 +262,13 @@ func ParseParameters(params map[string]string, opts ...Option) (*Policy, error) 
 	p.Concurrency = required("RateControlConcurrency")
 	if p.Concurrency != "" {
 		if err := ValidateConcurrency(p.Concurrency); err != nil {
-			c.add("RateControlConcurrency", "%s", err.(*FieldError).Reason)
+			c.add("RateControlConcurrency", "%s", err.(*baseline.FieldError).Reason)
 		}
 	}
 	p.ErrorThreshold = required("RateControlErrorThreshold")
 	if p.ErrorThreshold != "" {
 		if err := ValidateErrorThreshold(p.ErrorThreshold); err != nil {
-			c.add("RateControlErrorThreshold", "%s", err.(*FieldError).Reason)
+			c.add("RateControlErrorThreshold", "%s", err.(*baseline.FieldError).Reason)
 		}
 	}
 	p.IsPolicyAttachAllowed = boolean("IsPolicyAttachAllowed", false)
@@ -553,7 +553,7 @@ func LoadQuickSetup(r io.Reader, opts ...Option) (*Policy, error) {
 			}
 		}
 		if len(found) != 1 {
-			return nil, &ValidationError{Input: input, Errors: []*FieldError{{Path: "[*].Type", Reason: fmt.Sprintf("%d definitions of type %s; one is needed", len(found), QuickSetupType)}}}
+			return nil, &ValidationError{Input: input, Errors: []*baseline.FieldError{{Path: "[*].Type", Reason: fmt.Sprintf("%d definitions of type %s; one is needed", len(found), QuickSetupType)}}}
 		}
 		return parseRaw(defs[found[0]].Parameters, fmt.Sprintf("[%d].Parameters.", found[0]), input, opts)
 	}
@@ -575,10 +575,10 @@ func LoadQuickSetup(r io.Reader, opts ...Option) (*Policy, error) {
 		if d.Type != nil {
 			got = fmt.Sprintf("%q", *d.Type)
 		}
-		return nil, &ValidationError{Input: input, Errors: []*FieldError{{Path: "Type", Reason: fmt.Sprintf("%s, not %s", got, QuickSetupType)}}}
+		return nil, &ValidationError{Input: input, Errors: []*baseline.FieldError{{Path: "Type", Reason: fmt.Sprintf("%s, not %s", got, QuickSetupType)}}}
 	}
 	if d.Parameters == nil {
-		return nil, &ValidationError{Input: input, Errors: []*FieldError{{Path: "Parameters", Reason: "missing"}}}
+		return nil, &ValidationError{Input: input, Errors: []*baseline.FieldError{{Path: "Parameters", Reason: "missing"}}}
 	}
 	return parseRaw(d.Parameters, "Parameters.", input, opts)
 }

@@ -1,6 +1,10 @@
 package policy
 
-import "fmt"
+import (
+	"fmt"
+
+	"github.com/patchkit/patchkit/baseline"
+)
 
 // ValidateConcurrency checks a concurrency (a patch policy's
 // RateControlConcurrency, an association's or a command's MaxConcurrency)
@@ -19,7 +23,7 @@ func ValidateErrorThreshold(s string) error {
 
 func rateControl(what, s string, zero bool) error {
 	fail := func(reason string) error {
-		return &FieldError{Path: what, Reason: fmt.Sprintf("%q %s", s, reason)}
+		return &baseline.FieldError{Path: what, Reason: fmt.Sprintf("%q %s", s, reason)}
 	}
 	if n := len(s); n < 1 || n > 7 {
 		return fail(fmt.Sprintf("has %d characters, 1 to 7 allowed", n))

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/patchkit/patchkit"
+	"github.com/patchkit/patchkit/baseline"
 	"github.com/patchkit/patchkit/baseline/policy"
 )
 
@@ -33,7 +34,7 @@ func TestRateControlGrammar(t *testing.T) {
 			t.Errorf("ValidateErrorThreshold(%q) = %v, want valid %v", c.s, errE, c.errors)
 		}
 		for _, err := range []error{errC, errE} {
-			var fe *policy.FieldError
+			var fe *baseline.FieldError
 			if err != nil && (!errors.Is(err, patchkit.ErrInvalid) || !errors.As(err, &fe) || !strings.Contains(err.Error(), `"`+c.s+`"`)) {
 				t.Errorf("%q: error %v is not a FieldError quoting the value", c.s, err)
 			}

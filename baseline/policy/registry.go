@@ -189,7 +189,7 @@ func (r *Registry) identity(id string) (Identity, bool) {
 // groups it lists in PatchGroups. It needs a BaselineId and must validate.
 func (r *Registry) AddBaseline(b baseline.Baseline) error {
 	if b.BaselineID == "" {
-		return &FieldError{Path: "BaselineId", Reason: "a registered baseline needs an ID"}
+		return &baseline.FieldError{Path: "BaselineId", Reason: "a registered baseline needs an ID"}
 	}
 	if err := b.Validate(); err != nil {
 		return err
@@ -237,7 +237,7 @@ func (r *Registry) RegisterPatchGroup(group, baselineID string) error {
 func (r *Registry) registerGroup(group string, in Identity) error {
 	byOS := r.groups[group]
 	if old, ok := byOS[in.OperatingSystem]; ok && idKey(old.BaselineID) != idKey(in.BaselineID) {
-		return &FieldError{Path: "PatchGroup", Reason: fmt.Sprintf("group %q already has baseline %s for %s; a group has one baseline per operating system", group, old.BaselineID, in.OperatingSystem)}
+		return &baseline.FieldError{Path: "PatchGroup", Reason: fmt.Sprintf("group %q already has baseline %s for %s; a group has one baseline per operating system", group, old.BaselineID, in.OperatingSystem)}
 	}
 	if byOS == nil {
 		byOS = map[patchkit.OperatingSystem]Identity{}
@@ -318,7 +318,7 @@ func readAll(rd io.Reader, input string) ([]byte, error) {
 		return nil, err
 	}
 	if len(data) > maxInput {
-		return nil, &ValidationError{Input: input, Errors: []*FieldError{{Path: "$", Reason: fmt.Sprintf("larger than %d bytes", maxInput)}}}
+		return nil, &ValidationError{Input: input, Errors: []*baseline.FieldError{{Path: "$", Reason: fmt.Sprintf("larger than %d bytes", maxInput)}}}
 	}
 	return data, nil
 }
@@ -348,7 +348,7 @@ func decodeStrict(data []byte, v any, input string) error {
 		}
 		err = fmt.Errorf("at byte %d: %s where %s belongs", te.Offset, te.Value, te.Type)
 	}
-	return &ValidationError{Input: input, Errors: []*FieldError{{Path: path, Reason: err.Error()}}}
+	return &ValidationError{Input: input, Errors: []*baseline.FieldError{{Path: path, Reason: err.Error()}}}
 }
 
 // wire shapes, with strings where the field's grammar is checked by hand.
@@ -445,7 +445,7 @@ func (r *Registry) ReadPatchGroups(rd io.Reader) error {
 			c.add(path+".PatchGroup", "missing")
 			ok = false
 		} else if err := ValidatePatchGroup(*m.PatchGroup); err != nil {
-			c.add(path+".PatchGroup", "%s", err.(*FieldError).Reason)
+			c.add(path+".PatchGroup", "%s", err.(*baseline.FieldError).Reason)
 			ok = false
 		} else {
 			group = *m.PatchGroup
@@ -744,7 +744,7 @@ func (c *collector) checkGroups(r *Registry, path string, b baseline.Baseline, s
 	for j, g := range b.PatchGroups {
 		p := join(path, fmt.Sprintf("PatchGroups[%d]", j))
 		if err := ValidatePatchGroup(g); err != nil {
-			c.add(p, "%s", err.(*FieldError).Reason)
+			c.add(p, "%s", err.(*baseline.FieldError).Reason)
 			continue
 		}
 		other := seen[g][b.OperatingSystem]

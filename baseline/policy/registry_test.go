@@ -314,7 +314,7 @@ func TestValidatePatchGroup(t *testing.T) {
 	}
 	for _, bad := range []string{"", "web#1", "tab\there", "new\nline", "a,b", "quote\"", "semi;", "\xff", strings.Repeat("g", 257), strings.Repeat("é", 257)} {
 		err := policy.ValidatePatchGroup(bad)
-		var fe *policy.FieldError
+		var fe *baseline.FieldError
 		if !errors.As(err, &fe) || fe.Path != "PatchGroup" || !errors.Is(err, patchkit.ErrInvalid) {
 			t.Errorf("%q: %v", bad, err)
 		}

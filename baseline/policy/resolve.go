@@ -70,7 +70,7 @@ type BaselineTags struct {
 // ParseBaselineTags reads the parameter's text form, "Key=k,Values=v1,v2".
 func ParseBaselineTags(s string) (BaselineTags, error) {
 	fail := func(format string, a ...any) (BaselineTags, error) {
-		return BaselineTags{}, &FieldError{Path: "BaselineTags", Reason: fmt.Sprintf("%q: ", s) + fmt.Sprintf(format, a...)}
+		return BaselineTags{}, &baseline.FieldError{Path: "BaselineTags", Reason: fmt.Sprintf("%q: ", s) + fmt.Sprintf(format, a...)}
 	}
 	rest, ok := strings.CutPrefix(s, "Key=")
 	if !ok {
