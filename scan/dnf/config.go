@@ -7,7 +7,9 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"maps"
 	"path"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -84,6 +86,18 @@ func iniMain(name string, data []byte) (map[string]string, map[string]int, error
 
 // splitList splits a dnf list option: items separated by commas and white
 // space.
+// appendList applies a value of one of dnf's adding list options
+// (installonlypkgs, excludepkgs, includepkgs) to the list so far, as libdnf
+// does: its items are added to the list, default included, unless the value
+// is empty or begins with a comma, which first empties the list
+// ("installonlypkgs=,foo" holds only foo; "installonlypkgs=" nothing).
+func appendList(cur []string, v string) []string {
+	if t := strings.TrimSpace(v); t == "" || t[0] == ',' {
+		cur = nil
+	}
+	return append(cur, splitList(v)...)
+}
+
 func splitList(s string) []string {
 	return strings.FieldsFunc(s, func(r rune) bool { return r == ',' || r == ' ' || r == '\t' || r == '\n' })
 }
@@ -238,6 +252,26 @@ func loadConfig(ctx context.Context, fsys fs.FS, o *options) (*config, error) {
 		m.vars["releasever"] = o.osReleasever
 	}
 	exp := m.vars.Expand
+	// The list options. dnf's add to what they hold (libdnf's
+	// OptionStringListAppend), applied in the order of the file: exclude
+	// and excludepkgs are one option under two names. yum's replace it.
+	add := appendList
+	if fl != DNF {
+		add = func(_ []string, v string) []string { return splitList(v) }
+	}
+	m.installOnly = slices.Clone(defaultInstallOnly)
+	var exclude, include []string
+	for _, key := range slices.SortedFunc(maps.Keys(vals), func(a, b string) int { return lines[a] - lines[b] }) {
+		switch v := exp(vals[key]); key {
+		case "exclude", "excludepkgs":
+			exclude = add(exclude, v)
+		case "includepkgs":
+			include = add(include, v)
+		case "installonlypkgs":
+			m.installOnly = add(m.installOnly, v)
+		}
+	}
+	m.exclude, m.include = patterns(exclude), patterns(include)
 	for key, v := range vals {
 		v = exp(v)
 		line := lines[key]
@@ -249,12 +283,6 @@ func loadConfig(ctx context.Context, fsys fs.FS, o *options) (*config, error) {
 			for _, d := range splitList(v) {
 				m.reposDirs = append(m.reposDirs, strings.Trim(path.Clean("/"+d), "/"))
 			}
-		case "exclude", "excludepkgs":
-			m.exclude = append(m.exclude, patterns(splitList(v))...)
-		case "includepkgs":
-			m.include = append(m.include, patterns(splitList(v))...)
-		case "installonlypkgs":
-			m.installOnly = append(m.installOnly, splitList(v)...)
 		case "gpgcheck":
 			if m.gpgCheck, err = parseBool("/"+confFile, line, key, v); err != nil {
 				return nil, err
@@ -264,9 +292,6 @@ func loadConfig(ctx context.Context, fsys fs.FS, o *options) (*config, error) {
 				return nil, err
 			}
 		}
-	}
-	if len(m.installOnly) == 0 {
-		m.installOnly = defaultInstallOnly
 	}
 	m.installOnly = append(m.installOnly, o.installOnly...)
 	if o.cacheDir != "" {

@@ -110,10 +110,11 @@
 // does not (INSTALLED_OTHER). An installed version that no healthy
 // repository offers gives nothing.
 //
-// Installonly packages (installonlypkgs of [main], else dnf's default:
-// kernel, kernel-PAE and the providers of installonlypkg(kernel),
-// installonlypkg(kernel-module), installonlypkg(vm), multiversion(kernel);
-// plus WithInstallOnly) are offered like any other: a newer version than
+// Installonly packages (dnf's default: kernel, kernel-PAE and the providers
+// of installonlypkg(kernel), installonlypkg(kernel-module),
+// installonlypkg(vm), multiversion(kernel); plus what installonlypkgs of
+// [main] adds to it, as dnf 4 reads the option: an empty value or one that
+// begins with a comma empties the list first; plus WithInstallOnly) are offered like any other: a newer version than
 // all installed ones, which dnf installs beside them. Report.InstallOnly
 // names them. Obsoletes are never turned into an install: an available
 // package whose Obsoletes names an installed package of another name is
