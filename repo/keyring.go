@@ -2,13 +2,17 @@ package repo
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/hex"
 	"errors"
 	"fmt"
 	"io/fs"
 	"path"
+	"slices"
 	"strings"
+	"sync"
+	"unsafe"
 
 	"github.com/ProtonMail/go-crypto/openpgp/armor"
 	openpgp "github.com/ProtonMail/go-crypto/openpgp/v2"
@@ -21,9 +25,34 @@ const MaxKeyringSize = 10 << 20
 
 // Keyring is a set of OpenPGP public keys that may sign a repository's
 // metadata. The zero value and nil are empty keyrings, which verify nothing.
+// A Keyring may be used by many goroutines at once, and so may the
+// keyrings Merge and Filter make from it, which share its keys.
 type Keyring struct {
 	entities openpgp.EntityList
-	sources  []string
+	// locks[i] guards entities[i]: the OpenPGP library records what it
+	// has verified in the key as it verifies, so two verifications with
+	// one key must not run at once. The lock goes wherever the key goes.
+	locks   []*sync.Mutex
+	sources []string
+}
+
+// lock takes the locks of the keyring's keys, each once, in the order of
+// their addresses (so that two keyrings sharing keys never wait for each
+// other in a cycle), and returns the function that releases them.
+func (k *Keyring) lock() (unlock func()) {
+	ls := slices.Clone(k.locks)
+	slices.SortFunc(ls, func(a, b *sync.Mutex) int {
+		return cmp.Compare(uintptr(unsafe.Pointer(a)), uintptr(unsafe.Pointer(b)))
+	})
+	ls = slices.Compact(ls)
+	for _, l := range ls {
+		l.Lock()
+	}
+	return func() {
+		for _, l := range ls {
+			l.Unlock()
+		}
+	}
 }
 
 // ParseKeyring reads public keys from data: binary OpenPGP (a .gpg keyring,
@@ -71,7 +100,11 @@ func ParseKeyring(name string, data []byte) (*Keyring, error) {
 	if len(el) == 0 {
 		return nil, &SyntaxError{File: name, Msg: "no usable public key"}
 	}
-	return &Keyring{entities: el, sources: []string{name}}, nil
+	locks := make([]*sync.Mutex, len(el))
+	for i := range locks {
+		locks[i] = new(sync.Mutex)
+	}
+	return &Keyring{entities: el, locks: locks, sources: []string{name}}, nil
 }
 
 // LoadKeyring reads and merges the key files paths (absolute or relative
@@ -105,6 +138,7 @@ func (k *Keyring) Merge(other *Keyring) *Keyring {
 	for _, x := range []*Keyring{k, other} {
 		if x != nil {
 			out.entities = append(out.entities, x.entities...)
+			out.locks = append(out.locks, x.locks...)
 			out.sources = append(out.sources, x.sources...)
 		}
 	}
@@ -144,7 +178,7 @@ func (k *Keyring) Filter(fingerprints []string) *Keyring {
 	if k == nil {
 		return out
 	}
-	for _, e := range k.entities {
+	for i, e := range k.entities {
 		match := want[strings.ToUpper(hex.EncodeToString(e.PrimaryKey.Fingerprint))]
 		for _, s := range e.Subkeys {
 			if want[strings.ToUpper(hex.EncodeToString(s.PublicKey.Fingerprint))] {
@@ -153,6 +187,7 @@ func (k *Keyring) Filter(fingerprints []string) *Keyring {
 		}
 		if match {
 			out.entities = append(out.entities, e)
+			out.locks = append(out.locks, k.locks[i])
 		}
 	}
 	out.sources = k.sources

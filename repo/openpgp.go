@@ -166,6 +166,7 @@ func verifyPackets(file string, raw []byte, write func(io.Writer) error, kr *Key
 		return nil, &SignatureError{File: file, KeyIDs: ids, Reason: "no key to verify with"}
 	}
 	cfg := opt.config()
+	defer kr.lock()()
 	md, err := openpgp.VerifyDetachedSignatureReader(kr.entities, &writerSource{write: write}, bytes.NewReader(raw), cfg)
 	if err != nil {
 		if errors.Is(err, pgperrors.ErrUnknownIssuer) {
