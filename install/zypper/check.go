@@ -4,10 +4,8 @@ import (
 	"bufio"
 	"bytes"
 	"context"
-	"encoding/binary"
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"path"
 	"slices"
@@ -15,11 +13,8 @@ import (
 
 	"github.com/patchkit/patchkit"
 	"github.com/patchkit/patchkit/install/plan"
-	"github.com/patchkit/patchkit/internal/bdb"
-	"github.com/patchkit/patchkit/internal/ndb"
 	"github.com/patchkit/patchkit/internal/rootfs"
 	"github.com/patchkit/patchkit/internal/rpmheader"
-	"github.com/patchkit/patchkit/internal/sqlite"
 	"github.com/patchkit/patchkit/scan/rpmdb"
 )
 
@@ -231,13 +226,6 @@ func splitSpec(v string) []string {
 	return out
 }
 
-// tagProvideName is RPMTAG_PROVIDENAME.
-const tagProvideName = 1047
-
-// maxDBInMemory bounds a database file read into memory when the file
-// system cannot read at offsets.
-const maxDBInMemory = 1 << 30
-
 // readProvides reads the provides of the installed packages named in names
 // from the root's rpm database.
 func readProvides(ctx context.Context, fsys fs.FS, names map[string]bool) (map[string][]string, error) {
@@ -252,7 +240,7 @@ func readProvides(ctx context.Context, fsys fs.FS, names map[string]bool) (map[s
 			return &rpmdb.DatabaseError{File: db.Path, Format: db.Format, Err: fmt.Errorf("header %s: %w", where, err)}
 		}
 		if n := string(f.Name); names[n] {
-			for _, p := range headerStrings(blob, tagProvideName) {
+			for _, p := range rpmheader.Strings(blob, rpmheader.TagProvideName) {
 				if !slices.Contains(out[n], p) {
 					out[n] = append(out[n], p)
 				}
@@ -260,119 +248,8 @@ func readProvides(ctx context.Context, fsys fs.FS, names map[string]bool) (map[s
 		}
 		return nil
 	}
-	dbErr := func(err error) error {
-		return &rpmdb.DatabaseError{File: db.Path, Format: db.Format, Err: err}
-	}
-	switch db.Format {
-	case rpmdb.SQLite:
-		sdb, err := sqlite.OpenFS(ctx, fsys, db.Resolved)
-		if err != nil {
-			return nil, dbErr(err)
-		}
-		defer sdb.Close()
-		err = sdb.Scan(ctx, "Packages", func(rowid int64, cols []sqlite.Value) error {
-			if len(cols) < 2 || cols[1].Kind != sqlite.Blob {
-				return dbErr(fmt.Errorf("Packages row %d: no blob in the second column", rowid))
-			}
-			return visit(fmt.Sprintf("Packages row %d", rowid), cols[1].Bytes)
-		})
-		if err != nil {
-			return nil, err
-		}
-	case rpmdb.NDB, rpmdb.BerkeleyDB:
-		ra, size, closeFn, err := openAt(fsys, db.Resolved)
-		if err != nil {
-			return nil, dbErr(err)
-		}
-		defer closeFn()
-		if db.Format == rpmdb.NDB {
-			n, err := ndb.Open(ra, size)
-			if err != nil {
-				return nil, dbErr(err)
-			}
-			err = n.Scan(ctx, func(idx uint32, blob []byte) error { return visit(fmt.Sprintf("instance %d", idx), blob) })
-			if err != nil {
-				return nil, err
-			}
-			break
-		}
-		b, err := bdb.Open(ra, size)
-		if err != nil {
-			return nil, dbErr(err)
-		}
-		err = b.Scan(ctx, func(k, v []byte) error {
-			if len(k) == 4 && binary.BigEndian.Uint32(k) == 0 {
-				return nil // rpm's instance counter
-			}
-			return visit(fmt.Sprintf("key %x", k), v)
-		})
-		if err != nil {
-			return nil, err
-		}
-	default:
-		return nil, fmt.Errorf("install/zypper: unknown rpm database format %q", db.Format)
+	if err := rpmdb.Headers(ctx, fsys, db, visit); err != nil {
+		return nil, err
 	}
 	return out, nil
-}
-
-// openAt opens a regular file of fsys for reading at offsets, reading it
-// into memory (bounded) when the file system cannot.
-func openAt(fsys fs.FS, name string) (io.ReaderAt, int64, func() error, error) {
-	fi, err := fs.Stat(fsys, name)
-	if err != nil {
-		return nil, 0, nil, err
-	}
-	if !fi.Mode().IsRegular() {
-		return nil, 0, nil, &fs.PathError{Op: "open", Path: name, Err: fmt.Errorf("not a regular file (%v)", fi.Mode().Type())}
-	}
-	f, err := fsys.Open(name)
-	if err != nil {
-		return nil, 0, nil, err
-	}
-	if ra, ok := f.(io.ReaderAt); ok {
-		return ra, fi.Size(), f.Close, nil
-	}
-	defer f.Close()
-	data, err := io.ReadAll(io.LimitReader(f, maxDBInMemory+1))
-	if err != nil {
-		return nil, 0, nil, err
-	}
-	if len(data) > maxDBInMemory {
-		return nil, 0, nil, &fs.PathError{Op: "read", Path: name, Err: fmt.Errorf("larger than %d bytes", maxDBInMemory)}
-	}
-	return bytes.NewReader(data), int64(len(data)), func() error { return nil }, nil
-}
-
-// headerStrings returns the strings of a STRING_ARRAY (or STRING) tag of a
-// header blob rpmheader.Parse accepted, stopping at the first entry that
-// does not lie in the data.
-func headerStrings(blob []byte, tag uint32) []string {
-	il := binary.BigEndian.Uint32(blob[0:4])
-	data := blob[8+16*int(il):]
-	for i := 0; i < int(il); i++ {
-		e := blob[8+16*i : 24+16*i]
-		if binary.BigEndian.Uint32(e[0:4]) != tag {
-			continue
-		}
-		n := uint32(1)
-		switch binary.BigEndian.Uint32(e[4:8]) {
-		case 6, 9: // STRING, I18NSTRING
-		case 8: // STRING_ARRAY
-			n = binary.BigEndian.Uint32(e[12:16])
-		default:
-			return nil
-		}
-		off := uint64(binary.BigEndian.Uint32(e[8:12]))
-		var out []string
-		for ; n > 0 && off < uint64(len(data)); n-- {
-			end := bytes.IndexByte(data[off:], 0)
-			if end < 0 {
-				break
-			}
-			out = append(out, string(data[off:off+uint64(end)]))
-			off += uint64(end) + 1
-		}
-		return out
-	}
-	return nil
 }

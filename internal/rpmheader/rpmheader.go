@@ -6,6 +6,7 @@
 package rpmheader
 
 import (
+	"bytes"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -23,6 +24,8 @@ const (
 	TagArch            = 1022
 	TagSourceRPM       = 1044
 	TagModularityLabel = 5096
+	TagDescription     = 1005 // of a gpg-pubkey header: the armoured key
+	TagProvideName     = 1047
 )
 
 // Header data types (rpmTagType).
@@ -167,6 +170,51 @@ func Parse(blob []byte, f *Fields) error {
 		return bad("no Version tag")
 	case f.Release == nil:
 		return bad("no Release tag")
+	}
+	return nil
+}
+
+// Strings returns the strings of tag in a header blob that Parse has
+// accepted: one for STRING and I18NSTRING (the first translation), each of
+// a STRING_ARRAY; nil when the header has no such tag or the tag holds
+// another type. It stops at the first string that does not lie whole in
+// the data, and reads nothing outside the blob whatever the blob holds.
+func Strings(blob []byte, tag uint32) []string {
+	if len(blob) < 8 {
+		return nil
+	}
+	il := binary.BigEndian.Uint32(blob[0:4])
+	if uint64(8)+16*uint64(il) > uint64(len(blob)) {
+		return nil
+	}
+	data := blob[8+16*int(il):]
+	for i := 0; i < int(il); i++ {
+		e := blob[8+16*i : 24+16*i]
+		if binary.BigEndian.Uint32(e[0:4]) != tag {
+			continue
+		}
+		count := 1
+		switch binary.BigEndian.Uint32(e[4:8]) {
+		case typeString, typeI18NString:
+		case typeStringArray:
+			count = int(min(binary.BigEndian.Uint32(e[12:16]), uint32(len(data))))
+		default:
+			return nil
+		}
+		off := binary.BigEndian.Uint32(e[8:12])
+		var out []string
+		for ; count > 0; count-- {
+			if uint64(off) >= uint64(len(data)) {
+				return out
+			}
+			end := bytes.IndexByte(data[off:], 0)
+			if end < 0 {
+				return out
+			}
+			out = append(out, string(data[off:int(off)+end]))
+			off += uint32(end) + 1
+		}
+		return out
 	}
 	return nil
 }

@@ -3,6 +3,7 @@ package rpmheader
 import (
 	"encoding/binary"
 	"errors"
+	"slices"
 	"testing"
 )
 
@@ -50,5 +51,22 @@ func TestParse(t *testing.T) {
 		if !errors.As(err, &e) || !errors.Is(err, ErrMalformed) {
 			t.Errorf("%s: %v, want an *Error", name, err)
 		}
+	}
+}
+
+func TestStrings(t *testing.T) {
+	// a header with one STRING_ARRAY of two strings at tag 1047
+	blob := []byte{0, 0, 0, 1, 0, 0, 0, 6, 0, 0, 4, 23, 0, 0, 0, 8, 0, 0, 0, 0, 0, 0, 0, 2, 'a', 0, 'b', 'c', 0, 0}
+	blob = blob[:len(blob)-1]
+	if got := Strings(blob, TagProvideName); !slices.Equal(got, []string{"a", "bc"}) {
+		t.Errorf("%q", got)
+	}
+	if got := Strings(blob[:20], TagProvideName); got != nil {
+		t.Errorf("short blob: %q", got)
+	}
+	bad := slices.Clone(blob)
+	bad[15] = 200 // offset beyond the data
+	if got := Strings(bad, TagProvideName); len(got) != 0 {
+		t.Errorf("offset beyond the data: %q", got)
 	}
 }

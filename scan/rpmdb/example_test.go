@@ -46,3 +46,31 @@ func ExampleQueryCommand() {
 	// Output:
 	// [/usr/bin/rpm --root /srv/image -qa]
 }
+
+// Headers walks the raw header blobs, for tags Read does not turn into
+// packages (provides, the keys of gpg-pubkey headers); here it counts them.
+func ExampleHeaders() {
+	data, err := decompress.ReadFile("../../testdata/rpmdb/sqlite/rockylinux-9.2/rpmdb.sqlite.zst", decompress.Zstd, decompress.Limits{Output: 64 << 20})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	root := fstest.MapFS{"var/lib/rpm/rpmdb.sqlite": {Data: data}}
+	db, err := rpmdb.Find(root)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	var first string
+	n := 0
+	err = rpmdb.Headers(context.Background(), root, db, func(where string, blob []byte) error {
+		if n == 0 {
+			first = where
+		}
+		n++
+		return nil
+	})
+	fmt.Println(n, first, err)
+	// Output:
+	// 141 Packages row 1 <nil>
+}

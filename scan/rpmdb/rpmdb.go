@@ -202,6 +202,46 @@ func ReadDatabase(ctx context.Context, fsys fs.FS, db Database, opts ...Option) 
 }
 
 func readDatabase(ctx context.Context, fsys fs.FS, db Database, o options) ([]patchkit.Package, error) {
+	var (
+		pkgs []patchkit.Package
+		flds rpmheader.Fields
+		in   = interner{}
+	)
+	err := headers(ctx, fsys, db, o, func(where string, blob []byte) error {
+		if err := parseHeader(where, blob, &flds); err != nil {
+			return err
+		}
+		if isPseudo(flds.Name) {
+			return nil
+		}
+		pkgs = append(pkgs, toPackage(&flds, in))
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return pkgs, nil
+}
+
+// Headers calls visit with every header blob of the database db of the
+// root fsys, in the database's order, for readers of tags this package
+// does not turn into packages (provides, the keys of gpg-pubkey headers):
+// where names the record ("Packages row 3", "instance 7", "key 0000002a"),
+// and blob is valid only during the call. Berkeley DB's instance counter is
+// not a header and is skipped. An error of visit ends the walk: a
+// *DatabaseError or a context error as it is, any other wrapped in a
+// *DatabaseError naming the file. The options are Read's.
+func Headers(ctx context.Context, fsys fs.FS, db Database, visit func(where string, blob []byte) error, opts ...Option) error {
+	o := options{maxSize: 4 << 30}
+	for _, opt := range opts {
+		if err := opt(&o); err != nil {
+			return err
+		}
+	}
+	return headers(ctx, fsys, db, o, visit)
+}
+
+func headers(ctx context.Context, fsys fs.FS, db Database, o options, add func(where string, blob []byte) error) error {
 	wrap := func(err error) error {
 		if err == nil {
 			return nil
@@ -214,34 +254,17 @@ func readDatabase(ctx context.Context, fsys fs.FS, db Database, o options) ([]pa
 	}
 	f, err := openAt(fsys, db.Resolved, o)
 	if err != nil {
-		return nil, wrap(err)
+		return wrap(err)
 	}
 	defer f.Close()
 
-	var (
-		pkgs []patchkit.Package
-		flds rpmheader.Fields
-		in   = interner{}
-		n    int
-	)
-	add := func(where string, blob []byte) error {
-		n++
-		if err := parseHeader(where, blob, &flds); err != nil {
-			return err
-		}
-		if isPseudo(flds.Name) {
-			return nil
-		}
-		pkgs = append(pkgs, toPackage(&flds, in))
-		return nil
-	}
 	switch db.Format {
 	case SQLite:
 		var wal *fileAt
 		walPath := db.Resolved + "-wal"
 		if fi, err := fs.Stat(fsys, walPath); err == nil && fi.Mode().IsRegular() && fi.Size() > 0 {
 			if wal, err = openAt(fsys, walPath, o); err != nil {
-				return nil, wrap(err)
+				return wrap(err)
 			}
 			defer wal.Close()
 		}
@@ -252,7 +275,7 @@ func readDatabase(ctx context.Context, fsys fs.FS, db Database, o options) ([]pa
 			sdb, err = sqlite.Open(ctx, f, f.size, nil, 0)
 		}
 		if err != nil {
-			return nil, wrap(err)
+			return wrap(err)
 		}
 		err = sdb.Scan(ctx, "Packages", func(rowid int64, cols []sqlite.Value) error {
 			if len(cols) < 2 || cols[1].Kind != sqlite.Blob {
@@ -263,7 +286,7 @@ func readDatabase(ctx context.Context, fsys fs.FS, db Database, o options) ([]pa
 	case NDB:
 		var ndbDB *ndb.DB
 		if ndbDB, err = ndb.Open(f, f.size); err != nil {
-			return nil, wrap(err)
+			return wrap(err)
 		}
 		err = ndbDB.Scan(ctx, func(idx uint32, blob []byte) error {
 			return add(fmt.Sprintf("instance %d", idx), blob)
@@ -271,7 +294,7 @@ func readDatabase(ctx context.Context, fsys fs.FS, db Database, o options) ([]pa
 	case BerkeleyDB:
 		var bdbDB *bdb.DB
 		if bdbDB, err = bdb.Open(f, f.size); err != nil {
-			return nil, wrap(err)
+			return wrap(err)
 		}
 		err = bdbDB.Scan(ctx, func(key, value []byte) error {
 			// rpm keys headers by their instance number; instance 0
@@ -282,12 +305,9 @@ func readDatabase(ctx context.Context, fsys fs.FS, db Database, o options) ([]pa
 			return add(fmt.Sprintf("key %x", key), value)
 		})
 	default:
-		return nil, fmt.Errorf("rpmdb: unknown database format %q", db.Format)
+		return fmt.Errorf("rpmdb: unknown database format %q", db.Format)
 	}
-	if err != nil {
-		return nil, wrap(err)
-	}
-	return pkgs, nil
+	return wrap(err)
 }
 
 func isZero(b []byte) bool {

@@ -529,23 +529,6 @@ func TestRPMDBKeys(t *testing.T) {
 	}
 }
 
-func TestHeaderStrings(t *testing.T) {
-	// a header with one STRING_ARRAY of two strings at tag 1047
-	blob := []byte{0, 0, 0, 1, 0, 0, 0, 6, 0, 0, 4, 23, 0, 0, 0, 8, 0, 0, 0, 0, 0, 0, 0, 2, 'a', 0, 'b', 'c', 0, 0}
-	blob = blob[:len(blob)-1]
-	if got := headerStrings(blob, tagProvideName); !slices.Equal(got, []string{"a", "bc"}) {
-		t.Errorf("%q", got)
-	}
-	if got := headerStrings(blob[:20], tagProvideName); got != nil {
-		t.Errorf("short blob: %q", got)
-	}
-	bad := slices.Clone(blob)
-	bad[15] = 200 // offset beyond the data
-	if got := headerStrings(bad, tagProvideName); len(got) != 0 {
-		t.Errorf("offset beyond the data: %q", got)
-	}
-}
-
 func TestPathsAndNames(t *testing.T) {
 	if trimSlash("/var/cache/zypp/raw") != "var/cache/zypp/raw" || path.Clean(trimSlash("../x")) != "x" {
 		t.Error("trimSlash")
