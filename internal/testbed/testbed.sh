@@ -376,13 +376,17 @@ build_rpm_repos() {
 		%files
 		/usr/share/testbed/%{pname}.txt
 	EOF
-	# rpm NAME VERSION RELEASE [EPOCH]; the builds are independent, so they run side by side
+	# rpm NAME VERSION RELEASE [EPOCH]; the builds are independent, so they run side by side.
+	# rpmbuild creates its top directories with a check-then-mkdir that fails with "File exists"
+	# when two builds race on it (seen in CI with rpm 4.18), so they are made here first and
+	# every build gets a build directory of its own.
 	local spec
+	mkdir -p "$B"/top/{BUILD,BUILDROOT,RPMS/noarch,SOURCES,SPECS,SRPMS}
 	for spec in 'tb-hello 1.0 1' 'tb-hello 1.1 1' 'tb-lib 2.0 1 1' 'tb-lib 2.0 2 1' 'tb-tool 3.0 1' \
 		'kernel-tb 5.0 1' 'kernel-tb 5.1 1' 'tb-multi 1.0 1' 'tb-multi 1.1 1' 'tb-multi 1.2 1' 'tb-multi 1.3 1'; do
 		# shellcheck disable=SC2086 # split on purpose: NAME VERSION RELEASE [EPOCH]
 		set -- $spec
-		rpmbuild -bb --quiet --define "_topdir $B/top" --define "pname $1" --define "pver $2" \
+		rpmbuild -bb --quiet --define "_topdir $B/top" --define "_builddir $B/top/BUILD/$1-$2-$3" --define "pname $1" --define "pver $2" \
 			--define "prel $3" ${4:+--define "pepoch $4"} "$B/tb.spec" >"$LOGS/rpmbuild-$1-$2-$3.log" 2>&1 &
 	done
 	local pid fail=0
