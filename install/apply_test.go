@@ -13,8 +13,10 @@ import (
 	"github.com/patchkit/patchkit/install/plan"
 )
 
-// applyExecutor fails every transaction that holds a broken target, and
-// one with any target when lockedAfter transactions have run.
+// applyExecutor fails every transaction that holds a broken target (in
+// its commit, as a failing scriptlet does), and one with any target (in
+// its download run) when lockedAfter transactions have run; it reports its
+// runs as the family executors do.
 type applyExecutor struct {
 	depExecutor
 	broken      string
@@ -22,15 +24,17 @@ type applyExecutor struct {
 	applied     [][]string
 }
 
-func (a *applyExecutor) apply(_ context.Context, ts []plan.Target) (plan.Outcome, error) {
+func (a *applyExecutor) apply(_ context.Context, ts []plan.Target, progress func(plan.Progress)) (plan.Outcome, error) {
 	var names []string
 	for _, t := range ts {
 		names = append(names, t.Version.Name)
 	}
 	a.applied = append(a.applied, names)
+	progress(plan.Progress{Stage: plan.StageDownloading})
 	if a.lockedAfter > 0 && len(a.applied) > a.lockedAfter {
 		return plan.Outcome{ExitCode: 1}, fmt.Errorf("dnf: %w", plan.ErrLocked)
 	}
+	progress(plan.Progress{Stage: plan.StageInstalling, Packages: len(ts)})
 	for _, n := range names {
 		if n == a.broken {
 			return plan.Outcome{ExitCode: 1, Failures: []plan.Failure{{Name: n, Reason: "scriptlet failed"}}}, errors.New("dnf: transaction failed")
@@ -65,8 +69,12 @@ func TestApplyTargetsFallback(t *testing.T) {
 	require.Len(t, res.Outcomes, 4)
 	assert.Equal(t, "tb-broken", res.Outcomes[2].Failures[0].Name)
 	assert.Equal(t, []string{"pre", "post [tb-lib]"}, hooks, "the post-install hook sees the last invocation")
-	require.Len(t, events, 4)
-	assert.Equal(t, ProgressEvent{Step: "install", N: 2, Total: 3, Detail: "tb-broken.noarch"}, events[2])
+	assert.Equal(t, []ProgressEvent{
+		{Step: "download", Total: 3}, {Step: "install", Total: 3},
+		{Step: "download", N: 1, Total: 3, Detail: "tb-hello.noarch"}, {Step: "install", N: 1, Total: 3, Detail: "tb-hello.noarch"},
+		{Step: "download", N: 2, Total: 3, Detail: "tb-broken.noarch"}, {Step: "install", N: 2, Total: 3, Detail: "tb-broken.noarch"},
+		{Step: "download", N: 3, Total: 3, Detail: "tb-lib.noarch"}, {Step: "install", N: 3, Total: 3, Detail: "tb-lib.noarch"},
+	}, events)
 
 	// All in one transaction when nothing is broken.
 	x, res, hooks = &applyExecutor{}, Result{}, nil

@@ -70,7 +70,7 @@ func (d *depExecutor) plan(_ context.Context, ts []plan.Target) (plan.Plan, erro
 	return p, nil
 }
 
-func (d *depExecutor) apply(context.Context, []plan.Target) (plan.Outcome, error) {
+func (d *depExecutor) apply(context.Context, []plan.Target, func(plan.Progress)) (plan.Outcome, error) {
 	return plan.Outcome{}, errors.New("not used")
 }
 

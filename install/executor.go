@@ -19,7 +19,9 @@ import (
 type executor interface {
 	check(ctx context.Context, fsys fs.FS, installed []patchkit.Package) error
 	plan(ctx context.Context, ts []plan.Target) (plan.Plan, error)
-	apply(ctx context.Context, ts []plan.Target) (plan.Outcome, error)
+	// apply installs ts, calling progress as its download and commit
+	// runs start.
+	apply(ctx context.Context, ts []plan.Target, progress func(plan.Progress)) (plan.Outcome, error)
 	repair(ctx context.Context) (plan.Outcome, error)
 }
 
@@ -75,8 +77,8 @@ func (e aptExec) check(ctx context.Context, fsys fs.FS, installed []patchkit.Pac
 func (e aptExec) plan(ctx context.Context, ts []plan.Target) (plan.Plan, error) {
 	return iapt.Plan(ctx, e.r, ts, e.opts...)
 }
-func (e aptExec) apply(ctx context.Context, ts []plan.Target) (plan.Outcome, error) {
-	return iapt.Apply(ctx, e.r, ts, e.opts...)
+func (e aptExec) apply(ctx context.Context, ts []plan.Target, progress func(plan.Progress)) (plan.Outcome, error) {
+	return iapt.Apply(ctx, e.r, ts, append(e.opts[:len(e.opts):len(e.opts)], iapt.WithProgress(progress))...)
 }
 func (e aptExec) repair(ctx context.Context) (plan.Outcome, error) {
 	return iapt.Repair(ctx, e.r, e.opts...)
@@ -93,8 +95,8 @@ func (e dnfExec) check(ctx context.Context, fsys fs.FS, installed []patchkit.Pac
 func (e dnfExec) plan(ctx context.Context, ts []plan.Target) (plan.Plan, error) {
 	return idnf.Plan(ctx, e.r, ts, e.opts...)
 }
-func (e dnfExec) apply(ctx context.Context, ts []plan.Target) (plan.Outcome, error) {
-	return idnf.Apply(ctx, e.r, ts, e.opts...)
+func (e dnfExec) apply(ctx context.Context, ts []plan.Target, progress func(plan.Progress)) (plan.Outcome, error) {
+	return idnf.Apply(ctx, e.r, ts, append(e.opts[:len(e.opts):len(e.opts)], idnf.WithProgress(progress))...)
 }
 func (e dnfExec) repair(ctx context.Context) (plan.Outcome, error) {
 	return idnf.Repair(ctx, e.r, e.opts...)
@@ -111,8 +113,8 @@ func (e zypperExec) check(ctx context.Context, fsys fs.FS, installed []patchkit.
 func (e zypperExec) plan(ctx context.Context, ts []plan.Target) (plan.Plan, error) {
 	return izypper.Plan(ctx, e.r, ts, e.opts...)
 }
-func (e zypperExec) apply(ctx context.Context, ts []plan.Target) (plan.Outcome, error) {
-	return izypper.Apply(ctx, e.r, ts, e.opts...)
+func (e zypperExec) apply(ctx context.Context, ts []plan.Target, progress func(plan.Progress)) (plan.Outcome, error) {
+	return izypper.Apply(ctx, e.r, ts, append(e.opts[:len(e.opts):len(e.opts)], izypper.WithProgress(progress))...)
 }
 func (e zypperExec) repair(ctx context.Context) (plan.Outcome, error) {
 	return izypper.Repair(ctx, e.r, e.opts...)

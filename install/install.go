@@ -56,9 +56,14 @@ type Hooks struct {
 
 // ProgressEvent reports the run's steps.
 type ProgressEvent struct {
-	// Step: "scan", "plan", "install", "verify", "reboot".
+	// Step: "scan", "plan", "download" (the package manager resolves the
+	// transaction and fetches the packages; nothing has changed yet),
+	// "install" (the committing run), "verify", "reboot".
 	Step string
-	// N of Total for "install" when packages are installed one by one.
+	// Total is the number of targets for "plan", "download" and
+	// "install"; N counts them (from 1) when they are installed one by one
+	// after the transaction failed, with the target's KBID in Detail, and
+	// is 0 for the transaction of them all.
 	N, Total int
 	Detail   string
 }
@@ -117,7 +122,7 @@ func Install(ctx context.Context, fsys fs.FS, opts ...Option) (Result, error) {
 
 	var res Result
 	progress(ProgressEvent{Step: "scan"})
-	before, err := scan.Scan(ctx, fsys, o.scanOptions()...)
+	before, err := scan.Scan(ctx, fsys, o.scanOptions("scan")...)
 	if err != nil {
 		return res, err
 	}
@@ -185,8 +190,7 @@ func Install(ctx context.Context, fsys fs.FS, opts ...Option) (Result, error) {
 	}
 
 	progress(ProgressEvent{Step: "verify"})
-	progress(ProgressEvent{Step: "verify"})
-	after, err := scan.Scan(ctx, fsys, o.scanOptions()...)
+	after, err := scan.Scan(ctx, fsys, o.scanOptions("verify")...)
 	if err != nil {
 		return exit(fmt.Errorf("install: verifying scan: %w", err))
 	}
@@ -219,8 +223,21 @@ func (o options) applyTargets(ctx context.Context, exec executor, ts []plan.Targ
 			return fmt.Errorf("install: pre-install hook: %w", err)
 		}
 	}
-	progress(ProgressEvent{Step: "install", N: 0, Total: len(ts)})
-	out, err := exec.apply(ctx, ts)
+	phases := func(n int, detail string) func(plan.Progress) {
+		return func(p plan.Progress) {
+			step := p.Stage
+			switch p.Stage {
+			case plan.StageDownloading:
+				step = "download"
+			case plan.StageInstalling:
+				step = "install"
+			default:
+				return // zypper's "checking patches": part of the plan, already reported
+			}
+			progress(ProgressEvent{Step: step, N: n, Total: len(ts), Detail: detail})
+		}
+	}
+	out, err := exec.apply(ctx, ts, phases(0, ""))
 	res.Outcomes = append(res.Outcomes, out)
 	if err != nil {
 		if errors.Is(err, plan.ErrLocked) || ctx.Err() != nil {
@@ -229,8 +246,7 @@ func (o options) applyTargets(ctx context.Context, exec executor, ts []plan.Targ
 		// One broken update must not hold back the rest.
 		o.logger.Warn("the transaction failed; installing package by package", "err", err)
 		for i, t := range ts {
-			progress(ProgressEvent{Step: "install", N: i + 1, Total: len(ts), Detail: t.KBID})
-			one, err := exec.apply(ctx, []plan.Target{t})
+			one, err := exec.apply(ctx, []plan.Target{t}, phases(i+1, t.KBID))
 			res.Outcomes = append(res.Outcomes, one)
 			if err != nil && (errors.Is(err, plan.ErrLocked) || ctx.Err() != nil) {
 				return err

@@ -225,13 +225,16 @@ func WithBuildOptions(b compliance.BuildOptions) Option {
 // WithLogger logs to l (silent by default).
 func WithLogger(l *slog.Logger) Option { return func(o *options) error { o.logger = l; return nil } }
 
-// WithProgress calls fn at each step.
+// WithProgress calls fn as each step starts, and with the scans' own
+// events (under the step "scan" for the first scan, "verify" for the
+// verifying one); see ProgressEvent.
 func WithProgress(fn func(ProgressEvent)) Option {
 	return func(o *options) error { o.progress = fn; return nil }
 }
 
-// scanOptions are the options of the scans before and after.
-func (o options) scanOptions() []scan.ScanOption {
+// scanOptions are the options of the scans before and after; step names
+// the scan in progress events.
+func (o options) scanOptions(step string) []scan.ScanOption {
 	s := []scan.ScanOption{scan.At(o.at), scan.WithNode(o.node), scan.WithHostFacts(o.host)}
 	if o.os != nil {
 		s = append(s, scan.WithOS(*o.os))
@@ -250,7 +253,7 @@ func (o options) scanOptions() []scan.ScanOption {
 	}
 	if o.progress != nil {
 		s = append(s, scan.WithProgress(func(e scan.ProgressEvent) {
-			o.progress(ProgressEvent{Step: "scan", Detail: e.Step + " " + e.Detail})
+			o.progress(ProgressEvent{Step: step, Detail: e.Step + " " + e.Detail})
 		}))
 	}
 	return s

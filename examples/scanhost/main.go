@@ -417,10 +417,14 @@ func installNode(ctx context.Context, c config, now time.Time, out *output, stde
 	if c.allowNewDeps {
 		opts = append(opts, install.AllowNewDependencies())
 	}
-	if isTerminal(stderr) {
+	drawn := isTerminal(stderr)
+	if drawn {
 		opts = append(opts, install.WithProgress(progressBar(stderr)))
 	}
 	res, err := install.Install(ctx, fsys, opts...)
+	if drawn {
+		fmt.Fprint(stderr, "\r\033[K") // the progress line goes
+	}
 	scanned := res.Before
 	if res.After != nil {
 		scanned = *res.After
@@ -462,11 +466,15 @@ func isTerminal(w io.Writer) bool {
 	return err == nil && fi.Mode()&os.ModeCharDevice != 0
 }
 
-// progressBar draws the install's steps on one terminal line.
+// progressBar draws the install's steps on one terminal line, which the
+// caller clears when the install returns.
 func progressBar(w io.Writer) func(install.ProgressEvent) {
 	return func(e install.ProgressEvent) {
 		line := e.Step
-		if e.Total > 0 {
+		switch {
+		case e.N == 0 && e.Total > 0: // planning, downloading or installing them all at once
+			line = fmt.Sprintf("%-8s %d updates", e.Step, e.Total)
+		case e.Total > 0: // one by one, after the transaction failed
 			const width = 30
 			done := width * e.N / e.Total
 			line = fmt.Sprintf("%-8s [%s%s] %d/%d", e.Step, strings.Repeat("#", done), strings.Repeat(".", width-done), e.N, e.Total)
@@ -478,9 +486,6 @@ func progressBar(w io.Writer) func(install.ProgressEvent) {
 			line = line[:78]
 		}
 		fmt.Fprintf(w, "\r\033[K%s", line)
-		if e.Step == "verify" || e.Step == "reboot" {
-			fmt.Fprintln(w)
-		}
 	}
 }
 

@@ -16,6 +16,7 @@ import (
 
 	"github.com/patchkit/patchkit"
 	"github.com/patchkit/patchkit/compliance"
+	"github.com/patchkit/patchkit/install"
 	"github.com/patchkit/patchkit/internal/decompress"
 	"github.com/patchkit/patchkit/internal/testbed"
 )
@@ -300,4 +301,19 @@ func TestTestbedDnfInstallScanhost(t *testing.T) {
 		code, _, _ := run(args...)
 		assert.Equal(t, exitUsage, code, "%v", args)
 	}
+}
+
+// The install's progress on one terminal line: the transaction of all
+// targets as a count, the one-by-one fallback as a bar.
+func TestProgressBar(t *testing.T) {
+	var b bytes.Buffer
+	bar := progressBar(&b)
+	for _, e := range []install.ProgressEvent{
+		{Step: "scan"}, {Step: "plan", Total: 4}, {Step: "download", Total: 4}, {Step: "install", Total: 4},
+		{Step: "download", N: 1, Total: 4, Detail: "tb-hello.noarch"}, {Step: "verify"},
+	} {
+		bar(e)
+	}
+	assert.Equal(t, "\r\033[Kscan\r\033[Kplan     4 updates\r\033[Kdownload 4 updates\r\033[Kinstall  4 updates"+
+		"\r\033[Kdownload [#######.......................] 1/4 tb-hello.noarch\r\033[Kverify", b.String())
 }

@@ -60,6 +60,7 @@ func Apply(ctx context.Context, r run.Runner, targets []plan.Target, opts ...Opt
 	}
 	start := time.Now()
 	deadline := start.Add(o.lockWait)
+	o.report(plan.StageDownloading)
 	c, res, err := o.runLocked(ctx, r, deadline, func(wait time.Duration) run.Command {
 		return o.installCommand(ops, true, wait)
 	})
@@ -70,6 +71,7 @@ func Apply(ctx context.Context, r run.Runner, targets []plan.Target, opts ...Opt
 	if err := ctx.Err(); err != nil {
 		return outcome(c, res), fmt.Errorf("install/apt: cancelled after the download, before anything was installed: %w", err)
 	}
+	o.report(plan.StageInstalling)
 	c, res, err = o.runLocked(ctx, r, deadline, func(wait time.Duration) run.Command {
 		return o.installCommand(ops, false, wait)
 	})

@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"strings"
 	"time"
+
+	"github.com/patchkit/patchkit/install/plan"
 )
 
 // Option configures Plan, Apply, Check and Repair. Options are checked when
@@ -29,6 +31,8 @@ type options struct {
 	allowDowngrades      bool
 	allowUnauthenticated bool
 	allowRemovals        bool
+
+	progress func(plan.Progress)
 
 	// programs, absolute paths inside the root
 	aptGet, aptConfigProg, dpkg, chrootProg string
@@ -103,6 +107,20 @@ func Admindir(dir string) Option {
 		}
 		o.admindir = d
 		return nil
+	}
+}
+
+// WithProgress sets a callback Apply calls as each of its runs starts:
+// plan.StageDownloading before the download run, plan.StageInstalling
+// before the commit (Packages stays 0: apt's download run does not count
+// them in a form worth parsing).
+func WithProgress(f func(plan.Progress)) Option {
+	return func(o *options) error { o.progress = f; return nil }
+}
+
+func (o *options) report(stage string) {
+	if o.progress != nil {
+		o.progress(plan.Progress{Stage: stage})
 	}
 }
 

@@ -154,7 +154,12 @@ func TestRecordedUpgrade(t *testing.T) {
 			if got := p.Actions[3].Package.Repository; got != "Testbed-Security:testbed-security" {
 				t.Errorf("tb-multi 1.2-1 from %q", got)
 			}
-			out, err := Apply(t.Context(), r, recordedUpgradeTargets(t), opts...)
+			var stages []string
+			progress := WithProgress(func(p plan.Progress) { stages = append(stages, p.Stage) })
+			out, err := Apply(t.Context(), r, recordedUpgradeTargets(t), append(opts, progress)...)
+			if !slices.Equal(stages, []string{plan.StageDownloading, plan.StageInstalling}) {
+				t.Errorf("stages %q", stages)
+			}
 			if err != nil || out.ExitCode != 0 || len(out.Failures) != 0 || !strings.Contains(out.Output, "Setting up tb-multi (1.2-1) ...") {
 				t.Fatalf("%v %+v", err, out)
 			}

@@ -46,6 +46,7 @@ func Apply(ctx context.Context, r run.Runner, targets []plan.Target, opts ...Opt
 		return plan.Outcome{}, err
 	}
 	cmds := o.commands(specs)
+	o.report(plan.StageDownloading)
 	res, err := o.runLocked(ctx, r, cmds.Download)
 	out := outcome(cmds.Download, res)
 	if err != nil {
@@ -57,6 +58,7 @@ func Apply(ctx context.Context, r run.Runner, targets []plan.Target, opts ...Opt
 	if err := ctx.Err(); err != nil {
 		return out, err
 	}
+	o.report(plan.StageInstalling)
 	res, err = o.runLocked(ctx, r, cmds.Commit)
 	return outcome(cmds.Commit, res), err
 }

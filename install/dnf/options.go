@@ -6,6 +6,8 @@ import (
 	"path"
 	"strings"
 	"time"
+
+	"github.com/patchkit/patchkit/install/plan"
 )
 
 // DefaultLockWait is how long Plan, Apply, CheckNative and Repair wait for
@@ -30,6 +32,7 @@ type options struct {
 	cacheOnly   bool
 	allowUnauth bool
 	installOnly []string
+	progress    func(plan.Progress)
 }
 
 // OptionError reports an option with a bad value.
@@ -137,6 +140,20 @@ func WithSetopt(key, value string) Option {
 		}
 		o.setopts = append(o.setopts, key+"="+value)
 		return nil
+	}
+}
+
+// WithProgress sets a callback Apply calls as each of its runs starts:
+// plan.StageDownloading before the download run, plan.StageInstalling
+// before the commit (not called when the download run found nothing to
+// do). Packages stays 0.
+func WithProgress(f func(plan.Progress)) Option {
+	return func(o *options) error { o.progress = f; return nil }
+}
+
+func (o *options) report(stage string) {
+	if o.progress != nil {
+		o.progress(plan.Progress{Stage: stage})
 	}
 }
 

@@ -261,8 +261,15 @@ func TestReplayApply(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			recs := loadSet(t, tc.set)[tc.from:tc.to]
 			rp := run.NewReplay(recs...)
-			out, err := dnf.Apply(context.Background(), rp, recTargets(t, recs[0]), rootOpts(recRoot(t, recs[0]))...)
+			var stages []string
+			progress := dnf.WithProgress(func(p plan.Progress) { stages = append(stages, p.Stage) })
+			out, err := dnf.Apply(context.Background(), rp, recTargets(t, recs[0]), rootOpts(recRoot(t, recs[0]), progress)...)
 			replayed(t, rp, recs)
+			// One stage per run: the download, and the commit when the
+			// download went through.
+			if want := []string{plan.StageDownloading, plan.StageInstalling}[:len(recs)]; !slices.Equal(stages, want) {
+				t.Errorf("stages %q, want %q", stages, want)
+			}
 			if (err != nil) != tc.isErr || out.ExitCode != tc.exit {
 				t.Errorf("exit %d, error %v", out.ExitCode, err)
 			}

@@ -87,6 +87,25 @@ type Outcome struct {
 	RebootRequired bool `json:"RebootRequired,omitempty"`
 }
 
+// Progress is told to a family's WithProgress callback as each phase of
+// Apply (and, for zypper, Plan and Repair) starts.
+type Progress struct {
+	// Stage is StageDownloading or StageInstalling for Apply; zypper also
+	// reports "checking patches", "planning", "verifying" and "repairing".
+	Stage string
+	// Packages is the number of packages the transaction changes, when
+	// the phase before said so, else 0.
+	Packages int
+}
+
+// The stages of Apply: the download run resolves the transaction and
+// fetches and checks the packages without changing the system (it can be
+// cancelled); the install run is the committing one.
+const (
+	StageDownloading = "downloading"
+	StageInstalling  = "installing"
+)
+
 // Failure is one package the package manager failed on.
 type Failure struct {
 	Name   string `json:"Name"`

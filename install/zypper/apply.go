@@ -66,7 +66,7 @@ func Apply(ctx context.Context, r run.Runner, targets []plan.Target, opts ...Opt
 	if err != nil {
 		return plan.Outcome{}, err
 	}
-	return o.twoPhase(ctx, r, "downloading", dl, "installing", commit)
+	return o.twoPhase(ctx, r, plan.StageDownloading, dl, plan.StageInstalling, commit)
 }
 
 // Repair runs `zypper --xmlout verify --no-recommends` as a committing

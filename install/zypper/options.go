@@ -31,7 +31,7 @@ type options struct {
 	recommends  bool
 	env         []string
 	expected    *plan.Plan
-	progress    func(Progress)
+	progress    func(plan.Progress)
 
 	// named opt-ins that weaken zypper's defaults
 	interactive   bool // install patches flagged interactive (reboot, message, licence)
@@ -39,17 +39,6 @@ type options struct {
 	noGPGChecks   bool // --no-gpg-checks
 	autoImport    bool // --gpg-auto-import-keys
 	agreeLicenses bool // --auto-agree-with-licenses
-}
-
-// Progress reports which phase Apply or Repair is in.
-type Progress struct {
-	// Stage is "checking patches" (Plan, Apply), "planning" (Plan),
-	// "downloading" and "installing" (Apply), "verifying" and "repairing"
-	// (Repair).
-	Stage string
-	// Packages is the number of packages the transaction changes, when
-	// known (from the install summary of the phase before), else 0.
-	Packages int
 }
 
 // WithProgram sets zypper's absolute path (default /usr/bin/zypper).
@@ -135,8 +124,11 @@ func WithPlan(p plan.Plan) Option {
 	return func(o *options) error { o.expected = &p; return nil }
 }
 
-// WithProgress sets a callback called as each phase starts.
-func WithProgress(f func(Progress)) Option {
+// WithProgress sets a callback called as each phase starts: "checking
+// patches" (Plan, Apply), "planning" (Plan), plan.StageDownloading and
+// plan.StageInstalling (Apply, with the number of packages the download
+// run's summary gave), "verifying" and "repairing" (Repair).
+func WithProgress(f func(plan.Progress)) Option {
 	return func(o *options) error { o.progress = f; return nil }
 }
 
@@ -193,7 +185,7 @@ func buildOptions(opts []Option) (options, error) {
 
 func (o *options) report(stage string, n int) {
 	if o.progress != nil {
-		o.progress(Progress{Stage: stage, Packages: n})
+		o.progress(plan.Progress{Stage: stage, Packages: n})
 	}
 }
 

@@ -129,12 +129,12 @@ func TestReplayNewDependency(t *testing.T) {
 	if !errors.As(err, &re) || re.Action.Package.Name != "tb-newdep" || !errors.Is(err, plan.ErrPlanRefused) {
 		t.Fatalf("Apply with a narrower plan: %v", err)
 	}
-	var stages []Progress
-	progress := WithProgress(func(p Progress) { stages = append(stages, p) })
+	var stages []plan.Progress
+	progress := WithProgress(func(p plan.Progress) { stages = append(stages, p) })
 	if out, err := Apply(ctx, g, targets, WithRoot(root), WithPlan(p), progress); err != nil || out.ExitCode != 0 {
 		t.Errorf("Apply: exit %d, %v", out.ExitCode, err)
 	}
-	if !slices.Equal(stages, []Progress{{Stage: "downloading"}, {Stage: "installing", Packages: 2}}) {
+	if !slices.Equal(stages, []plan.Progress{{Stage: "downloading"}, {Stage: "installing", Packages: 2}}) {
 		t.Errorf("progress %+v", stages)
 	}
 }
