@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/patchkit/patchkit"
 	"github.com/patchkit/patchkit/osdetect"
 	"github.com/patchkit/patchkit/repo"
 )
@@ -28,6 +29,7 @@ type options struct {
 	hasDefaultRel  bool
 	// installedVersions: WithInstalledVersions
 	installedVersions bool
+	notInstalled      func(patchkit.Patch) // WithNotInstalled
 }
 
 // Progress reports the metadata backend's work, once per repository read
@@ -156,6 +158,48 @@ func WithDefaultRelease(rel string) Option {
 func WithInstalledVersions(on bool) Option {
 	return func(o *options) error {
 		o.installedVersions = on
+		return nil
+	}
+}
+
+// WithNotInstalled makes Updates also pass to fn every version that the
+// healthy enabled repositories offer of a package (name and apt
+// architecture) that is not installed, classified exactly as an update
+// would be, with Candidate false: Patch Manager reports such packages
+// NotApplicable when the baseline approves one of their versions.
+//
+// fn is called from Updates' own goroutine, never concurrently, after
+// every repository has been read and before Updates returns, and not at
+// all when Updates returns an error; once the calls begin, Updates returns
+// no error. The calls are in order of name, then apt architecture (the
+// native one for "all"), then version, oldest first in dpkg's order: one
+// call per version, with the fields the Patch of an update has (the
+// Package from the first stanza read, Repository listing every origin
+// offering the version, Security and Classification "Security" when one
+// of them is a security pocket, Section, Priority, Product). What counts
+// as installed is what Updates upgrades: dpkg's config-files and
+// not-installed states do not, so those packages' versions go to fn; a
+// version Updates returns (a newer version of an installed package, or
+// with WithInstalledVersions its installed version) never does.
+//
+// Only what apt would install: the versions of apt's architectures (the
+// native one with "all", and the foreign ones), read from the Packages
+// indexes of healthy repositories, never sources. Pins do not narrow the
+// list: apt-get install NAME=VERSION installs any version apt knows, even
+// one pinned below 0 or "never" (apt's pins choose the candidate only),
+// and Patch Manager approves versions, not candidates. A package dpkg
+// holds in config-files (or not-installed) state gets Want "hold" on its
+// patches, as an installed held package does: apt-get install then lists
+// it under "held packages will be changed" and wants
+// --allow-change-held-packages.
+//
+// With fn set, every record of a not-installed package is checked as
+// those of installed packages are (name, architecture and version as dpkg
+// accepts them): a repository with an invalid one is unhealthy and offers
+// nothing, for updates too. A nil fn leaves Updates as it is.
+func WithNotInstalled(fn func(patchkit.Patch)) Option {
+	return func(o *options) error {
+		o.notInstalled = fn
 		return nil
 	}
 }

@@ -47,7 +47,11 @@ func Updates(ctx context.Context, fsys fs.FS, installed []patchkit.Package, opts
 	if err != nil {
 		return nil, nil, err
 	}
-	return st.patches(o), st.statuses, nil
+	ps := st.patches(o)
+	if o.notInstalled != nil {
+		st.emitNotInstalled(o)
+	}
+	return ps, st.statuses, nil
 }
 
 // scanState is what one run of the metadata backend collected.
@@ -55,6 +59,14 @@ type scanState struct {
 	pol      *policy
 	entries  []*pkgEntry
 	statuses []repo.Status
+	// With WithNotInstalled: the records of packages that are not
+	// installed, per repository in the sources' order, and the index in
+	// pol.files of each repository's first file.
+	others    []offerList
+	otherBase []int
+	// held: the packages in config-files or not-installed state that dpkg
+	// holds (selection "hold").
+	held map[nameArch]bool
 }
 
 func collect(ctx context.Context, fsys fs.FS, installed []patchkit.Package, o *options) (*scanState, error) {
@@ -70,7 +82,7 @@ func collect(ctx context.Context, fsys fs.FS, installed []patchkit.Package, o *o
 	if err != nil {
 		return nil, err
 	}
-	entries, byKey, err := installedEntries(installed, native)
+	entries, byKey, held, err := installedEntries(installed, native)
 	if err != nil {
 		return nil, err
 	}
@@ -85,7 +97,7 @@ func collect(ctx context.Context, fsys fs.FS, installed []patchkit.Package, o *o
 	specs := reposOf(ctx, fsys, cfg, srcs, archs)
 
 	pol := &policy{native: native, m: newMatcher()}
-	st := &scanState{pol: pol, entries: entries}
+	st := &scanState{pol: pol, entries: entries, held: held}
 	listsDir := cfg.file("dir::state::lists")
 	lists := subRoot{root: fsys, dir: rel(listsDir)}
 	// The lists are verified at the scan's time, with no network client.
@@ -104,7 +116,7 @@ func collect(ctx context.Context, fsys fs.FS, installed []patchkit.Package, o *o
 			defer wg.Done()
 			sem <- struct{}{}
 			defer func() { <-sem }()
-			results[i] = readRepo(ctx, o, verify, lists, sp, byKey, native)
+			results[i] = readRepo(ctx, o, verify, lists, sp, byKey, native, archs)
 			st := results[i].status
 			if st.Health != repo.HealthOK {
 				o.logger.Warn("apt repository not used", "repository", st.Name, "health", st.Health, "reason", st.Reason)
@@ -132,6 +144,10 @@ func collect(ctx context.Context, fsys fs.FS, installed []patchkit.Package, o *o
 		pol.files = append(pol.files, res.files...)
 		for _, f := range res.found {
 			st.addRecord(f.e, f.rec, f.pkg, base+f.fi, intern)
+		}
+		if o.notInstalled != nil {
+			st.others = append(st.others, res.others)
+			st.otherBase = append(st.otherBase, base)
 		}
 	}
 
@@ -224,36 +240,47 @@ func architectures(fsys fs.FS, cfg *aptConfig, native string) ([]string, error) 
 type nameArch struct{ name, arch string }
 
 // installedEntries turns the inventory into one entry per installed name
-// and apt architecture ("all" belongs to the native one).
-func installedEntries(installed []patchkit.Package, native string) ([]*pkgEntry, map[nameArch]*pkgEntry, error) {
+// and apt architecture ("all" belongs to the native one). It also returns
+// the packages that are not installed (config-files, not-installed) but
+// held, nil when there are none.
+func installedEntries(installed []patchkit.Package, native string) ([]*pkgEntry, map[nameArch]*pkgEntry, map[nameArch]bool, error) {
 	byKey := map[nameArch]*pkgEntry{}
-	var entries []*pkgEntry
+	var (
+		entries []*pkgEntry
+		held    map[nameArch]bool
+	)
 	for _, p := range installed {
 		id := p.QualifiedName()
 		if p.Scheme != patchkit.Deb {
-			return nil, nil, &InventoryError{Package: id, Reason: "not a Debian package (scheme " + p.Scheme.String() + ")"}
+			return nil, nil, nil, &InventoryError{Package: id, Reason: "not a Debian package (scheme " + p.Scheme.String() + ")"}
 		}
 		if p.State == patchkit.StateConfigFiles || p.State == patchkit.StateNotInstalled {
+			if p.Want == "hold" {
+				if held == nil {
+					held = map[nameArch]bool{}
+				}
+				held[nameArch{p.Name, aptArch(p.Arch, native)}] = true
+			}
 			continue
 		}
 		if p.State != "" && !p.State.Valid() {
-			return nil, nil, &InventoryError{Package: id, Reason: "unknown state " + quote(string(p.State))}
+			return nil, nil, nil, &InventoryError{Package: id, Reason: "unknown state " + quote(string(p.State))}
 		}
 		if err := patchkit.ValidateName(patchkit.Deb, p.Name); err != nil {
-			return nil, nil, &InventoryError{Package: id, Reason: err.Error()}
+			return nil, nil, nil, &InventoryError{Package: id, Reason: err.Error()}
 		}
 		arch := p.Arch
 		if arch != "" {
 			if err := patchkit.ValidateArch(patchkit.Deb, arch); err != nil {
-				return nil, nil, &InventoryError{Package: id, Reason: err.Error()}
+				return nil, nil, nil, &InventoryError{Package: id, Reason: err.Error()}
 			}
 		}
 		if err := patchkit.Deb.Validate(p.EVR()); err != nil {
-			return nil, nil, &InventoryError{Package: id, Reason: err.Error()}
+			return nil, nil, nil, &InventoryError{Package: id, Reason: err.Error()}
 		}
 		k := nameArch{p.Name, aptArch(arch, native)}
 		if _, dup := byKey[k]; dup {
-			return nil, nil, &InventoryError{Package: id, Reason: "listed twice for apt's architecture " + k.arch}
+			return nil, nil, nil, &InventoryError{Package: id, Reason: "listed twice for apt's architecture " + k.arch}
 		}
 		e := &pkgEntry{name: p.Name, arch: k.arch, installed: p}
 		byKey[k] = e
@@ -262,7 +289,7 @@ func installedEntries(installed []patchkit.Package, native string) ([]*pkgEntry,
 	slices.SortFunc(entries, func(a, b *pkgEntry) int {
 		return cmp.Or(cmp.Compare(a.name, b.name), cmp.Compare(a.arch, b.arch))
 	})
-	return entries, byKey, nil
+	return entries, byKey, held, nil
 }
 
 // aptArch is the architecture of the package apt files a version under:
@@ -276,11 +303,13 @@ func aptArch(a, native string) string {
 
 // repoResult is what reading one repository gave: its status, its index
 // files and the records of installed packages (file indexes relative to
-// files).
+// files), and with WithNotInstalled the records of the packages that are
+// not installed.
 type repoResult struct {
 	status repo.Status
 	files  []*pkgFile
 	found  []foundRecord
+	others offerList
 }
 
 type foundRecord struct {
@@ -291,11 +320,13 @@ type foundRecord struct {
 }
 
 // readRepo reads one repository's verified metadata and keeps the records
-// of installed packages. Only a repository read whole offers its versions:
-// any error makes its status unhealthy and its result empty. It reads
-// shared state only, so repositories are read concurrently.
+// of installed packages, and with WithNotInstalled those of the packages
+// of apt's architectures archs that are not installed. Only a repository
+// read whole offers its versions: any error makes its status unhealthy and
+// its result empty. It reads shared state only, so repositories are read
+// concurrently.
 func readRepo(ctx context.Context, o *options, verify repo.Policy, lists fs.FS, sp repoSpec,
-	byKey map[nameArch]*pkgEntry, native string) repoResult {
+	byKey map[nameArch]*pkgEntry, native string, archs []string) repoResult {
 	r := sp.repo
 	name := r.Name()
 	fail := func(n int, err error) repoResult {
@@ -339,10 +370,18 @@ func readRepo(ctx context.Context, o *options, verify repo.Policy, lists fs.FS, 
 				return fail(n, err)
 			}
 			n++
-			if e := byKey[nameArch{rec.Package, aptArch(rec.Architecture, native)}]; e != nil {
+			k := nameArch{rec.Package, aptArch(rec.Architecture, native)}
+			if e := byKey[k]; e != nil {
 				res.found = append(res.found, foundRecord{e: e, rec: rec, fi: fi})
+			} else if o.notInstalled != nil && slices.Contains(archs, k.arch) {
+				if err := res.others.add(rec, fi); err != nil {
+					return fail(n, &repo.SyntaxError{File: name + " " + ix.Path, Line: rec.Line, Msg: err.Error(), Err: err})
+				}
 			}
 		}
+	}
+	if o.notInstalled != nil {
+		res.others.sort(native)
 	}
 	for i := range res.found {
 		f := &res.found[i]
@@ -430,30 +469,35 @@ func (st *scanState) offered(v *version) bool {
 }
 
 func (st *scanState) patch(o *options, e *pkgEntry, v *version) patchkit.Patch {
-	var (
-		origins  []string
-		security bool
-	)
-	for _, fi := range v.files {
-		f := st.pol.files[fi]
-		if f.status {
-			continue
-		}
-		if !slices.Contains(origins, f.relStr) {
-			origins = append(origins, f.relStr)
-		}
-		security = security || f.security
-	}
-	p := patchkit.Patch{Package: v.pkg, Product: o.product, Candidate: v == e.cand, Security: security}
-	p.Repository = strings.Join(origins, ", ")
+	p := patchkit.Patch{Package: v.pkg, Product: o.product, Candidate: v == e.cand}
+	p.Repository, p.Security, _ = st.origins(v.files, nil)
 	p.Section, p.Priority = v.pkg.Section, v.pkg.Priority
-	if security {
+	if p.Security {
 		p.Classification = "Security"
 	}
 	if e.installed.Want == "hold" {
 		p.Want = "hold"
 	}
 	return p
+}
+
+// origins returns apt's origin string of a version offered by files (the
+// origin of each file, once, in the files' order, joined with ", "; dpkg's
+// status file is none) and whether one of them is a security pocket. buf
+// is scratch space for the origins, returned for reuse.
+func (st *scanState) origins(files []int, buf []string) (string, bool, []string) {
+	security := false
+	for _, fi := range files {
+		f := st.pol.files[fi]
+		if f.status {
+			continue
+		}
+		if !slices.Contains(buf, f.relStr) {
+			buf = append(buf, f.relStr)
+		}
+		security = security || f.security
+	}
+	return strings.Join(buf, ", "), security, buf
 }
 
 // subRoot is the directory dir of the root fsys as a file system of its
