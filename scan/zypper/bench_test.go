@@ -1,14 +1,22 @@
 package zypper
 
 import (
+	"bytes"
+	"compress/gzip"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"testing"
+	"testing/fstest"
 	"time"
 
+	"github.com/patchkit/patchkit"
 	"github.com/patchkit/patchkit/internal/testbed"
+	"github.com/patchkit/patchkit/repo/rpmmd"
 	"github.com/patchkit/patchkit/scan/rpmdb"
 )
 
@@ -91,4 +99,103 @@ func BenchmarkRead(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
+}
+
+// BenchmarkReadNotInstalled is BenchmarkRead with WithNotInstalled (the
+// recorded testbed root has two versions of a package not installed).
+func BenchmarkReadNotInstalled(b *testing.B) {
+	f := loadFixture(b, "testbed")
+	b.ReportAllocs()
+	n := 0
+	for b.Loop() {
+		n = 0
+		if _, err := Read(context.Background(), f.fsys, f.installed, WithArch("x86_64"), WithNow(f.meta.Now), WithKeyring(f.keys),
+			WithNotInstalled(func(patchkit.Patch) { n++ })); err != nil {
+			b.Fatal(err)
+		}
+	}
+	if n != 2 {
+		b.Fatalf("%d versions not installed, want 2", n)
+	}
+}
+
+// BenchmarkLargePrimary runs the metadata backend over a root whose one
+// repository (no signature check) is CentOS Stream 9 AppStream (17,649
+// packages, 52 MB of primary.xml), with one installed package of every
+// tenth name at version 0, so that each of them has updates: without
+// WithNotInstalled, and with it (the packages of the other names, every
+// version, are passed on). It reads ../shared/data and skips without it.
+// The root (configuration and repomd.xml) is made here.
+func BenchmarkLargePrimary(b *testing.B) {
+	fsys, inv, size := largeRoot(b)
+	now := time.Unix(1700000000, 0).Add(time.Hour)
+	for _, with := range []bool{false, true} {
+		name := "updates"
+		if with {
+			name = "updates+notinstalled"
+		}
+		b.Run(name, func(b *testing.B) {
+			opts := []Option{WithArch("x86_64"), WithNow(now), WithKeyring(nil)}
+			others := 0
+			if with {
+				opts = append(opts, WithNotInstalled(func(patchkit.Patch) { others++ }))
+			}
+			b.SetBytes(size)
+			b.ReportAllocs()
+			for b.Loop() {
+				others = 0
+				ups, repos, err := Updates(context.Background(), fsys, inv, opts...)
+				if err != nil || repos[0].Packages != 17649 || len(ups) < len(inv) || with != (others > 0) {
+					b.Fatalf("%v: %+v, %d updates for %d installed, %d not installed", err, repos, len(ups), len(inv), others)
+				}
+			}
+			b.ReportMetric(float64(others), "not-installed")
+		})
+	}
+}
+
+// largeRoot makes the root of BenchmarkLargePrimary and its inventory,
+// and returns the size of primary.xml.
+func largeRoot(b testing.TB) (fstest.MapFS, []patchkit.Package, int64) {
+	gz, err := os.ReadFile("../../../shared/data/centos-stream9-appstream-primary.xml.gz")
+	if err != nil {
+		b.Skip("no ../shared/data/centos-stream9-appstream-primary.xml.gz:", err)
+	}
+	zr, err := gzip.NewReader(bytes.NewReader(gz))
+	if err != nil {
+		b.Fatal(err)
+	}
+	raw, err := io.ReadAll(zr)
+	if err != nil {
+		b.Fatal(err)
+	}
+	var inv []patchkit.Package
+	seen := map[string]bool{}
+	n := 0
+	for p, err := range rpmmd.ParsePrimary("primary", bytes.NewReader(raw), rpmmd.Limits{}) {
+		if err != nil {
+			b.Fatal(err)
+		}
+		if seen[p.Name] || p.Arch == "src" {
+			continue
+		}
+		seen[p.Name] = true
+		if n++; n%10 == 0 {
+			inv = append(inv, patchkit.Package{Name: p.Name, Epoch: patchkit.EpochOf(0), Version: "0", Release: "0", Arch: p.Arch,
+				Scheme: patchkit.RPM, State: patchkit.StateInstalled})
+		}
+	}
+	sumGz, sumRaw := sha256.Sum256(gz), sha256.Sum256(raw)
+	loc := "repodata/" + hex.EncodeToString(sumGz[:]) + "-primary.xml.gz"
+	repomd := fmt.Sprintf(`<?xml version="1.0" encoding="UTF-8"?>
+<repomd xmlns="http://linux.duke.edu/metadata/repo"><revision>1700000000</revision>
+<data type="primary"><checksum type="sha256">%x</checksum><open-checksum type="sha256">%x</open-checksum><location href="%s"/><timestamp>1700000000</timestamp><size>%d</size><open-size>%d</open-size></data>
+</repomd>
+`, sumGz, sumRaw, loc, len(gz), len(raw))
+	fsys := fstest.MapFS{
+		"etc/zypp/repos.d/appstream.repo":                  {Data: []byte("[appstream]\nenabled=1\nbaseurl=https://mirror.example.invalid/9-stream/AppStream/x86_64/os/\ngpgcheck=0\n")},
+		"var/cache/zypp/raw/appstream/repodata/repomd.xml": {Data: []byte(repomd)},
+		"var/cache/zypp/raw/appstream/" + loc:              {Data: gz},
+	}
+	return fsys, inv, int64(len(raw))
 }

@@ -12,6 +12,7 @@ import (
 	"io"
 	"io/fs"
 	"path"
+	"slices"
 	"strings"
 	"time"
 
@@ -248,19 +249,30 @@ func (s snapshotSource) advisories(ctx context.Context, yield func(patchkit.Advi
 }
 
 // load reads a source's packages (those whose names are in names) and
-// advisories into d, counting every package in d.status.Packages. On
-// error nothing read so far is kept.
-func load(ctx context.Context, src source, names map[string][]patchkit.Package, d *repoData) error {
+// advisories into d, counting every package in d.status.Packages. With a
+// sink (WithNotInstalled) it also adds to it, as offers, the packages of
+// the sink's architectures whose name and architecture are not in names.
+// On error nothing read so far is kept.
+func load(ctx context.Context, src source, names map[string][]patchkit.Package, sink *offerSink, d *repoData) error {
 	var pkgs []patchkit.Package
 	n := 0
+	mark := sink.mark()
 	err := src.packages(ctx, func(p rpmmd.Package) error {
 		n++
-		if _, ok := names[p.Name]; ok && p.Arch != "src" && p.Arch != "nosrc" {
+		if p.Arch == "src" || p.Arch == "nosrc" {
+			return nil
+		}
+		inst, ok := names[p.Name]
+		if ok {
 			pkgs = append(pkgs, p.ToPatchkit(d.cfg.alias))
+		}
+		if sink != nil && sink.arch[p.Arch] && !(ok && slices.ContainsFunc(inst, func(q patchkit.Package) bool { return q.Arch == p.Arch })) {
+			sink.add(p)
 		}
 		return nil
 	})
 	if err != nil {
+		sink.reset(mark)
 		return err
 	}
 	var advs []patchkit.Advisory
@@ -270,6 +282,7 @@ func load(ctx context.Context, src source, names map[string][]patchkit.Package, 
 		return nil
 	})
 	if err != nil {
+		sink.reset(mark)
 		return err
 	}
 	d.pkgs, d.advisories = pkgs, advs

@@ -101,6 +101,54 @@
 // carry an update's status), and the package dependencies that can keep
 // zypper from installing a candidate.
 //
+// # Packages that are not installed
+//
+// With WithNotInstalled, Updates also passes to a callback every version
+// that the healthy enabled repositories offer of a package, by name and
+// architecture, that is not installed: what Patch Manager counts as
+// NotApplicable when the baseline approves it. The rules, as zypper
+// applies them on the testbed:
+//
+//   - Installed is the inventory given to Updates, by name and
+//     architecture. A version of another architecture of an installed name
+//     is passed on (zypper would install it, `zypper install NAME.ARCH`,
+//     in place of the installed one: an architecture change, which `zypper
+//     search` shows as "other-version"), unless Updates returns it (a newer
+//     version to or from noarch). Older versions of such an architecture
+//     are passed on too (zypper installs them with --oldpackage).
+//   - Only the architectures installable on the node (those of the
+//     candidates, zypp.conf's arch included) and never a source package;
+//     unhealthy repositories offer nothing, and their patches classify
+//     nothing.
+//   - Locks: zypper refuses to install a locked version of a package that
+//     is not installed (`zypper addlock NAME`, then `zypper install
+//     --dry-run NAME` answers "remove lock to allow installation", exit
+//     4) and marks it locked in `zypper search -s`; a lock restricted to
+//     one repository (`addlock -r`) leaves the same version of the other
+//     repositories installable, and `zypper install` takes it from them.
+//     So a version that every repository holding it locks is left out
+//     (and logged), and a version locked in some repositories comes from
+//     the others. Locks of installed packages only (install_status:
+//     installed) do not apply; zypp.conf's locksfile.apply = no turns
+//     locks off, as for updates.
+//   - One call per version (name, architecture, epoch, version, release).
+//     A version that several repositories offer comes from the first of
+//     them in zypper's order (priority, then alias) that does not lock
+//     it, the repository `zypper install NAME-VERSION` takes it from, and
+//     is classified by the patches of every healthy repository that name
+//     it, with the rules below, exactly as an update; Candidate is false.
+//   - The calls come after every repository has been read and everything
+//     that can fail has been done, in the caller's goroutine, ordered by
+//     name, architecture and version (rpm's order). When Updates returns
+//     an error, none was made.
+//
+// Without the option, the packages of primary.xml whose names are not
+// installed are dropped as they stream past; with it, each package of an
+// installable architecture whose name and architecture are not installed
+// is kept as a small record (its strings shared with the parser's) until
+// every repository is read, and becomes a patchkit.Patch only when it is
+// passed on. The native backend has no counterpart.
+//
 // # Patches and classification (SUSE semantics)
 //
 // Every update of a healthy repository's updateinfo is a zypper patch

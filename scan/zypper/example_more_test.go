@@ -59,10 +59,11 @@ func ExampleRead() {
 		}
 	}
 	// Output:
-	// 2 repositories, 6 updates, 6 patches
+	// 2 repositories, 6 updates, 7 patches
 	// TBSA-2026:0001 Important needed [tb-lib-1:2.0-2]
 	// TBSA-2026:0003 Critical needed [kernel-tb-0:5.1-1]
 	// TBSA-2026:0005 Moderate needed [tb-multi-0:1.2-1]
+	// TBSA-2026:0007 Important not-needed [tb-extra-0:1.1-1]
 }
 
 // ParseStream reads any zypper --xmlout output: here zypper list-updates
@@ -112,6 +113,7 @@ func ExampleParseListPatches() {
 	// TBBA-2026:0004 bugfix  needed 2026-11-04 restart: false
 	// TBSA-2026:0005 security Moderate needed 2026-11-05 restart: false
 	// TBEA-2026:0006 enhancement  optional 2026-11-06 restart: false
+	// TBSA-2026:0007 security Important not-needed 2026-11-07 restart: false
 }
 
 // The packages each patch updates, which list-patches does not name, from

@@ -9,6 +9,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/patchkit/patchkit"
 	"github.com/patchkit/patchkit/repo"
 	"github.com/patchkit/patchkit/scan/rpmdb"
 	"github.com/patchkit/patchkit/scan/run"
@@ -111,6 +112,7 @@ func ExamplePatches() {
 	// TBBA-2026:0004 bugfix needed 2026-11-04
 	// TBSA-2026:0005 security needed 2026-11-05
 	// TBEA-2026:0006 enhancement optional 2026-11-06
+	// TBSA-2026:0007 security not-needed 2026-11-07
 }
 
 // NativeUpdates asks zypper itself, here through recordings of real runs;
@@ -199,4 +201,29 @@ func ExampleParseListPatchesTable() {
 	// Output:
 	// SUSE-SLE-Module-Basesystem-15-SP5-2023-3704 security important retracted reboot: true update stack: false
 	// SUSE-SLE-Module-Basesystem-15-SP5-2023-3973 recommended moderate needed reboot: false update stack: true
+}
+
+// WithNotInstalled passes on the versions of packages the node does not
+// have installed, classified as updates are: the versions of which Patch
+// Manager makes its NotApplicable items when the baseline approves them.
+// Here tb-extra, which the testbed root does not have; its 1.1-1 is named
+// by a security patch.
+func ExampleWithNotInstalled() {
+	r := load()
+	ctx := context.Background()
+	installed, err := rpmdb.Query(ctx, r.replay, rpmdb.WithRoot(r.root))
+	if err != nil {
+		panic(err)
+	}
+	_, _, err = zypper.Updates(ctx, os.DirFS(scenario+"/root"), installed,
+		zypper.WithArch("x86_64"), zypper.WithNow(r.now), zypper.WithKeyring(r.keys),
+		zypper.WithNotInstalled(func(p patchkit.Patch) {
+			fmt.Println(p.NEVRA(), p.Repository, p.Classification, p.Severity, p.AdvisoryIDs, p.CVEIDs)
+		}))
+	if err != nil {
+		panic(err)
+	}
+	// Output:
+	// tb-extra-0:1.0-1.noarch tb-base   [] []
+	// tb-extra-0:1.1-1.noarch tb-updates Security Important [TBSA-2026:0007] [CVE-2026-0007]
 }

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/patchkit/patchkit"
 	"github.com/patchkit/patchkit/repo"
 	"github.com/patchkit/patchkit/repo/rpmmd"
 )
@@ -43,6 +44,8 @@ type options struct {
 	limits       rpmmd.Limits
 	// installedVers: WithInstalledVersions
 	installedVers bool
+	// notInstalled: WithNotInstalled
+	notInstalled func(patchkit.Patch)
 }
 
 // Progress reports the metadata backend's work on one repository.
@@ -179,6 +182,23 @@ func WithReleasever(v string) Option {
 		o.releasever = v
 		return nil
 	}
+}
+
+// WithNotInstalled makes Updates (and Read, and Patches, which read the
+// same) also pass to fn every version that the healthy enabled
+// repositories offer of a package (name and architecture) that is not
+// installed, classified exactly as an update would be, with Candidate
+// false: the versions of which Patch Manager makes its NotApplicable
+// items. The package documentation ("Packages that are not installed")
+// gives the rules: which architectures, locks, one call per version.
+//
+// fn is called from Updates' own goroutine, never concurrently, after
+// every repository has been read and everything that can fail has been
+// done, ordered by name, then architecture, then version (rpm's order);
+// it is not called at all when Updates returns an error. The Patch is
+// fn's to keep. A nil fn leaves the option without effect.
+func WithNotInstalled(fn func(patchkit.Patch)) Option {
+	return func(o *options) error { o.notInstalled = fn; return nil }
 }
 
 // WithLimits bounds the XML files read (rpmmd.Limits; zero fields take

@@ -137,7 +137,7 @@ func TestTablesMatchXML(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(tp) != len(xp) || len(tp) != 6 {
+	if len(tp) != len(xp) || len(tp) != 7 {
 		t.Fatalf("%d table rows, %d XML patches", len(tp), len(xp))
 	}
 	for _, x := range xp {

@@ -40,10 +40,12 @@ type Result struct {
 // Candidate=true on the version zypper update would install; and one
 // repo.Status per enabled repository. With WithInstalledVersions it also
 // returns each installed version that a healthy repository has, classified
-// the same way, with Candidate=false. A repository whose metadata is
-// missing, unsigned where a signature is expected, not signed by a trusted
-// key, stale, dated in the future or damaged has a Status saying so and
-// offers nothing. The package documentation gives the rules.
+// the same way, with Candidate=false; with WithNotInstalled it passes the
+// versions of packages that are not installed to a callback. A repository
+// whose metadata is missing, unsigned where a signature is expected, not
+// signed by a trusted key, stale, dated in the future or damaged has a
+// Status saying so and offers nothing. The package documentation gives
+// the rules.
 func Updates(ctx context.Context, fsys fs.FS, installed []patchkit.Package, opts ...Option) ([]patchkit.Patch, []repo.Status, error) {
 	r, err := Read(ctx, fsys, installed, opts...)
 	if err != nil {
@@ -143,6 +145,10 @@ func Read(ctx context.Context, fsys fs.FS, installed []patchkit.Package, opts ..
 
 	res := &Result{}
 	var healthy []*repoData
+	var sink *offerSink
+	if o.notInstalled != nil {
+		sink = &offerSink{arch: o.archSet}
+	}
 	for i, cfg := range cfgs {
 		if err := ctx.Err(); err != nil {
 			return nil, err
@@ -155,7 +161,7 @@ func Read(ctx context.Context, fsys fs.FS, installed []patchkit.Package, opts ..
 			o.progress(Progress{Repository: cfg.alias, Done: i, Total: len(cfgs), Stage: stage})
 		}
 		d := &repoData{cfg: cfg}
-		err := readRepo(ctx, fsys, conf, cfg, trust, &o, inst.byName, d)
+		err := readRepo(ctx, fsys, conf, cfg, trust, &o, inst.byName, sink.from(len(healthy)), d)
 		if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
 			return nil, err
 		}
@@ -182,14 +188,40 @@ func Read(ctx context.Context, fsys fs.FS, installed []patchkit.Package, opts ..
 			patches = append(patches, p)
 		}
 	}
-	res.Updates, err = computeUpdates(inst, healthy, patches, locks, &o)
+	byPkg := patchesByName(patches)
+	res.Updates, err = computeUpdates(inst, healthy, byPkg, locks, &o)
 	if err != nil {
 		return nil, err
+	}
+	var others *notInstalledSet
+	if sink != nil {
+		if others, err = prepareNotInstalled(ctx, healthy, sink.offers, res.Updates, patches, byPkg, locks, &o); err != nil {
+			return nil, err
+		}
 	}
 	for _, p := range patches {
 		res.Patches = append(res.Patches, *p)
 	}
+	// Nothing fails from here on: fn sees the versions only when Read
+	// succeeds.
+	if others != nil {
+		others.emit(byPkg, &o)
+	}
 	return res, nil
+}
+
+// patchesByName indexes the patches by the names of the packages they
+// name, each patch once per name, in their order.
+func patchesByName(patches []*Patch) map[string][]*Patch {
+	byPkg := map[string][]*Patch{}
+	for _, p := range patches {
+		for _, e := range p.Packages {
+			if l := byPkg[e.Name]; len(l) == 0 || l[len(l)-1] != p {
+				byPkg[e.Name] = append(l, p)
+			}
+		}
+	}
+	return byPkg
 }
 
 // patchOf turns an updateinfo update into a zypper patch.
@@ -273,7 +305,7 @@ func loadRepos(ctx context.Context, fsys fs.FS, conf zyppConf, o *options) ([]re
 }
 
 // readRepo reads one repository into d from the source the options choose.
-func readRepo(ctx context.Context, fsys fs.FS, conf zyppConf, cfg repoConfig, trust *repo.Keyring, o *options, names map[string][]patchkit.Package, d *repoData) error {
+func readRepo(ctx context.Context, fsys fs.FS, conf zyppConf, cfg repoConfig, trust *repo.Keyring, o *options, names map[string][]patchkit.Package, sink *offerSink, d *repoData) error {
 	var src source
 	if o.client != nil {
 		r := rpmmd.Repo{ID: cfg.alias, BaseURLs: cfg.baseURLs, MirrorList: cfg.mirrorList,
@@ -306,12 +338,12 @@ func readRepo(ctx context.Context, fsys fs.FS, conf zyppConf, cfg repoConfig, tr
 		}
 		src = rc
 	}
-	return load(ctx, src, names, d)
+	return load(ctx, src, names, sink, d)
 }
 
 // computeUpdates lists every available version newer than an installed
 // package and marks zypper's candidate.
-func computeUpdates(inst *installedSet, repos []*repoData, patches []*Patch, locks []lock, o *options) ([]patchkit.Patch, error) {
+func computeUpdates(inst *installedSet, repos []*repoData, patchesByPkg map[string][]*Patch, locks []lock, o *options) ([]patchkit.Patch, error) {
 	type avail struct {
 		pkg   patchkit.Package
 		prio  int
@@ -321,14 +353,6 @@ func computeUpdates(inst *installedSet, repos []*repoData, patches []*Patch, loc
 	for i, d := range repos {
 		for _, p := range d.pkgs {
 			byName[p.Name] = append(byName[p.Name], avail{pkg: p, prio: d.cfg.priority, order: i})
-		}
-	}
-	patchesByPkg := map[string][]*Patch{}
-	for _, p := range patches {
-		for _, e := range p.Packages {
-			if l := patchesByPkg[e.Name]; len(l) == 0 || l[len(l)-1] != p {
-				patchesByPkg[e.Name] = append(l, p)
-			}
 		}
 	}
 	names := make([]string, 0, len(inst.byName))

@@ -43,7 +43,7 @@ func TestScenarioReplay(t *testing.T) {
 			ctx := t.Context()
 			s := &scenarioRun{root: m.Root, now: m.Now}
 			for _, r := range recs {
-				if recordingLabel(r) == "zypper-refresh" {
+				if l := recordingLabel(r); l == "zypper-refresh" || l == "zypper-install-table" {
 					s.rec = append(s.rec, r)
 				}
 			}
@@ -52,7 +52,7 @@ func TestScenarioReplay(t *testing.T) {
 				t.Fatal(err)
 			}
 			fsys := os.DirFS(filepath.Join(scenarioDir, sc.name, "root"))
-			s.meta, err = Read(ctx, fsys, s.installed, WithArch(m.Arch), WithNow(m.Now), WithKeyring(keysFromRecording(t, recs)))
+			s.meta, err = Read(ctx, fsys, s.installed, WithArch(m.Arch), WithNow(m.Now), WithKeyring(keysFromRecording(t, recs)), s.collect())
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -64,6 +64,7 @@ func TestScenarioReplay(t *testing.T) {
 				t.Fatal(err)
 			}
 			s.search = searchInstalled(t, rp, m.Root, s.installed)
+			s.searchEverything(t, rp)
 			if sc.skipped != "" {
 				checkSkipped(t, rp, m.Root, sc.skipped)
 			}
@@ -72,6 +73,7 @@ func TestScenarioReplay(t *testing.T) {
 			total.candidates += a.candidates
 			total.versions += a.versions
 			total.patches += a.patches
+			total.notInstalled += a.notInstalled
 			// every command the backends ran was recorded
 			for _, c := range rp.Calls() {
 				if !slices.ContainsFunc(recs, func(r run.Recording) bool { return slices.Equal(r.Argv, c.Argv()) }) {
@@ -80,5 +82,5 @@ func TestScenarioReplay(t *testing.T) {
 			}
 		})
 	}
-	t.Logf("recorded scenarios: %d candidates, %d newer versions, %d patches agree", total.candidates, total.versions, total.patches)
+	t.Logf("recorded scenarios: %d candidates, %d newer versions, %d patches, %d versions not installed agree", total.candidates, total.versions, total.patches, total.notInstalled)
 }

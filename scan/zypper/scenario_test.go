@@ -2,6 +2,7 @@ package zypper
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/json"
 	"errors"
 	"flag"
@@ -97,7 +98,8 @@ echo "tb-arch %{pver}" > %{buildroot}/usr/share/testbed/tb-arch-%{_target_cpu}.t
 `
 
 // buildArchRPMs builds tb-arch 1.0-1.x86_64 (first), 1.1-1.x86_64,
-// 1.2-1.i686, 1.3-1.aarch64 and 1.4-1.noarch with rpmbuild.
+// 1.2-1.i686, 1.3-1.aarch64, 1.4-1.noarch and the source package
+// 1.1-1.src with rpmbuild.
 func buildArchRPMs(t *testing.T, dir string) []string {
 	t.Helper()
 	rb := testutil.NeedTool(t, "rpmbuild", "rpm")
@@ -114,7 +116,9 @@ func buildArchRPMs(t *testing.T, dir string) []string {
 			"--define", "_buildhost testbed.invalid", spec)
 		out = append(out, filepath.Join(dir, "rpmbuild/RPMS", b.arch, "tb-arch-"+b.ver+"-1."+b.arch+".rpm"))
 	}
-	return out
+	testutil.Run(t, "", nil, rb, "-bs", "--quiet", "--define", "_topdir "+filepath.Join(dir, "rpmbuild"),
+		"--define", "pver 1.1", "--define", "_buildhost testbed.invalid", spec)
+	return append(out, filepath.Join(dir, "rpmbuild/SRPMS/tb-arch-1.1-1.src.rpm"))
 }
 
 // installBeside installs kernel-tb 5.1-1 beside the installed 5.0-1 with
@@ -142,6 +146,15 @@ type scenarioRun struct {
 	patches   []Patch
 	search    *Stream
 	rec       []run.Recording // the setup's recorded commands, in order
+	// notInst is what WithNotInstalled passed on, in its order.
+	notInst []patchkit.Patch
+	// searchAll is zypper's list of every package version (search -s -t
+	// package, --xmlout); searchTable the same as a table, whose status
+	// column shows locks; patchPkgs the packages of every patch (zypper
+	// info -t patch).
+	searchAll   *Stream
+	searchTable []Update
+	patchPkgs   []Patch
 }
 
 // testbedKeyFile is the testbed's rpm signing key, which its roots import.
@@ -197,6 +210,82 @@ const multipatchUpdateinfo = `<?xml version="1.0" encoding="UTF-8"?>
   </update>
 </updates>
 `
+
+// extraUpdateinfo is the updateinfo of the notinstalled-repos scenario,
+// written here (not a vendor's): a recommended, low patch naming
+// tb-extra 1.1-1 (which the testbed's TBSA-2026:0007 names too), with a
+// reboot flag and a bugzilla reference, and an optional patch naming
+// tb-extra 1.0-1.
+const extraUpdateinfo = `<?xml version="1.0" encoding="UTF-8"?>
+<updates>
+  <update from="testbed@example.invalid" status="stable" type="recommended" version="1">
+    <id>TBRA-2026:0101</id>
+    <title>Recommended update for tb-extra</title>
+    <severity>low</severity>
+    <issued date="1793620800"/>
+    <references><reference href="https://bugzilla.example.invalid/show_bug.cgi?id=101" id="101" type="bugzilla" title="tb-extra"/></references>
+    <description>A second patch naming tb-extra 1.1-1.</description>
+    <pkglist><collection short="testbed"><name>testbed</name>
+      <package name="tb-extra" epoch="0" version="1.1" release="1" arch="noarch" src="tb-extra-1.1-1.src.rpm"><filename>tb-extra-1.1-1.noarch.rpm</filename><reboot_suggested>True</reboot_suggested></package>
+    </collection></pkglist>
+  </update>
+  <update from="testbed@example.invalid" status="stable" type="optional" version="1">
+    <id>TBOA-2026:0102</id>
+    <title>Optional update for tb-extra</title>
+    <severity>none</severity>
+    <issued date="1793707200"/>
+    <description>A patch naming tb-extra 1.0-1.</description>
+    <pkglist><collection short="testbed"><name>testbed</name>
+      <package name="tb-extra" epoch="0" version="1.0" release="1" arch="noarch" src="tb-extra-1.0-1.src.rpm"><filename>tb-extra-1.0-1.noarch.rpm</filename></package>
+    </collection></pkglist>
+  </update>
+</updates>
+`
+
+// notInstalled lists what WithNotInstalled passed on of the package name,
+// as "NEVRA repository".
+func notInstalled(s *scenarioRun, name string) []string {
+	var out []string
+	for _, p := range s.notInst {
+		if p.Name == name {
+			out = append(out, p.NEVRA()+" "+p.Repository)
+		}
+	}
+	return out
+}
+
+// dryRun runs `zypper install --dry-run --details` of spec through rec
+// (recorded as evidence): it must exit with code.
+func dryRun(t *testing.T, rec run.Runner, root, spec string, code int) {
+	t.Helper()
+	c := run.Command{Path: "/usr/bin/zypper", Args: []string{"--non-interactive", "--no-refresh", "--root", root, "install", "--dry-run", "--details"},
+		Operands: []string{spec}, Env: []string{"LC_ALL=C", "LANGUAGE="}}
+	_, err := rec.Run(t.Context(), c)
+	var ee *run.ExitError
+	if code == 0 && err != nil || code != 0 && (!errors.As(err, &ee) || ee.Code != code) {
+		t.Fatalf("%s: %v, want exit %d", c, err, code)
+	}
+}
+
+// dryRunOutput returns the recorded `install --dry-run` of spec.
+func dryRunOutput(t *testing.T, s *scenarioRun, spec string) run.Recording {
+	t.Helper()
+	for _, r := range s.rec {
+		if slices.Contains(r.Argv, "install") && r.Argv[len(r.Argv)-1] == spec {
+			return r
+		}
+	}
+	t.Fatalf("no recorded zypper install --dry-run %s", spec)
+	return run.Recording{}
+}
+
+// installs reports whether a recorded `install --dry-run --details`
+// installs the version ed of name from the repository alias (zypper's
+// details: the name, then the edition, architecture and repository on
+// lines of their own).
+func installs(r run.Recording, name, ed, alias string) bool {
+	return r.Exit == 0 && strings.Contains(string(r.Stdout), "\n"+name+"\n  "+ed+"\n  noarch\n  "+alias+"\n")
+}
 
 func scenarios() []scenario {
 	cand := func(t *testing.T, s *scenarioRun, name string) *patchkit.Patch {
@@ -269,6 +358,18 @@ func scenarios() []scenario {
 				}
 				status(t, s, "TBEA-2026:0006", StatusOptional)
 				status(t, s, "TBSA-2026:0001", StatusNeeded)
+				// tb-extra, which no root has installed, and nothing of
+				// the installed packages
+				if got := notInstalled(s, "tb-extra"); len(s.notInst) != 2 || !slices.Equal(got, []string{"tb-extra-0:1.0-1.noarch tb-base", "tb-extra-0:1.1-1.noarch tb-updates"}) {
+					t.Errorf("not installed %d versions, tb-extra %v; want tb-extra 1.0-1 from tb-base and 1.1-1 from tb-updates only", len(s.notInst), got)
+				}
+				for _, p := range s.notInst {
+					sec := p.Version == "1.1"
+					if sec != (p.Classification == "Security" && p.Severity == "Important" && slices.Equal(p.AdvisoryIDs, []string{"TBSA-2026:0007"}) && slices.Equal(p.CVEIDs, []string{"CVE-2026-0007"})) || p.Candidate ||
+						!sec && (p.Classification != "" || p.Security) {
+						t.Errorf("%s: %+v, want 1.1-1 Security Important TBSA-2026:0007 CVE-2026-0007 and 1.0-1 unclassified", p.NEVRA(), p)
+					}
+				}
 			},
 		},
 		{
@@ -390,7 +491,7 @@ func scenarios() []scenario {
 		},
 		{
 			name:  "arch",
-			about: "tb-arch 1.0-1.x86_64 (rpmbuild --target, built by the test) installed with rpm, and a repository tb-arch (addrepo -G) with tb-arch 1.1-1.x86_64, 1.2-1.i686, 1.3-1.aarch64 and 1.4-1.noarch",
+			about: "tb-arch 1.0-1.x86_64 (rpmbuild --target, built by the test) installed with rpm, and a repository tb-arch (addrepo -G) with tb-arch 1.1-1.x86_64, 1.2-1.i686, 1.3-1.aarch64, 1.4-1.noarch and the source package 1.1-1.src",
 			setup: func(t *testing.T, env testbed.Env, root, dir string, rec run.Runner) {
 				rpms := buildArchRPMs(t, dir)
 				testutil.Run(t, "", nil, testutil.NeedTool(t, "rpm", "rpm"), "--root", root, "-i", rpms[0])
@@ -411,6 +512,85 @@ func scenarios() []scenario {
 				if !slices.Equal(got, []string{"1.4.noarch", "1.1.x86_64"}) {
 					t.Errorf("tb-arch versions offered %v, want 1.1 x86_64 and 1.4 noarch (not i686, an arch change; not aarch64, not installable)", got)
 				}
+				if st := repoHealth(t, s, "tb-arch", repo.HealthOK); st.Packages != 5 {
+					t.Errorf("tb-arch holds %d packages, want 5 (the source package among them)", st.Packages)
+				}
+				// tb-arch.i686 is not installed: its version is passed on
+				// (zypper would install it in place of the x86_64 one);
+				// aarch64 is not installable, noarch 1.4 is an update, the
+				// source package is none
+				if got := notInstalled(s, "tb-arch"); !slices.Equal(got, []string{"tb-arch-0:1.2-1.i686 tb-arch"}) {
+					t.Errorf("tb-arch versions not installed %v, want 1.2-1.i686 only", got)
+				}
+			},
+		},
+		{
+			name:  "notinstalled-locks",
+			about: "zypper addlock 'tb-extra < 1.1': a lock on tb-extra 1.0-1, a version of the package no root has installed; zypper install --dry-run --details refuses tb-extra-1.0-1 (exit 4) and installs tb-extra 1.1-1 for tb-extra",
+			setup: func(t *testing.T, env testbed.Env, root, dir string, rec run.Runner) {
+				zypperSetup(t, root, "addlock", "tb-extra < 1.1")
+				dryRun(t, rec, root, "tb-extra-1.0-1", 4)
+				dryRun(t, rec, root, "tb-extra", 0)
+			},
+			check: func(t *testing.T, s *scenarioRun) {
+				if got := notInstalled(s, "tb-extra"); !slices.Equal(got, []string{"tb-extra-0:1.1-1.noarch tb-updates"}) {
+					t.Errorf("tb-extra not installed %v, want 1.1-1 only (1.0-1 is locked)", got)
+				}
+				if r := dryRunOutput(t, s, "tb-extra-1.0-1"); r.Exit != 4 || !strings.Contains(string(r.Stdout), "remove lock") {
+					t.Errorf("zypper install tb-extra-1.0-1: exit %d, want 4 (locked)\n%s", r.Exit, r.Stdout)
+				}
+				if r := dryRunOutput(t, s, "tb-extra"); !installs(r, "tb-extra", "1.1-1", "tb-updates") {
+					t.Errorf("zypper install tb-extra does not install 1.1-1 from tb-updates:\n%s", r.Stdout)
+				}
+				for _, p := range s.notInst {
+					if p.Name == "tb-extra" && (p.Classification != "Security" || p.Severity != "Important" || !slices.Equal(p.AdvisoryIDs, []string{"TBSA-2026:0007"}) || !slices.Equal(p.CVEIDs, []string{"CVE-2026-0007"})) {
+						t.Errorf("tb-extra %s: %+v, want Security Important TBSA-2026:0007 CVE-2026-0007", p.EVR(), p)
+					}
+				}
+			},
+		},
+		{
+			name: "notinstalled-repos",
+			about: "a repository tb-extra-repo (zypper addrepo -G -p 50) over the testbed's tb-extra 1.0-1 and 1.1-1 with an updateinfo written by the test (TBRA-2026:0101 recommended naming 1.1-1, TBOA-2026:0102 optional naming 1.0-1), " +
+				"and zypper addlock -r tb-extra-repo 'tb-extra < 1.1' (1.0-1 of that repository only); zypper install --dry-run --details installs tb-extra-1.0-1 from tb-base and tb-extra (1.1-1) from tb-extra-repo",
+			setup: func(t *testing.T, env testbed.Env, root, dir string, rec run.Runner) {
+				d := filepath.Join(dir, "extra")
+				mkrepo(t, d, testbedRPM(env, "base", "tb-extra-1.0-1.noarch.rpm"), testbedRPM(env, "updates", "tb-extra-1.1-1.noarch.rpm"))
+				ui := filepath.Join(dir, "updateinfo.xml")
+				if err := os.WriteFile(ui, []byte(extraUpdateinfo), 0o644); err != nil {
+					t.Fatal(err)
+				}
+				testutil.Run(t, "", nil, testutil.NeedTool(t, "modifyrepo_c", "createrepo-c"), "--mdtype=updateinfo", ui, filepath.Join(d, "repodata"))
+				zypperSetup(t, root, "addrepo", "-G", "-p", "50", "file://"+d, "tb-extra-repo")
+				zypperSetup(t, root, "refresh", "tb-extra-repo")
+				zypperSetup(t, root, "addlock", "-r", "tb-extra-repo", "tb-extra < 1.1")
+				dryRun(t, rec, root, "tb-extra-1.0-1", 0)
+				dryRun(t, rec, root, "tb-extra", 0)
+			},
+			check: func(t *testing.T, s *scenarioRun) {
+				if got := notInstalled(s, "tb-extra"); !slices.Equal(got, []string{"tb-extra-0:1.0-1.noarch tb-base", "tb-extra-0:1.1-1.noarch tb-extra-repo"}) {
+					t.Errorf("tb-extra not installed %v, want 1.0-1 from tb-base (tb-extra-repo locks it) and 1.1-1 from tb-extra-repo (its priority)", got)
+				}
+				if r := dryRunOutput(t, s, "tb-extra-1.0-1"); !installs(r, "tb-extra", "1.0-1", "tb-base") {
+					t.Errorf("zypper install tb-extra-1.0-1 does not take it from tb-base:\n%s", r.Stdout)
+				}
+				if r := dryRunOutput(t, s, "tb-extra"); !installs(r, "tb-extra", "1.1-1", "tb-extra-repo") {
+					t.Errorf("zypper install tb-extra does not install 1.1-1 from tb-extra-repo:\n%s", r.Stdout)
+				}
+				for _, p := range s.notInst {
+					switch p.EVR() {
+					case "0:1.1-1":
+						if p.Classification != "Security" || p.Severity != "Important" || !slices.Equal(p.AdvisoryIDs, []string{"TBRA-2026:0101", "TBSA-2026:0007"}) ||
+							!slices.Equal(p.BugzillaIDs, []string{"101"}) || !p.RebootSuggested || !p.ReleaseDate.Equal(time.Date(2026, 11, 7, 12, 0, 0, 0, time.UTC)) {
+							t.Errorf("tb-extra 1.1-1: %+v, want Security (the security patch wins) Important, both advisories, bugzilla 101, a reboot, dated 2026-11-07T12:00Z", p)
+						}
+					case "0:1.0-1":
+						if p.Classification != "Optional" || p.Severity != "" || !slices.Equal(p.AdvisoryIDs, []string{"TBOA-2026:0102"}) {
+							t.Errorf("tb-extra 1.0-1: %+v, want Optional", p)
+						}
+					}
+				}
+				status(t, s, "TBRA-2026:0101", StatusNotNeeded)
 			},
 		},
 		{
@@ -586,7 +766,7 @@ func runScenario(t *testing.T, env testbed.Env, sc scenario) *scenarioRun {
 	if _, err := rec.Run(ctx, run.Command{Path: "/usr/bin/rpm", Args: []string{"--root", root, "-q", "gpg-pubkey", "--qf", `%{DESCRIPTION}\n`}}); err != nil {
 		t.Fatal(err)
 	}
-	s.meta, err = Read(ctx, os.DirFS(root), s.installed, WithArch("x86_64"), WithNow(s.now))
+	s.meta, err = Read(ctx, os.DirFS(root), s.installed, WithArch("x86_64"), WithNow(s.now), s.collect())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -605,6 +785,7 @@ func runScenario(t *testing.T, env testbed.Env, sc scenario) *scenarioRun {
 			}
 		}
 	}
+	s.searchEverything(t, rec)
 	if *update {
 		writeFixture(t, sc, s, append(setupRec.Recordings(), rec.Recordings()...))
 	}
@@ -628,6 +809,85 @@ func searchInstalled(t *testing.T, r run.Runner, root string, installed []patchk
 		t.Fatal(err)
 	}
 	return st
+}
+
+// collect is the WithNotInstalled option that keeps what it is passed.
+func (s *scenarioRun) collect() Option {
+	return WithNotInstalled(func(p patchkit.Patch) { s.notInst = append(s.notInst, p) })
+}
+
+// searchAllCommands are zypper's list of every package version, in XML
+// and as a table (the table's status column shows the locks).
+func searchAllCommands(root string) (xml, table run.Command) {
+	o, _ := buildNative([]NativeOption{NativeRoot(root)})
+	xml = o.command([]string{"search", "-s", "-t", "package"}, nil)
+	table = run.Command{Path: "/usr/bin/zypper", Args: []string{"--non-interactive", "--no-refresh", "--root", root, "search", "-s", "-t", "package"},
+		Env: []string{"LC_ALL=C", "LANGUAGE="}}
+	return xml, table
+}
+
+// searchEverything asks zypper, through r, for every package version
+// with its status and locks, and for the packages of the patches whose
+// packages NativePatches did not ask for (zypper info -t patch).
+func (s *scenarioRun) searchEverything(t *testing.T, r run.Runner) {
+	t.Helper()
+	ctx := t.Context()
+	xc, tc := searchAllCommands(s.root)
+	var err error
+	if s.searchAll, err = runStream(ctx, r, xc); err != nil {
+		t.Fatal(err)
+	}
+	res, err := r.Run(ctx, tc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.searchTable, err = parseTable(tc.String(), bytes.NewReader(res.Stdout), "package", func(u *Update, col, v string) {
+		switch col {
+		case "S":
+			u.Status = v
+		case "Name":
+			u.Name = v
+		case "Type":
+			u.Kind = v
+		case "Version":
+			u.Edition = v
+		case "Arch":
+			u.Arch = v
+		case "Repository":
+			u.RepoName = v
+		}
+	}, []string{"S", "Name", "Version", "Arch", "Repository"}); err != nil {
+		t.Fatal(err)
+	}
+	s.patchPkgs = slices.Clone(s.patches)
+	var names []string
+	for _, p := range s.patches {
+		if len(p.Packages) == 0 && !slices.Contains(names, p.Name) {
+			names = append(names, p.Name)
+		}
+	}
+	if len(names) == 0 {
+		return
+	}
+	slices.Sort(names)
+	o, _ := buildNative([]NativeOption{NativeRoot(s.root)})
+	ic := o.command([]string{"info", "-t", "patch"}, names)
+	is, err := runStream(ctx, r, ic)
+	if err != nil && !errors.Is(err, ErrReposSkipped) {
+		t.Fatal(err)
+	}
+	infos, err := infoPatches(ic.String(), is)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range s.patchPkgs {
+		p := &s.patchPkgs[i]
+		for _, ip := range infos {
+			if ip.Name == p.Name && len(p.Packages) == 0 {
+				p.Packages = ip.Packages
+			}
+		}
+	}
 }
 
 func writeFixture(t *testing.T, sc scenario, s *scenarioRun, recs []run.Recording) {
@@ -683,7 +943,7 @@ func recordingLabel(r run.Recording) string {
 		}
 		return "rpm-qa"
 	}
-	for _, sub := range []string{"list-updates", "list-patches", "info", "search", "refresh"} {
+	for _, sub := range []string{"list-updates", "list-patches", "info", "search", "refresh", "install"} {
 		if slices.Contains(r.Argv, sub) {
 			l := prog + "-" + sub
 			if sub != "refresh" && !slices.Contains(r.Argv, "--xmlout") {
@@ -699,7 +959,10 @@ func recordingLabel(r run.Recording) string {
 }
 
 // agreement counts what two backends were found to agree on.
-type agreement struct{ candidates, versions, patches, patchPackages int }
+type agreement struct{ candidates, versions, patches, patchPackages, notInstalled int }
+
+// scanKey is a package version: name, architecture, edition.
+type scanKey struct{ name, arch, ed string }
 
 // agree checks that the metadata backend and zypper agree on the
 // scenario: the same candidates with the same classification, the same
@@ -714,7 +977,7 @@ func agree(t *testing.T, sc scenario, s *scenarioRun) agreement {
 			unhealthy[st.Name] = true
 		}
 	}
-	type key struct{ name, arch, ed string }
+	type key = scanKey
 	k := func(p patchkit.Package) key { return key{p.Name, p.Arch, edition(p)} }
 
 	// 1. candidates and their classification
@@ -788,6 +1051,9 @@ func agree(t *testing.T, sc scenario, s *scenarioRun) agreement {
 		}
 	}
 
+	// 4. every version of a package not installed, against zypper search
+	a.notInstalled = agreeNotInstalled(t, sc, s, want, unhealthy)
+
 	// 3. patches and their status
 	type pkey struct{ name, repo string }
 	native := map[pkey]Patch{}
@@ -836,6 +1102,111 @@ func agree(t *testing.T, sc scenario, s *scenarioRun) agreement {
 	return a
 }
 
+// agreeNotInstalled checks what WithNotInstalled passed on against
+// zypper's list of every package version (search -s -t package): every
+// version zypper lists of a name and architecture rpm does not have
+// installed, from a healthy repository, that is not one of the newer
+// versions Updates returns (updates, as derived from the same search),
+// and that zypper does not show locked in at least one repository; in
+// order, once each, from a repository zypper lists it in that does not
+// lock it, classified as the patches zypper names it in (zypper info -t
+// patch) classify it.
+func agreeNotInstalled(t *testing.T, sc scenario, s *scenarioRun, updates map[scanKey][]string, unhealthy map[string]bool) int {
+	t.Helper()
+	type nameArch struct{ name, arch string }
+	installed := map[nameArch]bool{}
+	names := map[string]bool{}
+	for _, p := range s.installed {
+		installed[nameArch{p.Name, p.Arch}] = true
+		names[p.Name] = true
+	}
+	type row struct{ name, ed, arch, repo string }
+	locked := map[row]bool{}
+	for _, u := range s.searchTable {
+		if strings.Contains(u.Status, "l") {
+			locked[row{u.Name, u.Edition, u.Arch, u.RepoName}] = true
+		}
+	}
+	want := map[scanKey][]string{} // the repositories that offer it unlocked
+	lockedOnly := map[scanKey]bool{}
+	for _, sv := range s.searchAll.Solvables {
+		if sv.Kind != "package" || sv.Status == "installed" || unhealthy[sv.Repository] {
+			continue
+		}
+		if sv.Status == "not-installed" && names[sv.Name] {
+			t.Errorf("zypper search: %s-%s.%s is %s, and rpm has %s installed", sv.Name, sv.Edition, sv.Arch, sv.Status, sv.Name)
+		}
+		p, err := packageOf(sv.Name, sv.Edition, sv.Arch)
+		if err != nil {
+			t.Fatal(err)
+		}
+		k := scanKey{p.Name, p.Arch, edition(p)}
+		if installed[nameArch{p.Name, p.Arch}] || updates[k] != nil {
+			continue
+		}
+		if locked[row{sv.Name, sv.Edition, sv.Arch, sv.Repository}] {
+			lockedOnly[k] = true
+			continue
+		}
+		want[k] = append(want[k], sv.Repository)
+	}
+	var native []*Patch
+	for i := range s.patchPkgs {
+		if !slices.Contains(sc.diverges, s.patchPkgs[i].Repository) {
+			native = append(native, &s.patchPkgs[i])
+		}
+	}
+	n := 0
+	seen := map[scanKey]bool{}
+	for i, p := range s.notInst {
+		k := scanKey{p.Name, p.Arch, edition(p.Package)}
+		if i > 0 {
+			q := s.notInst[i-1]
+			if c := cmp.Or(strings.Compare(q.Name, p.Name), strings.Compare(q.Arch, p.Arch), cmpEVR(q.Package, p.Package)); c >= 0 {
+				t.Errorf("not installed: %s after %s", p.NEVRA(), q.NEVRA())
+			}
+		}
+		if seen[k] {
+			t.Errorf("not installed: %s passed twice", p.NEVRA())
+		}
+		seen[k] = true
+		repos, ok := want[k]
+		switch {
+		case !ok && lockedOnly[k]:
+			t.Errorf("not installed: %s is passed on; zypper shows it locked in every repository", p.NEVRA())
+			continue
+		case !ok:
+			t.Errorf("not installed: %s is passed on; zypper search has no such version of a package not installed", p.NEVRA())
+			continue
+		case !slices.Contains(repos, p.Repository):
+			t.Errorf("not installed: %s from %s; zypper offers it unlocked from %v", p.NEVRA(), p.Repository, repos)
+			continue
+		}
+		// classified as zypper's own patches classify it
+		var named []*Patch
+		for _, np := range native {
+			if np.names(p.Package) {
+				named = append(named, np)
+			}
+		}
+		c := patchkit.Patch{Package: p.Package, Product: p.Product}
+		if err := classify(&c, named); err != nil {
+			t.Fatal(err)
+		}
+		if fmt.Sprintf("%+v", c) != fmt.Sprintf("%+v", p) || p.Candidate || p.Scheme != patchkit.RPM || !p.Epoch.Known() {
+			t.Errorf("not installed: %s classified differently:\n metadata %+v\n zypper   %+v", p.NEVRA(), p, c)
+			continue
+		}
+		n++
+	}
+	for k, repos := range want {
+		if !seen[k] {
+			t.Errorf("not installed: zypper search offers %v from %v; WithNotInstalled does not pass it", k, repos)
+		}
+	}
+	return n
+}
+
 // TestTestbedZypperScan runs every scenario on the testbed's zypper root
 // with real zypper and the metadata backend, and requires them to agree.
 func TestTestbedZypperScan(t *testing.T) {
@@ -844,7 +1215,7 @@ func TestTestbedZypperScan(t *testing.T) {
 	var mu sync.Mutex
 	var total agreement
 	t.Cleanup(func() {
-		t.Logf("agreement over all scenarios: %d candidates, %d newer versions, %d patches (%d with their packages)", total.candidates, total.versions, total.patches, total.patchPackages)
+		t.Logf("agreement over all scenarios: %d candidates, %d newer versions, %d patches (%d with their packages), %d versions not installed", total.candidates, total.versions, total.patches, total.patchPackages, total.notInstalled)
 	})
 	for _, sc := range scenarios() {
 		t.Run(sc.name, func(t *testing.T) {
@@ -852,12 +1223,13 @@ func TestTestbedZypperScan(t *testing.T) {
 			s := runScenario(t, env, sc)
 			a := agree(t, sc, s)
 			sc.check(t, s)
-			t.Logf("%s: %d candidates, %d newer versions, %d patches agree", sc.name, a.candidates, a.versions, a.patches)
+			t.Logf("%s: %d candidates, %d newer versions, %d patches, %d versions not installed agree", sc.name, a.candidates, a.versions, a.patches, a.notInstalled)
 			mu.Lock()
 			total.candidates += a.candidates
 			total.versions += a.versions
 			total.patches += a.patches
 			total.patchPackages += a.patchPackages
+			total.notInstalled += a.notInstalled
 			mu.Unlock()
 		})
 	}
