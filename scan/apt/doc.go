@@ -122,6 +122,27 @@
 // about installed versions, so a scan through it cannot tell INSTALLED
 // from INSTALLED_OTHER.
 //
+// # Packages that are not installed
+//
+// With WithNotInstalled, Updates also passes to a callback every version
+// the healthy repositories offer of a package (name and apt architecture)
+// that is not installed, for Patch Manager's NotApplicable: what apt-cache
+// policy lists for such a package, one call per version, by name, apt
+// architecture and version. Each is the Patch an update of that version
+// would be (the first stanza's fields, every origin offering it, Security
+// from any security pocket), with Candidate false. Not installed means
+// what Updates does not upgrade: no inventory entry, or dpkg's
+// config-files or not-installed state (such a package held by dpkg gets
+// Want "hold"). The versions are those of apt's architectures only (apt
+// skips the records of other architectures when it builds its cache),
+// from Packages indexes only. apt's pins do not narrow them: apt-get
+// install NAME=VERSION installs a version pinned below 0, even "never"
+// (the tests check this with apt), so a pin says which version apt
+// prefers, not which it can install. With the callback, every record of a
+// not-installed package must be a valid Debian package as those of
+// installed packages must: a repository with an invalid one is
+// unhealthy, for its updates too.
+//
 // # Repositories that cannot be trusted
 //
 // Updates returns one repo.Status per repository of an enabled source.

@@ -152,3 +152,44 @@ func ExampleSimulateCommand() {
 	// Output:
 	// [APT_CONFIG=/srv/node/apt.conf] /usr/bin/apt-get -o Debug::NoLocking=1 -o quiet=1 -s -o APT::Get::Show-Upgraded=true --ignore-hold dist-upgrade
 }
+
+// Every version the repositories offer of a package that is not
+// installed goes to the callback, classified as an update would be: here
+// the inventory has curl, so only tzdata's versions (one offered by both
+// suites) are passed, in version order.
+func ExampleWithNotInstalled() {
+	lists := "var/lib/apt/lists/"
+	root := fstest.MapFS{
+		"etc/apt/sources.list": {Data: []byte("deb [trusted=yes] http://deb.debian.org/debian bookworm main\n" +
+			"deb [trusted=yes] http://security.debian.org/debian-security bookworm-security main\n")},
+	}
+	suite := func(prefix, release, packages string) {
+		sum := sha256.Sum256([]byte(packages))
+		root[lists+prefix+"Release"] = &fstest.MapFile{Data: []byte(release + "Date: Sat, 01 Nov 2025 00:00:00 UTC\n" +
+			"Architectures: amd64\nComponents: main\nSHA256:\n " + hex.EncodeToString(sum[:]) +
+			fmt.Sprintf(" %d main/binary-amd64/Packages\n", len(packages)))}
+		root[lists+prefix+"main_binary-amd64_Packages"] = &fstest.MapFile{Data: []byte(packages)}
+	}
+	suite("deb.debian.org_debian_dists_bookworm_",
+		"Origin: Debian\nLabel: Debian\nSuite: stable\nCodename: bookworm\nVersion: 12.12\n",
+		"Package: curl\nVersion: 7.88.1-10+deb12u12\nArchitecture: amd64\nPriority: optional\nSection: web\n\n"+
+			"Package: tzdata\nVersion: 2025b-0+deb12u1\nArchitecture: all\nPriority: required\nSection: localization\n\n"+
+			"Package: tzdata\nVersion: 2024a-0+deb12u1\nArchitecture: all\nPriority: required\nSection: localization\n")
+	suite("security.debian.org_debian-security_dists_bookworm-security_",
+		"Origin: Debian\nLabel: Debian-Security\nSuite: stable-security\nCodename: bookworm-security\nVersion: 12\n",
+		"Package: tzdata\nVersion: 2025b-0+deb12u1\nArchitecture: all\nPriority: required\nSection: localization\n")
+	curl, _ := patchkit.ParseDpkg("curl:amd64", "7.88.1-10+deb12u12")
+	curl.State = patchkit.StateInstalled
+	now := time.Date(2025, 11, 2, 0, 0, 0, 0, time.UTC)
+	_, _, err := apt.Updates(context.Background(), root, []patchkit.Package{curl},
+		apt.WithArch("x86_64"), apt.WithNow(now), apt.WithProduct("Debian12"),
+		apt.WithNotInstalled(func(p patchkit.Patch) {
+			fmt.Println(p.Name, p.Arch, p.EVR(), p.Repository, p.Classification, "candidate:", p.Candidate)
+		}))
+	if err != nil {
+		fmt.Println(err)
+	}
+	// Output:
+	// tzdata all 2024a-0+deb12u1 Debian:12.12/stable  candidate: false
+	// tzdata all 2025b-0+deb12u1 Debian:12.12/stable, Debian-Security:12/stable-security Security candidate: false
+}

@@ -13,12 +13,21 @@ import (
 // offer is one record of a package that is not installed, reduced to what
 // its Patch needs; the strings are those of the record (no copies).
 type offer struct {
-	name, arch, ver    string // as the record gives them
-	upstream, revision string // ver split, without its epoch
-	source, sourceVer  string // the record's Source field, "" without one
-	section, priority  string
-	epoch              patchkit.Epoch
-	fi                 int32 // index into the repository's files
+	name, arch, ver   string // as the record gives them
+	source, sourceVer string // the record's Source field, "" without one
+	section, priority string
+	epoch             patchkit.Epoch
+	up, rev           int32 // ver[up:rev] is the upstream version, ver[rev+1:] the revision if rev < len(ver)
+	fi                int32 // index into the repository's files
+}
+
+// upstream and revision split the version as ParseDpkg does.
+func (o *offer) upstream() string { return o.ver[o.up:o.rev] }
+func (o *offer) revision() string {
+	if int(o.rev) < len(o.ver) {
+		return o.ver[o.rev+1:]
+	}
+	return ""
 }
 
 // offerList is the records of not-installed packages one repository gave,
@@ -53,61 +62,119 @@ func (l *offerList) add(rec aptrepo.Package, fi int) error {
 	if err != nil {
 		return err
 	}
+	// A valid version has no surrounding blanks: it is "[epoch:]upstream[-revision]".
+	rev := len(rec.Version)
+	if p.Release != "" {
+		rev -= len(p.Release) + 1
+	}
+	of := offer{
+		name: rec.Package, arch: rec.Architecture, ver: rec.Version,
+		source: rec.Source, sourceVer: rec.SourceVersion,
+		section: rec.Section, priority: rec.Priority,
+		epoch: p.Epoch, up: int32(rev - len(p.Version)), rev: int32(rev), fi: int32(fi),
+	}
+	if of.up < 0 || of.upstream() != p.Version || of.revision() != p.Release {
+		return &patchkit.ParseError{Kind: "dpkg version", Input: rec.Version, Reason: "not in the form [epoch:]upstream[-revision]"}
+	}
 	if l.n%offerChunk == 0 {
 		l.chunks = append(l.chunks, make([]offer, 0, offerChunk))
 	}
 	c := &l.chunks[len(l.chunks)-1]
-	*c = append(*c, offer{
-		name: rec.Package, arch: rec.Architecture, ver: rec.Version,
-		upstream: p.Version, revision: p.Release, epoch: p.Epoch,
-		source: rec.Source, sourceVer: rec.SourceVersion,
-		section: rec.Section, priority: rec.Priority,
-		fi: int32(fi),
-	})
+	*c = append(*c, of)
 	l.n++
 	return nil
 }
 
 // sort orders the records by name, apt architecture and version (oldest
-// first), then as read; the records themselves are not moved.
+// first), then as read; the records themselves are not moved. A radix
+// sort on the names' first 24 bytes (stable, so records read earlier stay
+// first) does most of the work; the runs of records whose names share
+// those bytes are then sorted by compareOffers.
 func (l *offerList) sort(native string) {
-	l.order = make([]offerKey, l.n)
-	for i := range l.order {
-		k := &l.order[i]
-		k.idx = int32(i)
-		k.hi, k.lo = namePrefix(l.at(k.idx).name)
+	keys := make([]offerKey, l.n)
+	for i := range keys {
+		keys[i] = offerKey{prefix: namePrefix(l.at(int32(i)).name), idx: int32(i)}
 	}
-	slices.SortFunc(l.order, func(a, b offerKey) int {
-		return cmp.Or(l.compareKeys(a, b, l, native), cmp.Compare(a.idx, b.idx))
-	})
+	tmp := make([]offerKey, len(keys))
+	var count [1 << 8]int
+	// least significant byte first
+	for b := 23; b >= 0 && len(keys) > 1; b-- {
+		w, shift := b/8, uint(56-8*(b%8))
+		digit := func(k *offerKey) byte { return byte(k.prefix[w] >> shift) }
+		clear(count[:])
+		for i := range keys {
+			count[digit(&keys[i])]++
+		}
+		if count[digit(&keys[0])] == len(keys) {
+			continue // every name has the same byte here
+		}
+		pos := 0
+		for d, c := range count {
+			count[d] = pos
+			pos += c
+		}
+		for i := range keys {
+			d := digit(&keys[i])
+			tmp[count[d]] = keys[i]
+			count[d]++
+		}
+		keys, tmp = tmp, keys
+	}
+	for i := 0; i < len(keys); {
+		j := i + 1
+		for j < len(keys) && keys[j].prefix == keys[i].prefix {
+			j++
+		}
+		if j-i > 1 {
+			slices.SortStableFunc(keys[i:j], func(a, b offerKey) int {
+				return compareOffers(l.at(a.idx), l.at(b.idx), native)
+			})
+		}
+		i = j
+	}
+	l.order = keys
 }
 
 // compareKeys compares the record of a (in l) and that of b (in lb) as
-// compareOffers does; the names' first 16 bytes, as two integers, decide
-// most comparisons.
+// compareOffers does; the names' first bytes, as integers, decide most
+// comparisons without looking at the records.
 func (l *offerList) compareKeys(a, b offerKey, lb *offerList, native string) int {
-	if a.hi != b.hi {
-		return cmp.Compare(a.hi, b.hi)
-	}
-	if a.lo != b.lo {
-		return cmp.Compare(a.lo, b.lo)
+	switch {
+	case a.prefix[0] != b.prefix[0]:
+		return cmpUint(a.prefix[0], b.prefix[0])
+	case a.prefix[1] != b.prefix[1]:
+		return cmpUint(a.prefix[1], b.prefix[1])
+	case a.prefix[2] != b.prefix[2]:
+		return cmpUint(a.prefix[2], b.prefix[2])
 	}
 	return compareOffers(l.at(a.idx), lb.at(b.idx), native)
 }
 
-// offerKey is a record's place in its list and its name's first 16 bytes.
+func cmpUint(a, b uint64) int {
+	if a < b {
+		return -1
+	}
+	return 1
+}
+
+// offerKey is a record's place in its list and its name's first 24 bytes
+// (Debian has thousands of names that share their first 16, as
+// "librust-tokio-1+...").
 type offerKey struct {
-	hi, lo uint64
+	prefix [3]uint64
 	idx    int32
 }
 
-// namePrefix returns the first 16 bytes of name as two big-endian
-// integers, padded with zeros: they compare as the names' prefixes do
-// (names hold no NUL byte).
-func namePrefix(name string) (hi, lo uint64) {
-	var b [16]byte
+// namePrefix returns the first 24 bytes of name as big-endian integers,
+// padded with zeros: they compare as the names' prefixes do (names hold
+// no NUL byte).
+func namePrefix(name string) (p [3]uint64) {
+	var b [24]byte
 	copy(b[:], name)
-	return binary.BigEndian.Uint64(b[:8]), binary.BigEndian.Uint64(b[8:])
+	for i := range p {
+		p[i] = binary.BigEndian.Uint64(b[8*i:])
+	}
+	return p
 }
 
 // compareOffers orders records by name, apt architecture and version,
@@ -136,9 +203,9 @@ func (st *scanState) emitNotInstalled(o *options) {
 	native := st.pol.native
 	heads := make([]int, len(st.others))
 	var (
-		first   *offer // the current version's first record
-		files   []int  // the files offering it
-		origins []string
+		first    *offer // the current version's first record
+		firstKey offerKey
+		files    []int // the files offering it
 	)
 	flush := func() {
 		if first == nil {
@@ -146,14 +213,14 @@ func (st *scanState) emitNotInstalled(o *options) {
 		}
 		p := patchkit.Patch{
 			Package: patchkit.Package{
-				Name: first.name, Epoch: first.epoch, Version: first.upstream, Release: first.revision,
+				Name: first.name, Epoch: first.epoch, Version: first.upstream(), Release: first.revision(),
 				Arch: first.arch, Scheme: patchkit.Deb,
 				SourceName: cmp.Or(first.source, first.name), SourceVersion: cmp.Or(first.sourceVer, first.ver),
 				Section: first.section, Priority: first.priority,
 			},
 			Product: o.product,
 		}
-		p.Repository, p.Security, origins = st.origins(files, origins[:0])
+		p.Repository, p.Security = st.origins(files)
 		p.Section, p.Priority = first.section, first.priority
 		if p.Security {
 			p.Classification = "Security"
@@ -182,14 +249,15 @@ func (st *scanState) emitNotInstalled(o *options) {
 		heads[best]++
 		bo := st.others[best].at(bk.idx)
 		fi := st.otherBase[best] + int(bo.fi)
-		if first != nil && compareOffers(first, bo, native) == 0 {
+		// a name that differs in its first bytes is another package
+		if first != nil && bk.prefix == firstKey.prefix && compareOffers(first, bo, native) == 0 {
 			if !slices.Contains(files, fi) {
 				files = append(files, fi)
 			}
 			continue
 		}
 		flush()
-		first, files = bo, append(files[:0], fi)
+		first, firstKey, files = bo, bk, append(files[:0], fi)
 	}
 	flush()
 }

@@ -32,7 +32,8 @@ import (
 // not-installed) are not upgraded, as apt has no current version for them.
 // With WithInstalledVersions it also returns the installed version of each
 // installed package that a healthy repository offers, with Candidate
-// false.
+// false. With WithNotInstalled it passes every version offered of each
+// package that is not installed to a callback, before it returns.
 //
 // Every enabled repository gets one repo.Status: a repository whose
 // metadata is missing, unsigned, expired or damaged is reported with that
@@ -470,7 +471,7 @@ func (st *scanState) offered(v *version) bool {
 
 func (st *scanState) patch(o *options, e *pkgEntry, v *version) patchkit.Patch {
 	p := patchkit.Patch{Package: v.pkg, Product: o.product, Candidate: v == e.cand}
-	p.Repository, p.Security, _ = st.origins(v.files, nil)
+	p.Repository, p.Security = st.origins(v.files)
 	p.Section, p.Priority = v.pkg.Section, v.pkg.Priority
 	if p.Security {
 		p.Classification = "Security"
@@ -483,21 +484,39 @@ func (st *scanState) patch(o *options, e *pkgEntry, v *version) patchkit.Patch {
 
 // origins returns apt's origin string of a version offered by files (the
 // origin of each file, once, in the files' order, joined with ", "; dpkg's
-// status file is none) and whether one of them is a security pocket. buf
-// is scratch space for the origins, returned for reuse.
-func (st *scanState) origins(files []int, buf []string) (string, bool, []string) {
-	security := false
-	for _, fi := range files {
+// status file has none) and whether one of them is a security pocket.
+func (st *scanState) origins(files []int) (string, bool) {
+	var (
+		first    string
+		b        strings.Builder
+		n        int
+		security bool
+	)
+	for i, fi := range files {
 		f := st.pol.files[fi]
 		if f.status {
 			continue
 		}
-		if !slices.Contains(buf, f.relStr) {
-			buf = append(buf, f.relStr)
-		}
 		security = security || f.security
+		if slices.ContainsFunc(files[:i], func(fj int) bool { return st.pol.files[fj].relStr == f.relStr && !st.pol.files[fj].status }) {
+			continue
+		}
+		switch n {
+		case 0:
+			first = f.relStr
+		case 1:
+			b.WriteString(first)
+			fallthrough
+		default:
+			b.WriteString(", ")
+			b.WriteString(f.relStr)
+		}
+		n++
 	}
-	return strings.Join(buf, ", "), security, buf
+	if n > 1 {
+		return b.String(), security
+	}
+	return first, security
 }
 
 // subRoot is the directory dir of the root fsys as a file system of its
