@@ -150,6 +150,7 @@ func (l *offerList) compareKeys(a, b offerKey, lb *offerList, native string) int
 	return compareOffers(l.at(a.idx), lb.at(b.idx), native)
 }
 
+// cmpUint orders two integers that differ.
 func cmpUint(a, b uint64) int {
 	if a < b {
 		return -1
