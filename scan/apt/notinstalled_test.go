@@ -66,6 +66,10 @@ func memRoot(suites []memSuite, files map[string]string) fstest.MapFS {
 			s.label, s.suite, s.suite, s.version, strings.Join(archs, " "), sums.String())
 		root[s.listsPrefix()+"Release"] = &fstest.MapFile{Data: []byte(rel)}
 	}
+	// source packages are never offered
+	sources.WriteString("deb-src [trusted=yes] http://deb.example.org/debian stable main\n")
+	root["var/lib/apt/lists/deb.example.org_debian_dists_stable_main_source_Sources"] = &fstest.MapFile{
+		Data: []byte("Package: srconly\nBinary: srconly\nVersion: 1.0-1\nArchitecture: any\nDirectory: pool/s/srconly\n")}
 	root["etc/apt/sources.list"] = &fstest.MapFile{Data: []byte(sources.String())}
 	for name, data := range files {
 		root[name] = &fstest.MapFile{Data: []byte(data)}
@@ -179,7 +183,8 @@ func niViews(ps []patchkit.Patch) []niView {
 // offered only when dpkg's arch file names it, an architecture apt does
 // not use never, installed packages (of either architecture name) never,
 // a package in config-files state is offered (held: Want "hold"), pins do
-// not narrow the list, and an unhealthy suite offers nothing.
+// not narrow the list, an unhealthy suite offers nothing, and a deb-src
+// source nothing either.
 func TestNotInstalledRules(t *testing.T) {
 	inv := []patchkit.Package{
 		dpkgPackage(t, "beta:all", "1.0-1", patchkit.StateInstalled, "install"),
