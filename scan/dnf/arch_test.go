@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/patchkit/patchkit"
 	"github.com/patchkit/patchkit/internal/testbed"
 	"github.com/patchkit/patchkit/internal/testutil"
 	"github.com/patchkit/patchkit/repo"
@@ -42,9 +43,11 @@ echo "%{pname} %{pver} %{_target_cpu}" > %{buildroot}/usr/share/pk-arch/%{pname}
 // move to noarch and back, an i686 package does not become x86_64, an
 // aarch64 package is not offered on x86_64, an obsoleting package is
 // recorded and not offered, and a version without a notice dates from its
-// build time.
+// build time. WithNotInstalled passes what dnf lists as available of the
+// (name, arch) pairs that are not installed, less the aarch64 builds and
+// the upgrades.
 func TestTestbedDnfScanArch(t *testing.T) {
-	testutil.Slow(t, "builds ten packages with rpmbuild and scans them with dnf")
+	testutil.Slow(t, "builds fourteen packages with rpmbuild and scans them with dnf")
 	testbed.Need(t) // the machine setup: rpm's database in /var/lib/rpm
 	testutil.NeedTool(t, "dnf", "dnf")
 	testutil.NeedTool(t, "rpmbuild", "rpm")
@@ -74,6 +77,10 @@ func TestTestbedDnfScanArch(t *testing.T) {
 	build("pk-aa", "1.1", "x86_64,aarch64", "")
 	build("pk-old", "1.0", "noarch", "")
 	build("pk-new", "1.0", "noarch", "pk-old < 2.0")
+	build("pk-na", "0.9", "noarch", "")
+	build("pk-32", "1.0", "i686", "")
+	build("pk-arm", "1.0", "aarch64", "")
+	build("pk-old", "0.5", "aarch64", "")
 	rpms := func(pat string) []string {
 		m, err := filepath.Glob(filepath.Join(dir, "top/RPMS/*", pat))
 		if err != nil || len(m) == 0 {
@@ -85,7 +92,8 @@ func TestTestbedDnfScanArch(t *testing.T) {
 	if err := os.MkdirAll(repoDir, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	for _, pat := range []string{"pk-ml-1.1-*", "pk-na-2.0-*", "pk-ia-1.1-*", "pk-aa-1.1-*", "pk-new-*"} {
+	for _, pat := range []string{"pk-ml-1.1-*", "pk-na-2.0-*", "pk-ia-1.1-*", "pk-aa-1.1-*", "pk-new-*",
+		"pk-ml-1.0-*", "pk-na-0.9-*", "pk-32-*", "pk-arm-*", "pk-old-0.5-*"} {
 		for _, p := range rpms(pat) {
 			if err := exec.Command("cp", p, repoDir).Run(); err != nil {
 				t.Fatal(err)
@@ -108,7 +116,7 @@ func TestTestbedDnfScanArch(t *testing.T) {
 		}
 	}
 	var base []string
-	for _, pat := range []string{"pk-ml-1.0-*", "pk-na-1.0-*", "pk-ia-1.0-*", "pk-aa-1.0-*", "pk-old-*"} {
+	for _, pat := range []string{"pk-ml-1.0-*", "pk-na-1.0-*", "pk-ia-1.0-*", "pk-aa-1.0-*", "pk-old-1.0-*"} {
 		base = append(base, rpms(pat)...)
 	}
 	if out, err := exec.Command("rpm", append([]string{"--root", root, "-i", "--nodeps"}, base...)...).CombinedOutput(); err != nil {
@@ -121,7 +129,9 @@ func TestTestbedDnfScanArch(t *testing.T) {
 
 	inv := inventory(t, root)
 	now := repomdDate(t, root).Add(time.Hour)
-	rep, err := dnf.Check(t.Context(), os.DirFS(root), inv, dnf.WithArch("x86_64"), dnf.WithNow(now))
+	var notInst []patchkit.Patch
+	rep, err := dnf.Check(t.Context(), os.DirFS(root), inv, dnf.WithArch("x86_64"), dnf.WithNow(now),
+		dnf.WithNotInstalled(func(p patchkit.Patch) { notInst = append(notInst, p) }))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -183,5 +193,36 @@ func TestTestbedDnfScanArch(t *testing.T) {
 	if len(cu.Obsoleting) != 1 || cu.Obsoleting[0].By.Name != "pk-new" || cu.Obsoleting[0].Obsoletes.Name != "pk-old" {
 		t.Fatalf("dnf check-update obsoleting %+v, want pk-new obsoleting pk-old:\n%s", cu.Obsoleting, out)
 	}
-	t.Logf("agreement: %d versions, %d candidates across x86_64, i686 and noarch; 1 obsoletes recorded", len(rep.Patches), len(want))
+	// Not installed: dnf's available list less the aarch64 builds, the
+	// installed (name, arch) pairs and the versions offered as upgrades.
+	// An i686 package beside nothing, an x86_64 build of a name installed
+	// as i686, an older noarch build of a name installed as x86_64 and a
+	// package that obsoletes an installed one are passed; the installed
+	// pk-ml 1.0 builds, the aarch64 ones and pk-aa's move from noarch to
+	// x86_64 (an upgrade) are not, nor pk-old's older aarch64 build.
+	avail := slices.DeleteFunc(parseAvail(t, dnfList(t, root, "repoquery", "--available", "--queryformat", availQF)),
+		func(a availLine) bool { return strings.HasSuffix(a.nameArch, ".aarch64") })
+	if g, w := withRepos(notInst), expectNotInstalled(avail, installedPairs(t, root), rep.Patches); !slices.Equal(g, w) {
+		t.Fatalf("passed to fn %q\ndnf repoquery --available (aarch64 left out) less the installed pairs and Updates' versions %q", g, w)
+	}
+	wantNI := []string{"pk-32-0:1.0-1.i686 pk-arch", "pk-ia-0:1.1-1.x86_64 pk-arch", "pk-na-0:0.9-1.noarch pk-arch", "pk-new-0:1.0-1.noarch pk-arch"}
+	if g := withRepos(notInst); !slices.Equal(g, wantNI) {
+		t.Fatalf("passed to fn %q, want %q", g, wantNI)
+	}
+	checkOrder(t, notInst)
+	built := map[string]string{}
+	for _, a := range avail {
+		built[a.nevra] = a.built
+	}
+	for _, p := range notInst {
+		if p.Candidate || p.Security || p.ReleaseDate.Local().Format("2006-01-02 15:04") != built[p.NEVRA()] {
+			t.Errorf("%s: %+v, want no candidate, no notice, dated %s (dnf's build time)", p.NEVRA(), p, built[p.NEVRA()])
+		}
+	}
+	out, _ = exec.Command("dnf", append(append([]string{"-C", "--assumeno"}, env.DNFArgs()...), "install", "pk-arm")...).CombinedOutput()
+	if !strings.Contains(string(out), "does not have a compatible architecture") {
+		t.Fatalf("dnf install pk-arm did not refuse the architecture:\n%s", out)
+	}
+	t.Logf("agreement: %d versions, %d candidates across x86_64, i686 and noarch; 1 obsoletes recorded; %d versions of (name, arch) pairs not installed",
+		len(rep.Patches), len(want), len(notInst))
 }

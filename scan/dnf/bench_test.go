@@ -10,12 +10,14 @@ import (
 	"io"
 	"os"
 	"os/exec"
+	"runtime"
 	"slices"
 	"testing"
 	"testing/fstest"
 	"time"
 
 	"github.com/patchkit/patchkit"
+	"github.com/patchkit/patchkit/internal/repotest"
 	"github.com/patchkit/patchkit/internal/testbed"
 	"github.com/patchkit/patchkit/internal/testutil"
 	"github.com/patchkit/patchkit/repo/rpmmd"
@@ -66,6 +68,19 @@ func BenchmarkTestbedDnfScan(b *testing.B) {
 		}
 		ratio(b, start)
 	})
+	b.Run("metadata+not-installed", func(b *testing.B) {
+		start := time.Now()
+		n := 0
+		for b.Loop() {
+			n = 0
+			if _, err := dnf.Check(context.Background(), fsys, inv, dnf.WithArch("x86_64"), dnf.WithNow(now),
+				dnf.WithNotInstalled(func(patchkit.Patch) { n++ })); err != nil {
+				b.Fatal(err)
+			}
+		}
+		ratio(b, start)
+		b.ReportMetric(float64(n), "not-installed")
+	})
 	b.Run("metadata+rpmdb", func(b *testing.B) {
 		start := time.Now()
 		for b.Loop() {
@@ -89,9 +104,14 @@ func BenchmarkTestbedDnfScan(b *testing.B) {
 // BenchmarkLargePrimary runs the metadata backend over a root whose one
 // repository is CentOS Stream 9 AppStream (17,649 packages, 52 MB of
 // primary.xml), with one installed package of every tenth name at version
-// 0, so that each of them has upgrades. It reads ../shared/data and skips
-// without it. The root (configuration and repomd.xml) is made here; no
-// signature is required.
+// 0, so that each of them has upgrades: as it is ("updates"), and with
+// WithNotInstalled ("not-installed"), which keeps the records of the
+// other names. It reads ../shared/data and skips without it. The root
+// (configuration and repomd.xml) is made here; no signature is required.
+// Besides time and allocations, each reports the heap in use sampled
+// every millisecond during one scan made before the timed ones
+// (peak-heap-MB), and what is live, after a collection, when the
+// repositories are read and the selection begins (live-heap-MB).
 func BenchmarkLargePrimary(b *testing.B) {
 	gz, err := os.ReadFile("../../../shared/data/centos-stream9-appstream-primary.xml.gz")
 	if err != nil {
@@ -134,14 +154,80 @@ func BenchmarkLargePrimary(b *testing.B) {
 		dir + loc:                     {Data: gz},
 	}
 	now := time.Unix(1700000000, 0).Add(time.Hour)
-	b.SetBytes(int64(len(raw)))
-	b.ResetTimer()
-	for b.Loop() {
-		rep, err := dnf.Check(context.Background(), fsys, inv, dnf.WithArch("x86_64"), dnf.WithNow(now))
-		if err != nil || rep.Repos[0].Packages != 17649 || len(rep.Patches) < len(inv) {
-			b.Fatalf("%v: %+v, %d patches for %d installed", err, rep.Repos, len(rep.Patches), len(inv))
-		}
+	rawLen := int64(len(raw))
+	raw = nil
+	for _, tc := range []struct {
+		name string
+		on   bool
+	}{{"updates", false}, {"not-installed", true}} {
+		b.Run(tc.name, func(b *testing.B) {
+			n := 0
+			scan := func(extra ...dnf.Option) {
+				opts := []dnf.Option{dnf.WithArch("x86_64"), dnf.WithNow(now)}
+				if tc.on {
+					opts = append(opts, dnf.WithNotInstalled(func(patchkit.Patch) { n++ }))
+				}
+				n = 0
+				rep, err := dnf.Check(context.Background(), fsys, inv, append(opts, extra...)...)
+				if err != nil || rep.Repos[0].Packages != 17649 || len(rep.Patches) < len(inv) {
+					b.Fatalf("%v: %+v, %d patches for %d installed", err, rep.Repos, len(rep.Patches), len(inv))
+				}
+			}
+			peak, live := heapOf(func(atSelect func()) {
+				scan(dnf.WithProgress(func(p dnf.Progress) {
+					if p.Stage == "select" {
+						atSelect()
+					}
+				}))
+			})
+			b.SetBytes(rawLen)
+			b.ResetTimer()
+			for b.Loop() {
+				scan()
+			}
+			b.ReportMetric(float64(peak)/(1<<20), "peak-heap-MB")
+			b.ReportMetric(float64(live)/(1<<20), "live-heap-MB")
+			if tc.on {
+				if n < 17649/2 || n > 17649 {
+					b.Fatalf("%d versions of packages not installed", n)
+				}
+				b.ReportMetric(float64(n), "not-installed")
+			}
+		})
 	}
+}
+
+// heapOf runs f once after a collection, sampling the heap in use every
+// millisecond meanwhile (the peak), and, when f calls atSelect, the heap
+// live after a collection at that point.
+func heapOf(f func(atSelect func())) (peak, live uint64) {
+	runtime.GC()
+	var base runtime.MemStats
+	runtime.ReadMemStats(&base)
+	done, stopped := make(chan struct{}), make(chan struct{})
+	var heap repotest.PeakHeap
+	go func() {
+		defer close(stopped)
+		t := time.NewTicker(time.Millisecond)
+		defer t.Stop()
+		for {
+			select {
+			case <-done:
+				return
+			case <-t.C:
+				heap.Sample()
+			}
+		}
+	}()
+	f(func() {
+		runtime.GC()
+		var ms runtime.MemStats
+		runtime.ReadMemStats(&ms)
+		live = ms.HeapAlloc - min(ms.HeapAlloc, base.HeapAlloc)
+	})
+	close(done)
+	<-stopped
+	return heap.Peak - min(heap.Peak, base.HeapAlloc), live
 }
 
 func decompressGzip(b []byte) ([]byte, error) {

@@ -110,6 +110,36 @@
 // does not (INSTALLED_OTHER). An installed version that no healthy
 // repository offers gives nothing.
 //
+// # Versions of packages that are not installed
+//
+// With WithNotInstalled, every version the healthy repositories offer of
+// a (name, arch) pair that is not installed is passed to a function, for
+// Patch Manager's NotApplicable: a pair is installed when the inventory
+// has a package of that name and architecture whose files are present.
+// The versions are those dnf would install on the node when asked for
+// them (dnf install name-version-release.arch), which is what dnf
+// repoquery --available lists less the installed pairs: architectures the
+// node installs (the policy above: an x86_64 node takes the i686 build of
+// a package installed as x86_64, never an aarch64 one), never a source
+// package; excludepkgs and includepkgs applied as for an upgrade, since
+// dnf removes the packages they hide from everything it offers, install
+// included ("All matches were filtered out by exclude filtering"); every
+// repository priority, as dnf installs a version of a repository of worse
+// priority when asked for it. A version of an installed name in another
+// architecture is passed unless it upgrades the installed package (a move
+// to or from noarch that Updates returns), so an older noarch build of a
+// package installed as x86_64 is passed. A version two repositories offer
+// is passed once, from the repository dnf would take it from (priority,
+// cost, configuration order, as for updates), classified and dated as an
+// update. A package that obsoletes an installed one is passed like any
+// other. Module streams are not applied (see below).
+//
+// This reads every package record of every repository instead of those of
+// installed names, and every update notice: the records kept are reduced
+// to name, architecture, version, source rpm, build time and repository
+// (the parser interns the repeated strings), and the versions are passed
+// one at a time from one sorted list, without a second copy.
+//
 // Installonly packages (dnf's default: kernel, kernel-PAE and the providers
 // of installonlypkg(kernel), installonlypkg(kernel-module),
 // installonlypkg(vm), multiversion(kernel); plus what installonlypkgs of
@@ -166,5 +196,5 @@
 // newer versions only and has no counterpart to WithInstalledVersions (that
 // would take two more dnf runs, repoquery --available over the installed
 // NEVRAs and updateinfo --installed), so a scan through dnf cannot tell
-// INSTALLED from INSTALLED_OTHER.
+// INSTALLED from INSTALLED_OTHER; nor to WithNotInstalled.
 package dnf

@@ -182,3 +182,34 @@ func ExampleWithInstalledVersions() {
 	// tb-lib-1:2.0-2.noarch tb-updates candidate: false security: true Important TBSA-2026:0001
 	// tb-tool-0:3.0-1.noarch tb-base candidate: false security: false
 }
+
+// WithNotInstalled passes on the versions of packages that are not
+// installed, for Patch Manager's NotApplicable: here tb-multi is left out
+// of the recorded inventory, so its four versions are passed, each
+// classified as an update would be (tb-base's version has no notice and is
+// dated by its build time), and none is a candidate.
+func ExampleWithNotInstalled() {
+	var installed []patchkit.Package
+	for _, p := range exampleInventory() {
+		if p.Name != "tb-multi" {
+			installed = append(installed, p)
+		}
+	}
+	patches, _, err := dnf.Updates(context.Background(), os.DirFS("../../testdata/dnf/testbed-root"), installed,
+		dnf.WithArch("x86_64"), dnf.WithNow(time.Date(2027, 1, 1, 0, 0, 0, 0, time.UTC)), dnf.WithMaxAge(0),
+		dnf.WithNotInstalled(func(p patchkit.Patch) {
+			fmt.Printf("%s %s candidate=%v class=%s/%s advisories=%s date=%s\n", p.NEVRA(), p.Repository, p.Candidate,
+				p.Classification, p.Severity, strings.Join(p.AdvisoryIDs, ","), p.ReleaseDate.Format(time.DateOnly))
+		}))
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println(len(patches), "updates of installed packages")
+	// Output:
+	// tb-multi-0:1.0-1.noarch tb-base candidate=false class=/ advisories= date=2026-11-30
+	// tb-multi-0:1.1-1.noarch tb-updates candidate=false class=Bugfix/None advisories=TBBA-2026:0004 date=2026-11-04
+	// tb-multi-0:1.2-1.noarch tb-updates candidate=false class=Security/Moderate advisories=TBSA-2026:0005 date=2026-11-05
+	// tb-multi-0:1.3-1.noarch tb-updates candidate=false class=Enhancement/None advisories=TBEA-2026:0006 date=2026-11-06
+	// 3 updates of installed packages
+}

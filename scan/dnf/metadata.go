@@ -26,8 +26,9 @@ type repoData struct {
 	cfg        *repoConfig
 	status     repo.Status
 	pkgs       []rpmmd.Package // the packages whose name is installed
+	others     otherList       // with WithNotInstalled: the installable packages of other names
 	extras     map[pkgKey]extra
-	advisories []patchkit.Advisory // the notices that name an installed package
+	advisories []patchkit.Advisory // the notices that name an installed package (every notice with WithNotInstalled)
 	hasModules bool
 	notes      []string
 }
@@ -159,7 +160,7 @@ func readCached(ctx context.Context, fsys fs.FS, o *options, cfg *config, rc *re
 	rd := &repoData{cfg: rc, status: repo.Status{Name: rc.ID}}
 	fail := func(err error) *repoData {
 		rd.status = repo.StatusOf(rc.ID, err)
-		rd.pkgs, rd.extras, rd.advisories = nil, nil, nil
+		rd.pkgs, rd.others, rd.extras, rd.advisories = nil, otherList{}, nil, nil
 		return rd
 	}
 	dir, repomdPath, dataPath, note, err := locateCache(fsys, cfg, rc)
@@ -317,11 +318,34 @@ func openData(fsys fs.FS, o *options, id string, d rpmmd.Data, dataPath func(str
 }
 
 // wanted says which records a repository read keeps: those of installed
-// names (and, for obsoletes, entries naming them).
+// names (and, for obsoletes, entries naming them); with others, also the
+// packages of other names whose architecture the node installs, and every
+// notice.
 type wanted struct {
 	names       map[string]bool
 	installOnly map[string]bool
 	lim         rpmmd.Limits
+	others      bool
+	archOK      map[string]bool
+}
+
+// keepOther reports whether a package of a name that is not installed is
+// kept for WithNotInstalled: its architecture is one the node installs
+// (never src or nosrc).
+func (w *wanted) keepOther(arch string) bool { return w.others && w.archOK[arch] }
+
+// keepNotice reports whether an update notice is kept: with others every
+// notice, else one that names an installed package.
+func (w *wanted) keepNotice(a *patchkit.Advisory) bool {
+	if w.others {
+		return true
+	}
+	for _, p := range a.Packages {
+		if w.names[p.Name] {
+			return true
+		}
+	}
+	return false
 }
 
 // readPrimary streams primary.xml once: rpmmd.ParsePrimary reads the
@@ -335,8 +359,16 @@ func readPrimary(ctx context.Context, name string, r io.Reader, want *wanted, rd
 		err error
 	}
 	done := make(chan result, 1)
+	// With others, primaryExtras also lists the build time of every rpm
+	// record in document order, which is the order ParsePrimary yields
+	// them in: a kept record's ordinal finds its build time.
+	var times []int64
+	var timesp *[]int64
+	if want.others {
+		timesp = &times
+	}
 	go func() {
-		ex, err := primaryExtras(ctx, name, pr, want.lim, want.names, want.installOnly)
+		ex, err := primaryExtras(ctx, name, pr, want.lim, want.names, want.installOnly, timesp)
 		if err != nil {
 			_, _ = io.Copy(io.Discard, pr) // keep the other reader going
 		}
@@ -358,6 +390,8 @@ func readPrimary(ctx context.Context, name string, r io.Reader, want *wanted, rd
 		}
 		if want.names[p.Name] {
 			rd.pkgs = append(rd.pkgs, p)
+		} else if want.keepOther(p.Arch) {
+			rd.others.add(newOther(p, rd.cfg, n-1))
 		}
 	}
 	if perr == nil {
@@ -377,6 +411,12 @@ func readPrimary(ctx context.Context, name string, r io.Reader, want *wanted, rd
 	if res.err != nil {
 		return res.err
 	}
+	if want.others {
+		if len(times) != n {
+			return &repo.SyntaxError{File: name, Msg: fmt.Sprintf("%d package records, but %d build times read beside them", n, len(times))}
+		}
+		rd.others.each(func(o *otherPkg) { o.built, o.ord = times[o.ord], 0 })
+	}
 	rd.extras = res.ex
 	rd.status.Packages = n
 	return nil
@@ -394,11 +434,8 @@ func readUpdateinfo(ctx context.Context, name string, r io.Reader, id string, wa
 				return err
 			}
 		}
-		for _, p := range a.Packages {
-			if want.names[p.Name] {
-				rd.advisories = append(rd.advisories, a)
-				break
-			}
+		if want.keepNotice(&a) {
+			rd.advisories = append(rd.advisories, a)
 		}
 	}
 	// The checksums are checked at the end of the stream.
@@ -415,7 +452,7 @@ func readRefreshed(ctx context.Context, fsys fs.FS, o *options, cfg *config, rc 
 	rd := &repoData{cfg: rc, status: repo.Status{Name: rc.ID}}
 	fail := func(err error) *repoData {
 		rd.status = repo.StatusOf(rc.ID, err)
-		rd.pkgs, rd.extras, rd.advisories = nil, nil, nil
+		rd.pkgs, rd.others, rd.extras, rd.advisories = nil, otherList{}, nil, nil
 		return rd
 	}
 	r, err := rpmmd.FromConfig(ctx, o.client, fsys, rc.RPMRepo)
@@ -451,6 +488,8 @@ func readRefreshed(ctx context.Context, fsys fs.FS, o *options, cfg *config, rc 
 		n++
 		if want.names[p.Name] {
 			rd.pkgs = append(rd.pkgs, p)
+		} else if want.keepOther(p.Arch) {
+			rd.others.add(newOther(p, rd.cfg, 0))
 		}
 	}
 	rd.status.Packages = n
@@ -458,11 +497,8 @@ func readRefreshed(ctx context.Context, fsys fs.FS, o *options, cfg *config, rc 
 		if err != nil {
 			return fail(err)
 		}
-		for _, p := range a.Packages {
-			if want.names[p.Name] {
-				rd.advisories = append(rd.advisories, a)
-				break
-			}
+		if want.keepNotice(&a) {
+			rd.advisories = append(rd.advisories, a)
 		}
 	}
 	rd.notes = append(rd.notes, rc.ID+": fetched fresh; build times and obsoletes are not read in this mode (repo/rpmmd does not expose them)")

@@ -276,7 +276,7 @@ func nativePatches(o *nativeOptions, names map[string]bool, rows []patchkit.Pack
 		}
 		byID[in.ID] = a
 	}
-	notices := map[string][]*patchkit.Advisory{}
+	notices := map[pkgKey][]*patchkit.Advisory{}
 	for _, e := range list {
 		a, ok := byID[e.ID]
 		if !ok {

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/patchkit/patchkit"
 	"github.com/patchkit/patchkit/osdetect"
 	"github.com/patchkit/patchkit/repo"
 )
@@ -77,6 +78,7 @@ type options struct {
 	flavor        Flavor
 	limits        limits
 	installedVers bool
+	notInstalled  func(patchkit.Patch) // WithNotInstalled; nil when not asked
 }
 
 // Flavor is the package manager whose configuration and cache are read.
@@ -342,6 +344,30 @@ func WithFlavor(f Flavor) Option {
 // hides them) gives nothing. Off by default: only newer versions.
 func WithInstalledVersions(on bool) Option {
 	return func(o *options) error { o.installedVers = on; return nil }
+}
+
+// WithNotInstalled makes Updates (and Check) also pass to fn every version
+// that the healthy enabled repositories offer of a package (name and
+// architecture) that is not installed, classified exactly as an update
+// would be, with Candidate false: the notices that ship the version
+// (merged as for an update), else its build time, and the repository dnf
+// would take it from. Only what dnf would install on the node is passed:
+// architectures the node installs (those of WithArch, as for updates), no
+// version that excludepkgs or includepkgs hide (dnf hides them from an
+// install as from an upgrade), never a source package. A (name, arch) is
+// installed when the inventory has a package of that name and architecture
+// whose files are present; a version that Updates returns (a newer
+// version, including one that moves between noarch and an architecture,
+// or an installed version) is never also passed to fn.
+//
+// fn is called from the goroutine that runs Updates, once per distinct
+// version, after every repository has been read and before Updates
+// returns, in order of name, architecture and version (rpm's order); not
+// at all when Updates returns an error. A nil fn leaves the option without
+// effect. Reading every package of every repository instead of those of
+// installed names costs memory: see the package documentation.
+func WithNotInstalled(fn func(patchkit.Patch)) Option {
+	return func(o *options) error { o.notInstalled = fn; return nil }
 }
 
 func buildOptions(opts []Option) (options, error) {

@@ -41,7 +41,10 @@ type extra struct {
 // name is installed, and obsoletes entries that name an installed package.
 // rpmmd.ParsePrimary reads the same stream for the records themselves and
 // is the judge of their validity; this reader only fails on malformed XML.
-func primaryExtras(ctx context.Context, name string, r io.Reader, lim rpmmd.Limits, installed map[string]bool, installOnly map[string]bool) (map[pkgKey]extra, error) {
+// When times is not nil, the build time of every rpm record (Unix seconds,
+// 0 when it has none) is appended to it in document order, the order in
+// which rpmmd.ParsePrimary yields the records.
+func primaryExtras(ctx context.Context, name string, r io.Reader, lim rpmmd.Limits, installed map[string]bool, installOnly map[string]bool, times *[]int64) (map[pkgKey]extra, error) {
 	xl := xmlscan.Limits{MaxDepth: lim.MaxDepth, MaxToken: lim.MaxToken, MaxElements: lim.MaxElements}
 	if xl.MaxElements <= 0 {
 		xl.MaxElements = 1 << 31
@@ -181,6 +184,13 @@ func primaryExtras(ctx context.Context, name string, r io.Reader, lim rpmmd.Limi
 			}
 			if d == 1 && inPkg {
 				inPkg = false
+				if times != nil {
+					var bt int64
+					if !ex.buildTime.IsZero() {
+						bt = ex.buildTime.Unix()
+					}
+					*times = append(*times, bt)
+				}
 				keep := installed[key.name] && (!ex.buildTime.IsZero() || ex.installOnly)
 				if keep || len(ex.obsoletes) > 0 {
 					out[key] = ex

@@ -105,13 +105,22 @@ func readPrimaryDB(ctx context.Context, name string, data []byte, want *wanted, 
 		}
 		k := pkgKey{name: p.Name, arch: p.Arch, epoch: p.Epoch, ver: p.Version, rel: p.Release}
 		keys[rowid] = k
-		if want.names[p.Name] {
+		var built int64
+		if pc[6] < len(v) && v[pc[6]].Kind == sqlite.Integer && v[pc[6]].Int > 0 && v[pc[6]].Int < 1<<40 {
+			built = v[pc[6]].Int
+		}
+		switch {
+		case want.names[p.Name]:
 			rd.pkgs = append(rd.pkgs, p)
 			ex := rd.extras[k]
-			if pc[6] < len(v) && v[pc[6]].Kind == sqlite.Integer && v[pc[6]].Int > 0 && v[pc[6]].Int < 1<<40 {
-				ex.buildTime = time.Unix(v[pc[6]].Int, 0).UTC()
+			if built != 0 {
+				ex.buildTime = time.Unix(built, 0).UTC()
 			}
 			rd.extras[k] = ex
+		case want.keepOther(p.Arch):
+			o := newOther(p, rd.cfg, 0)
+			o.built = built
+			rd.others.add(o)
 		}
 		return nil
 	})

@@ -122,7 +122,10 @@ func Check(ctx context.Context, fsys fs.FS, installed []patchkit.Package, opts .
 		}
 		inst[p.Name] = append(inst[p.Name], instPkg{p})
 	}
-	want := &wanted{names: map[string]bool{}, installOnly: map[string]bool{}}
+	want := &wanted{names: map[string]bool{}, installOnly: map[string]bool{}, others: o.notInstalled != nil}
+	if want.others {
+		want.archOK = archSet(o.arch)
+	}
 	for n := range inst {
 		want.names[n] = true
 	}
@@ -157,18 +160,33 @@ func Check(ctx context.Context, fsys fs.FS, installed []patchkit.Package, opts .
 		data = append(data, rd)
 	}
 	o.report(Progress{Stage: "select", Done: len(cfg.repos), Total: len(cfg.repos)})
-	selectPatches(&o, cfg, inst, data, rep)
+	notices := selectPatches(&o, cfg, inst, data, rep)
+	if o.notInstalled != nil {
+		list, err := notInstalled(ctx, cfg, inst, data, want.archOK)
+		if err != nil {
+			return nil, err
+		}
+		emitNotInstalled(&o, list, notices)
+	}
 	return rep, nil
 }
 
-// selectPatches turns the packages of the healthy repositories into
-// patches, following libdnf's rules (see the package documentation).
-func selectPatches(o *options, cfg *config, inst map[string][]instPkg, data []*repoData, rep *Report) {
-	compat, _ := compatArches(o.arch)
-	archOK := map[string]bool{}
-	for _, a := range compat {
-		archOK[a] = true
+// archSet is the set of package architectures a node of architecture a
+// installs (compatArches).
+func archSet(a string) map[string]bool {
+	compat, _ := compatArches(a)
+	set := make(map[string]bool, len(compat))
+	for _, c := range compat {
+		set[c] = true
 	}
+	return set
+}
+
+// selectPatches turns the packages of the healthy repositories into
+// patches, following libdnf's rules (see the package documentation). It
+// returns the index of the notices it classified them with.
+func selectPatches(o *options, cfg *config, inst map[string][]instPkg, data []*repoData, rep *Report) map[pkgKey][]*patchkit.Advisory {
+	archOK := archSet(o.arch)
 	// Available packages of installed names: arch-compatible and not
 	// excluded.
 	var avails []avail
@@ -245,7 +263,7 @@ func selectPatches(o *options, cfg *config, inst map[string][]instPkg, data []*r
 	for _, k := range cand {
 		isCand[k] = true
 	}
-	notices := indexNotices(data)
+	notices := indexNotices(data, archOK)
 	for _, k := range order {
 		e := byNEVRA[k]
 		pt := patchkit.Patch{Package: e.a.pkg, Product: o.product, Candidate: isCand[k]}
@@ -273,6 +291,7 @@ func selectPatches(o *options, cfg *config, inst map[string][]instPkg, data []*r
 	rep.Excluded = slices.CompactFunc(rep.Excluded, func(a, b patchkit.Package) bool { return a.NEVRA() == b.NEVRA() && a.Repository == b.Repository })
 	recordObsoletes(o, cfg, inst, data, archOK, rep)
 	recordInstallOnly(cfg, inst, avails, rep)
+	return notices
 }
 
 // installedVersions returns, for WithInstalledVersions, the installed
@@ -280,8 +299,8 @@ func selectPatches(o *options, cfg *config, inst map[string][]instPkg, data []*r
 // on the node, not excluded) matches exactly, each from the repository dnf
 // would take it from and classified as a newer version would be, with
 // Candidate false.
-func installedVersions(o *options, inst map[string][]instPkg, avails []avail, notices map[string][]*patchkit.Advisory) []patchkit.Patch {
-	offered := map[string]avail{}
+func installedVersions(o *options, inst map[string][]instPkg, avails []avail, notices map[pkgKey][]*patchkit.Advisory) []patchkit.Patch {
+	offered := map[pkgKey]avail{}
 	for _, a := range avails {
 		if _, ok := inst[a.pkg.Name]; !ok {
 			continue
@@ -292,7 +311,7 @@ func installedVersions(o *options, inst map[string][]instPkg, avails []avail, no
 		}
 	}
 	var out []patchkit.Patch
-	seen := map[string]bool{}
+	seen := map[pkgKey]bool{}
 	for _, name := range slices.Sorted(maps.Keys(inst)) {
 		for _, i := range inst[name] {
 			k := noticeKey(i.Package)
@@ -358,15 +377,16 @@ func better(a, b avail) bool {
 
 // noticeKey identifies a package of an update notice: name, epoch (0 when
 // the notice leaves it out, as libsolv reads it), version, release, arch.
-func noticeKey(p patchkit.Package) string {
+func noticeKey(p patchkit.Package) pkgKey {
 	e, _ := p.Epoch.Value()
-	return fmt.Sprintf("%s\x00%d\x00%s\x00%s\x00%s", p.Name, e, p.Version, p.Release, p.Arch)
+	return pkgKey{name: p.Name, arch: p.Arch, epoch: e, ver: p.Version, rel: p.Release}
 }
 
-// indexNotices maps each package of the healthy repositories' notices to
-// the notices that ship it.
-func indexNotices(data []*repoData) map[string][]*patchkit.Advisory {
-	idx := map[string][]*patchkit.Advisory{}
+// indexNotices maps each package of the healthy repositories' notices
+// whose architecture the node installs (archOK) to the notices that ship
+// it.
+func indexNotices(data []*repoData, archOK map[string]bool) map[pkgKey][]*patchkit.Advisory {
+	idx := map[pkgKey][]*patchkit.Advisory{}
 	for _, rd := range data {
 		if rd.status.Health != repo.HealthOK {
 			continue
@@ -374,6 +394,9 @@ func indexNotices(data []*repoData) map[string][]*patchkit.Advisory {
 		for i := range rd.advisories {
 			a := &rd.advisories[i]
 			for _, p := range a.Packages {
+				if !archOK[p.Arch] {
+					continue
+				}
 				k := noticeKey(p)
 				if !slices.Contains(idx[k], a) {
 					idx[k] = append(idx[k], a)
