@@ -118,7 +118,8 @@
 // has a package of that name and architecture whose files are present.
 // The versions are those dnf would install on the node when asked for
 // them (dnf install name-version-release.arch), which is what dnf
-// repoquery --available lists less the installed pairs: architectures the
+// repoquery --available lists less the installed pairs and the versions
+// Updates returns: architectures the
 // node installs (the policy above: an x86_64 node takes the i686 build of
 // a package installed as x86_64, never an aarch64 one), never a source
 // package; excludepkgs and includepkgs applied as for an upgrade, since
@@ -137,8 +138,11 @@
 // This reads every package record of every repository instead of those of
 // installed names, and every update notice: the records kept are reduced
 // to name, architecture, version, source rpm, build time and repository
-// (the parser interns the repeated strings), and the versions are passed
-// one at a time from one sorted list, without a second copy.
+// (rpmmd's parser interns versions, releases, architectures and source
+// rpm names), their build times are read beside them in document order
+// rather than by key, and the versions are passed one at a time from one
+// sorted list, without a second copy. Without the option nothing more is
+// read or kept.
 //
 // Installonly packages (dnf's default: kernel, kernel-PAE and the providers
 // of installonlypkg(kernel), installonlypkg(kernel-module),

@@ -57,8 +57,10 @@ type Obsolete struct {
 // request, each as a patchkit.Patch, with Candidate set on dnf's own
 // upgrade choice, and one repo.Status per enabled repository. With
 // WithInstalledVersions it also returns each installed version a healthy
-// repository offers, with Candidate false. WithArch and WithNow are
-// required. See Check for the notes that come with them.
+// repository offers, with Candidate false. With WithNotInstalled it also
+// passes the versions of packages that are not installed to a function.
+// WithArch and WithNow are required. See Check for the notes that come
+// with them.
 func Updates(ctx context.Context, fsys fs.FS, installed []patchkit.Package, opts ...Option) ([]patchkit.Patch, []repo.Status, error) {
 	r, err := Check(ctx, fsys, installed, opts...)
 	if err != nil {
