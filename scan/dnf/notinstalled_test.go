@@ -745,3 +745,33 @@ func TestTestbedDnfNotInstalledRefresh(t *testing.T) {
 		t.Fatalf("fresh metadata passed\n%+v\nthe cache\n%+v", fresh, cached)
 	}
 }
+
+// TestFixtureNotInstalledUnhealthy: a repository that is not healthy
+// offers nothing, also of packages that are not installed: with
+// tb-updates' signature replaced by tb-base's (valid, over other data),
+// only tb-base's versions are passed; with stale metadata, none.
+func TestFixtureNotInstalledUnhealthy(t *testing.T) {
+	now := repomdDate(t, fixtureRoot).Add(time.Hour)
+	root := filepath.Join(t.TempDir(), "root")
+	copyTree(t, fixtureRoot, root)
+	sig, err := os.ReadFile(filepath.Join(cacheDir(t, root, "tb-base"), "repodata/repomd.xml.asc"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(cacheDir(t, root, "tb-updates"), "repodata/repomd.xml.asc"), sig, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	rep, got := notInstalledOf(t, os.DirFS(root), nil, now)
+	if rep.Repos[0].Health != "OK" || rep.Repos[1].Health != "UNSIGNED" {
+		t.Fatalf("repositories %+v", rep.Repos)
+	}
+	want := []string{"kernel-tb-0:5.0-1.noarch tb-base", "tb-hello-0:1.0-1.noarch tb-base", "tb-lib-1:2.0-1.noarch tb-base",
+		"tb-multi-0:1.0-1.noarch tb-base", "tb-tool-0:3.0-1.noarch tb-base"}
+	if g := withRepos(got); !slices.Equal(g, want) {
+		t.Fatalf("passed %q, want %q", g, want)
+	}
+	rep, got = notInstalledOf(t, os.DirFS(fixtureRoot), nil, now.Add(dnf.DefaultMaxAge))
+	if rep.Repos[0].Health != "STALE" || len(got) != 0 {
+		t.Fatalf("stale: %+v, passed %q", rep.Repos, withRepos(got))
+	}
+}
