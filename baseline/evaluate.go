@@ -430,6 +430,29 @@ func (e *evaluator) decide(p *patchkit.Patch) Decision {
 	return d
 }
 
+// ApprovesNonSecurity reports whether b can approve a patch that is not a
+// security patch (patchkit.Patch.Security false): on SUSE, Windows and
+// macOS every patch counts as security; elsewhere a rule with
+// EnableNonSecurity, or an ApprovedPatches list with
+// ApprovedPatchesEnableNonSecurity, is needed. When it is false, every
+// decision on a non-security patch is "not approved", which lets a scan
+// leave such versions out unread.
+func (b Baseline) ApprovesNonSecurity() bool {
+	switch kindOf(b.OperatingSystem) {
+	case kindSUSE, kindWindows, kindMacOS:
+		return true
+	}
+	if len(b.ApprovedPatches) > 0 && b.ApprovedPatchesEnableNonSecurity {
+		return true
+	}
+	for _, r := range b.ApprovalRules.PatchRules {
+		if r.EnableNonSecurity {
+			return true
+		}
+	}
+	return false
+}
+
 // securityOK says whether a patch may be approved with regard to security:
 // security patches always, non-security ones when enabled. The switch exists
 // on Linux only; SUSE treats every patch as security.

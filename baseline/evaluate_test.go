@@ -3,8 +3,11 @@ package baseline
 import (
 	"encoding/json"
 	"flag"
+	"fmt"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"testing"
 	"time"
@@ -219,6 +222,7 @@ func TestUbuntuPockets(t *testing.T) {
 	assert.True(t, ds[0].Approved, "security pocket, no delay on apt")
 	assert.False(t, ds[1].Approved)
 	assert.Equal(t, ReasonNonSecurity, ds[1].Reason)
+	assert.False(t, def.ApprovesNonSecurity())
 
 	nonsec := def
 	nonsec.ApprovalRules.PatchRules = []Rule{def.ApprovalRules.PatchRules[0]}
@@ -226,6 +230,7 @@ func TestUbuntuPockets(t *testing.T) {
 	ds, _ = Evaluate(nonsec, node, []patchkit.Patch{sec, upd}, now)
 	assert.True(t, ds[0].Approved)
 	assert.True(t, ds[1].Approved)
+	assert.True(t, nonsec.ApprovesNonSecurity())
 
 	list := Baseline{Name: "apt-list", OperatingSystem: patchkit.OSUbuntu, ApprovedPatches: []string{"curl"},
 		ApprovedPatchesComplianceLevel: patchkit.ComplianceMedium}
@@ -234,9 +239,11 @@ func TestUbuntuPockets(t *testing.T) {
 	assert.Equal(t, patchkit.ComplianceMedium, ds[0].ComplianceLevel)
 	assert.False(t, ds[1].Approved, "an approved non-security package needs ApprovedPatchesEnableNonSecurity")
 	assert.Equal(t, ReasonNonSecurity, ds[1].Reason)
+	assert.False(t, list.ApprovesNonSecurity())
 	list.ApprovedPatchesEnableNonSecurity = true
 	ds, _ = Evaluate(list, node, []patchkit.Patch{sec, upd}, now)
 	assert.True(t, ds[1].Approved)
+	assert.True(t, list.ApprovesNonSecurity())
 
 	// On apt an entry names a package; the other forms only with the option.
 	named := Baseline{Name: "apt-forms", OperatingSystem: patchkit.OSUbuntu, ApprovedPatches: []string{"curl.amd64"}}
@@ -508,4 +515,91 @@ func TestDecisionJSON(t *testing.T) {
 	var back Decision
 	require.NoError(t, json.Unmarshal(b, &back))
 	assert.Equal(t, d, back)
+}
+
+// TestApprovesNonSecurity: a baseline that says it approves no
+// non-security patch approves none, whatever the patch: every predefined
+// baseline and variants of it (rules with and without EnableNonSecurity,
+// approved lists with and without ApprovedPatchesEnableNonSecurity), over
+// real package names with random classifications, severities, priorities,
+// sections and dates.
+func TestApprovesNonSecurity(t *testing.T) {
+	names := realNames(t)
+	r := rand.New(rand.NewPCG(3, 4))
+	now := utc("2025-12-01T00:00:00Z")
+	said := map[bool]int{}
+	for _, name := range PredefinedNames() {
+		def, err := PredefinedByName(name)
+		require.NoError(t, err)
+		variants := []Baseline{def}
+		for _, nonsec := range []bool{false, true} {
+			v := def
+			v.Name = "variant"
+			v.ApprovalRules.PatchRules = slices.Clone(def.ApprovalRules.PatchRules)
+			for i := range v.ApprovalRules.PatchRules {
+				v.ApprovalRules.PatchRules[i].EnableNonSecurity = nonsec
+			}
+			v.ApprovedPatches = []string{names[0], names[1] + "*"}
+			v.ApprovedPatchesEnableNonSecurity = !nonsec
+			variants = append(variants, v)
+			w := v
+			w.ApprovedPatchesEnableNonSecurity = false
+			variants = append(variants, w)
+		}
+		for _, b := range variants {
+			approves := b.ApprovesNonSecurity()
+			said[approves]++
+			if approves {
+				continue // nothing to check: it may approve anything
+			}
+			c, err := Compile(b)
+			require.NoError(t, err)
+			scheme, arch := patchkit.RPM, "x86_64"
+			if kindOf(b.OperatingSystem) == kindApt {
+				scheme, arch = patchkit.Deb, "amd64"
+			}
+			cands := make([]patchkit.Patch, 2000)
+			for i := range cands {
+				p := patchkit.Patch{Package: patchkit.Package{Name: names[r.IntN(len(names))], Version: fmt.Sprintf("1.%d", r.IntN(9)),
+					Release: "1", Arch: arch, Scheme: scheme},
+					Classification: []string{"Security", "Bugfix", "Enhancement", "CriticalUpdates", ""}[r.IntN(5)],
+					Severity:       []string{"Critical", "Important", "Medium", "Low", ""}[r.IntN(5)],
+					Priority:       []string{"required", "important", "standard", "optional", "extra"}[r.IntN(5)],
+					Section:        []string{"libs", "web", "admin"}[r.IntN(3)],
+					ReleaseDate:    now.Add(-time.Duration(r.IntN(60*24)) * time.Hour)}
+				if i < 10 {
+					p.Name = names[i%2] // the approved list's entries
+				}
+				if scheme == patchkit.RPM {
+					p.Epoch = patchkit.EpochOf(0)
+				}
+				cands[i] = p
+			}
+			ds, err := c.Evaluate(Node{OperatingSystem: b.OperatingSystem}, cands, now)
+			require.NoError(t, err)
+			approved := 0
+			for _, d := range ds {
+				if d.Approved {
+					approved++
+				}
+			}
+			assert.Zero(t, approved, "%s (%s): ApprovesNonSecurity is false", b.Name, b.OperatingSystem)
+			// The same candidates as security patches: some are approved,
+			// so the check above can fail.
+			for i := range cands {
+				cands[i].Security = true
+			}
+			ds, err = c.Evaluate(Node{OperatingSystem: b.OperatingSystem}, cands, now)
+			require.NoError(t, err)
+			approved = 0
+			for _, d := range ds {
+				if d.Approved {
+					approved++
+				}
+			}
+			assert.Positive(t, approved, "%s (%s) as security patches", b.Name, b.OperatingSystem)
+		}
+	}
+	assert.Positive(t, said[false])
+	assert.Positive(t, said[true])
 }

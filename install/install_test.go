@@ -141,7 +141,7 @@ func TestTestbedDnfInstallOperation(t *testing.T) {
 	assert.Equal(t, map[string]compliance.State{
 		"kernel-tb.noarch": compliance.InstalledPendingReboot, "tb-hello.noarch": compliance.InstalledPendingReboot,
 		"tb-lib.noarch": compliance.InstalledPendingReboot, "tb-multi.noarch": compliance.InstalledPendingReboot,
-		"tb-tool.noarch": compliance.InstalledOther,
+		"tb-tool.noarch": compliance.InstalledOther, "tb-extra.noarch": compliance.NotApplicable,
 	}, states(res.Report))
 	assert.Equal(t, patchkit.NonCompliant, res.Report.Summary.Status, "pending a reboot")
 	golden(t, "dnf-noreboot", res.Report)

@@ -2,6 +2,7 @@ package scan
 
 import (
 	"cmp"
+	"fmt"
 	"slices"
 	"time"
 
@@ -61,6 +62,13 @@ type Assessment struct {
 	// (their metadata tells Installed from InstalledOther), each with its
 	// metadata, from a family backend.
 	Updates []patchkit.Patch `json:"Updates"`
+	// NotInstalled are versions of packages (name and architecture) that
+	// are not installed at all, which the baseline approves: each such
+	// package is NotApplicable, as Patch Manager counts on Linux. A scan
+	// keeps only the versions its own approver approved (a host's
+	// repositories offer tens of thousands of packages that are not
+	// installed); Assess decides them again.
+	NotInstalled []patchkit.Patch `json:"NotInstalled,omitempty"`
 	// Repositories are the enabled repositories the updates were read
 	// from; any that is not OK keeps the node from being COMPLIANT.
 	Repositories []repo.Status `json:"Repositories,omitempty"`
@@ -86,8 +94,9 @@ type Assessment struct {
 
 // Assess is the pure middle of a scan: it decides every update with the
 // approver, pairs each installed (name, arch) with the versions offered for
-// it, and builds the compliance report of the operation (a Scan unless
-// a.Operation says Install). previous is the
+// it, gives each package of a.NotInstalled with an approved version its
+// NotApplicable item, and builds the compliance report of the operation (a
+// Scan unless a.Operation says Install). previous is the
 // node's last report (nil for none): it carries the pending-reboot
 // bookkeeping. It also returns the decision for each of a.Updates, in
 // order.
@@ -141,6 +150,27 @@ func Assess(a Assessment, ap Approver, previous *compliance.Report, opts complia
 			continue // not an upgrade of an installed package
 		}
 		inputs[j].Candidates = append(inputs[j].Candidates, compliance.Candidate{Patch: u, Decision: decisions[i]})
+	}
+	if len(a.NotInstalled) > 0 {
+		naDecisions, err := ap.Decide(node, a.NotInstalled)
+		if err != nil {
+			return compliance.Report{}, nil, err
+		}
+		absent := map[pkgKey]int{}
+		for i, u := range a.NotInstalled {
+			k := pkgKey{u.Name, u.Arch}
+			if _, ok := index[k]; ok {
+				return compliance.Report{}, nil, &InputError{Field: fmt.Sprintf("NotInstalled[%d]", i),
+					Reason: u.Name + "." + u.Arch + " is installed"}
+			}
+			j, ok := absent[k]
+			if !ok {
+				j = len(inputs)
+				absent[k] = j
+				inputs = append(inputs, compliance.Input{})
+			}
+			inputs[j].Candidates = append(inputs[j].Candidates, compliance.Candidate{Patch: u, Decision: naDecisions[i]})
+		}
 	}
 	rep, err := compliance.Build(compliance.BuildInput{
 		Node:                                     a.Node,

@@ -16,6 +16,11 @@
 //     classification, from the root's verified repository metadata (or
 //     fresh metadata with WithRefresh, or the package manager itself with
 //     WithRunner), and each repository's health (repo.Status);
+//   - from the metadata, the versions of packages that are not installed at
+//     all, of which the baseline's approved ones make their package
+//     NotApplicable, as Patch Manager counts them on Linux (the package
+//     manager itself does not list them, so scans through WithRunner find
+//     none);
 //   - the pending-reboot verdict (PendingReboot) from independent signals;
 //   - the baseline's decision on every version, or a Snapshot's frozen
 //     approvals, and the compliance report (Assess, the pure middle).

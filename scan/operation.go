@@ -252,32 +252,9 @@ func Scan(ctx context.Context, fsys fs.FS, opts ...ScanOption) (Result, error) {
 	}
 	product := res.OS.Product()
 
-	// Nothing installed, nothing to update: no repository is read.
-	var (
-		updates   []patchkit.Patch
-		installed []bool // updates[i] is the installed version itself
-		repos     []repo.Status
-	)
-	step("updates", "", false)
-	if len(res.Inventory.Packages) > 0 {
-		if arch == "" {
-			return res, &InputError{Field: "WithArch", Reason: "the architecture is unknown: neither the OS nor the inventory tells it"}
-		}
-		if updates, repos, err = findUpdates(ctx, fsys, res.OS, res.Inventory, arch, product, o); err != nil {
-			return res, err
-		}
-		updates, installed = sortInstalled(res.Inventory.Packages, updates)
-	}
-	res.Repositories = repos
-	step("updates", fmt.Sprintf("%d newer versions from %d repositories", len(updates)-count(installed), len(repos)), true)
-
-	step("reboot", "", false)
-	if res.Reboot, err = PendingReboot(ctx, fsys, res.Inventory, o.host); err != nil {
-		return res, err
-	}
-	step("reboot", "", true)
-
-	step("assess", "", false)
+	// The approver first: the versions of packages that are not installed
+	// are decided as the backend passes them, and only the approved ones
+	// kept.
 	var ap Approver
 	switch {
 	case o.snapshot != nil:
@@ -299,8 +276,42 @@ func Scan(ctx context.Context, fsys fs.FS, opts ...ScanOption) (Result, error) {
 	}
 	node := o.node
 	node.OperatingSystem, node.Product = osName, product
-	res.Assessment = Assessment{Node: node, Inventory: res.Inventory, Updates: updates, Repositories: repos,
-		Start: o.at, End: o.end, LastBoot: o.host.BootTime}
+	na := &notInstalledFilter{ap: ap, node: baseline.Node{OperatingSystem: osName, Product: product},
+		securityOnly: !ap.Definition().ApprovesNonSecurity()}
+	defer na.done() // a no-op once done was called below
+
+	// Nothing installed, nothing to update: no repository is read.
+	var (
+		updates   []patchkit.Patch
+		installed []bool // updates[i] is the installed version itself
+		repos     []repo.Status
+	)
+	step("updates", "", false)
+	if len(res.Inventory.Packages) > 0 {
+		if arch == "" {
+			return res, &InputError{Field: "WithArch", Reason: "the architecture is unknown: neither the OS nor the inventory tells it"}
+		}
+		if updates, repos, err = findUpdates(ctx, fsys, res.OS, res.Inventory, arch, product, na, o); err != nil {
+			return res, err
+		}
+		if err := na.done(); err != nil {
+			return res, err
+		}
+		updates, installed = sortInstalled(res.Inventory.Packages, updates)
+	}
+	res.Repositories = repos
+	step("updates", fmt.Sprintf("%d newer versions from %d repositories, %d approved versions of packages not installed",
+		len(updates)-count(installed), len(repos), len(na.approved)), true)
+
+	step("reboot", "", false)
+	if res.Reboot, err = PendingReboot(ctx, fsys, res.Inventory, o.host); err != nil {
+		return res, err
+	}
+	step("reboot", "", true)
+
+	step("assess", "", false)
+	res.Assessment = Assessment{Node: node, Inventory: res.Inventory, Updates: updates, NotInstalled: na.approved,
+		Repositories: repos, Start: o.at, End: o.end, LastBoot: o.host.BootTime}
 	if o.snapshot != nil {
 		res.Assessment.SnapshotID = o.snapshot.SnapshotID
 	}
@@ -319,6 +330,95 @@ func Scan(ctx context.Context, fsys fs.FS, opts ...ScanOption) (Result, error) {
 	}
 	step("assess", string(rep.Summary.Status), true)
 	return res, nil
+}
+
+// notInstalledFilter decides the versions of packages that are not
+// installed in batches, as a backend passes them, and keeps the approved
+// ones: a host's repositories offer tens of thousands, of which a baseline
+// approves few. The decisions run on a goroutine of their own, beside the
+// backend's work; add is called from one goroutine, and done must be
+// called once the backend has returned, whatever it returned.
+type notInstalledFilter struct {
+	ap   Approver
+	node baseline.Node
+	// securityOnly: the baseline approves no non-security patch, so those
+	// are not decided (and the apt backend does not even keep them).
+	securityOnly bool
+
+	cur     []patchkit.Patch
+	work    chan []patchkit.Patch // full batches, to the decider
+	free    chan []patchkit.Patch // decided batches, back for reuse
+	stopped chan struct{}         // closed when the decider has ended
+
+	// written by the decider, read after stopped is closed
+	approved []patchkit.Patch
+	err      error
+}
+
+// notInstalledBatch is small enough for a batch to stay in the cache.
+const notInstalledBatch = 256
+
+func (f *notInstalledFilter) add(p patchkit.Patch) {
+	if f.securityOnly && !p.Security {
+		return
+	}
+	if f.work == nil {
+		f.start()
+	}
+	f.cur = append(f.cur, p)
+	if len(f.cur) == notInstalledBatch {
+		f.work <- f.cur
+		f.cur = <-f.free
+	}
+}
+
+func (f *notInstalledFilter) start() {
+	const buffers = 4
+	f.work = make(chan []patchkit.Patch, buffers)
+	f.free = make(chan []patchkit.Patch, buffers)
+	f.stopped = make(chan struct{})
+	for range buffers - 1 {
+		f.free <- make([]patchkit.Patch, 0, notInstalledBatch)
+	}
+	f.cur = make([]patchkit.Patch, 0, notInstalledBatch)
+	go func() {
+		defer close(f.stopped)
+		for b := range f.work {
+			f.decide(b)
+			f.free <- b[:0]
+		}
+	}()
+}
+
+func (f *notInstalledFilter) decide(b []patchkit.Patch) {
+	if f.err != nil {
+		return
+	}
+	ds, err := f.ap.Decide(f.node, b)
+	if err != nil {
+		f.err = err
+		return
+	}
+	for i, d := range ds {
+		if d.Approved {
+			f.approved = append(f.approved, b[i])
+		}
+	}
+}
+
+// done decides what is left, stops the decider and returns the first
+// error a decision gave.
+func (f *notInstalledFilter) done() error {
+	if f.work == nil {
+		return nil
+	}
+	if len(f.cur) > 0 {
+		f.work <- f.cur
+	}
+	close(f.work)
+	<-f.stopped
+	f.work, f.cur = nil, nil
+	return f.err
 }
 
 // Host returns the running host's operating system and the facts a scan of

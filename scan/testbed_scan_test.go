@@ -123,8 +123,8 @@ func project(res Result) string {
 		b.WriteString(r + "\n")
 	}
 	if res.OS.ID != "debian" { // the chroot's summary follows the live mirror
-		fmt.Fprintf(&b, "summary %s missing=%d installed=%d other=%d rejected=%d critical=%d security=%d\n", s.Status,
-			s.MissingCount, s.InstalledCount, s.InstalledOtherCount, s.InstalledRejectedCount, s.CriticalNonCompliantCount, s.SecurityNonCompliantCount)
+		fmt.Fprintf(&b, "summary %s missing=%d installed=%d other=%d rejected=%d notapplicable=%d critical=%d security=%d\n", s.Status,
+			s.MissingCount, s.InstalledCount, s.InstalledOtherCount, s.InstalledRejectedCount, s.NotApplicableCount, s.CriticalNonCompliantCount, s.SecurityNonCompliantCount)
 	}
 	return b.String()
 }

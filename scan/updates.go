@@ -21,8 +21,12 @@ import (
 // installed versions that a healthy repository offers (Candidate false,
 // classified as a newer version would be), so that the baseline decides
 // them and an approved installed version is INSTALLED rather than
-// INSTALLED_OTHER; the native backends report newer versions only.
-func findUpdates(ctx context.Context, fsys fs.FS, os osdetect.OS, inv Inventory, arch, product string, o scanOptions) ([]patchkit.Patch, []repo.Status, error) {
+// INSTALLED_OTHER; the native backends report newer versions only. The
+// metadata backends pass every version of a package that is not installed
+// to na (for NotApplicable), only the security ones on apt when the
+// baseline approves nothing else; the native ones know none.
+func findUpdates(ctx context.Context, fsys fs.FS, os osdetect.OS, inv Inventory, arch, product string,
+	na *notInstalledFilter, o scanOptions) ([]patchkit.Patch, []repo.Status, error) {
 	installed := inv.Packages
 	root := strings.TrimRight(o.rootDir, "/")
 	refresh := o.client != nil
@@ -38,7 +42,8 @@ func findUpdates(ctx context.Context, fsys fs.FS, os osdetect.OS, inv Inventory,
 			return ps, nil, err
 		}
 		opts := []apt.Option{apt.WithArch(arch), apt.WithNow(o.at), apt.WithProduct(product), apt.WithLogger(o.logger),
-			apt.WithInstalledVersions(true),
+			apt.WithInstalledVersions(true), apt.WithNotInstalled(na.add),
+			apt.WithNotInstalledSecurityOnly(na.securityOnly),
 			apt.WithProgress(func(p apt.Progress) {
 				o.progress(ProgressEvent{Step: "updates", Detail: p.Repository})
 			})}
@@ -59,7 +64,7 @@ func findUpdates(ctx context.Context, fsys fs.FS, os osdetect.OS, inv Inventory,
 			return ps, nil, err
 		}
 		opts := []dnf.Option{dnf.WithArch(arch), dnf.WithNow(o.at), dnf.WithProduct(product), dnf.WithOS(os), dnf.WithLogger(o.logger),
-			dnf.WithInstalledVersions(true),
+			dnf.WithInstalledVersions(true), dnf.WithNotInstalled(na.add),
 			dnf.WithProgress(func(p dnf.Progress) {
 				o.progress(ProgressEvent{Step: "updates", Detail: p.Repo})
 			})}
@@ -77,7 +82,7 @@ func findUpdates(ctx context.Context, fsys fs.FS, os osdetect.OS, inv Inventory,
 			return ps, nil, err
 		}
 		opts := []zypper.Option{zypper.WithArch(arch), zypper.WithNow(o.at), zypper.WithProduct(product), zypper.WithLogger(o.logger),
-			zypper.WithInstalledVersions(true),
+			zypper.WithInstalledVersions(true), zypper.WithNotInstalled(na.add),
 			zypper.WithProgress(func(p zypper.Progress) {
 				o.progress(ProgressEvent{Step: "updates", Detail: p.Repository})
 			})}

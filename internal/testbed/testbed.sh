@@ -29,6 +29,8 @@
 #   tb-multi 1.1-1        updates   (rpm: TBBA-2026:0004 bugfix)
 #   tb-multi 1.2-1        security  (rpm: TBSA-2026:0005 security, Moderate, one CVE)
 #   tb-multi 1.3-1        updates   (rpm: TBEA-2026:0006 enhancement)
+# and one package no root has installed, for NotApplicable: tb-extra 1.0-1 (base) and 1.1-1
+# security (rpm: TBSA-2026:0007 security, Important, one CVE).
 # On apt the classification is the suite (Label Testbed-Security for testbed-security); on rpm it
 # is updateinfo. The chroot also has the real Debian -updates and -security suites, so it has real
 # pending Debian upgrades too (their number changes with the mirror).
@@ -303,6 +305,7 @@ build_apt_repo() {
 	mkdeb "$P/testbed" tb-tool 3.0-1
 	mkdeb "$P/testbed" tb-kernel 1.0-1
 	mkdeb "$P/testbed" tb-multi 1.0-1
+	mkdeb "$P/testbed" tb-extra 1.0-1
 	mkdeb "$P/testbed-updates" tb-hello 1.1-1
 	mkdeb "$P/testbed-updates" tb-multi 1.1-1
 	mkdeb "$P/testbed-updates" tb-multi 1.3-1
@@ -312,6 +315,7 @@ build_apt_repo() {
 	mkdeb "$P/testbed-security" tb-kernel 1.1-1 \
 		'if [ "$1" = configure ]; then touch "$DPKG_ROOT/var/run/reboot-required"; echo tb-kernel >>"$DPKG_ROOT/var/run/reboot-required.pkgs"; fi'
 	mkdeb "$P/testbed-security" tb-multi 1.2-1
+	mkdeb "$P/testbed-security" tb-extra 1.1-1
 	gpg --batch --passphrase '' --quick-gen-key 'patchkit testbed apt signing <testbed@example.invalid>' ed25519 sign never 2>/dev/null
 	gpg --batch --export >"$AR/testbed-archive-keyring.gpg"
 	apt_suite testbed Testbed
@@ -383,7 +387,8 @@ build_rpm_repos() {
 	local spec
 	mkdir -p "$B"/top/{BUILD,BUILDROOT,RPMS/noarch,SOURCES,SPECS,SRPMS}
 	for spec in 'tb-hello 1.0 1' 'tb-hello 1.1 1' 'tb-lib 2.0 1 1' 'tb-lib 2.0 2 1' 'tb-tool 3.0 1' \
-		'kernel-tb 5.0 1' 'kernel-tb 5.1 1' 'tb-multi 1.0 1' 'tb-multi 1.1 1' 'tb-multi 1.2 1' 'tb-multi 1.3 1'; do
+		'kernel-tb 5.0 1' 'kernel-tb 5.1 1' 'tb-multi 1.0 1' 'tb-multi 1.1 1' 'tb-multi 1.2 1' 'tb-multi 1.3 1' \
+		'tb-extra 1.0 1' 'tb-extra 1.1 1'; do
 		# shellcheck disable=SC2086 # split on purpose: NAME VERSION RELEASE [EPOCH]
 		set -- $spec
 		rpmbuild -bb --quiet --define "_topdir $B/top" --define "_builddir $B/top/BUILD/$1-$2-$3" --define "pname $1" --define "pver $2" \
@@ -396,8 +401,8 @@ build_rpm_repos() {
 	# Debian's rpm points %__gpg at /usr/bin/gpg2, which is not installed
 	quiet rpmsign rpmsign --addsign --define "__gpg /usr/bin/gpg" \
 		--define "_gpg_name patchkit testbed rpm signing" --define "_gpg_path $GNUPGHOME" "$N"/*.rpm
-	cp "$N"/{tb-hello-1.0-1,tb-lib-2.0-1,tb-tool-3.0-1,kernel-tb-5.0-1,tb-multi-1.0-1}.noarch.rpm "$RR/base/"
-	cp "$N"/{tb-hello-1.1-1,tb-lib-2.0-2,kernel-tb-5.1-1,tb-multi-1.1-1,tb-multi-1.2-1,tb-multi-1.3-1}.noarch.rpm "$RR/updates/"
+	cp "$N"/{tb-hello-1.0-1,tb-lib-2.0-1,tb-tool-3.0-1,kernel-tb-5.0-1,tb-multi-1.0-1,tb-extra-1.0-1}.noarch.rpm "$RR/base/"
+	cp "$N"/{tb-hello-1.1-1,tb-lib-2.0-2,kernel-tb-5.1-1,tb-multi-1.1-1,tb-multi-1.2-1,tb-multi-1.3-1,tb-extra-1.1-1}.noarch.rpm "$RR/updates/"
 	{
 		echo '<?xml version="1.0" encoding="UTF-8"?>'
 		echo '<updates>'
@@ -407,6 +412,7 @@ build_rpm_repos() {
 		advisory TBBA-2026:0004 bugfix None 'tb-multi bug fix update' tb-multi 0 1.1 1
 		advisory TBSA-2026:0005 security Moderate 'Moderate: tb-multi security update' tb-multi 0 1.2 1
 		advisory TBEA-2026:0006 enhancement None 'tb-multi enhancement update' tb-multi 0 1.3 1
+		advisory TBSA-2026:0007 security Important 'Important: tb-extra security update' tb-extra 0 1.1 1
 		echo '</updates>'
 	} >"$B/updateinfo.xml"
 	quiet createrepo-base createrepo_c "$RR/base"

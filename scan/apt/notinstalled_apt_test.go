@@ -243,6 +243,7 @@ func compareNotInstalled(t *testing.T, rt niRoot) niResult {
 	t.Logf("%d not-installed packages of %d names asked (%d installed): apt offers %d versions, %d passed (%d security); "+
 		"Updates with the option %v, apt-cache pkgnames and policy %v",
 		res.packages, len(ops), aptInstalled, len(want), len(got), security, took.Round(time.Millisecond), aptTook.Round(time.Millisecond))
+	checkSecurityOnly(t, rt.fsys, inv, base, res.got)
 	return res
 }
 
@@ -426,4 +427,41 @@ func TestTestbedAptNotInstalledScenario(t *testing.T) {
 	if len(up) != 1 || !reflect.DeepEqual(up[0], extra) {
 		t.Errorf("tb-extra's updates once 1.0-1 is installed:\n %+v\nwant\n %+v", up, extra)
 	}
+}
+
+// checkSecurityOnly runs Updates again with WithNotInstalledSecurityOnly:
+// the versions passed must be exactly the Security ones of the full run
+// (full), in the same order, each with the same fields except that its
+// Repository names some of the full one's origins (the security ones).
+func checkSecurityOnly(t *testing.T, fsys fs.FS, inv []patchkit.Package, base []Option, full []patchkit.Patch) {
+	t.Helper()
+	var got []patchkit.Patch
+	_, _, err := Updates(t.Context(), fsys, inv, append(slices.Clone(base),
+		WithNotInstalled(func(p patchkit.Patch) { got = append(got, p) }), WithNotInstalledSecurityOnly(true))...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var want []patchkit.Patch
+	for _, p := range full {
+		if p.Security {
+			want = append(want, p)
+		}
+	}
+	if len(got) != len(want) {
+		t.Fatalf("security only: %d versions, want the %d Security ones of %d", len(got), len(want), len(full))
+	}
+	for i := range got {
+		g, w := got[i], want[i]
+		origins := strings.Split(w.Repository, ", ")
+		for _, o := range strings.Split(g.Repository, ", ") {
+			if !slices.Contains(origins, o) {
+				t.Errorf("%s %s: origin %q is not one of %q", g.Name, g.EVR(), o, w.Repository)
+			}
+		}
+		g.Repository = w.Repository
+		if !reflect.DeepEqual(g, w) {
+			t.Fatalf("security only: %+v\nwant %+v", g, w)
+		}
+	}
+	t.Logf("security only: %d of %d versions", len(got), len(full))
 }

@@ -364,6 +364,7 @@ func readRepo(ctx context.Context, o *options, verify repo.Policy, lists fs.FS, 
 			desc:     indexDesc(r, ix),
 		})
 		fi := len(res.files) - 1
+		keepOthers := o.notInstalled != nil && (!o.securityOnly || res.files[fi].security)
 		one := *snap
 		one.Indexes = []aptrepo.Index{ix}
 		for rec, err := range one.Packages(ctx) {
@@ -374,7 +375,7 @@ func readRepo(ctx context.Context, o *options, verify repo.Policy, lists fs.FS, 
 			k := nameArch{rec.Package, aptArch(rec.Architecture, native)}
 			if e := byKey[k]; e != nil {
 				res.found = append(res.found, foundRecord{e: e, rec: rec, fi: fi})
-			} else if o.notInstalled != nil && slices.Contains(archs, k.arch) {
+			} else if keepOthers && slices.Contains(archs, k.arch) {
 				if err := res.others.add(rec, fi); err != nil {
 					return fail(n, &repo.SyntaxError{File: name + " " + ix.Path, Line: rec.Line, Msg: err.Error(), Err: err})
 				}
