@@ -117,6 +117,14 @@ func Assess(a Assessment, ap Approver, previous *compliance.Report, opts complia
 	if err != nil {
 		return compliance.Report{}, nil, err
 	}
+	// An entry without a valid state would be taken for a package that is
+	// not installed (and its versions for NotApplicable ones).
+	for i, p := range a.Inventory.Packages {
+		if !p.State.Valid() {
+			return compliance.Report{}, nil, &InputError{Field: fmt.Sprintf("Inventory.Packages[%d].State", i),
+				Reason: fmt.Sprintf("%s: %q is not a package manager state (an rpm is %q)", p.QualifiedName(), p.State, patchkit.StateInstalled)}
+		}
+	}
 	// The installed versions go through the same decision, for
 	// RejectedPatches (InstalledRejected).
 	installed := currentVersions(a.Inventory.Packages)

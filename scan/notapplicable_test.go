@@ -210,3 +210,25 @@ func TestNotInstalledFilter(t *testing.T) {
 	require.EqualError(t, f.done(), "approver failed")
 	require.NoError(t, (&notInstalledFilter{ap: &failingApprover{}}).done(), "nothing added")
 }
+
+// An inventory entry without a state is refused, naming it: it would be
+// taken for a package that is not installed.
+func TestAssessInventoryState(t *testing.T) {
+	b, err := baseline.Predefined(patchkit.OSAmazonLinux2023)
+	require.NoError(t, err)
+	cb, err := baseline.Compile(b)
+	require.NoError(t, err)
+	p, err := patchkit.ParseNEVRA("tb-lib-1:2.0-1.x86_64")
+	require.NoError(t, err)
+	at := time.Date(2026, 11, 30, 0, 0, 0, 0, time.UTC)
+	a := Assessment{Node: compliance.Node{OperatingSystem: patchkit.OSAmazonLinux2023, InstanceID: "i-0123456789abcdef0"},
+		Inventory: Inventory{Packages: []patchkit.Package{p}}, Start: at, End: at}
+	_, _, err = Assess(a, BaselineAt{Compiled: cb, At: at}, nil, compliance.BuildOptions{})
+	var ie *InputError
+	require.True(t, errors.As(err, &ie), "%v", err)
+	assert.Equal(t, "Inventory.Packages[0].State", ie.Field)
+	assert.ErrorIs(t, err, patchkit.ErrInvalid)
+	a.Inventory.Packages[0].State = patchkit.StateInstalled
+	_, _, err = Assess(a, BaselineAt{Compiled: cb, At: at}, nil, compliance.BuildOptions{})
+	require.NoError(t, err)
+}

@@ -254,7 +254,7 @@ func (e Env) Clone(t testing.TB) Env {
 	if err := os.MkdirAll(parent, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	dir, err := os.MkdirTemp(parent, strings.NewReplacer("/", "_", " ", "_").Replace(t.Name())+"-")
+	dir, err := os.MkdirTemp(parent, dirName(t.Name())+"-")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -440,7 +440,7 @@ func (e Env) CopyChroot(t testing.TB) string {
 	if err := os.MkdirAll(parent, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	dir, err := os.MkdirTemp(parent, "chroot-"+strings.NewReplacer("/", "_", " ", "_").Replace(t.Name())+"-")
+	dir, err := os.MkdirTemp(parent, "chroot-"+dirName(t.Name())+"-")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -490,4 +490,18 @@ func (e Env) CopyChroot(t testing.TB) string {
 		t.Fatal(err)
 	}
 	return root
+}
+
+// dirName makes a test's name safe in a directory name that package
+// managers read in lists: only letters, digits, '.', '_' and '-' are kept,
+// anything else (the subtest '/', spaces, and the ',' that dnf's
+// --setopt=reposdir= would split a path at) becomes '_'.
+func dirName(name string) string {
+	return strings.Map(func(r rune) rune {
+		switch {
+		case 'a' <= r && r <= 'z', 'A' <= r && r <= 'Z', '0' <= r && r <= '9', r == '.', r == '_', r == '-':
+			return r
+		}
+		return '_'
+	}, name)
 }

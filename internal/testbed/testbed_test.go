@@ -627,3 +627,11 @@ func TestTestbedCopyChroot(t *testing.T) {
 	require.NoError(t, err)
 	assert.NotContains(t, string(mounts), filepath.Dir(root), "a mount of the copy outlived its test")
 }
+
+// A clone's directory name keeps only characters no package manager reads
+// specially: dnf splits --setopt=reposdir= at commas.
+func TestDirName(t *testing.T) {
+	if got := dirName("TestX/excludes,includes in [main] é"); got != "TestX_excludes_includes_in__main___" {
+		t.Errorf("dirName: %q", got)
+	}
+}
