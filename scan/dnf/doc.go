@@ -196,9 +196,27 @@
 // native ReleaseDate is that date and RebootSuggested stays false. The
 // outputs are parsed strictly: a line that does not have the expected
 // shape is an *OutputError naming the command and line, and outputs that
-// contradict each other are an *InconsistentError. NativeUpdates reports
-// newer versions only and has no counterpart to WithInstalledVersions (that
-// would take two more dnf runs, repoquery --available over the installed
-// NEVRAs and updateinfo --installed), so a scan through dnf cannot tell
-// INSTALLED from INSTALLED_OTHER; nor to WithNotInstalled.
+// contradict each other are an *InconsistentError.
+//
+// NativeInstalledVersions is the native counterpart of
+// WithInstalledVersions, so that a scan through dnf tells INSTALLED from
+// INSTALLED_OTHER too. It adds one dnf run, repoquery --available with
+// QueryFormat and every installed NEVRA (epoch written out) as operands
+// after "--", validated as rpm writes them (an installed package without
+// an architecture, gpg-pubkey, is not asked about), and runs updateinfo
+// list and info with --all, whose output has the notices of the installed
+// versions beside those of newer ones. An installed version that
+// repoquery --available lists, in an architecture the node installs
+// (NativeArch), is a Patch with Candidate false, classified as a newer
+// version is (Security, Classification, Severity, advisory, CVE and
+// bugzilla IDs). dnf applies excludepkgs and includepkgs to the available
+// packages, so a hidden installed version gives nothing, as in the
+// metadata backend. What dnf does not tell: the notice's issued date
+// apart from its updated date and reboot_suggested (as above); a build
+// time to the second, so a version without a notice has no ReleaseDate
+// (the metadata backend takes its build time), as for newer versions; and
+// repository priorities and costs, so an installed version several
+// enabled repositories offer is reported from the first in repoquery's
+// sorted output rather than from the one dnf would reinstall it from.
+// There is no native counterpart to WithNotInstalled.
 package dnf

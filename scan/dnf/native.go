@@ -3,9 +3,11 @@ package dnf
 import (
 	"cmp"
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/patchkit/patchkit"
@@ -25,6 +27,7 @@ type nativeOptions struct {
 	product     string
 	logger      *slog.Logger
 	arch        string
+	installed   bool // NativeInstalledVersions
 }
 
 // NativeArch sets the node's architecture (osdetect's vocabulary). dnf's
@@ -105,6 +108,34 @@ func NativeProduct(p string) NativeOption {
 	return func(o *nativeOptions) error { o.product = p; return nil }
 }
 
+// NativeInstalledVersions, when true, makes NativeUpdates also return the
+// installed version of every installed package that an enabled repository
+// offers exactly (name, epoch, version, release, architecture), as a Patch
+// with Candidate false, classified from dnf's update notices as a newer
+// version is: the counterpart of the metadata backend's
+// WithInstalledVersions, so that a baseline can tell Patch Manager's
+// INSTALLED from INSTALLED_OTHER through dnf too.
+//
+// It changes two of the commands and adds one (Commands.Available): dnf
+// repoquery --available with the installed NEVRAs as operands after "--"
+// (excludepkgs and includepkgs hide versions from it, as they hide them
+// from the metadata backend), and updateinfo list and info with --all, so
+// that the notices of installed versions are listed beside those of newer
+// ones (--all also lists the notices of older versions, which are read and
+// not used, so the output is larger). What dnf cannot tell: dnf prints one date per notice (the later of
+// issued and updated), and no build time to the second, so ReleaseDate is
+// that date, zero for a version no notice ships (the metadata backend
+// takes the build time then); RebootSuggested stays false; and when
+// several enabled repositories offer the installed version, Repository is
+// the first of them in repoquery's output (sorted by repository ID),
+// where the metadata backend takes the one of best priority, then lowest
+// cost. Installed packages without an architecture (gpg-pubkey) are not
+// asked about: no repository ships them. Off by default: nothing more
+// runs.
+func NativeInstalledVersions(on bool) NativeOption {
+	return func(o *nativeOptions) error { o.installed = on; return nil }
+}
+
 // NativeLogger sets the logger (silent by default).
 func NativeLogger(l *slog.Logger) NativeOption {
 	return func(o *nativeOptions) error {
@@ -143,8 +174,17 @@ type Commands struct {
 	// excludes disabled: includepkgs in [main] hides installed packages
 	// from updateinfo (not from check-update), and the notices are only
 	// looked up for the versions the other two commands list.
+	//
+	// With NativeInstalledVersions both run with --all: the notices of
+	// the installed versions too (dnf marks them "i" and "Installed:
+	// true").
 	UpdateinfoList run.Command
 	UpdateinfoInfo run.Command
+	// Available, with NativeInstalledVersions only (else its Path is
+	// empty), lists the available copies of the installed versions with
+	// QueryFormat: repoquery --available, excludes applied. NativeUpdates
+	// gives it the installed NEVRAs as Operands, one invocation for all.
+	Available run.Command
 }
 
 // NativeCommands returns the commands NativeUpdates runs: dnf with -q, the
@@ -182,7 +222,14 @@ func (o nativeOptions) commands() (Commands, error) {
 		UpdateinfoList: mk(nil, "updateinfo", "list", "--disableexcludes=all"),
 		UpdateinfoInfo: mk(nil, "updateinfo", "info", "--disableexcludes=all"),
 	}
-	for _, cmd := range []run.Command{c.Repoquery, c.CheckUpdate, c.UpdateinfoList, c.UpdateinfoInfo} {
+	check := []run.Command{c.Repoquery, c.CheckUpdate, c.UpdateinfoList, c.UpdateinfoInfo}
+	if o.installed {
+		c.UpdateinfoList.Args = append(c.UpdateinfoList.Args, "--all")
+		c.UpdateinfoInfo.Args = append(c.UpdateinfoInfo.Args, "--all")
+		c.Available = mk(nil, "repoquery", "--available", "--queryformat", QueryFormat)
+		check = []run.Command{c.Repoquery, c.CheckUpdate, c.UpdateinfoList, c.UpdateinfoInfo, c.Available}
+	}
+	for _, cmd := range check {
 		if err := cmd.Check(); err != nil {
 			return Commands{}, err
 		}
@@ -208,7 +255,9 @@ func (e *InconsistentError) Error() string { return "dnf: inconsistent output: "
 // 4 prints neither a notice's issued date apart from its updated date nor
 // reboot_suggested: ReleaseDate is the date dnf prints (the later of the
 // two), and RebootSuggested stays false. installed is checked to be rpm
-// packages; versions of names not in it are reported in the log.
+// packages; versions of names not in it are reported in the log. With
+// NativeInstalledVersions the installed versions an enabled repository
+// offers are returned too, with Candidate false (see the option).
 func NativeUpdates(ctx context.Context, r run.Runner, installed []patchkit.Package, opts ...NativeOption) ([]patchkit.Patch, error) {
 	o, err := buildNative(opts)
 	if err != nil {
@@ -219,11 +268,32 @@ func NativeUpdates(ctx context.Context, r run.Runner, installed []patchkit.Packa
 		return nil, err
 	}
 	names := map[string]bool{}
+	inst := map[string]bool{} // installed NEVRAs, epoch 0 when rpm has none
+	var operands []string
 	for i, p := range installed {
 		if p.Scheme != patchkit.RPM {
 			return nil, &InstalledError{Index: i, Package: p.NEVRA(), Reason: "version scheme is " + p.Scheme.String() + ", not rpm"}
 		}
 		names[p.Name] = true
+		if !o.installed {
+			continue
+		}
+		if p.Arch == "" {
+			o.logger.Debug("installed package without an architecture; no repository ships it, not asked about", "package", p.NEVRA())
+			continue
+		}
+		e := "0"
+		if v, ok := p.Epoch.Value(); ok {
+			e = strconv.FormatUint(uint64(v), 10)
+		}
+		q, err := rpmFields(p.Name, e, p.Version, p.Release, p.Arch)
+		if err != nil {
+			return nil, &InstalledError{Index: i, Package: p.NEVRA(), Reason: err.Error()}
+		}
+		if k := q.NEVRA(); !inst[k] {
+			inst[k] = true
+			operands = append(operands, k)
+		}
 	}
 	res, err := r.Run(ctx, cmds.Repoquery)
 	if err != nil {
@@ -260,11 +330,33 @@ func NativeUpdates(ctx context.Context, r run.Runner, installed []patchkit.Packa
 	if err != nil {
 		return nil, err
 	}
-	return nativePatches(&o, names, rows, cu, list, infos)
+	var avail []patchkit.Package
+	if o.installed && len(operands) > 0 {
+		// One run for every installed version; without operands
+		// repoquery --available would list everything.
+		cmd := cmds.Available
+		cmd.Operands = operands
+		if err := cmd.Check(); err != nil {
+			return nil, err
+		}
+		res, err = r.Run(ctx, cmd)
+		if err != nil {
+			return nil, err
+		}
+		if avail, err = ParseRepoquery(res.Stdout); err != nil {
+			var oe *OutputError
+			if errors.As(err, &oe) {
+				oe.Command = "repoquery --available"
+			}
+			return nil, err
+		}
+	}
+	return nativePatches(&o, names, rows, cu, list, infos, avail, inst)
 }
 
-// nativePatches joins the four outputs.
-func nativePatches(o *nativeOptions, names map[string]bool, rows []patchkit.Package, cu *CheckUpdate, list []UpdateinfoEntry, infos []UpdateinfoInfo) ([]patchkit.Patch, error) {
+// nativePatches joins the outputs: avail are repoquery --available's rows for the installed NEVRAs inst
+// (NativeInstalledVersions).
+func nativePatches(o *nativeOptions, names map[string]bool, rows []patchkit.Package, cu *CheckUpdate, list []UpdateinfoEntry, infos []UpdateinfoInfo, avail []patchkit.Package, inst map[string]bool) ([]patchkit.Patch, error) {
 	byID := map[string]*patchkit.Advisory{}
 	for _, in := range infos {
 		a := &patchkit.Advisory{ID: in.ID, Severity: in.Severity, Updated: in.Updated, CVEIDs: in.CVEs, BugzillaIDs: in.Bugs}
@@ -325,6 +417,27 @@ func nativePatches(o *nativeOptions, names map[string]bool, rows []patchkit.Pack
 			return nil, &InconsistentError{Reason: "check-update chooses " + u.NEVRA() + ", which repoquery --upgrades does not list"}
 		}
 		out[i].Candidate = true
+	}
+	for _, p := range avail {
+		k := p.NEVRA()
+		switch {
+		case !inst[k]:
+			// A pattern dnf read another way (name-version as a name).
+			o.logger.Info("dnf repoquery --available matched a version that is not installed; not an installed version", "package", k)
+			continue
+		case !archOK(p.Arch):
+			o.logger.Info("installed version in an architecture the node cannot install; left out", "package", k, "arch", o.arch)
+			continue
+		}
+		if _, dup := seen[k]; dup {
+			// Several repositories offer it (the first one is kept, as
+			// for upgrades), or repoquery --upgrades lists it too.
+			continue
+		}
+		seen[k] = len(out)
+		pt := patchkit.Patch{Package: p, Product: o.product}
+		classify(&pt, notices[noticeKey(p)], IssuedFirst)
+		out = append(out, pt)
 	}
 	for _, ob := range cu.Obsoleting {
 		o.logger.Info("available package obsoletes an installed one; not offered", "by", ob.By.NEVRA(), "installed", ob.Obsoletes.NEVRA())
