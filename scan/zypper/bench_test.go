@@ -16,8 +16,10 @@ import (
 
 	"github.com/patchkit/patchkit"
 	"github.com/patchkit/patchkit/internal/testbed"
+	"github.com/patchkit/patchkit/internal/testutil"
 	"github.com/patchkit/patchkit/repo/rpmmd"
 	"github.com/patchkit/patchkit/scan/rpmdb"
+	"github.com/patchkit/patchkit/scan/run"
 )
 
 // TestMain doubles as the scanning process the whole-process benchmark
@@ -198,4 +200,37 @@ func largeRoot(b testing.TB) (fstest.MapFS, []patchkit.Package, int64) {
 		"var/cache/zypp/raw/appstream/" + loc:              {Data: gz},
 	}
 	return fsys, inv, int64(len(raw))
+}
+
+// BenchmarkTestbedNativeInstalledVersions runs NativeUpdates with real
+// zypper on a copy of the testbed's root, without and with
+// NativeInstalledVersions (two more zypper runs, repos and search
+// --installed-only).
+func BenchmarkTestbedNativeInstalledVersions(b *testing.B) {
+	env := testbed.Need(b)
+	testutil.NeedTool(b, "zypper", "zypper")
+	root := env.Clone(b).ZyppRoot
+	ctx := context.Background()
+	local, err := run.NewLocal()
+	if err != nil {
+		b.Fatal(err)
+	}
+	installed, err := rpmdb.Query(ctx, local, rpmdb.WithRoot(root))
+	if err != nil {
+		b.Fatal(err)
+	}
+	for _, with := range []bool{false, true} {
+		b.Run(fmt.Sprintf("installed=%v", with), func(b *testing.B) {
+			want := 4
+			if with {
+				want = 9 // four candidates, five installed versions
+			}
+			for b.Loop() {
+				got, err := NativeUpdates(ctx, local, installed, NativeRoot(root), NativeInstalledVersions(with))
+				if err != nil || len(got) != want {
+					b.Fatalf("%d versions, %v; want %d", len(got), err, want)
+				}
+			}
+		})
+	}
 }

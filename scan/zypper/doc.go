@@ -197,7 +197,30 @@
 // count); ParseStream, ParseListUpdates, ParseListPatches and
 // ParseInfoPatches read it, and ParseListUpdatesTable and
 // ParseListPatchesTable read the tables zypper prints without --xmlout.
-// NativeUpdates reports newer versions only (what list-updates lists): it
-// has no WithInstalledVersions counterpart, so a scan through it cannot
-// tell INSTALLED from INSTALLED_OTHER.
+// By default NativeUpdates reports newer versions only (what list-updates
+// lists).
+//
+// NativeInstalledVersions is the native counterpart of
+// WithInstalledVersions. NativeUpdates then also runs `repos` (each
+// repository's alias, name, priority and enabled flag) and `search -s -t
+// package --installed-only` (every installed version with the
+// repositories that have it, "(System Packages)" when none does), asks
+// `info -t patch` about every patch that is not not-needed (the patches
+// naming an installed version are applied ones), and returns each
+// installed version of the inventory that an enabled repository has as a
+// Patch with Candidate=false, from the best such repository (priority,
+// then alias), classified by the patches that name it with the rules
+// above: the same fields as for a candidate (zypper has no section or
+// priority). The commands are bounded whatever the number of packages:
+// two more, one more per repository whose name another enabled
+// repository shares (below), and one info per 500 patch names. What
+// zypper does not tell plainly: search names a repository by its name,
+// not its alias, so each enabled repository whose name another shares is
+// searched by itself (`search -s -t package --installed-only --repo
+// ALIAS`); and zypper lists an installed version under a repository when
+// libzypp finds the two packages identical, a test that may look beyond
+// the name, edition and architecture the metadata backend compares. As
+// for candidates, zypper uses every repository it has metadata for,
+// including those the metadata backend refuses (unsigned, stale). An
+// installed version that no enabled repository has gives nothing.
 package zypper

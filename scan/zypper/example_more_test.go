@@ -166,3 +166,31 @@ func ExampleParseListUpdatesTable() {
 	// containerd 1.7.7-16.85.1 -> 1.7.8-16.88.1 x86_64 SLE-Module-Containers12-Updates
 	// curl 8.0.1-11.74.1 -> 8.0.1-11.80.1 x86_64 SLES12-SP5-Updates
 }
+
+// With NativeInstalledVersions, NativeUpdates also returns each installed
+// version that an enabled repository has (Candidate false), classified by
+// the patches that name it, so that a baseline tells an installed package
+// it approves (INSTALLED) from one it does not (INSTALLED_OTHER). Here the
+// testbed root after `zypper update`, recorded: nothing newer, and the
+// installed versions are those the patches name.
+func ExampleNativeInstalledVersions() {
+	r := loadDir("../../testdata/zypper/scenarios/updated")
+	ctx := context.Background()
+	installed, err := rpmdb.Query(ctx, r.replay, rpmdb.WithRoot(r.root))
+	if err != nil {
+		panic(err)
+	}
+	updates, err := zypper.NativeUpdates(ctx, r.replay, installed, zypper.NativeRoot(r.root), zypper.NativeInstalledVersions(true))
+	if err != nil {
+		panic(err)
+	}
+	for _, p := range updates {
+		fmt.Printf("%s %s candidate=%v %s %q %q %v\n", p.Name, p.EVR(), p.Candidate, p.Repository, p.Classification, p.Severity, p.AdvisoryIDs)
+	}
+	// Output:
+	// kernel-tb 0:5.1-1 candidate=false tb-updates "Security" "Critical" [TBSA-2026:0003]
+	// tb-hello 0:1.1-1 candidate=false tb-updates "Bugfix" "" [TBBA-2026:0002]
+	// tb-lib 1:2.0-2 candidate=false tb-updates "Security" "Important" [TBSA-2026:0001]
+	// tb-multi 0:1.3-1 candidate=false tb-updates "Enhancement" "" [TBEA-2026:0006]
+	// tb-tool 0:3.0-1 candidate=false tb-base "" "" []
+}

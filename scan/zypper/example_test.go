@@ -27,19 +27,22 @@ type recorded struct {
 	keys   *repo.Keyring
 }
 
-func load() recorded {
+func load() recorded { return loadDir(scenario) }
+
+// loadDir loads the recorded scenario of the directory dir.
+func loadDir(dir string) recorded {
 	var meta struct {
 		Root string
 		Now  time.Time
 	}
-	b, err := os.ReadFile(scenario + "/fixture.json")
+	b, err := os.ReadFile(dir + "/fixture.json")
 	if err != nil {
 		panic(err)
 	}
 	if err := json.Unmarshal(b, &meta); err != nil {
 		panic(err)
 	}
-	recs, err := run.LoadRecordings(os.DirFS(scenario), "*.txt")
+	recs, err := run.LoadRecordings(os.DirFS(dir), "*.txt")
 	if err != nil {
 		panic(err)
 	}

@@ -2,6 +2,7 @@ package zypper
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"errors"
 	"regexp"
@@ -76,8 +77,13 @@ func runStream(ctx context.Context, r run.Runner, c run.Command) (*Stream, error
 // zypper's candidate for every upgradable package (Candidate=true),
 // classified by the patches that name it with the same rules as Updates.
 // installed is the node's inventory; a candidate for a package it lacks is
-// logged. When zypper skipped repositories (exit 106) the candidates it
-// found are returned with a *ReposSkippedError.
+// logged. With NativeInstalledVersions it also returns, with Candidate
+// false and classified the same way, each installed version of the
+// inventory that an enabled repository has (two more commands: `repos`
+// and `search -s -t package --installed-only`); the versions are ordered
+// by name, architecture, then newest first. When zypper skipped
+// repositories (exit 106) what it found is returned with a
+// *ReposSkippedError.
 func NativeUpdates(ctx context.Context, r run.Runner, installed []patchkit.Package, opts ...NativeOption) ([]patchkit.Patch, error) {
 	o, err := buildNative(opts)
 	if err != nil {
@@ -131,18 +137,176 @@ func NativeUpdates(ctx context.Context, r run.Runner, installed []patchkit.Packa
 		}
 		out = append(out, c)
 	}
+	if o.installedVers {
+		iv, err := nativeInstalled(ctx, r, &o, installed, byPkg)
+		if iv == nil && err != nil && !errors.Is(err, ErrReposSkipped) {
+			return nil, err
+		}
+		skipErr = errors.Join(skipErr, err)
+		out = append(out, iv...)
+	}
+	// by name and architecture, newer versions first
 	slices.SortFunc(out, func(a, b patchkit.Patch) int {
 		if c := strings.Compare(a.Name, b.Name); c != 0 {
 			return c
 		}
-		return strings.Compare(a.Arch, b.Arch)
+		if c := strings.Compare(a.Arch, b.Arch); c != 0 {
+			return c
+		}
+		return cmpEVR(b.Package, a.Package)
 	})
 	return out, skipErr
 }
 
+// systemRepo is the repository name zypper's search gives an installed
+// package that no repository has.
+const systemRepo = "(System Packages)"
+
+// nativeInstalled is NativeInstalledVersions: it asks zypper for its
+// repositories (`repos`: aliases, names, priorities) and for the
+// repositories that have each installed version (`search -s -t package
+// --installed-only`; once more with --repo ALIAS for each enabled
+// repository whose name another enabled repository shares, since search
+// names repositories by name), and returns each installed version of the
+// inventory that an enabled repository has, from the best of them
+// (priority, then alias), classified by the patches that name it. A nil
+// slice with an error is a failure; a *ReposSkippedError comes with what
+// was found.
+func nativeInstalled(ctx context.Context, r run.Runner, o *nativeOptions, installed []patchkit.Package, byPkg map[string][]*Patch) ([]patchkit.Patch, error) {
+	rc := o.command([]string{"repos"}, nil)
+	rs, skipErr := runStream(ctx, r, rc)
+	if rs == nil {
+		return nil, skipErr
+	}
+	type repoRef struct {
+		alias string
+		prio  int
+		line  int // of the <repo>
+	}
+	byRepoName := map[string][]repoRef{}
+	for _, e := range rs.Repos {
+		if e.Enabled {
+			byRepoName[e.Name] = append(byRepoName[e.Name], repoRef{e.Alias, e.Priority, e.Line})
+		}
+	}
+	inv := map[string][]patchkit.Package{}
+	for _, p := range installed {
+		inv[p.Name] = append(inv[p.Name], p)
+	}
+	type key struct{ name, arch, ed string }
+	best := map[key]repoRef{}
+	pkgs := map[key]patchkit.Package{}
+	var order []key
+	// found takes the installed solvables of one search; ref, when set, is
+	// the repository a search with --repo was restricted to.
+	found := func(c run.Command, st *Stream, ref *repoRef) error {
+		name := c.String()
+		for _, sv := range st.Solvables {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+			if sv.Kind != "package" || sv.Status != "installed" || sv.Repository == systemRepo || sv.Repository == "@System" {
+				continue
+			}
+			refs := byRepoName[sv.Repository]
+			if ref != nil {
+				refs = []repoRef{*ref}
+			} else if len(refs) > 1 {
+				continue // asked repository by repository
+			}
+			pkg, err := packageOf(sv.Name, sv.Edition, sv.Arch)
+			if err != nil {
+				return &OutputError{Source: name, Line: sv.Line, Msg: "installed package " + sv.Name, Err: err}
+			}
+			if len(refs) == 0 {
+				return &OutputError{Source: name, Line: sv.Line, Msg: "installed package " + pkg.NEVRA() + ": repository " + strconv.Quote(sv.Repository) + " is not an enabled repository's name in " + rc.String()}
+			}
+			if len(installed) > 0 && !slices.ContainsFunc(inv[pkg.Name], func(p patchkit.Package) bool {
+				return p.Arch == pkg.Arch && cmpEVR(p, pkg) == 0
+			}) {
+				o.logger.Warn("zypper shows installed a version the inventory lacks", "package", pkg.NEVRA(), "repository", refs[0].alias)
+				continue
+			}
+			k := key{pkg.Name, pkg.Arch, edition(pkg)}
+			b, seen := best[k]
+			if !seen {
+				order = append(order, k)
+				pkgs[k] = pkg
+			}
+			if ref := refs[0]; !seen || ref.prio < b.prio || ref.prio == b.prio && ref.alias < b.alias {
+				best[k] = ref
+			}
+		}
+		return nil
+	}
+	sc := o.command([]string{"search", "-s", "-t", "package", "--installed-only"}, nil)
+	ss, err := runStream(ctx, r, sc)
+	if ss == nil {
+		return nil, err
+	}
+	skipErr = errors.Join(skipErr, err)
+	if err := found(sc, ss, nil); err != nil {
+		return nil, err
+	}
+	var shared []repoRef
+	for _, l := range byRepoName {
+		if len(l) > 1 {
+			shared = append(shared, l...)
+		}
+	}
+	slices.SortFunc(shared, func(a, b repoRef) int { return cmp.Or(cmp.Compare(a.prio, b.prio), strings.Compare(a.alias, b.alias)) })
+	for _, ref := range shared {
+		if err := checkAlias(ref.alias); err != nil {
+			return nil, &OutputError{Source: rc.String(), Line: ref.line, Msg: "repository alias", Err: err}
+		}
+		c := o.command([]string{"search", "-s", "-t", "package", "--installed-only", "--repo", ref.alias}, nil)
+		st, err := runStream(ctx, r, c)
+		if st == nil {
+			return nil, err
+		}
+		skipErr = errors.Join(skipErr, err)
+		if err := found(c, st, &ref); err != nil {
+			return nil, err
+		}
+	}
+	out := make([]patchkit.Patch, 0, len(order))
+	for _, k := range order {
+		pkg := pkgs[k]
+		pkg.Repository = best[k].alias
+		c := patchkit.Patch{Package: pkg, Product: o.product}
+		var named []*Patch
+		for _, p := range byPkg[pkg.Name] {
+			if p.names(pkg) {
+				named = append(named, p)
+			}
+		}
+		if err := classify(&c, named); err != nil {
+			return nil, err
+		}
+		out = append(out, c)
+	}
+	return out, skipErr
+}
+
+// checkAlias accepts a repository alias read from zypper's output as the
+// argument of --repo: not empty, not starting with '-', no control
+// characters.
+func checkAlias(a string) error {
+	if a == "" || a[0] == '-' {
+		return errors.New(strconv.Quote(a) + " is empty or starts with '-'")
+	}
+	for _, c := range a {
+		if c < 0x20 || c == 0x7f {
+			return errors.New(strconv.Quote(a) + " contains a control character")
+		}
+	}
+	return nil
+}
+
 // NativePatches asks zypper for its patches (`zypper --xmlout list-patches
 // --all`) and, for those whose status is needed, optional, unwanted or
-// retracted, the packages they name (`zypper --xmlout info -t patch`).
+// retracted, the packages they name (`zypper --xmlout info -t patch`);
+// with NativeInstalledVersions, for every patch that is not not-needed.
 func NativePatches(ctx context.Context, r run.Runner, opts ...NativeOption) ([]Patch, error) {
 	o, err := buildNative(opts)
 	if err != nil {
@@ -175,7 +339,11 @@ func nativePatches(ctx context.Context, r run.Runner, o *nativeOptions) ([]Patch
 	}
 	var names []string
 	for _, p := range patches {
-		if p.Status.Broken() || p.Status == StatusRetracted {
+		// With NativeInstalledVersions, the patches that name an installed
+		// version are wanted too: they are applied (or needed for another
+		// of their packages); a not-needed patch names no installed
+		// package.
+		if p.Status.Broken() || p.Status == StatusRetracted || o.installedVers && p.Status != StatusNotNeeded {
 			if err := checkPatchName(p.Name); err != nil {
 				return nil, &OutputError{Source: c.String(), Msg: "patch name", Err: err}
 			}

@@ -263,6 +263,8 @@ type nativeOptions struct {
 	env     []string
 	product string
 	logger  *slog.Logger
+	// installedVers: NativeInstalledVersions
+	installedVers bool
 }
 
 // NativeProgram sets zypper's absolute path (default /usr/bin/zypper).
@@ -322,6 +324,34 @@ func NativeLogger(l *slog.Logger) NativeOption {
 		o.logger = l
 		return nil
 	}
+}
+
+// NativeInstalledVersions, when true, makes NativeUpdates also return the
+// installed version of every package of its inventory that an enabled
+// repository has, as a Patch with Candidate false, classified as a newer
+// version is (the patches that name it: Security, category, severity,
+// date, reboot flag, IDs): the native counterpart of
+// WithInstalledVersions, with which a baseline tells Patch Manager's
+// INSTALLED from INSTALLED_OTHER. It costs two more commands, whatever the
+// number of packages: `zypper --xmlout repos` (aliases, names, priorities)
+// and `zypper --xmlout search -s -t package --installed-only` (the
+// repositories zypper finds each installed version in); and `info -t
+// patch` is asked about every patch whose status is not not-needed (in
+// batches of 500 names), since the patches that name an installed version
+// are applied ones. Off by default, and then nothing of this runs.
+//
+// zypper's search shows a repository's name, not its alias: for a name
+// that several enabled repositories share, each of them is searched by
+// itself (--repo ALIAS, one more command per such repository). zypper
+// lists an installed version under a repository when libzypp finds the
+// repository's package identical to the installed one (libsolv's
+// solvable_identical), a test that may look beyond name, edition and
+// architecture (the vendor, the build time), where the metadata backend
+// compares those three only. The fields are those the native backend
+// fills for newer versions; zypper has no section or priority, and
+// Product is NativeProduct's.
+func NativeInstalledVersions(on bool) NativeOption {
+	return func(o *nativeOptions) error { o.installedVers = on; return nil }
 }
 
 func buildNative(opts []NativeOption) (nativeOptions, error) {

@@ -167,7 +167,7 @@ func TestRecordedOutputs(t *testing.T) {
 				t.Errorf("%s %s: %v", sc.name, recordingLabel(r), err)
 				continue
 			}
-			if len(st.Updates)+len(st.Solvables)+len(st.Messages) == 0 {
+			if len(st.Updates)+len(st.Solvables)+len(st.Messages)+len(st.Repos) == 0 {
 				t.Errorf("%s %s: nothing parsed", sc.name, recordingLabel(r))
 			}
 		}

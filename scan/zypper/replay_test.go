@@ -65,6 +65,12 @@ func TestScenarioReplay(t *testing.T) {
 			}
 			s.search = searchInstalled(t, rp, m.Root, s.installed)
 			s.searchEverything(t, rp)
+			if s.metaInst, err = Read(ctx, fsys, s.installed, WithArch(m.Arch), WithNow(m.Now), WithKeyring(keysFromRecording(t, recs)), WithInstalledVersions(true)); err != nil {
+				t.Fatal(err)
+			}
+			if s.nativeInst, err = NativeUpdates(ctx, rp, s.installed, NativeRoot(m.Root), NativeInstalledVersions(true)); err != nil {
+				t.Fatal(err)
+			}
 			if sc.skipped != "" {
 				checkSkipped(t, rp, m.Root, sc.skipped)
 			}
@@ -74,6 +80,7 @@ func TestScenarioReplay(t *testing.T) {
 			total.versions += a.versions
 			total.patches += a.patches
 			total.notInstalled += a.notInstalled
+			total.installed += a.installed
 			// every command the backends ran was recorded
 			for _, c := range rp.Calls() {
 				if !slices.ContainsFunc(recs, func(r run.Recording) bool { return slices.Equal(r.Argv, c.Argv()) }) {
@@ -82,5 +89,5 @@ func TestScenarioReplay(t *testing.T) {
 			}
 		})
 	}
-	t.Logf("recorded scenarios: %d candidates, %d newer versions, %d patches, %d versions not installed agree", total.candidates, total.versions, total.patches, total.notInstalled)
+	t.Logf("recorded scenarios: %d candidates, %d newer versions, %d patches, %d versions not installed, %d installed versions agree", total.candidates, total.versions, total.patches, total.notInstalled, total.installed)
 }

@@ -155,6 +155,10 @@ type scenarioRun struct {
 	searchAll   *Stream
 	searchTable []Update
 	patchPkgs   []Patch
+	// metaInst is Read with WithInstalledVersions; nativeInst
+	// NativeUpdates with NativeInstalledVersions.
+	metaInst   *Result
+	nativeInst []patchkit.Patch
 }
 
 // testbedKeyFile is the testbed's rpm signing key, which its roots import.
@@ -645,6 +649,49 @@ func scenarios() []scenario {
 				nativeFrom(t, s, "tb-multi", "tb-untrusted")
 			},
 		},
+		{
+			name:  "updated",
+			about: "zypper update run on the root: every package at its newest version, so the installed versions are those the testbed's patches name (applied)",
+			setup: func(t *testing.T, env testbed.Env, root, dir string, rec run.Runner) {
+				zypperSetup(t, root, "update")
+			},
+			check: func(t *testing.T, s *scenarioRun) {
+				if len(s.native) != 0 {
+					t.Errorf("candidates after zypper update: %v", s.native)
+				}
+				status(t, s, "TBSA-2026:0001", StatusApplied)
+				for _, p := range s.nativeInst {
+					if p.Name != "tb-lib" {
+						continue
+					}
+					if p.Candidate || p.EVR() != "1:2.0-2" || p.Repository != "tb-updates" || !p.Security || p.Classification != "Security" ||
+						p.Severity != "Important" || !slices.Equal(p.AdvisoryIDs, []string{"TBSA-2026:0001"}) || !slices.Equal(p.CVEIDs, []string{"CVE-2026-0001"}) {
+						t.Errorf("installed tb-lib %+v, want 1:2.0-2 from tb-updates, Security Important TBSA-2026:0001 CVE-2026-0001", p)
+					}
+				}
+				if got := nativeInstalledVersion(s, "tb-lib"); len(got) != 1 {
+					t.Errorf("installed tb-lib: %v, want one version", got)
+				}
+			},
+		},
+		{
+			name:  "repo-names",
+			about: "a second repository tb-same (zypper addrepo -G -p 50 -n tb-base) named like tb-base, holding tb-multi 1.0-1, the installed version: zypper search names both repositories tb-base; and a disabled repository tb-off over the same directory named like tb-updates (addrepo -d -n tb-updates)",
+			setup: func(t *testing.T, env testbed.Env, root, dir string, rec run.Runner) {
+				mkrepo(t, filepath.Join(dir, "same"), testbedRPM(env, "base", "tb-multi-1.0-1.noarch.rpm"))
+				zypperSetup(t, root, "addrepo", "-G", "-p", "50", "-n", "tb-base", "file://"+filepath.Join(dir, "same"), "tb-same")
+				zypperSetup(t, root, "refresh", "tb-same")
+				zypperSetup(t, root, "addrepo", "-G", "-d", "-n", "tb-updates", "file://"+filepath.Join(dir, "same"), "tb-off")
+			},
+			check: func(t *testing.T, s *scenarioRun) {
+				if got := nativeInstalledVersion(s, "tb-multi"); !slices.Equal(got, []string{"tb-multi-0:1.0-1.noarch tb-same"}) {
+					t.Errorf("installed tb-multi %v, want 1.0-1 from tb-same (priority 50)", got)
+				}
+				if got := nativeInstalledVersion(s, "tb-hello"); !slices.Equal(got, []string{"tb-hello-0:1.0-1.noarch tb-base"}) {
+					t.Errorf("installed tb-hello %v, want 1.0-1 from tb-base (tb-same, of the same name, does not have it)", got)
+				}
+			},
+		},
 	}
 }
 
@@ -786,6 +833,12 @@ func runScenario(t *testing.T, env testbed.Env, sc scenario) *scenarioRun {
 		}
 	}
 	s.searchEverything(t, rec)
+	if s.metaInst, err = Read(ctx, os.DirFS(root), s.installed, WithArch("x86_64"), WithNow(s.now), WithInstalledVersions(true)); err != nil {
+		t.Fatal(err)
+	}
+	if s.nativeInst, err = NativeUpdates(ctx, rec, s.installed, NativeRoot(root), NativeInstalledVersions(true)); err != nil && !errors.Is(err, ErrReposSkipped) {
+		t.Fatal(err)
+	}
 	if *update {
 		writeFixture(t, sc, s, append(setupRec.Recordings(), rec.Recordings()...))
 	}
@@ -943,7 +996,7 @@ func recordingLabel(r run.Recording) string {
 		}
 		return "rpm-qa"
 	}
-	for _, sub := range []string{"list-updates", "list-patches", "info", "search", "refresh", "install"} {
+	for _, sub := range []string{"list-updates", "list-patches", "info", "search", "refresh", "install", "repos"} {
 		if slices.Contains(r.Argv, sub) {
 			l := prog + "-" + sub
 			if sub != "refresh" && !slices.Contains(r.Argv, "--xmlout") {
@@ -959,7 +1012,7 @@ func recordingLabel(r run.Recording) string {
 }
 
 // agreement counts what two backends were found to agree on.
-type agreement struct{ candidates, versions, patches, patchPackages, notInstalled int }
+type agreement struct{ candidates, versions, patches, patchPackages, notInstalled, installed int }
 
 // scanKey is a package version: name, architecture, edition.
 type scanKey struct{ name, arch, ed string }
@@ -1053,6 +1106,10 @@ func agree(t *testing.T, sc scenario, s *scenarioRun) agreement {
 
 	// 4. every version of a package not installed, against zypper search
 	a.notInstalled = agreeNotInstalled(t, sc, s, want, unhealthy)
+
+	// 5. the installed versions, WithInstalledVersions against
+	// NativeInstalledVersions
+	a.installed = agreeInstalled(t, sc, s)
 
 	// 3. patches and their status
 	type pkey struct{ name, repo string }
@@ -1215,7 +1272,7 @@ func TestTestbedZypperScan(t *testing.T) {
 	var mu sync.Mutex
 	var total agreement
 	t.Cleanup(func() {
-		t.Logf("agreement over all scenarios: %d candidates, %d newer versions, %d patches (%d with their packages), %d versions not installed", total.candidates, total.versions, total.patches, total.patchPackages, total.notInstalled)
+		t.Logf("agreement over all scenarios: %d candidates, %d newer versions, %d patches (%d with their packages), %d versions not installed, %d installed versions", total.candidates, total.versions, total.patches, total.patchPackages, total.notInstalled, total.installed)
 	})
 	for _, sc := range scenarios() {
 		t.Run(sc.name, func(t *testing.T) {
@@ -1223,13 +1280,14 @@ func TestTestbedZypperScan(t *testing.T) {
 			s := runScenario(t, env, sc)
 			a := agree(t, sc, s)
 			sc.check(t, s)
-			t.Logf("%s: %d candidates, %d newer versions, %d patches, %d versions not installed agree", sc.name, a.candidates, a.versions, a.patches, a.notInstalled)
+			t.Logf("%s: %d candidates, %d newer versions, %d patches, %d versions not installed, %d installed versions agree", sc.name, a.candidates, a.versions, a.patches, a.notInstalled, a.installed)
 			mu.Lock()
 			total.candidates += a.candidates
 			total.versions += a.versions
 			total.patches += a.patches
 			total.patchPackages += a.patchPackages
 			total.notInstalled += a.notInstalled
+			total.installed += a.installed
 			mu.Unlock()
 		})
 	}

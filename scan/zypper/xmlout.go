@@ -17,8 +17,8 @@ import (
 var streamLimits = xmlscan.Limits{MaxDepth: 16, MaxToken: 4 << 20, MaxElements: 50_000_000}
 
 // Stream is the output of a `zypper --xmlout` command: its messages, and
-// the update list (list-updates, list-patches) or search result it
-// printed.
+// the update list (list-updates, list-patches), search result or
+// repository list (repos) it printed.
 type Stream struct {
 	Messages []Message `json:"Messages,omitempty"`
 	// Updates are the <update> elements of <update-list>; Blocked those of
@@ -28,6 +28,18 @@ type Stream struct {
 	Blocked []Update `json:"Blocked,omitempty"`
 	// Solvables are the <solvable> elements of a search result.
 	Solvables []Solvable `json:"Solvables,omitempty"`
+	// Repos are the <repo> elements of `zypper --xmlout repos`.
+	Repos []RepoEntry `json:"Repos,omitempty"`
+}
+
+// RepoEntry is one <repo> of `zypper --xmlout repos`: a configured
+// repository, enabled or not.
+type RepoEntry struct {
+	Alias    string `json:"Alias"`
+	Name     string `json:"Name"`
+	Priority int    `json:"Priority"`
+	Enabled  bool   `json:"Enabled"`
+	Line     int    `json:"-"`
 }
 
 // Message is a <message> (Type "info", "warning", "error") or a <prompt>
@@ -75,18 +87,22 @@ type Issue struct {
 
 // Solvable is one <solvable> of a search result.
 type Solvable struct {
-	Status     string `json:"Status"` // "installed", "other-version", "not-installed"
-	Name       string `json:"Name"`
-	Kind       string `json:"Kind"`
-	Edition    string `json:"Edition,omitempty"`
-	Arch       string `json:"Arch,omitempty"`
+	Status  string `json:"Status"` // "installed", "other-version", "not-installed"
+	Name    string `json:"Name"`
+	Kind    string `json:"Kind"`
+	Edition string `json:"Edition,omitempty"`
+	Arch    string `json:"Arch,omitempty"`
+	// Repository is the repository's name (its alias when it has none),
+	// or "(System Packages)" for an installed package no repository has.
 	Repository string `json:"Repository,omitempty"`
+	Line       int    `json:"-"`
 }
 
 // ParseStream reads the output of a `zypper --xmlout` command (name is used
 // in errors). Malformed XML, a document type declaration, a limit
-// exceeded, or an <update> without a name, edition or kind is an
-// *OutputError; elements it does not know are skipped.
+// exceeded, an <update> without a name, edition or kind, or a <repo>
+// without an alias or with an enabled flag or priority that does not
+// parse is an *OutputError; elements it does not know are skipped.
 func ParseStream(name string, r io.Reader) (*Stream, error) {
 	s := xmlscan.New(r, streamLimits)
 	out := &Stream{}
@@ -166,7 +182,32 @@ func ParseStream(name string, r io.Reader) (*Stream, error) {
 				}
 			}
 			out.Messages = append(out.Messages, Message{Type: "prompt", Text: q})
-		case "update-status", "search-result", "solvable-list":
+		case "update-status", "search-result", "solvable-list", "repo-list":
+		case "repo":
+			re := RepoEntry{Alias: attr("alias"), Name: attr("name"), Line: line}
+			if re.Alias == "" {
+				return fail(line, "<repo> without an alias", nil)
+			}
+			if re.Name == "" {
+				re.Name = re.Alias
+			}
+			switch v := attr("enabled"); v {
+			case "1":
+				re.Enabled = true
+			case "0":
+			default:
+				return fail(line, "<repo alias=\""+re.Alias+"\" enabled=\""+v+"\"> is not 0 or 1", nil)
+			}
+			v := attr("priority")
+			n, err := strconv.Atoi(v)
+			if err != nil || n < 0 || n > 1<<20 {
+				return fail(line, "<repo alias=\""+re.Alias+"\" priority=\""+v+"\"> is not a priority", nil)
+			}
+			re.Priority = n
+			out.Repos = append(out.Repos, re)
+			if err := s.Skip(); err != nil {
+				return fail(line, "<repo>", err)
+			}
 		case "update-list":
 			list = &out.Updates
 		case "blocked-update-list":
@@ -252,7 +293,7 @@ func ParseStream(name string, r io.Reader) (*Stream, error) {
 			cur.Issues = append(cur.Issues, is)
 		case "solvable":
 			sv := Solvable{Status: attr("status"), Name: attr("name"), Kind: attr("kind"), Edition: attr("edition"),
-				Arch: attr("arch"), Repository: attr("repository")}
+				Arch: attr("arch"), Repository: attr("repository"), Line: line}
 			if sv.Name == "" {
 				return fail(line, "<solvable> without a name", nil)
 			}
