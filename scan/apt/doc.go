@@ -62,7 +62,9 @@
 // dist-upgrade with Debug::NoLocking, quiet=1 and --ignore-hold
 // (SimulateCommand says why each), with LC_ALL=C from the runner, and
 // reads its Inst lines; packages apt keeps back (unmet dependencies,
-// Ubuntu's phased updates) are looked up with one apt-cache policy call.
+// Ubuntu's phased updates) are looked up with one apt-cache policy call
+// (with NativeInstalledVersions, in the apt-cache policy of every
+// installed package that option runs).
 // The output is checked against itself (the summary's counts, the
 // "will be upgraded" list, the kept-back count) and against the inventory;
 // a private root is named with NativeAptConfig (APT_CONFIG) or
@@ -118,9 +120,21 @@
 // tells an installed package the baseline approves (INSTALLED) from one it
 // does not (INSTALLED_OTHER). An installed version only dpkg's status file
 // has (a local .deb, a version the archive dropped) gives nothing.
-// NativeUpdates reports newer versions only: apt-get -s prints nothing
-// about installed versions, so a scan through it cannot tell INSTALLED
-// from INSTALLED_OTHER.
+// NativeUpdates reports newer versions only, unless
+// NativeInstalledVersions is set: apt-get -s prints nothing about
+// installed versions, so NativeUpdates then also runs one apt-cache policy
+// naming every installed package (NAME:ARCH; kept-back packages are looked
+// up in the same answer) and returns the installed version when a file
+// beside dpkg's status file offers it, with Candidate false. Its fields
+// are a kept-back candidate's (apt-cache policy's "URI suite/component"
+// for Repository, Security from the suite and the host); apt-cache policy
+// prints no Section, Priority or source package, so those stay empty. A
+// version apt lists twice in the table (the same version string with
+// other contents in another repository) is offered by the files of both,
+// as Updates counts it. The package's tests require the installed
+// versions and their Security to be those of Updates with
+// WithInstalledVersions on real roots (a private apt root, a Debian
+// chroot, the machine's own lists).
 //
 // # Packages that are not installed
 //

@@ -22,6 +22,8 @@ type nativeOptions struct {
 	defaultRelease   string
 	product          string
 	logger           *slog.Logger
+	// installedVersions: NativeInstalledVersions
+	installedVersions bool
 }
 
 // NativeAptConfig runs apt with APT_CONFIG=path in its environment: the
@@ -162,7 +164,10 @@ func (o *nativeOptions) policy(names []string) run.Command {
 // packages apt keeps back (dependencies it cannot meet, phased updates)
 // are then looked up with one apt-cache policy call. Each upgrade of an
 // installed package becomes a Patch with Candidate set; new installs,
-// removals and downgrades the simulation also plans are not patches.
+// removals and downgrades the simulation also plans are not patches. With
+// NativeInstalledVersions(true), one apt-cache policy call names every
+// installed package instead, and the installed versions a repository
+// offers are returned too, with Candidate false.
 //
 // The output is checked against itself: the summary line's counts must
 // equal the actions listed, the "will be upgraded" list the Inst lines,
@@ -190,6 +195,12 @@ func NativeUpdates(ctx context.Context, r run.Runner, installed []patchkit.Packa
 	for _, a := range sim.Actions {
 		if a.Qualifier != "" {
 			qualified[a.Name] = append(qualified[a.Name], a.Qualifier)
+		}
+	}
+	var asked []askedPackage
+	if o.installedVersions {
+		if asked, err = o.askInstalled(ctx, r, installed, maxPolicyOperandBytes); err != nil {
+			return nil, err
 		}
 	}
 	var out []patchkit.Patch
@@ -225,14 +236,26 @@ func NativeUpdates(ctx context.Context, r run.Runner, installed []patchkit.Packa
 		out = append(out, p)
 	}
 	if len(sim.KeptBack) > 0 {
-		kept, err := o.keptBack(ctx, r, sim.KeptBack, inv)
+		kept, err := o.keptBack(ctx, r, sim.KeptBack, inv, asked)
 		if err != nil {
 			return nil, err
 		}
 		out = append(out, kept...)
 	}
+	for _, a := range asked {
+		p, ok, err := o.installedPatch(a)
+		if err != nil {
+			return nil, err
+		}
+		if ok {
+			out = append(out, p)
+		}
+	}
 	slices.SortFunc(out, func(a, b patchkit.Patch) int {
-		return cmp.Or(cmp.Compare(a.Name, b.Name), cmp.Compare(a.Arch, b.Arch), patchkit.Deb.Compare(a.EVR(), b.EVR()))
+		if c := cmp.Or(cmp.Compare(a.Name, b.Name), cmp.Compare(a.Arch, b.Arch)); c != 0 {
+			return c
+		}
+		return patchkit.Deb.Compare(a.EVR(), b.EVR())
 	})
 	return out, nil
 }
@@ -303,23 +326,45 @@ func (a Action) displayName() string {
 // its Release origin: Arch is the installed package's, and Repository is
 // the candidate's sources as apt-cache policy describes them
 // ("URI suite/component"); Security follows the suite and the host.
-func (o *nativeOptions) keptBack(ctx context.Context, r run.Runner, names []string, inv *inventoryIndex) ([]patchkit.Patch, error) {
+//
+// asked holds apt-cache policy's answers about the installed packages
+// when NativeInstalledVersions asked for them; the kept-back packages are
+// then looked up there rather than asked again.
+func (o *nativeOptions) keptBack(ctx context.Context, r run.Runner, names []string, inv *inventoryIndex, asked []askedPackage) ([]patchkit.Patch, error) {
 	for _, n := range names {
 		nm, q, _ := strings.Cut(n, ":")
 		if patchkit.ValidateName(patchkit.Deb, nm) != nil || (q != "" && patchkit.ValidateArch(patchkit.Deb, q) != nil) {
 			return nil, outputErr(simCmd, 0, n, "invalid package name in the kept-back list")
 		}
 	}
-	res, err := r.Run(ctx, o.policy(names))
-	if err != nil {
-		return nil, fmt.Errorf("scan/apt: apt-cache policy of kept-back packages: %w", err)
-	}
-	pols, err := ParseCachePolicy(res.Stdout)
-	if err != nil {
-		return nil, err
-	}
-	if len(pols) != len(names) {
-		return nil, outputErr(policyCmd, 0, "", fmt.Sprintf("%d packages asked, %d answered", len(names), len(pols)))
+	var pols []CachePolicy
+	if len(asked) > 0 {
+		byName := make(map[string]CachePolicy, len(asked))
+		for _, a := range asked {
+			n := a.cp.Name
+			if a.cp.Qualifier != "" {
+				n += ":" + a.cp.Qualifier
+			}
+			byName[n] = a.cp
+		}
+		for _, n := range names {
+			cp, ok := byName[n]
+			if !ok {
+				return nil, outputErr(simCmd, 0, n, "apt keeps back a package the inventory does not list")
+			}
+			pols = append(pols, cp)
+		}
+	} else {
+		res, err := r.Run(ctx, o.policy(names))
+		if err != nil {
+			return nil, fmt.Errorf("scan/apt: apt-cache policy of kept-back packages: %w", err)
+		}
+		if pols, err = ParseCachePolicy(res.Stdout); err != nil {
+			return nil, err
+		}
+		if len(pols) != len(names) {
+			return nil, outputErr(policyCmd, 0, "", fmt.Sprintf("%d packages asked, %d answered", len(names), len(pols)))
+		}
 	}
 	var out []patchkit.Patch
 	for _, cp := range pols {
@@ -349,16 +394,13 @@ func (o *nativeOptions) keptBack(ctx context.Context, r run.Runner, names []stri
 		}
 		pk.Arch = arch
 		p := patchkit.Patch{Package: pk, Product: o.product, Candidate: true}
-		var repos []string
+		var srcs []PolicySource
 		for _, s := range cv.Sources {
-			if s.Status() {
-				continue
+			if !s.Status() {
+				srcs = append(srcs, s)
 			}
-			f := strings.Fields(s.Desc)
-			repos = append(repos, f[0]+" "+f[1])
-			p.Security = p.Security || securityOrigin(s.Dist(), siteOf(s.URI()))
 		}
-		p.Repository = strings.Join(repos, ", ")
+		p.Repository, p.Security = policyOrigins(srcs)
 		if p.Security {
 			p.Classification = "Security"
 		}

@@ -1,0 +1,55 @@
+package apt_test
+
+import (
+	"context"
+	"fmt"
+	"os"
+
+	"github.com/patchkit/patchkit/scan/apt"
+	"github.com/patchkit/patchkit/scan/dpkg"
+	"github.com/patchkit/patchkit/scan/run"
+)
+
+// Replaying a native scan of the testbed's private root with
+// NativeInstalledVersions: besides apt's upgrades (Candidate true), the
+// installed version of each package, which the base suite offers
+// (Candidate false), from one apt-cache policy call.
+func ExampleNativeInstalledVersions() {
+	load := func(name string) run.Recording {
+		b, err := os.ReadFile("../../testdata/apt/" + name + ".txt")
+		if err != nil {
+			panic(err)
+		}
+		r, err := run.ParseRecording(name, b)
+		if err != nil {
+			panic(err)
+		}
+		return r
+	}
+	replay := run.NewReplay(load("testbed-private-installed-dpkg-query"),
+		load("testbed-private-installed-apt-get"), load("testbed-private-installed-apt-cache-policy"))
+	installed, err := dpkg.Query(context.Background(), replay, dpkg.QueryAdmindir("/tmp/pm-testbed/apt-private/var/lib/dpkg"))
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	patches, err := apt.NativeUpdates(context.Background(), replay, installed,
+		apt.NativeAptConfig("/tmp/pm-testbed/apt-private/apt.conf"), apt.NativeInstalledVersions(true))
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	for _, p := range patches {
+		fmt.Println(p.Name, p.EVR(), "candidate:", p.Candidate, "security:", p.Security, p.Repository)
+	}
+	// Output:
+	// tb-hello 1.0-1 candidate: false security: false http://127.0.0.1:18080 testbed/main
+	// tb-hello 1.1-1 candidate: true security: false Testbed:testbed-updates
+	// tb-kernel 1.0-1 candidate: false security: false http://127.0.0.1:18080 testbed/main
+	// tb-kernel 1.1-1 candidate: true security: true Testbed-Security:testbed-security
+	// tb-lib 1:2.0-1 candidate: false security: false http://127.0.0.1:18080 testbed/main
+	// tb-lib 1:2.0-2 candidate: true security: true Testbed-Security:testbed-security
+	// tb-multi 1.0-1 candidate: false security: false http://127.0.0.1:18080 testbed/main
+	// tb-multi 1.3-1 candidate: true security: false Testbed:testbed-updates
+	// tb-tool 3.0-1 candidate: false security: false http://127.0.0.1:18080 testbed/main
+}
