@@ -338,7 +338,10 @@ func NativeLogger(l *slog.Logger) NativeOption {
 // repositories zypper finds each installed version in); and `info -t
 // patch` is asked about every patch whose status is not not-needed (in
 // batches of 500 names), since the patches that name an installed version
-// are applied ones. Off by default, and then nothing of this runs.
+// are applied ones. A version zypper shows installed that the inventory
+// lacks is logged and left out (with an empty inventory, every installed
+// version zypper shows is returned). Off by default, and then nothing of
+// this runs.
 //
 // zypper's search shows a repository's name, not its alias: for a name
 // that several enabled repositories share, each of them is searched by
