@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"slices"
 	"strings"
 	"testing"
@@ -321,5 +322,50 @@ func TestNativeInstalledVersionsErrors(t *testing.T) {
 				t.Errorf("err %q: source %q does not name the command", err, oe.Source)
 			}
 		})
+	}
+}
+
+// TestNativeInstalledVersionsInventory: an installed version zypper shows
+// that the inventory lacks is logged and left out; with no inventory,
+// every installed version zypper shows comes back.
+func TestNativeInstalledVersionsInventory(t *testing.T) {
+	root, recs := recordedScenario(t, "updated")
+	ctx := t.Context()
+	installed, err := rpmdb.Query(ctx, run.NewReplay(recs...), rpmdb.WithRoot(root))
+	if err != nil {
+		t.Fatal(err)
+	}
+	count := func(ps []patchkit.Patch) (names []string) {
+		for _, p := range ps {
+			if !p.Candidate {
+				names = append(names, p.Name)
+			}
+		}
+		return names
+	}
+	all, err := NativeUpdates(ctx, run.NewReplay(recs...), nil, NativeRoot(root), NativeInstalledVersions(true))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := count(all); !slices.Equal(got, []string{"kernel-tb", "tb-hello", "tb-lib", "tb-multi", "tb-tool"}) {
+		t.Errorf("no inventory: %v", got)
+	}
+	var fewer []patchkit.Package
+	for _, p := range installed {
+		if p.Name != "tb-tool" {
+			fewer = append(fewer, p)
+		}
+	}
+	var log bytes.Buffer
+	got, err := NativeUpdates(ctx, run.NewReplay(recs...), fewer, NativeRoot(root), NativeInstalledVersions(true),
+		NativeLogger(slog.New(slog.NewTextHandler(&log, nil))))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := count(got); !slices.Equal(n, []string{"kernel-tb", "tb-hello", "tb-lib", "tb-multi"}) {
+		t.Errorf("inventory without tb-tool: %v", n)
+	}
+	if !strings.Contains(log.String(), "inventory lacks") || !strings.Contains(log.String(), "tb-tool-0:3.0-1.noarch") {
+		t.Errorf("log %q", log.String())
 	}
 }
