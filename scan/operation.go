@@ -21,10 +21,10 @@ import (
 // repositories, the pending-reboot verdict and the compliance report.
 // Assessment holds the report's inputs: Assess with the same approver
 // reproduces the report offline, byte for byte. Its Updates also hold the
-// installed versions that a repository offers (read from the repositories'
-// files, not through WithRunner), which the baseline decides too: an
-// installed version it approves is INSTALLED, one it does not
-// INSTALLED_OTHER.
+// installed versions that a repository offers (from the repositories' files,
+// or through WithRunner from the package manager), which the baseline
+// decides too: an installed version it approves is INSTALLED, one it does
+// not INSTALLED_OTHER.
 type Result struct {
 	OS           osdetect.OS       `json:"OS"`
 	Inventory    Inventory         `json:"Inventory"`

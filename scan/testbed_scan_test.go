@@ -166,6 +166,54 @@ func scanBoth(t *testing.T, root string, o osdetect.OS, opts ...ScanOption) Resu
 		return out
 	}
 	assert.Equal(t, chosen(files), chosen(native), "the package manager's candidates")
+	// The packages with no newer version have the same state both ways:
+	// both backends return the installed versions a repository offers, so
+	// an approved one is Installed, not InstalledOther.
+	newer := map[string]bool{}
+	for _, c := range files.Candidates {
+		newer[c.Patch.Name+"."+c.Patch.Arch] = true
+	}
+	upToDate := func(r Result) map[string]string {
+		out := map[string]string{}
+		for _, it := range r.Report.Items {
+			if it.InstalledVersion != "" && !newer[it.KBID] {
+				out[it.KBID] = it.State.String()
+			}
+		}
+		return out
+	}
+	want, got := upToDate(files), upToDate(native)
+	assert.NotEmpty(t, want)
+	assert.Equal(t, want, got, "states of the packages with no newer version")
+	// What a native scan finds Missing the metadata scan does too; it
+	// misses only what its candidate-only view hides: a package whose
+	// newest version is not approved while an older newer one is.
+	missing := func(r Result) map[string]bool {
+		out := map[string]bool{}
+		for _, it := range r.Report.Items {
+			if it.State == compliance.Missing {
+				out[it.KBID] = true
+			}
+		}
+		return out
+	}
+	fm, nm := missing(files), missing(native)
+	for k := range nm {
+		assert.True(t, fm[k], "%s is Missing natively only", k)
+	}
+	for k := range fm {
+		if nm[k] {
+			continue
+		}
+		approvedNewest := false
+		for _, c := range native.Candidates {
+			if c.Patch.Name+"."+c.Patch.Arch == k && c.Patch.Candidate {
+				approvedNewest = c.Decision.Approved
+			}
+		}
+		assert.False(t, approvedNewest, "%s: Missing from the files, not natively, though its candidate is approved", k)
+	}
+	assert.NotEmpty(t, nm, "the testbed's updates are Missing natively too")
 	for _, r := range files.Repositories {
 		assert.Equal(t, repo.HealthOK, r.Health, "%s: %s", r.Name, r.Reason)
 	}

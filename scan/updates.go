@@ -17,11 +17,10 @@ import (
 // metadata backend (the root's files, or fresh metadata with WithRefresh),
 // or its native backend through the runner (WithRunner). The native
 // backends report no repository health of their own: the package manager
-// refuses what it cannot verify. The metadata backends also return the
-// installed versions that a healthy repository offers (Candidate false,
-// classified as a newer version would be), so that the baseline decides
-// them and an approved installed version is INSTALLED rather than
-// INSTALLED_OTHER; the native backends report newer versions only. The
+// refuses what it cannot verify. Both also return the installed versions
+// that a repository offers (Candidate false, classified as a newer version
+// would be), so that the baseline decides them and an approved installed
+// version is INSTALLED rather than INSTALLED_OTHER. The
 // metadata backends pass every version of a package that is not installed
 // to na (for NotApplicable), only the security ones on apt when the
 // baseline approves nothing else; the native ones know none.
@@ -33,7 +32,8 @@ func findUpdates(ctx context.Context, fsys fs.FS, os osdetect.OS, inv Inventory,
 	switch os.PackageManager {
 	case osdetect.APT:
 		if o.runner != nil {
-			opts := []apt.NativeOption{apt.NativeProduct(product), apt.NativeLogger(o.logger)}
+			opts := []apt.NativeOption{apt.NativeProduct(product), apt.NativeLogger(o.logger), apt.NativeInstalledVersions(true),
+				apt.NativeDescribe(true)}
 			if root != "" {
 				opts = append(opts, apt.NativeAptOption("Dir", root+"/"),
 					apt.NativeAptOption("Dir::State::status", root+"/var/lib/dpkg/status"))
@@ -53,7 +53,8 @@ func findUpdates(ctx context.Context, fsys fs.FS, os osdetect.OS, inv Inventory,
 		return apt.Updates(ctx, fsys, installed, opts...)
 	case osdetect.DNF, osdetect.YUM:
 		if o.runner != nil {
-			opts := []dnf.NativeOption{dnf.NativeProduct(product), dnf.NativeLogger(o.logger), dnf.NativeCacheOnly(!refresh), dnf.NativeArch(arch)}
+			opts := []dnf.NativeOption{dnf.NativeProduct(product), dnf.NativeLogger(o.logger), dnf.NativeCacheOnly(!refresh), dnf.NativeArch(arch),
+				dnf.NativeInstalledVersions(true)}
 			if root != "" {
 				opts = append(opts, dnf.NativeInstallRoot(root), dnf.NativeSetopt("reposdir", root+"/etc/yum.repos.d"))
 				if os.VersionID != "" {
@@ -74,7 +75,8 @@ func findUpdates(ctx context.Context, fsys fs.FS, os osdetect.OS, inv Inventory,
 		return dnf.Updates(ctx, fsys, installed, opts...)
 	case osdetect.Zypper:
 		if o.runner != nil {
-			opts := []zypper.NativeOption{zypper.NativeProduct(product), zypper.NativeLogger(o.logger), zypper.NativeRefresh(refresh)}
+			opts := []zypper.NativeOption{zypper.NativeProduct(product), zypper.NativeLogger(o.logger), zypper.NativeRefresh(refresh),
+				zypper.NativeInstalledVersions(true)}
 			if root != "" {
 				opts = append(opts, zypper.NativeRoot(root))
 			}

@@ -128,7 +128,11 @@
 // beside dpkg's status file offers it, with Candidate false. Its fields
 // are a kept-back candidate's (apt-cache policy's "URI suite/component"
 // for Repository, Security from the suite and the host); apt-cache policy
-// prints no Section, Priority or source package, so those stay empty. A
+// prints no Section, Priority or source package, so those stay empty
+// unless NativeDescribe is set: then one apt-cache show of every version
+// returned (newer and installed) gives them from the version's record, as
+// Updates has them, which baselines that filter on PRIORITY (the
+// AWS-owned Debian and Ubuntu ones) need to approve anything. A
 // version apt lists twice in the table (the same version string with
 // other contents in another repository) is offered by the files of both,
 // as Updates counts it. The package's tests require the installed

@@ -24,6 +24,7 @@ type nativeOptions struct {
 	logger           *slog.Logger
 	// installedVersions: NativeInstalledVersions
 	installedVersions bool
+	describe          bool // NativeDescribe
 }
 
 // NativeAptConfig runs apt with APT_CONFIG=path in its environment: the
@@ -257,6 +258,11 @@ func NativeUpdates(ctx context.Context, r run.Runner, installed []patchkit.Packa
 		}
 		return patchkit.Deb.Compare(a.EVR(), b.EVR())
 	})
+	if o.describe && len(out) > 0 {
+		if err := o.describePatches(ctx, r, out); err != nil {
+			return nil, err
+		}
+	}
 	return out, nil
 }
 
