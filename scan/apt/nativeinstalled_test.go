@@ -234,7 +234,7 @@ func TestTestbedAptNativeInstalledPrivateRoot(t *testing.T) {
 		t.Errorf("%d installed versions offered (%d security), want the 5 tb-* packages, none from a security suite", res.offered, res.security)
 	}
 	for k, p := range res.native {
-		if p.Repository != "http://127.0.0.1:18080 testbed/main" {
+		if p.Repository != env.AptURL+" testbed/main" {
 			t.Errorf("%s: Repository %q, want the base suite", k, p.Repository)
 		}
 	}
