@@ -168,7 +168,10 @@ func (o *nativeOptions) policy(names []string) run.Command {
 // removals and downgrades the simulation also plans are not patches. With
 // NativeInstalledVersions(true), one apt-cache policy call names every
 // installed package instead, and the installed versions a repository
-// offers are returned too, with Candidate false.
+// offers are returned too, with Candidate false. Neither command prints a
+// version's Section or Priority; NativeDescribe(true) looks them up (one
+// apt-cache show, some 4 ms per version on a Debian host), which a
+// baseline that filters on PRIORITY needs.
 //
 // The output is checked against itself: the summary line's counts must
 // equal the actions listed, the "will be upgraded" list the Inst lines,
