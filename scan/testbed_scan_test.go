@@ -214,6 +214,21 @@ func scanBoth(t *testing.T, root string, o osdetect.OS, opts ...ScanOption) Resu
 		assert.False(t, approvedNewest, "%s: Missing from the files, not natively, though its candidate is approved", k)
 	}
 	assert.NotEmpty(t, nm, "the testbed's updates are Missing natively too")
+	if o.PackageManager != osdetect.Zypper {
+		// apt's and dnf's native backends list every newer version too
+		// (zypper's list-updates gives only its candidate): the same
+		// versions, decided alike, and the same Missing items.
+		every := func(r Result) []string {
+			var out []string
+			for _, c := range r.Candidates {
+				out = append(out, fmt.Sprintf("%s %s sec=%v approved=%v", c.Patch.QualifiedName(), c.Patch.EVR(), c.Patch.Security, c.Decision.Approved))
+			}
+			slices.Sort(out)
+			return out
+		}
+		assert.Equal(t, every(files), every(native), "every newer version")
+		assert.Equal(t, fm, nm, "the Missing items")
+	}
 	for _, r := range files.Repositories {
 		assert.Equal(t, repo.HealthOK, r.Health, "%s: %s", r.Name, r.Reason)
 	}

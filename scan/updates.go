@@ -33,7 +33,7 @@ func findUpdates(ctx context.Context, fsys fs.FS, os osdetect.OS, inv Inventory,
 	case osdetect.APT:
 		if o.runner != nil {
 			opts := []apt.NativeOption{apt.NativeProduct(product), apt.NativeLogger(o.logger), apt.NativeInstalledVersions(true),
-				apt.NativeDescribe(true)}
+				apt.NativeAllVersions(true), apt.NativeDescribe(true)}
 			if root != "" {
 				opts = append(opts, apt.NativeAptOption("Dir", root+"/"),
 					apt.NativeAptOption("Dir::State::status", root+"/var/lib/dpkg/status"))

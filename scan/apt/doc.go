@@ -132,7 +132,9 @@
 // unless NativeDescribe is set: then one apt-cache show of every version
 // returned (newer and installed) gives them from the version's record, as
 // Updates has them, which baselines that filter on PRIORITY (the
-// AWS-owned Debian and Ubuntu ones) need to approve anything. A
+// AWS-owned Debian and Ubuntu ones) need to approve anything; and with
+// NativeAllVersions the same apt-cache policy answer gives every newer
+// version of the version tables, not only apt's candidate. A
 // version apt lists twice in the table (the same version string with
 // other contents in another repository) is offered by the files of both,
 // as Updates counts it. The package's tests require the installed

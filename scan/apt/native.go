@@ -25,6 +25,7 @@ type nativeOptions struct {
 	// installedVersions: NativeInstalledVersions
 	installedVersions bool
 	describe          bool // NativeDescribe
+	allVersions       bool // NativeAllVersions
 }
 
 // NativeAptConfig runs apt with APT_CONFIG=path in its environment: the
@@ -202,7 +203,7 @@ func NativeUpdates(ctx context.Context, r run.Runner, installed []patchkit.Packa
 		}
 	}
 	var asked []askedPackage
-	if o.installedVersions {
+	if o.installedVersions || o.allVersions {
 		if asked, err = o.askInstalled(ctx, r, installed, maxPolicyOperandBytes); err != nil {
 			return nil, err
 		}
@@ -246,7 +247,17 @@ func NativeUpdates(ctx context.Context, r run.Runner, installed []patchkit.Packa
 		}
 		out = append(out, kept...)
 	}
+	if o.allVersions {
+		more, err := o.otherNewer(asked, out)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, more...)
+	}
 	for _, a := range asked {
+		if !o.installedVersions {
+			break
+		}
 		p, ok, err := o.installedPatch(a)
 		if err != nil {
 			return nil, err

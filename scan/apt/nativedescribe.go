@@ -71,6 +71,20 @@ func (o *nativeOptions) describePatches(ctx context.Context, r run.Runner, ps []
 			k := key{rec.Package, rec.Architecture, rec.Version}
 			is, ok := at[k]
 			if !ok {
+				// A version asked for under the installed package's
+				// architecture that is architecture-independent, or the
+				// other way round: apt files "all" under the native one.
+				for ak, ais := range at {
+					if ak.name == rec.Package && ak.version == rec.Version && !done[ak] && (ak.arch == "all") != (rec.Architecture == "all") {
+						k, is, ok = ak, ais, true
+						for _, i := range ais {
+							ps[i].Arch = rec.Architecture
+						}
+						break
+					}
+				}
+			}
+			if !ok {
 				return outputErr(showCmd, rec.Line, "", fmt.Sprintf("a record of %s:%s %s, which was not asked for", rec.Package, rec.Architecture, rec.Version))
 			}
 			if done[k] {
