@@ -223,4 +223,19 @@
 // for candidates, zypper uses every repository it has metadata for,
 // including those the metadata backend refuses (unsigned, stale). An
 // installed version that no enabled repository has gives nothing.
+//
+// NativeAllVersions is the native counterpart of the newer versions
+// Updates returns beside its candidates: NativeUpdates then also runs
+// `repos` (once, shared with NativeInstalledVersions) and `search -s
+// --match-exact -t package -- NAME...` over the inventory's names (one
+// run per 64 KiB of names, and one more per run for each enabled
+// repository whose name another shares, with --repo ALIAS), and returns
+// every version newer than the newest installed one of an architecture it
+// may update (the same, or to or from noarch) that zypper's candidate is
+// not, with Candidate=false, from the best repository that has it,
+// classified by the patches that name it. A baseline that approves an
+// older newer version while the newest is not approved then finds it
+// Missing. libzypp's pool holds only the architectures the node accepts,
+// so search never shows the others; a locked version is returned, as
+// Updates returns it, and is never the candidate.
 package zypper

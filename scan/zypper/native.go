@@ -80,8 +80,12 @@ func runStream(ctx context.Context, r run.Runner, c run.Command) (*Stream, error
 // logged. With NativeInstalledVersions it also returns, with Candidate
 // false and classified the same way, each installed version of the
 // inventory that an enabled repository has (two more commands: `repos`
-// and `search -s -t package --installed-only`); the versions are ordered
-// by name, architecture, then newest first. When zypper skipped
+// and `search -s -t package --installed-only`). With NativeAllVersions it
+// also returns, with Candidate false and classified the same way, every
+// other version newer than an installed one that an enabled repository
+// offers (`search -s --match-exact -t package` over the inventory's
+// names). The versions are ordered by name, architecture, then newest
+// first. When zypper skipped
 // repositories (exit 106) what it found is returned with a
 // *ReposSkippedError.
 func NativeUpdates(ctx context.Context, r run.Runner, installed []patchkit.Package, opts ...NativeOption) ([]patchkit.Patch, error) {
@@ -137,13 +141,28 @@ func NativeUpdates(ctx context.Context, r run.Runner, installed []patchkit.Packa
 		}
 		out = append(out, c)
 	}
+	var rl *nativeRepoList
+	if o.installedVers || o.allVers {
+		if rl, err = nativeRepos(ctx, r, &o); rl == nil {
+			return nil, err
+		}
+		skipErr = errors.Join(skipErr, err)
+	}
 	if o.installedVers {
-		iv, err := nativeInstalled(ctx, r, &o, installed, byPkg)
+		iv, err := nativeInstalled(ctx, r, &o, rl, installed, byPkg)
 		if iv == nil && err != nil && !errors.Is(err, ErrReposSkipped) {
 			return nil, err
 		}
 		skipErr = errors.Join(skipErr, err)
 		out = append(out, iv...)
+	}
+	if o.allVers {
+		nv, err := nativeNewer(ctx, r, &o, rl, installed, out, byPkg)
+		if err != nil && !errors.Is(err, ErrReposSkipped) {
+			return nil, err
+		}
+		skipErr = errors.Join(skipErr, err)
+		out = append(out, nv...)
 	}
 	// by name and architecture, newer versions first
 	slices.SortFunc(out, func(a, b patchkit.Patch) int {
@@ -162,8 +181,75 @@ func NativeUpdates(ctx context.Context, r run.Runner, installed []patchkit.Packa
 // package that no repository has.
 const systemRepo = "(System Packages)"
 
-// nativeInstalled is NativeInstalledVersions: it asks zypper for its
-// repositories (`repos`: aliases, names, priorities) and for the
+// repoRef is an enabled repository as `zypper repos` lists it.
+type repoRef struct {
+	alias string
+	prio  int
+	line  int // of the <repo>
+}
+
+// nativeRepoList is what `zypper --xmlout repos` says of the enabled
+// repositories: search names a repository by its name, not its alias.
+type nativeRepoList struct {
+	cmd    run.Command
+	byName map[string][]repoRef
+	// shared are the enabled repositories whose name another enabled
+	// repository has, by priority then alias: each is searched by itself
+	// (--repo ALIAS).
+	shared []repoRef
+}
+
+func nativeRepos(ctx context.Context, r run.Runner, o *nativeOptions) (*nativeRepoList, error) {
+	rc := o.command([]string{"repos"}, nil)
+	rs, skipErr := runStream(ctx, r, rc)
+	if rs == nil {
+		return nil, skipErr
+	}
+	l := &nativeRepoList{cmd: rc, byName: map[string][]repoRef{}}
+	for _, e := range rs.Repos {
+		if e.Enabled {
+			l.byName[e.Name] = append(l.byName[e.Name], repoRef{e.Alias, e.Priority, e.Line})
+		}
+	}
+	for _, refs := range l.byName {
+		if len(refs) > 1 {
+			l.shared = append(l.shared, refs...)
+		}
+	}
+	slices.SortFunc(l.shared, func(a, b repoRef) int { return cmp.Or(cmp.Compare(a.prio, b.prio), strings.Compare(a.alias, b.alias)) })
+	for _, ref := range l.shared {
+		if err := checkAlias(ref.alias); err != nil {
+			return nil, &OutputError{Source: rc.String(), Line: ref.line, Msg: "repository alias", Err: err}
+		}
+	}
+	return l, skipErr
+}
+
+// refsOf resolves the repository a solvable of search c names: the
+// enabled repositories of that name, or only, when the search was
+// restricted with --repo, that one. A nil slice with a nil error means
+// the solvable is to be taken from the searches restricted by --repo.
+func (l *nativeRepoList) refsOf(c run.Command, sv Solvable, ref *repoRef, what string) ([]repoRef, error) {
+	if ref != nil {
+		return []repoRef{*ref}, nil
+	}
+	refs := l.byName[sv.Repository]
+	switch {
+	case len(refs) > 1:
+		return nil, nil
+	case len(refs) == 0:
+		return nil, &OutputError{Source: c.String(), Line: sv.Line, Msg: what + " " + sv.Name + "-" + sv.Edition + "." + sv.Arch + ": repository " + strconv.Quote(sv.Repository) + " is not an enabled repository's name in " + l.cmd.String()}
+	}
+	return refs, nil
+}
+
+// better reports whether repository a is preferred to b: the better
+// priority (lower number), then the alias.
+func better(a, b repoRef) bool {
+	return a.prio < b.prio || a.prio == b.prio && a.alias < b.alias
+}
+
+// nativeInstalled is NativeInstalledVersions: it asks zypper for the
 // repositories that have each installed version (`search -s -t package
 // --installed-only`; once more with --repo ALIAS for each enabled
 // repository whose name another enabled repository shares, since search
@@ -172,23 +258,8 @@ const systemRepo = "(System Packages)"
 // (priority, then alias), classified by the patches that name it. A nil
 // slice with an error is a failure; a *ReposSkippedError comes with what
 // was found.
-func nativeInstalled(ctx context.Context, r run.Runner, o *nativeOptions, installed []patchkit.Package, byPkg map[string][]*Patch) ([]patchkit.Patch, error) {
-	rc := o.command([]string{"repos"}, nil)
-	rs, skipErr := runStream(ctx, r, rc)
-	if rs == nil {
-		return nil, skipErr
-	}
-	type repoRef struct {
-		alias string
-		prio  int
-		line  int // of the <repo>
-	}
-	byRepoName := map[string][]repoRef{}
-	for _, e := range rs.Repos {
-		if e.Enabled {
-			byRepoName[e.Name] = append(byRepoName[e.Name], repoRef{e.Alias, e.Priority, e.Line})
-		}
-	}
+func nativeInstalled(ctx context.Context, r run.Runner, o *nativeOptions, rl *nativeRepoList, installed []patchkit.Package, byPkg map[string][]*Patch) ([]patchkit.Patch, error) {
+	var skipErr error
 	inv := map[string][]patchkit.Package{}
 	for _, p := range installed {
 		inv[p.Name] = append(inv[p.Name], p)
@@ -208,18 +279,16 @@ func nativeInstalled(ctx context.Context, r run.Runner, o *nativeOptions, instal
 			if sv.Kind != "package" || sv.Status != "installed" || sv.Repository == systemRepo || sv.Repository == "@System" {
 				continue
 			}
-			refs := byRepoName[sv.Repository]
-			if ref != nil {
-				refs = []repoRef{*ref}
-			} else if len(refs) > 1 {
+			refs, err := rl.refsOf(c, sv, ref, "installed package")
+			if err != nil {
+				return err
+			}
+			if refs == nil {
 				continue // asked repository by repository
 			}
 			pkg, err := packageOf(sv.Name, sv.Edition, sv.Arch)
 			if err != nil {
 				return &OutputError{Source: name, Line: sv.Line, Msg: "installed package " + sv.Name, Err: err}
-			}
-			if len(refs) == 0 {
-				return &OutputError{Source: name, Line: sv.Line, Msg: "installed package " + pkg.NEVRA() + ": repository " + strconv.Quote(sv.Repository) + " is not an enabled repository's name in " + rc.String()}
 			}
 			if len(installed) > 0 && !slices.ContainsFunc(inv[pkg.Name], func(p patchkit.Package) bool {
 				return p.Arch == pkg.Arch && cmpEVR(p, pkg) == 0
@@ -233,7 +302,7 @@ func nativeInstalled(ctx context.Context, r run.Runner, o *nativeOptions, instal
 				order = append(order, k)
 				pkgs[k] = pkg
 			}
-			if ref := refs[0]; !seen || ref.prio < b.prio || ref.prio == b.prio && ref.alias < b.alias {
+			if ref := refs[0]; !seen || better(ref, b) {
 				best[k] = ref
 			}
 		}
@@ -248,17 +317,7 @@ func nativeInstalled(ctx context.Context, r run.Runner, o *nativeOptions, instal
 	if err := found(sc, ss, nil); err != nil {
 		return nil, err
 	}
-	var shared []repoRef
-	for _, l := range byRepoName {
-		if len(l) > 1 {
-			shared = append(shared, l...)
-		}
-	}
-	slices.SortFunc(shared, func(a, b repoRef) int { return cmp.Or(cmp.Compare(a.prio, b.prio), strings.Compare(a.alias, b.alias)) })
-	for _, ref := range shared {
-		if err := checkAlias(ref.alias); err != nil {
-			return nil, &OutputError{Source: rc.String(), Line: ref.line, Msg: "repository alias", Err: err}
-		}
+	for _, ref := range rl.shared {
 		c := o.command([]string{"search", "-s", "-t", "package", "--installed-only", "--repo", ref.alias}, nil)
 		st, err := runStream(ctx, r, c)
 		if st == nil {
@@ -286,6 +345,160 @@ func nativeInstalled(ctx context.Context, r run.Runner, o *nativeOptions, instal
 		out = append(out, c)
 	}
 	return out, skipErr
+}
+
+// maxSearchOperandBytes bounds the package names given to one zypper
+// search (NativeAllVersions), far below the kernel's argument limit.
+const maxSearchOperandBytes = 64 << 10
+
+// chunkNames splits names into runs whose bytes (with a separator each)
+// stay within max; a name longer than max is a run of its own.
+func chunkNames(names []string, max int) [][]string {
+	var out [][]string
+	start, n := 0, 0
+	for i, s := range names {
+		if i > start && n+len(s)+1 > max {
+			out = append(out, names[start:i])
+			start, n = i, 0
+		}
+		n += len(s) + 1
+	}
+	if start < len(names) {
+		out = append(out, names[start:])
+	}
+	return out
+}
+
+// nativeNewer is NativeAllVersions: it asks zypper for every version of
+// the installed names (`search -s --match-exact -t package -- NAME...`,
+// names chunked by maxSearchOperandBytes; once more per chunk with --repo
+// ALIAS for each enabled repository whose name another enabled repository
+// shares) and returns every version newer than the newest installed one
+// of an architecture it may update (the same architecture, or to or from
+// noarch), except those already in have (the candidates), from the best
+// repository that has it (priority, then alias), with Candidate false and
+// classified by the patches that name it.
+func nativeNewer(ctx context.Context, r run.Runner, o *nativeOptions, rl *nativeRepoList, installed []patchkit.Package, have []patchkit.Patch, byPkg map[string][]*Patch) ([]patchkit.Patch, error) {
+	inst, err := newInstalledSet(installed)
+	if err != nil {
+		return nil, err
+	}
+	names := make([]string, 0, len(inst.byName))
+	for n := range inst.byName {
+		if err := checkPackageName(n); err != nil {
+			return nil, &OptionError{Option: "installed", Reason: err.Error()}
+		}
+		names = append(names, n)
+	}
+	slices.Sort(names)
+	type key struct{ name, arch, ed string }
+	done := map[key]bool{}
+	for _, p := range have {
+		done[key{p.Name, p.Arch, edition(p.Package)}] = true
+	}
+	best := map[key]repoRef{}
+	pkgs := map[key]patchkit.Package{}
+	var order []key
+	var skipErr error
+	found := func(c run.Command, st *Stream, ref *repoRef) error {
+		name := c.String()
+		for _, sv := range st.Solvables {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+			if sv.Kind != "package" || sv.Status == "installed" || sv.Repository == systemRepo || sv.Repository == "@System" {
+				continue
+			}
+			refs, err := rl.refsOf(c, sv, ref, "package")
+			if err != nil {
+				return err
+			}
+			if refs == nil {
+				continue // asked repository by repository
+			}
+			pkg, err := packageOf(sv.Name, sv.Edition, sv.Arch)
+			if err != nil {
+				return &OutputError{Source: name, Line: sv.Line, Msg: "package " + sv.Name, Err: err}
+			}
+			if _, ok := inst.byName[pkg.Name]; !ok {
+				return &OutputError{Source: name, Line: sv.Line, Msg: "package " + pkg.NEVRA() + " is none of the names asked for (--match-exact)"}
+			}
+			newer := false
+			for _, g := range inst.newest(pkg.Name) {
+				if updateArchOK(g.Arch, pkg.Arch) && cmpEVR(pkg, g) > 0 {
+					newer = true
+				}
+			}
+			k := key{pkg.Name, pkg.Arch, edition(pkg)}
+			if !newer || done[k] {
+				continue
+			}
+			b, seen := best[k]
+			if !seen {
+				order = append(order, k)
+				pkgs[k] = pkg
+			}
+			if ref := refs[0]; !seen || better(ref, b) {
+				best[k] = ref
+			}
+		}
+		return nil
+	}
+	search := func(chunk []string, ref *repoRef) error {
+		args := []string{"search", "-s", "--match-exact", "-t", "package"}
+		if ref != nil {
+			args = append(args, "--repo", ref.alias)
+		}
+		c := o.command(args, chunk)
+		st, err := runStream(ctx, r, c)
+		if st == nil {
+			return err
+		}
+		skipErr = errors.Join(skipErr, err)
+		return found(c, st, ref)
+	}
+	for _, chunk := range chunkNames(names, maxSearchOperandBytes) {
+		if err := search(chunk, nil); err != nil {
+			return nil, err
+		}
+		for _, ref := range rl.shared {
+			if err := search(chunk, &ref); err != nil {
+				return nil, err
+			}
+		}
+	}
+	out := make([]patchkit.Patch, 0, len(order))
+	for _, k := range order {
+		pkg := pkgs[k]
+		pkg.Repository = best[k].alias
+		c := patchkit.Patch{Package: pkg, Product: o.product}
+		var named []*Patch
+		for _, p := range byPkg[pkg.Name] {
+			if p.names(pkg) {
+				named = append(named, p)
+			}
+		}
+		if err := classify(&c, named); err != nil {
+			return nil, err
+		}
+		out = append(out, c)
+	}
+	return out, skipErr
+}
+
+// checkPackageName accepts a package name of the inventory as an operand
+// of zypper search: not empty, not starting with '-', no space or control
+// character, no glob character.
+func checkPackageName(n string) error {
+	if n == "" || n[0] == '-' {
+		return errors.New("package name " + strconv.Quote(n) + " is empty or starts with '-'")
+	}
+	for _, c := range n {
+		if c <= 0x20 || c == 0x7f || strings.ContainsRune("*?[]", c) {
+			return errors.New("package name " + strconv.Quote(n) + " contains " + strconv.QuoteRune(c))
+		}
+	}
+	return nil
 }
 
 // checkAlias accepts a repository alias read from zypper's output as the
@@ -343,7 +556,7 @@ func nativePatches(ctx context.Context, r run.Runner, o *nativeOptions) ([]Patch
 		// version are wanted too: they are applied (or needed for another
 		// of their packages); a not-needed patch names no installed
 		// package.
-		if p.Status.Broken() || p.Status == StatusRetracted || o.installedVers && p.Status != StatusNotNeeded {
+		if p.Status.Broken() || p.Status == StatusRetracted || (o.installedVers || o.allVers) && p.Status != StatusNotNeeded {
 			if err := checkPatchName(p.Name); err != nil {
 				return nil, &OutputError{Source: c.String(), Msg: "patch name", Err: err}
 			}

@@ -265,6 +265,8 @@ type nativeOptions struct {
 	logger  *slog.Logger
 	// installedVers: NativeInstalledVersions
 	installedVers bool
+	// allVers: NativeAllVersions
+	allVers bool
 }
 
 // NativeProgram sets zypper's absolute path (default /usr/bin/zypper).
@@ -355,6 +357,41 @@ func NativeLogger(l *slog.Logger) NativeOption {
 // Product is NativeProduct's.
 func NativeInstalledVersions(on bool) NativeOption {
 	return func(o *nativeOptions) error { o.installedVers = on; return nil }
+}
+
+// NativeAllVersions, when true, makes NativeUpdates also return every
+// other version newer than an installed package that an enabled
+// repository offers, with Candidate false, classified as the candidates
+// are (the patches that name that version): the native counterpart of
+// the newer versions Updates returns, with which a baseline that
+// approves an older newer version while the newest is not approved finds
+// it Missing. Off by default, and then nothing of this runs.
+//
+// It costs `zypper --xmlout repos` (shared with NativeInstalledVersions)
+// and one `zypper --xmlout search -s --match-exact -t package -- NAME...`
+// over the inventory's names (in chunks of at most 64 KiB of names), once
+// more per chunk with --repo ALIAS for each enabled repository whose name
+// another enabled repository shares (search names repositories by name);
+// and `info -t patch` is asked about every patch whose status is not
+// not-needed, as with NativeInstalledVersions: a patch that names a newer
+// version of an installed package, by the architecture rules below, is
+// needed (or optional, unwanted), never not-needed. The inventory is
+// required: only its names are searched.
+//
+// The rules are the metadata backend's: a version is newer than the
+// newest installed version of an architecture it may update (the same
+// architecture, or a change to or from noarch; an i686 version is no
+// update of an x86_64 package); the architectures the node does not
+// accept are those libzypp leaves out of its pool, so search never shows
+// them (aarch64 or a source package on x86_64). A version a lock forbids
+// is returned like any other (never as the candidate, which zypper's
+// list-updates already does not give), as Updates returns it. A version
+// several repositories have comes from the best of them (priority, then
+// alias). The versions come from every repository zypper has loaded: one
+// whose metadata zypper uses but the metadata backend finds unhealthy
+// (unsigned, untrusted, stale) gives versions here that Updates leaves out.
+func NativeAllVersions(on bool) NativeOption {
+	return func(o *nativeOptions) error { o.allVers = on; return nil }
 }
 
 func buildNative(opts []NativeOption) (nativeOptions, error) {

@@ -71,6 +71,9 @@ func TestScenarioReplay(t *testing.T) {
 			if s.nativeInst, err = NativeUpdates(ctx, rp, s.installed, NativeRoot(m.Root), NativeInstalledVersions(true)); err != nil {
 				t.Fatal(err)
 			}
+			if s.nativeAll, err = NativeUpdates(ctx, rp, s.installed, NativeRoot(m.Root), NativeInstalledVersions(true), NativeAllVersions(true)); err != nil {
+				t.Fatal(err)
+			}
 			if sc.skipped != "" {
 				checkSkipped(t, rp, m.Root, sc.skipped)
 			}
@@ -81,6 +84,7 @@ func TestScenarioReplay(t *testing.T) {
 			total.patches += a.patches
 			total.notInstalled += a.notInstalled
 			total.installed += a.installed
+			total.allVersions += a.allVersions
 			// every command the backends ran was recorded
 			for _, c := range rp.Calls() {
 				if !slices.ContainsFunc(recs, func(r run.Recording) bool { return slices.Equal(r.Argv, c.Argv()) }) {
@@ -89,5 +93,5 @@ func TestScenarioReplay(t *testing.T) {
 			}
 		})
 	}
-	t.Logf("recorded scenarios: %d candidates, %d newer versions, %d patches, %d versions not installed, %d installed versions agree", total.candidates, total.versions, total.patches, total.notInstalled, total.installed)
+	t.Logf("recorded scenarios: %d candidates, %d newer versions, %d patches, %d versions not installed, %d installed versions, %d versions of NativeAllVersions agree", total.candidates, total.versions, total.patches, total.notInstalled, total.installed, total.allVersions)
 }

@@ -159,6 +159,9 @@ type scenarioRun struct {
 	// NativeUpdates with NativeInstalledVersions.
 	metaInst   *Result
 	nativeInst []patchkit.Patch
+	// nativeAll is NativeUpdates with NativeInstalledVersions and
+	// NativeAllVersions.
+	nativeAll []patchkit.Patch
 }
 
 // testbedKeyFile is the testbed's rpm signing key, which its roots import.
@@ -839,6 +842,9 @@ func runScenario(t *testing.T, env testbed.Env, sc scenario) *scenarioRun {
 	if s.nativeInst, err = NativeUpdates(ctx, rec, s.installed, NativeRoot(root), NativeInstalledVersions(true)); err != nil && !errors.Is(err, ErrReposSkipped) {
 		t.Fatal(err)
 	}
+	if s.nativeAll, err = NativeUpdates(ctx, rec, s.installed, NativeRoot(root), NativeInstalledVersions(true), NativeAllVersions(true)); err != nil && !errors.Is(err, ErrReposSkipped) {
+		t.Fatal(err)
+	}
 	if *update {
 		writeFixture(t, sc, s, append(setupRec.Recordings(), rec.Recordings()...))
 	}
@@ -1012,7 +1018,7 @@ func recordingLabel(r run.Recording) string {
 }
 
 // agreement counts what two backends were found to agree on.
-type agreement struct{ candidates, versions, patches, patchPackages, notInstalled, installed int }
+type agreement struct{ candidates, versions, patches, patchPackages, notInstalled, installed, allVersions int }
 
 // scanKey is a package version: name, architecture, edition.
 type scanKey struct{ name, arch, ed string }
@@ -1110,6 +1116,10 @@ func agree(t *testing.T, sc scenario, s *scenarioRun) agreement {
 	// 5. the installed versions, WithInstalledVersions against
 	// NativeInstalledVersions
 	a.installed = agreeInstalled(t, sc, s)
+
+	// 6. every newer version, WithInstalledVersions against
+	// NativeAllVersions with NativeInstalledVersions
+	a.allVersions = agreeAllVersions(t, sc, s)
 
 	// 3. patches and their status
 	type pkey struct{ name, repo string }
@@ -1272,7 +1282,7 @@ func TestTestbedZypperScan(t *testing.T) {
 	var mu sync.Mutex
 	var total agreement
 	t.Cleanup(func() {
-		t.Logf("agreement over all scenarios: %d candidates, %d newer versions, %d patches (%d with their packages), %d versions not installed, %d installed versions", total.candidates, total.versions, total.patches, total.patchPackages, total.notInstalled, total.installed)
+		t.Logf("agreement over all scenarios: %d candidates, %d newer versions, %d patches (%d with their packages), %d versions not installed, %d installed versions, %d versions of NativeAllVersions", total.candidates, total.versions, total.patches, total.patchPackages, total.notInstalled, total.installed, total.allVersions)
 	})
 	for _, sc := range scenarios() {
 		t.Run(sc.name, func(t *testing.T) {
@@ -1288,6 +1298,7 @@ func TestTestbedZypperScan(t *testing.T) {
 			total.patchPackages += a.patchPackages
 			total.notInstalled += a.notInstalled
 			total.installed += a.installed
+			total.allVersions += a.allVersions
 			mu.Unlock()
 		})
 	}
