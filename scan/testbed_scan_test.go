@@ -185,9 +185,8 @@ func scanBoth(t *testing.T, root string, o osdetect.OS, opts ...ScanOption) Resu
 	want, got := upToDate(files), upToDate(native)
 	assert.NotEmpty(t, want)
 	assert.Equal(t, want, got, "states of the packages with no newer version")
-	// What a native scan finds Missing the metadata scan does too; it
-	// misses only what its candidate-only view hides: a package whose
-	// newest version is not approved while an older newer one is.
+	// What a native scan finds Missing the metadata scan does too (and,
+	// below, the other way round).
 	missing := func(r Result) map[string]bool {
 		out := map[string]bool{}
 		for _, it := range r.Report.Items {
@@ -214,9 +213,8 @@ func scanBoth(t *testing.T, root string, o osdetect.OS, opts ...ScanOption) Resu
 		assert.False(t, approvedNewest, "%s: Missing from the files, not natively, though its candidate is approved", k)
 	}
 	assert.NotEmpty(t, nm, "the testbed's updates are Missing natively too")
-	if o.PackageManager != osdetect.Zypper {
-		// apt's and dnf's native backends list every newer version too
-		// (zypper's list-updates gives only its candidate): the same
+	{
+		// The native backends list every newer version too: the same
 		// versions, decided alike, and the same Missing items.
 		every := func(r Result) []string {
 			var out []string

@@ -76,7 +76,7 @@ func findUpdates(ctx context.Context, fsys fs.FS, os osdetect.OS, inv Inventory,
 	case osdetect.Zypper:
 		if o.runner != nil {
 			opts := []zypper.NativeOption{zypper.NativeProduct(product), zypper.NativeLogger(o.logger), zypper.NativeRefresh(refresh),
-				zypper.NativeInstalledVersions(true)}
+				zypper.NativeInstalledVersions(true), zypper.NativeAllVersions(true)}
 			if root != "" {
 				opts = append(opts, zypper.NativeRoot(root))
 			}
