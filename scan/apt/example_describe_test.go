@@ -3,11 +3,8 @@ package apt_test
 import (
 	"context"
 	"fmt"
-	"os"
 
 	"github.com/patchkit/patchkit/scan/apt"
-	"github.com/patchkit/patchkit/scan/dpkg"
-	"github.com/patchkit/patchkit/scan/run"
 )
 
 // Replaying a native scan of the testbed's private root with
@@ -15,24 +12,7 @@ import (
 // looked up with one apt-cache show, for its Section and Priority (which
 // the AWS-owned Debian baseline filters on).
 func ExampleNativeDescribe() {
-	load := func(name string) run.Recording {
-		b, err := os.ReadFile("../../testdata/apt/" + name + ".txt")
-		if err != nil {
-			panic(err)
-		}
-		r, err := run.ParseRecording(name, b)
-		if err != nil {
-			panic(err)
-		}
-		return r
-	}
-	replay := run.NewReplay(load("testbed-private-describe-dpkg-query"), load("testbed-private-describe-apt-get"),
-		load("testbed-private-describe-apt-cache-policy"), load("testbed-private-describe-apt-cache"))
-	installed, err := dpkg.Query(context.Background(), replay, dpkg.QueryAdmindir("/tmp/pm-testbed/apt-private/var/lib/dpkg"))
-	if err != nil {
-		fmt.Println(err)
-		return
-	}
+	replay, installed := recordedRun("testbed-private-describe", "apt-get", "apt-cache-policy", "apt-cache")
 	patches, err := apt.NativeUpdates(context.Background(), replay, installed,
 		apt.NativeAptConfig("/tmp/pm-testbed/apt-private/apt.conf"), apt.NativeInstalledVersions(true), apt.NativeDescribe(true))
 	if err != nil {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 
+	"github.com/patchkit/patchkit"
 	"github.com/patchkit/patchkit/scan/apt"
 	"github.com/patchkit/patchkit/scan/dpkg"
 	"github.com/patchkit/patchkit/scan/run"
@@ -15,24 +16,7 @@ import (
 // installed version of each package, which the base suite offers
 // (Candidate false), from one apt-cache policy call.
 func ExampleNativeInstalledVersions() {
-	load := func(name string) run.Recording {
-		b, err := os.ReadFile("../../testdata/apt/" + name + ".txt")
-		if err != nil {
-			panic(err)
-		}
-		r, err := run.ParseRecording(name, b)
-		if err != nil {
-			panic(err)
-		}
-		return r
-	}
-	replay := run.NewReplay(load("testbed-private-installed-dpkg-query"),
-		load("testbed-private-installed-apt-get"), load("testbed-private-installed-apt-cache-policy"))
-	installed, err := dpkg.Query(context.Background(), replay, dpkg.QueryAdmindir("/tmp/pm-testbed/apt-private/var/lib/dpkg"))
-	if err != nil {
-		fmt.Println(err)
-		return
-	}
+	replay, installed := recordedRun("testbed-private-installed", "apt-get", "apt-cache-policy")
 	patches, err := apt.NativeUpdates(context.Background(), replay, installed,
 		apt.NativeAptConfig("/tmp/pm-testbed/apt-private/apt.conf"), apt.NativeInstalledVersions(true))
 	if err != nil {
@@ -52,4 +36,29 @@ func ExampleNativeInstalledVersions() {
 	// tb-multi 1.0-1 candidate: false security: false http://127.0.0.1:18080 testbed/main
 	// tb-multi 1.3-1 candidate: true security: false Testbed:testbed-updates
 	// tb-tool 3.0-1 candidate: false security: false http://127.0.0.1:18080 testbed/main
+}
+
+// recordedRun replays a recorded native scan of the testbed's private root
+// (testdata/apt/SCENARIO-PROGRAM.txt for dpkg-query and each program) and
+// returns the replay and the inventory read through it.
+func recordedRun(scenario string, programs ...string) (*run.Replay, []patchkit.Package) {
+	var recs []run.Recording
+	for _, prog := range append([]string{"dpkg-query"}, programs...) {
+		name := scenario + "-" + prog
+		b, err := os.ReadFile("../../testdata/apt/" + name + ".txt")
+		if err != nil {
+			panic(err)
+		}
+		r, err := run.ParseRecording(name, b)
+		if err != nil {
+			panic(err)
+		}
+		recs = append(recs, r)
+	}
+	replay := run.NewReplay(recs...)
+	installed, err := dpkg.Query(context.Background(), replay, dpkg.QueryAdmindir("/tmp/pm-testbed/apt-private/var/lib/dpkg"))
+	if err != nil {
+		panic(err)
+	}
+	return replay, installed
 }

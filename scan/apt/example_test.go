@@ -5,14 +5,11 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
-	"os"
 	"testing/fstest"
 	"time"
 
 	"github.com/patchkit/patchkit"
 	"github.com/patchkit/patchkit/scan/apt"
-	"github.com/patchkit/patchkit/scan/dpkg"
-	"github.com/patchkit/patchkit/scan/run"
 )
 
 // A root with one repository (unsigned, so marked trusted=yes in its
@@ -62,23 +59,7 @@ func ExampleUpdates() {
 // Replaying what dpkg-query and apt-get -s printed on the testbed's
 // private root.
 func ExampleNativeUpdates() {
-	load := func(name string) run.Recording {
-		b, err := os.ReadFile("../../testdata/apt/" + name + ".txt")
-		if err != nil {
-			panic(err)
-		}
-		r, err := run.ParseRecording(name, b)
-		if err != nil {
-			panic(err)
-		}
-		return r
-	}
-	replay := run.NewReplay(load("testbed-private-dpkg-query"), load("testbed-private-apt-get"))
-	installed, err := dpkg.Query(context.Background(), replay, dpkg.QueryAdmindir("/tmp/pm-testbed/apt-private/var/lib/dpkg"))
-	if err != nil {
-		fmt.Println(err)
-		return
-	}
+	replay, installed := recordedRun("testbed-private", "apt-get")
 	patches, err := apt.NativeUpdates(context.Background(), replay, installed,
 		apt.NativeAptConfig("/tmp/pm-testbed/apt-private/apt.conf"))
 	if err != nil {

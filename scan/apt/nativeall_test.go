@@ -6,7 +6,6 @@ import (
 	"os"
 	"slices"
 	"testing"
-	"time"
 
 	"github.com/patchkit/patchkit"
 	"github.com/patchkit/patchkit/internal/testbed"
@@ -42,20 +41,8 @@ func newerViews(ps []patchkit.Patch, inv []patchkit.Package, native string) []st
 // gives, with the same Security, Section and Priority; it returns them.
 func compareAllVersions(t *testing.T, rt root, rec run.Runner) []string {
 	t.Helper()
-	ctx := t.Context()
 	native := debArchOf(t)
-	inv, err := dpkg.Query(ctx, rec, rt.dpkgQuery...)
-	if err != nil {
-		t.Fatal(err)
-	}
-	meta, _, err := Updates(ctx, rt.fsys, inv, append([]Option{WithArch(nodeArch(t)), WithNow(time.Now())}, rt.mopts...)...)
-	if err != nil {
-		t.Fatal(err)
-	}
-	got, err := NativeUpdates(ctx, rec, inv, append(rt.nopts, NativeAllVersions(true), NativeDescribe(true))...)
-	if err != nil {
-		t.Fatal(err)
-	}
+	inv, meta, got := bothBackends(t, rt, rec, nil, NativeAllVersions(true), NativeDescribe(true))
 	want, have := newerViews(meta, inv, native), newerViews(got, inv, native)
 	if !slices.Equal(want, have) {
 		t.Errorf("newer versions:\n native %q\n files  %q", have, want)

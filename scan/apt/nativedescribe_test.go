@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"os"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -15,6 +16,26 @@ import (
 	"github.com/patchkit/patchkit/scan/run"
 )
 
+// bothBackends reads the inventory through rec, and returns it with what
+// the metadata backend (with mopts) and NativeUpdates through rec (with
+// nopts) give for it.
+func bothBackends(t *testing.T, rt root, rec run.Runner, mopts []Option, nopts ...NativeOption) (inv []patchkit.Package, meta, native []patchkit.Patch) {
+	t.Helper()
+	ctx := t.Context()
+	inv, err := dpkg.Query(ctx, rec, rt.dpkgQuery...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	opts := append([]Option{WithArch(nodeArch(t)), WithNow(time.Now())}, mopts...)
+	if meta, _, err = Updates(ctx, rt.fsys, inv, append(opts, rt.mopts...)...); err != nil {
+		t.Fatal(err)
+	}
+	if native, err = NativeUpdates(ctx, rec, inv, append(slices.Clone(rt.nopts), nopts...)...); err != nil {
+		t.Fatal(err)
+	}
+	return inv, meta, native
+}
+
 // compareDescribe runs NativeUpdates with NativeInstalledVersions and
 // NativeDescribe through rec, and the metadata backend with
 // WithInstalledVersions, and requires every version both return (newer and
@@ -23,23 +44,11 @@ import (
 // it compared.
 func compareDescribe(t *testing.T, rt root, rec run.Runner) int {
 	t.Helper()
-	ctx := t.Context()
 	native := debArchOf(t)
-	inv, err := dpkg.Query(ctx, rec, rt.dpkgQuery...)
-	if err != nil {
-		t.Fatal(err)
-	}
-	meta, _, err := Updates(ctx, rt.fsys, inv, append([]Option{WithArch(nodeArch(t)), WithNow(time.Now()), WithInstalledVersions(true)}, rt.mopts...)...)
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, meta, got := bothBackends(t, rt, rec, []Option{WithInstalledVersions(true)}, NativeInstalledVersions(true), NativeDescribe(true))
 	byKey := map[string]patchkit.Patch{}
 	for _, p := range meta {
 		byKey[p.Name+":"+aptArch(p.Arch, native)+"="+p.EVR()] = p
-	}
-	got, err := NativeUpdates(ctx, rec, inv, append(rt.nopts, NativeInstalledVersions(true), NativeDescribe(true))...)
-	if err != nil {
-		t.Fatal(err)
 	}
 	n := 0
 	for _, p := range got {

@@ -1,13 +1,9 @@
 package dnf_test
 
 import (
-	"bytes"
-	"compress/gzip"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"fmt"
-	"io"
 	"os"
 	"os/exec"
 	"runtime"
@@ -17,10 +13,10 @@ import (
 	"time"
 
 	"github.com/patchkit/patchkit"
+	"github.com/patchkit/patchkit/internal/benchdata"
 	"github.com/patchkit/patchkit/internal/repotest"
 	"github.com/patchkit/patchkit/internal/testbed"
 	"github.com/patchkit/patchkit/internal/testutil"
-	"github.com/patchkit/patchkit/repo/rpmmd"
 	"github.com/patchkit/patchkit/scan/dnf"
 	"github.com/patchkit/patchkit/scan/rpmdb"
 )
@@ -113,49 +109,19 @@ func BenchmarkTestbedDnfScan(b *testing.B) {
 // (peak-heap-MB), and what is live, after a collection, when the
 // repositories are read and the selection begins (live-heap-MB).
 func BenchmarkLargePrimary(b *testing.B) {
-	gz, err := os.ReadFile("../../../shared/data/centos-stream9-appstream-primary.xml.gz")
-	if err != nil {
-		b.Skip("no ../shared/data/centos-stream9-appstream-primary.xml.gz:", err)
-	}
-	raw, err := decompressGzip(gz)
-	if err != nil {
-		b.Fatal(err)
-	}
-	var inv []patchkit.Package
-	seen := map[string]bool{}
-	n := 0
-	for p, err := range rpmmd.ParsePrimary("primary", bytes.NewReader(raw), rpmmd.Limits{}) {
-		if err != nil {
-			b.Fatal(err)
-		}
-		if seen[p.Name] || p.Arch == "src" {
-			continue
-		}
-		seen[p.Name] = true
-		if n++; n%10 == 0 {
-			inv = append(inv, patchkit.Package{Name: p.Name, Epoch: patchkit.EpochOf(0), Version: "0", Release: "0", Arch: p.Arch,
-				Scheme: patchkit.RPM, State: patchkit.StateInstalled})
-		}
-	}
-	sumGz, sumRaw := sha256.Sum256(gz), sha256.Sum256(raw)
-	loc := "repodata/" + hex.EncodeToString(sumGz[:]) + "-primary.xml.gz"
-	repomd := fmt.Sprintf(`<?xml version="1.0" encoding="UTF-8"?>
-<repomd xmlns="http://linux.duke.edu/metadata/repo"><revision>1700000000</revision>
-<data type="primary"><checksum type="sha256">%x</checksum><open-checksum type="sha256">%x</open-checksum><location href="%s"/><timestamp>1700000000</timestamp><size>%d</size><open-size>%d</open-size></data>
-</repomd>
-`, sumGz, sumRaw, loc, len(gz), len(raw))
+	pr := benchdata.CentOSAppStream(b, "scan/dnf")
+	inv, loc, gz := pr.Installed, pr.Location, pr.Gz
 	url := "https://mirror.example.invalid/9-stream/AppStream/x86_64/os/"
 	urlSum := sha256.Sum256([]byte(url))
 	dir := "var/cache/dnf/appstream-" + hex.EncodeToString(urlSum[:8]) + "/"
 	fsys := fstest.MapFS{
 		"etc/dnf/dnf.conf":            {Data: []byte("[main]\ngpgcheck=1\n")},
 		"etc/yum.repos.d/centos.repo": {Data: []byte("[appstream]\nname=AppStream\nbaseurl=" + url + "\n")},
-		dir + "repodata/repomd.xml":   {Data: []byte(repomd)},
+		dir + "repodata/repomd.xml":   {Data: []byte(pr.Repomd)},
 		dir + loc:                     {Data: gz},
 	}
 	now := time.Unix(1700000000, 0).Add(time.Hour)
-	rawLen := int64(len(raw))
-	raw = nil
+	rawLen := pr.Size
 	for _, tc := range []struct {
 		name string
 		on   bool
@@ -228,13 +194,4 @@ func heapOf(f func(atSelect func())) (peak, live uint64) {
 	close(done)
 	<-stopped
 	return heap.Peak - min(heap.Peak, base.HeapAlloc), live
-}
-
-func decompressGzip(b []byte) ([]byte, error) {
-	r, err := gzip.NewReader(bytes.NewReader(b))
-	if err != nil {
-		return nil, err
-	}
-	defer r.Close()
-	return io.ReadAll(r)
 }

@@ -1,13 +1,8 @@
 package zypper
 
 import (
-	"bytes"
-	"compress/gzip"
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"fmt"
-	"io"
 	"os"
 	"os/exec"
 	"testing"
@@ -15,9 +10,9 @@ import (
 	"time"
 
 	"github.com/patchkit/patchkit"
+	"github.com/patchkit/patchkit/internal/benchdata"
 	"github.com/patchkit/patchkit/internal/testbed"
 	"github.com/patchkit/patchkit/internal/testutil"
-	"github.com/patchkit/patchkit/repo/rpmmd"
 	"github.com/patchkit/patchkit/scan/rpmdb"
 	"github.com/patchkit/patchkit/scan/run"
 )
@@ -159,47 +154,13 @@ func BenchmarkLargePrimary(b *testing.B) {
 // largeRoot makes the root of BenchmarkLargePrimary and its inventory,
 // and returns the size of primary.xml.
 func largeRoot(b testing.TB) (fstest.MapFS, []patchkit.Package, int64) {
-	gz, err := os.ReadFile("../../../shared/data/centos-stream9-appstream-primary.xml.gz")
-	if err != nil {
-		b.Skip("no ../shared/data/centos-stream9-appstream-primary.xml.gz:", err)
-	}
-	zr, err := gzip.NewReader(bytes.NewReader(gz))
-	if err != nil {
-		b.Fatal(err)
-	}
-	raw, err := io.ReadAll(zr)
-	if err != nil {
-		b.Fatal(err)
-	}
-	var inv []patchkit.Package
-	seen := map[string]bool{}
-	n := 0
-	for p, err := range rpmmd.ParsePrimary("primary", bytes.NewReader(raw), rpmmd.Limits{}) {
-		if err != nil {
-			b.Fatal(err)
-		}
-		if seen[p.Name] || p.Arch == "src" {
-			continue
-		}
-		seen[p.Name] = true
-		if n++; n%10 == 0 {
-			inv = append(inv, patchkit.Package{Name: p.Name, Epoch: patchkit.EpochOf(0), Version: "0", Release: "0", Arch: p.Arch,
-				Scheme: patchkit.RPM, State: patchkit.StateInstalled})
-		}
-	}
-	sumGz, sumRaw := sha256.Sum256(gz), sha256.Sum256(raw)
-	loc := "repodata/" + hex.EncodeToString(sumGz[:]) + "-primary.xml.gz"
-	repomd := fmt.Sprintf(`<?xml version="1.0" encoding="UTF-8"?>
-<repomd xmlns="http://linux.duke.edu/metadata/repo"><revision>1700000000</revision>
-<data type="primary"><checksum type="sha256">%x</checksum><open-checksum type="sha256">%x</open-checksum><location href="%s"/><timestamp>1700000000</timestamp><size>%d</size><open-size>%d</open-size></data>
-</repomd>
-`, sumGz, sumRaw, loc, len(gz), len(raw))
+	pr := benchdata.CentOSAppStream(b, "scan/zypper")
 	fsys := fstest.MapFS{
 		"etc/zypp/repos.d/appstream.repo":                  {Data: []byte("[appstream]\nenabled=1\nbaseurl=https://mirror.example.invalid/9-stream/AppStream/x86_64/os/\ngpgcheck=0\n")},
-		"var/cache/zypp/raw/appstream/repodata/repomd.xml": {Data: []byte(repomd)},
-		"var/cache/zypp/raw/appstream/" + loc:              {Data: gz},
+		"var/cache/zypp/raw/appstream/repodata/repomd.xml": {Data: []byte(pr.Repomd)},
+		"var/cache/zypp/raw/appstream/" + pr.Location:      {Data: pr.Gz},
 	}
-	return fsys, inv, int64(len(raw))
+	return fsys, pr.Installed, pr.Size
 }
 
 // BenchmarkTestbedNativeInstalledVersions runs NativeUpdates with real

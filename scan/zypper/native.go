@@ -264,10 +264,7 @@ func nativeInstalled(ctx context.Context, r run.Runner, o *nativeOptions, rl *na
 	for _, p := range installed {
 		inv[p.Name] = append(inv[p.Name], p)
 	}
-	type key struct{ name, arch, ed string }
-	best := map[key]repoRef{}
-	pkgs := map[key]patchkit.Package{}
-	var order []key
+	var installedFound bestVersions
 	// found takes the installed solvables of one search; ref, when set, is
 	// the repository a search with --repo was restricted to.
 	found := func(c run.Command, st *Stream, ref *repoRef) error {
@@ -296,15 +293,7 @@ func nativeInstalled(ctx context.Context, r run.Runner, o *nativeOptions, rl *na
 				o.logger.Warn("zypper shows installed a version the inventory lacks", "package", pkg.NEVRA(), "repository", refs[0].alias)
 				continue
 			}
-			k := key{pkg.Name, pkg.Arch, edition(pkg)}
-			b, seen := best[k]
-			if !seen {
-				order = append(order, k)
-				pkgs[k] = pkg
-			}
-			if ref := refs[0]; !seen || better(ref, b) {
-				best[k] = ref
-			}
+			installedFound.add(pkg, refs[0])
 		}
 		return nil
 	}
@@ -328,11 +317,49 @@ func nativeInstalled(ctx context.Context, r run.Runner, o *nativeOptions, rl *na
 			return nil, err
 		}
 	}
-	out := make([]patchkit.Patch, 0, len(order))
-	for _, k := range order {
-		pkg := pkgs[k]
-		pkg.Repository = best[k].alias
-		c := patchkit.Patch{Package: pkg, Product: o.product}
+	out, err := installedFound.patches(o.product, byPkg)
+	if err != nil {
+		return nil, err
+	}
+	return out, skipErr
+}
+
+// versionKey is a version of a package: name, architecture, edition.
+type versionKey struct{ name, arch, ed string }
+
+func keyOf(p patchkit.Package) versionKey { return versionKey{p.Name, p.Arch, edition(p)} }
+
+// bestVersions collects versions as searches find them, each from the best
+// repository that has it (priority, then alias), in the order first found.
+type bestVersions struct {
+	best  map[versionKey]repoRef
+	pkgs  map[versionKey]patchkit.Package
+	order []versionKey
+}
+
+func (b *bestVersions) add(pkg patchkit.Package, ref repoRef) {
+	if b.best == nil {
+		b.best, b.pkgs = map[versionKey]repoRef{}, map[versionKey]patchkit.Package{}
+	}
+	k := keyOf(pkg)
+	cur, seen := b.best[k]
+	if !seen {
+		b.order = append(b.order, k)
+		b.pkgs[k] = pkg
+	}
+	if !seen || better(ref, cur) {
+		b.best[k] = ref
+	}
+}
+
+// patches returns the versions as Patches from their best repository,
+// classified by the patches of byPkg that name them.
+func (b *bestVersions) patches(product string, byPkg map[string][]*Patch) ([]patchkit.Patch, error) {
+	out := make([]patchkit.Patch, 0, len(b.order))
+	for _, k := range b.order {
+		pkg := b.pkgs[k]
+		pkg.Repository = b.best[k].alias
+		c := patchkit.Patch{Package: pkg, Product: product}
 		var named []*Patch
 		for _, p := range byPkg[pkg.Name] {
 			if p.names(pkg) {
@@ -344,7 +371,7 @@ func nativeInstalled(ctx context.Context, r run.Runner, o *nativeOptions, rl *na
 		}
 		out = append(out, c)
 	}
-	return out, skipErr
+	return out, nil
 }
 
 // maxSearchOperandBytes bounds the package names given to one zypper
@@ -391,14 +418,11 @@ func nativeNewer(ctx context.Context, r run.Runner, o *nativeOptions, rl *native
 		names = append(names, n)
 	}
 	slices.Sort(names)
-	type key struct{ name, arch, ed string }
-	done := map[key]bool{}
+	done := map[versionKey]bool{}
 	for _, p := range have {
-		done[key{p.Name, p.Arch, edition(p.Package)}] = true
+		done[keyOf(p.Package)] = true
 	}
-	best := map[key]repoRef{}
-	pkgs := map[key]patchkit.Package{}
-	var order []key
+	var newerFound bestVersions
 	var skipErr error
 	found := func(c run.Command, st *Stream, ref *repoRef) error {
 		name := c.String()
@@ -429,18 +453,10 @@ func nativeNewer(ctx context.Context, r run.Runner, o *nativeOptions, rl *native
 					newer = true
 				}
 			}
-			k := key{pkg.Name, pkg.Arch, edition(pkg)}
-			if !newer || done[k] {
+			if !newer || done[keyOf(pkg)] {
 				continue
 			}
-			b, seen := best[k]
-			if !seen {
-				order = append(order, k)
-				pkgs[k] = pkg
-			}
-			if ref := refs[0]; !seen || better(ref, b) {
-				best[k] = ref
-			}
+			newerFound.add(pkg, refs[0])
 		}
 		return nil
 	}
@@ -467,21 +483,9 @@ func nativeNewer(ctx context.Context, r run.Runner, o *nativeOptions, rl *native
 			}
 		}
 	}
-	out := make([]patchkit.Patch, 0, len(order))
-	for _, k := range order {
-		pkg := pkgs[k]
-		pkg.Repository = best[k].alias
-		c := patchkit.Patch{Package: pkg, Product: o.product}
-		var named []*Patch
-		for _, p := range byPkg[pkg.Name] {
-			if p.names(pkg) {
-				named = append(named, p)
-			}
-		}
-		if err := classify(&c, named); err != nil {
-			return nil, err
-		}
-		out = append(out, c)
+	out, err := newerFound.patches(o.product, byPkg)
+	if err != nil {
+		return nil, err
 	}
 	return out, skipErr
 }
