@@ -38,12 +38,18 @@ type Item struct {
 	// Failed.
 	CVEIDs []string `json:"CVEIds,omitempty"`
 
-	Name             string          `json:"Name"`
-	Arch             string          `json:"Arch,omitempty"`
-	InstalledVersion string          `json:"InstalledVersion,omitempty"`
-	CandidateVersion string          `json:"CandidateVersion,omitempty"`
-	AdvisoryIDs      []string        `json:"AdvisoryIds,omitempty"`
-	Reason           baseline.Reason `json:"Reason,omitempty"`
+	Name             string `json:"Name"`
+	Arch             string `json:"Arch,omitempty"`
+	InstalledVersion string `json:"InstalledVersion,omitempty"`
+	// InstallState is the installed version's state when it is not
+	// plainly installed (dpkg's half-configured, unpacked,
+	// triggers-pending, ...). A version the package manager left half-done
+	// does not count as installed: the item is Missing (Failed after an
+	// Install) even at the approved version.
+	InstallState     patchkit.InstallState `json:"InstallState,omitempty"`
+	CandidateVersion string                `json:"CandidateVersion,omitempty"`
+	AdvisoryIDs      []string              `json:"AdvisoryIds,omitempty"`
+	Reason           baseline.Reason       `json:"Reason,omitempty"`
 }
 
 // Candidate is one available version of a package with the baseline's
@@ -157,7 +163,10 @@ func Classify(in Input, o ClassifyOptions) (item Item, ok bool, err error) {
 		if err != nil {
 			return Item{}, false, err
 		}
-		if cmp < 0 {
+		if cmp < 0 || in.Installed.State.NeedsRepair() {
+			// Older than the approved version, or the package manager
+			// left it half-done (a maintainer script failed): the
+			// approved version is not installed.
 			item = newItem(in, &best.Patch.Package, best)
 			item.State = Missing
 			if in.Operation == Install && !in.OutsideOverrideList {
@@ -171,6 +180,9 @@ func Classify(in Input, o ClassifyOptions) (item Item, ok bool, err error) {
 	}
 	if in.Installed != nil {
 		item.InstalledVersion = in.Installed.EVR()
+		if st := in.Installed.State; st != "" && st != patchkit.StateInstalled {
+			item.InstallState = st
+		}
 		switch item.State {
 		case Installed, InstalledOther, InstalledRejected, InstalledPendingReboot:
 			item.InstalledTime = in.Installed.InstallTime

@@ -235,3 +235,40 @@ func TestOverrideListKeepsOthersMissing(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, Missing, it.State)
 }
+
+// TestHalfDoneIsNotInstalled: a version dpkg left half-configured (its
+// postinst failed) or unpacked is not installed, even at the approved
+// version: Missing after a Scan, Failed after an Install, with the state on
+// the item; triggers-pending counts as installed. Without an approved
+// version it stays InstalledOther, with its state.
+func TestHalfDoneIsNotInstalled(t *testing.T) {
+	inst := patchkit.Package{Name: "tb-fail", Version: "1.1", Release: "1", Arch: "all", Scheme: patchkit.Deb, Epoch: patchkit.EpochOf(0)}
+	approved := []Candidate{{Patch: patchkit.Patch{Package: inst, Classification: "Security"},
+		Decision: baseline.Decision{Approved: true, Status: baseline.Approved, Reason: baseline.ReasonRule}}}
+	for _, tc := range []struct {
+		state      patchkit.InstallState
+		op         Operation
+		candidates []Candidate
+		want       State
+	}{
+		{patchkit.StateHalfConfigured, Scan, approved, Missing},
+		{patchkit.StateHalfConfigured, Install, approved, Failed},
+		{patchkit.StateUnpacked, Install, approved, Failed},
+		{patchkit.StateTriggersPending, Install, approved, Installed},
+		{patchkit.StateInstalled, Install, approved, Installed},
+		{patchkit.StateHalfConfigured, Scan, nil, InstalledOther},
+	} {
+		p := inst
+		p.State = tc.state
+		it, ok, err := Classify(Input{OperatingSystem: patchkit.OSDebian, Installed: &p, Operation: tc.op, Candidates: tc.candidates}, ClassifyOptions{})
+		require.NoError(t, err)
+		require.True(t, ok)
+		assert.Equal(t, tc.want, it.State, "%s %s", tc.state, tc.op)
+		wantState := tc.state
+		if tc.state == patchkit.StateInstalled {
+			wantState = ""
+		}
+		assert.Equal(t, wantState, it.InstallState, "%s %s", tc.state, tc.op)
+		assert.Equal(t, "1.1-1", it.InstalledVersion)
+	}
+}

@@ -45,8 +45,8 @@ func (a *applyExecutor) apply(_ context.Context, ts []plan.Target, progress func
 
 // TestApplyTargetsFallback: a failed transaction is followed by one per
 // target, so that one broken update does not hold back the rest; every
-// invocation's outcome is kept, the hooks run around the whole, and a lock
-// held by someone else stops at once instead of going on target by target.
+// invocation's outcome is kept, and a lock held by someone else stops at
+// once instead of going on target by target.
 func TestApplyTargetsFallback(t *testing.T) {
 	ctx := context.Background()
 	ts := []plan.Target{
@@ -54,21 +54,16 @@ func TestApplyTargetsFallback(t *testing.T) {
 		{Version: rpmPkg("tb-broken", "0:2.0-1"), KBID: "tb-broken.noarch"},
 		{Version: rpmPkg("tb-lib", "1:2.0-2"), KBID: "tb-lib.noarch"},
 	}
-	var hooks []string
-	o := options{logger: slog.New(slog.DiscardHandler), hooks: Hooks{
-		PreInstall:  func(context.Context, plan.Plan) error { hooks = append(hooks, "pre"); return nil },
-		PostInstall: func(_ context.Context, oc plan.Outcome) error { hooks = append(hooks, "post "+oc.Command); return nil },
-	}}
+	o := options{logger: slog.New(slog.DiscardHandler)}
 	var events []ProgressEvent
 	progress := func(e ProgressEvent) { events = append(events, e) }
 
 	x := &applyExecutor{broken: "tb-broken"}
 	var res Result
-	require.NoError(t, o.applyTargets(ctx, x, ts, plan.Plan{}, &res, progress))
+	require.NoError(t, o.applyTargets(ctx, x, ts, &res, progress))
 	assert.Equal(t, [][]string{{"tb-hello", "tb-broken", "tb-lib"}, {"tb-hello"}, {"tb-broken"}, {"tb-lib"}}, x.applied)
 	require.Len(t, res.Outcomes, 4)
 	assert.Equal(t, "tb-broken", res.Outcomes[2].Failures[0].Name)
-	assert.Equal(t, []string{"pre", "post [tb-lib]"}, hooks, "the post-install hook sees the last invocation")
 	assert.Equal(t, []ProgressEvent{
 		{Step: "download", Total: 3}, {Step: "install", Total: 3},
 		{Step: "download", N: 1, Total: 3, Detail: "tb-hello.noarch"}, {Step: "install", N: 1, Total: 3, Detail: "tb-hello.noarch"},
@@ -77,21 +72,14 @@ func TestApplyTargetsFallback(t *testing.T) {
 	}, events)
 
 	// All in one transaction when nothing is broken.
-	x, res, hooks = &applyExecutor{}, Result{}, nil
-	require.NoError(t, o.applyTargets(ctx, x, ts, plan.Plan{}, &res, func(ProgressEvent) {}))
+	x, res = &applyExecutor{}, Result{}
+	require.NoError(t, o.applyTargets(ctx, x, ts, &res, func(ProgressEvent) {}))
 	assert.Len(t, x.applied, 1)
 	assert.Len(t, res.Outcomes, 1)
 
 	// The lock taken by another package manager between two targets: stop.
 	x, res = &applyExecutor{broken: "tb-hello", lockedAfter: 2}, Result{}
-	err := o.applyTargets(ctx, x, ts, plan.Plan{}, &res, func(ProgressEvent) {})
+	err := o.applyTargets(ctx, x, ts, &res, func(ProgressEvent) {})
 	require.ErrorIs(t, err, plan.ErrLocked)
 	assert.Len(t, x.applied, 3, "the transaction, tb-hello alone, then tb-broken finds the lock held")
-
-	// A failing pre-install hook: nothing is applied.
-	x, res = &applyExecutor{}, Result{}
-	o.hooks.PreInstall = func(context.Context, plan.Plan) error { return errors.New("maintenance freeze") }
-	err = o.applyTargets(ctx, x, ts, plan.Plan{}, &res, func(ProgressEvent) {})
-	require.ErrorContains(t, err, "pre-install hook: maintenance freeze")
-	assert.Empty(t, x.applied)
 }

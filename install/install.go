@@ -46,8 +46,13 @@ type Rebooter interface {
 // Hooks are called around the install, as AWS-RunPatchBaselineWithHooks
 // runs its hook documents: PreInstall before anything is installed,
 // PostInstall after, OnExit always, last. With nothing to install (and,
-// under NoReboot, even with reboots pending) only OnExit runs. A hook's
-// error stops the run (OnExit's is returned).
+// under NoReboot, even with reboots pending) only OnExit runs; under
+// RebootIfNeeded with reboots pending, PreInstall (with an empty plan) and
+// PostInstall (with an empty outcome) run before the reboot. A dry run
+// runs only OnExit. A hook's error stops the run (OnExit's is returned).
+// Unlike the AWS document, whose on-exit hook runs after the reboot,
+// OnExit runs once the rebooter has returned: SystemRebooter schedules the
+// reboot a minute ahead so that it can finish.
 type Hooks struct {
 	PreInstall  func(ctx context.Context, p plan.Plan) error
 	PostInstall func(ctx context.Context, o plan.Outcome) error
@@ -90,6 +95,10 @@ type Result struct {
 	DryRun bool `json:"DryRun,omitempty"`
 	// Rebooted is set when the rebooter was called.
 	Rebooted bool `json:"Rebooted,omitempty"`
+	// RebootNeeded is set when the node needs a reboot this run did not
+	// perform: NoReboot with patches InstalledPendingReboot, a dry run
+	// that would reboot, or a Root without a rebooter.
+	RebootNeeded bool `json:"RebootNeeded,omitempty"`
 }
 
 // Blocked is a target left out under RejectedPatchesAction BLOCK.
@@ -145,17 +154,22 @@ func Install(ctx context.Context, fsys fs.FS, opts ...Option) (Result, error) {
 		return res, err
 	}
 	pending := before.Report.Summary.InstalledPendingRebootCount > 0
-	if len(res.Targets) == 0 && (o.reboot == compliance.NoReboot || !pending) {
+	if len(res.Targets) == 0 && (o.reboot == compliance.NoReboot || !pending || o.dryRun) {
 		// Nothing to install: straight to the on-exit hook, with the
-		// report of an Install that installed nothing.
+		// report of an Install that installed nothing (AWS-RunPatchBaselineWithHooks
+		// does the same; under RebootIfNeeded with reboots pending it goes
+		// on to reboot, below).
 		rep, err := o.installReport(before, before)
 		res.Report = rep
+		res.DryRun = o.dryRun
+		res.RebootNeeded = pending
 		if err != nil {
 			return exit(err)
 		}
 		return exit(nil)
 	}
 
+	var kept []plan.Target
 	if len(res.Targets) > 0 {
 		// An interrupted earlier run first: installing over it would
 		// make it worse.
@@ -170,8 +184,8 @@ func Install(ctx context.Context, fsys fs.FS, opts ...Option) (Result, error) {
 			}
 		}
 		progress(ProgressEvent{Step: "plan", Total: len(res.Targets)})
-		p, kept, blocked, err := o.planTargets(ctx, exec, res.Targets, before)
-		res.Plan, res.Blocked = p, blocked
+		p, k, blocked, err := o.planTargets(ctx, exec, res.Targets, before)
+		res.Plan, res.Blocked, kept = p, blocked, k
 		if err != nil {
 			return exit(err)
 		}
@@ -180,12 +194,30 @@ func Install(ctx context.Context, fsys fs.FS, opts ...Option) (Result, error) {
 		}
 		if o.dryRun {
 			res.DryRun = true
+			res.RebootNeeded = o.reboot == compliance.NoReboot && pending || o.reboot == compliance.RebootIfNeeded && (pending || len(kept) > 0)
 			return exit(nil)
 		}
-		if len(kept) > 0 {
-			if err := o.applyTargets(ctx, exec, kept, p, &res, progress); err != nil {
-				return exit(err)
-			}
+	}
+	// The hooks run whenever the flow does not go straight to the on-exit
+	// hook: also when nothing is left to install but a reboot is pending
+	// under RebootIfNeeded, or every target was blocked.
+	if o.hooks.PreInstall != nil {
+		if err := o.hooks.PreInstall(ctx, res.Plan); err != nil {
+			return exit(fmt.Errorf("install: pre-install hook: %w", err))
+		}
+	}
+	if len(kept) > 0 {
+		if err := o.applyTargets(ctx, exec, kept, &res, progress); err != nil {
+			return exit(err)
+		}
+	}
+	if o.hooks.PostInstall != nil {
+		var last plan.Outcome
+		if len(res.Outcomes) > 0 {
+			last = res.Outcomes[len(res.Outcomes)-1]
+		}
+		if err := o.hooks.PostInstall(ctx, last); err != nil {
+			return exit(fmt.Errorf("install: post-install hook: %w", err))
 		}
 	}
 
@@ -195,6 +227,7 @@ func Install(ctx context.Context, fsys fs.FS, opts ...Option) (Result, error) {
 		return exit(fmt.Errorf("install: verifying scan: %w", err))
 	}
 	res.After = &after
+	failureStates(res.Outcomes, after.Inventory.Packages)
 	rep, err := o.installReport(after, before)
 	res.Report = rep
 	if err != nil {
@@ -202,9 +235,16 @@ func Install(ctx context.Context, fsys fs.FS, opts ...Option) (Result, error) {
 	}
 
 	// RebootIfNeeded: reboot when this run installed anything, or patches
-	// are pending a reboot (docs/semantics.md §10.4).
+	// are pending a reboot (docs/semantics.md §10.4). NoReboot leaves what
+	// this run installed InstalledPendingReboot.
 	installed := rep.Summary.InstalledPendingRebootCount > 0 || installedSomething(before, after)
-	if o.reboot == compliance.RebootIfNeeded && (installed || pending) {
+	switch {
+	case o.reboot == compliance.NoReboot:
+		res.RebootNeeded = rep.Summary.InstalledPendingRebootCount > 0
+	case !installed && !pending:
+	case o.rebooter == nil:
+		res.RebootNeeded = true
+	default:
 		progress(ProgressEvent{Step: "reboot"})
 		if err := o.rebooter.Reboot(ctx); err != nil {
 			return exit(fmt.Errorf("install: reboot: %w", err))
@@ -214,15 +254,33 @@ func Install(ctx context.Context, fsys fs.FS, opts ...Option) (Result, error) {
 	return exit(nil)
 }
 
-// applyTargets runs the pre-install hook, installs the targets in one
-// transaction and, when it fails, one by one, then runs the post-install
-// hook.
-func (o options) applyTargets(ctx context.Context, exec executor, ts []plan.Target, p plan.Plan, res *Result, progress func(ProgressEvent)) error {
-	if o.hooks.PreInstall != nil {
-		if err := o.hooks.PreInstall(ctx, p); err != nil {
-			return fmt.Errorf("install: pre-install hook: %w", err)
+// failureStates fills each failure's State from the package's entries in
+// the inventory after the run (the newest when there are several).
+func failureStates(outs []plan.Outcome, pkgs []patchkit.Package) {
+	for i := range outs {
+		for j := range outs[i].Failures {
+			f := &outs[i].Failures[j]
+			var cur *patchkit.Package
+			for k := range pkgs {
+				p := &pkgs[k]
+				if p.Name != f.Name || f.Arch != "" && p.Arch != f.Arch {
+					continue
+				}
+				if cur == nil || newer(*p, *cur) {
+					cur = p
+				}
+			}
+			f.State = patchkit.StateNotInstalled
+			if cur != nil && cur.State != "" {
+				f.State = cur.State
+			}
 		}
 	}
+}
+
+// applyTargets installs the targets in one transaction and, when it
+// fails, one by one.
+func (o options) applyTargets(ctx context.Context, exec executor, ts []plan.Target, res *Result, progress func(ProgressEvent)) error {
 	phases := func(n int, detail string) func(plan.Progress) {
 		return func(p plan.Progress) {
 			step := p.Stage
@@ -251,11 +309,6 @@ func (o options) applyTargets(ctx context.Context, exec executor, ts []plan.Targ
 			if err != nil && (errors.Is(err, plan.ErrLocked) || ctx.Err() != nil) {
 				return err
 			}
-		}
-	}
-	if o.hooks.PostInstall != nil {
-		if err := o.hooks.PostInstall(ctx, res.Outcomes[len(res.Outcomes)-1]); err != nil {
-			return fmt.Errorf("install: post-install hook: %w", err)
 		}
 	}
 	return nil

@@ -276,11 +276,20 @@ func TestOptions(t *testing.T) {
 		{At(time.Now()), WithRunner(&argvRecorder{}), Root("relative")},
 		{At(time.Now()), WithRunner(&argvRecorder{}), WithRebootOption("Sometimes")},
 		{At(time.Now()), WithRunner(&argvRecorder{}), WithOverrideList(OverrideList{})},
+		{At(time.Now()), WithRunner(&argvRecorder{}), WithOverrideList(OverrideList{Patches: []OverrideEntry{{ID: "bash.*"}}}),
+			WithBaselineOverride(baseline.Baseline{OperatingSystem: patchkit.OSDebian})},
+		{At(time.Now()), WithRunner(&argvRecorder{}), DryRun(), WithRepair()},
 	} {
 		_, err := buildOptions(opts)
 		var oe *OptionError
 		assert.ErrorAs(t, err, &oe)
 	}
+	// The same two with a plain baseline, and without the repair, are fine.
+	_, err := buildOptions([]Option{At(time.Now()), WithRunner(&argvRecorder{}), WithOverrideList(OverrideList{Patches: []OverrideEntry{{ID: "bash.*"}}}),
+		WithBaseline(baseline.Baseline{OperatingSystem: patchkit.OSDebian})})
+	assert.NoError(t, err)
+	_, err = buildOptions([]Option{At(time.Now()), WithRunner(&argvRecorder{}), DryRun()})
+	assert.NoError(t, err)
 }
 
 // TestTestbedZypperInstallOperation installs the AWS-owned SUSE baseline's

@@ -59,8 +59,12 @@ func buildOptions(opts []Option) (options, error) {
 		return o, &OptionError{Option: "WithRunner", Reason: "required: the package manager runs through it"}
 	case o.override != nil && o.base != nil && o.baseIsOverride:
 		return o, &OptionError{Option: "WithOverrideList", Reason: "an InstallOverrideList cannot be combined with a BaselineOverride"}
+	case o.dryRun && o.repair:
+		return o, &OptionError{Option: "WithRepair", Reason: "cannot be combined with DryRun: a dry run changes nothing, and repairing an interrupted run changes the package database"}
 	}
-	if o.rebooter == nil {
+	// On a root (an image, a chroot) the default rebooter would reboot
+	// this host, not the root: Install then reports RebootNeeded instead.
+	if o.rebooter == nil && o.rootDir == "" {
 		o.rebooter = SystemRebooter{Runner: o.runner}
 	}
 	return o, nil
@@ -100,7 +104,9 @@ func WithRunner(r run.Runner) Option {
 // Root makes the package manager act on the root directory dir: apt and
 // dpkg in a chroot (chroot dir apt-get ...), dnf with --installroot, zypper
 // with --root. dir must be absolute; the fsys given to Install must be the
-// same root. Without it the live system is patched.
+// same root. Without it the live system is patched. On a root, unless
+// WithRebooter gives one, nothing is rebooted: a reboot the run would make
+// is reported as Result.RebootNeeded.
 func Root(dir string) Option {
 	return func(o *options) error {
 		if !strings.HasPrefix(dir, "/") {
@@ -179,14 +185,17 @@ func WithRebootOption(r compliance.RebootOption) Option {
 	}
 }
 
-// WithRebooter reboots through r (default: SystemRebooter).
+// WithRebooter reboots through r (default: SystemRebooter on the live
+// system, none on a Root).
 func WithRebooter(r Rebooter) Option { return func(o *options) error { o.rebooter = r; return nil } }
 
 // WithHooks runs hooks around the install.
 func WithHooks(h Hooks) Option { return func(o *options) error { o.hooks = h; return nil } }
 
 // DryRun stops after the package manager's plan is checked: nothing is
-// installed; Result.Plan holds it.
+// installed, repaired or rebooted, and no hook runs but OnExit;
+// Result.Plan holds the plan, and Result.RebootNeeded says whether the run
+// would reboot. It cannot be combined with WithRepair.
 func DryRun() Option { return func(o *options) error { o.dryRun = true; return nil } }
 
 // WithRepair lets Install finish an interrupted earlier run (dpkg
@@ -265,8 +274,11 @@ type SystemRebooter struct {
 	Runner run.Runner
 }
 
-// Reboot asks the system to reboot now.
+// Reboot schedules the system's reboot one minute ahead (shutdown -r +1)
+// and returns, so that the on-exit hook and the caller's own reporting
+// finish before the node goes down, as Patch Manager's agent reboots only
+// after the document's step has exited.
 func (s SystemRebooter) Reboot(ctx context.Context) error {
-	_, err := s.Runner.Run(ctx, run.Command{Path: "/sbin/shutdown", Args: []string{"-r", "now"}, Committing: true})
+	_, err := s.Runner.Run(ctx, run.Command{Path: "/sbin/shutdown", Args: []string{"-r", "+1"}, Committing: true})
 	return err
 }

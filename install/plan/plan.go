@@ -111,6 +111,11 @@ type Failure struct {
 	Name   string `json:"Name"`
 	Arch   string `json:"Arch,omitempty"`
 	Reason string `json:"Reason"`
+	// State is the package's state after the run (dpkg's half-configured,
+	// unpacked, ...; "installed"; "not-installed" when no version is on
+	// the system), as install.Install fills it from its verifying scan;
+	// the family executors leave it empty.
+	State patchkit.InstallState `json:"State,omitempty"`
 }
 
 // Errors callers branch on with errors.Is.
