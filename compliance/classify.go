@@ -254,16 +254,14 @@ func isSecurityUpdate(p *patchkit.Patch) bool {
 	return p.Security || strings.EqualFold(p.Classification, "SecurityUpdates")
 }
 
-// fixedCVEs collects the CVEs of every approved candidate newer than the
-// installed version, up to the one to be installed.
+// fixedCVEs collects the CVEs of every candidate newer than the installed
+// version, up to the one to be installed, approved or not: moving to the
+// target brings the fixes of every version in between.
 func fixedCVEs(in Input, best *Candidate) []string {
 	seen := map[string]bool{}
 	var out []string
 	for i := range in.Candidates {
 		c := &in.Candidates[i]
-		if !c.Decision.Approved {
-			continue
-		}
 		if cmp, err := compare(&c.Patch.Package, in.Installed); err != nil || cmp <= 0 {
 			continue
 		}

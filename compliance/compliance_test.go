@@ -72,6 +72,8 @@ func TestClassify(t *testing.T) {
 	tooNew := candidate(t, rpmPkg("openssl-libs", "3.0.8", "1.amzn2023.0.16"), "Security", "Critical", later.Add(-24*time.Hour), later, "CVE-2025-1003")
 	old := candidate(t, rpmPkg("openssl-libs", "3.0.8", "1.amzn2023.0.2"), "Security", "Important", released, later)
 	notice := candidate(t, rpmPkg("openssl-libs", "3.0.8", "1.amzn2023.0.12"), "", "", released, later) // in no notice: not approved
+	low := candidate(t, rpmPkg("openssl-libs", "3.0.8", "1.amzn2023.0.11"), "Security", "Low", released, later, "CVE-2025-1004")
+	require.False(t, low.Decision.Approved, "Low is not approved by the AWS-owned baseline")
 	require.True(t, mid.Decision.Approved)
 	require.True(t, newest.Decision.Approved)
 	require.False(t, tooNew.Decision.Approved)
@@ -97,6 +99,10 @@ func TestClassify(t *testing.T) {
 			in:    Input{OperatingSystem: os, Installed: &inst, Candidates: []Candidate{mid, newest, tooNew}, Operation: Scan},
 			state: Missing, status: patchkit.NonCompliant, title: "openssl-libs.x86_64:0:3.0.8-1.amzn2023.0.14",
 			cves: []string{"CVE-2025-1001", "CVE-2025-1002"}, version: "0:3.0.8-1.amzn2023.0.14"},
+		{name: "missing: the CVEs of an unapproved version in between are fixed too",
+			in:    Input{OperatingSystem: os, Installed: &inst, Candidates: []Candidate{low, mid, newest, tooNew}, Operation: Scan},
+			state: Missing, status: patchkit.NonCompliant, title: "openssl-libs.x86_64:0:3.0.8-1.amzn2023.0.14",
+			cves: []string{"CVE-2025-1004", "CVE-2025-1001", "CVE-2025-1002"}, version: "0:3.0.8-1.amzn2023.0.14"},
 		{name: "failed: the same after an Install",
 			in:    Input{OperatingSystem: os, Installed: &inst, Candidates: []Candidate{newest}, Operation: Install},
 			state: Failed, status: patchkit.NonCompliant, title: "openssl-libs.x86_64:0:3.0.8-1.amzn2023.0.14",
