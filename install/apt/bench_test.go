@@ -56,9 +56,8 @@ func BenchmarkTestbedPlan(b *testing.B) {
 	}
 	b.Run("private", func(b *testing.B) {
 		c := env.Clone(b)
-		root := &testRoot{dir: c.AptRoot(), opts: []Option{AptConfig(c.AptConfig)}}
-		targets := upgradeTargets(b, mustInventory(b, root.dir))
-		benchPlan(b, l, targets, root.opts)
+		targets := upgradeTargets(b, mustInventory(b, c.AptRoot()))
+		benchPlan(b, l, targets, []Option{AptConfig(c.AptConfig)})
 	})
 	b.Run("chroot", func(b *testing.B) {
 		if env.DebChroot == "" {

@@ -7,8 +7,6 @@ import (
 	"fmt"
 	"io/fs"
 	"math/rand/v2"
-	"net/http"
-	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -16,13 +14,13 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
 
 	"github.com/patchkit/patchkit"
 	"github.com/patchkit/patchkit/install/plan"
+	"github.com/patchkit/patchkit/internal/debrepo"
 	"github.com/patchkit/patchkit/internal/testbed"
 	"github.com/patchkit/patchkit/internal/testutil"
 	scanapt "github.com/patchkit/patchkit/scan/apt"
@@ -30,140 +28,7 @@ import (
 	"github.com/patchkit/patchkit/scan/run"
 )
 
-// debPkg is a package a test builds with dpkg-deb.
-type debPkg struct {
-	name, version string
-	// extra control fields ("Depends: x", "Installed-Size: 20000")
-	control []string
-	// maintainer scripts: body after "#!/bin/sh"
-	preinst, postinst string
-	// extra files: path in the package -> content; every package also
-	// ships /usr/share/testbed/NAME.txt holding "NAME VERSION"
-	files map[string][]byte
-}
-
-// fileName is the archive's name as apt-ftparchive indexes it.
-func (p debPkg) fileName() string {
-	_, v, ok := strings.Cut(p.version, ":")
-	if !ok {
-		v = p.version
-	}
-	return p.name + "_" + v + "_all.deb"
-}
-
-// signing says how a test repository is signed.
-type signing int
-
-const (
-	signedGood     signing = iota // InRelease signed with the key the sources trust
-	signedNone                    // no InRelease, no Release.gpg
-	signedWrongKey                // signed with a second key the sources do not trust
-)
-
-// testRepo is a flat apt repository ("deb URL/ ./") built by a test and
-// served on loopback by an httptest server.
-type testRepo struct {
-	dir     string
-	keyring string // the key sources trust (signed-by)
-	url     string
-	// slowDebs, when set, makes every request for a .deb block until the
-	// client goes away (or 30 s), after signalling debRequested once.
-	slowDebs     atomic.Bool
-	debRequested chan struct{}
-	once         sync.Once
-}
-
-// buildRepo builds the packages with dpkg-deb, indexes them with
-// apt-ftparchive, signs the Release with a throwaway gpg key and serves
-// the repository.
-func buildRepo(t *testing.T, pkgs []debPkg, sign signing) *testRepo {
-	t.Helper()
-	testutil.NeedTool(t, "dpkg-deb", "dpkg")
-	testutil.NeedTool(t, "apt-ftparchive", "apt-utils")
-	testutil.NeedTool(t, "gpg", "gpg")
-	dir := t.TempDir()
-	repo := &testRepo{dir: filepath.Join(dir, "repo"), debRequested: make(chan struct{})}
-	pool := filepath.Join(repo.dir, "pool")
-	if err := os.MkdirAll(pool, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	for _, p := range pkgs {
-		buildDeb(t, filepath.Join(dir, "build"), p, filepath.Join(pool, p.fileName()))
-	}
-	packages := testutil.Run(t, repo.dir, nil, "apt-ftparchive", "packages", "pool")
-	writeFile(t, filepath.Join(repo.dir, "Packages"), packages)
-	release := testutil.Run(t, repo.dir, nil, "apt-ftparchive",
-		"-o", "APT::FTPArchive::Release::Origin=patchkit-test", "-o", "APT::FTPArchive::Release::Label=patchkit-test",
-		"-o", "APT::FTPArchive::Release::Suite=test", "-o", "APT::FTPArchive::Release::Codename=test", "release", ".")
-	writeFile(t, filepath.Join(repo.dir, "Release"), release)
-
-	gnupg := filepath.Join(dir, "g")
-	if err := os.Mkdir(gnupg, 0o700); err != nil {
-		t.Fatal(err)
-	}
-	genv := []string{"GNUPGHOME=" + gnupg}
-	t.Cleanup(func() { _ = exec.Command("gpgconf", "--homedir", gnupg, "--kill", "all").Run() })
-	testutil.Run(t, "", genv, "gpg", "--batch", "--passphrase", "", "--quick-gen-key", "patchkit install/apt test <trusted@example.invalid>", "ed25519", "sign", "never")
-	repo.keyring = filepath.Join(dir, "trusted.gpg")
-	writeFile(t, repo.keyring, testutil.Run(t, "", genv, "gpg", "--batch", "--export", "trusted@example.invalid"))
-	signer := "trusted@example.invalid"
-	if sign == signedWrongKey {
-		testutil.Run(t, "", genv, "gpg", "--batch", "--passphrase", "", "--quick-gen-key", "patchkit install/apt other key <other@example.invalid>", "ed25519", "sign", "never")
-		signer = "other@example.invalid"
-	}
-	if sign != signedNone {
-		testutil.Run(t, repo.dir, genv, "gpg", "--batch", "--yes", "--local-user", signer, "--clearsign", "-o", "InRelease", "Release")
-	}
-
-	files := http.FileServer(http.Dir(repo.dir))
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if repo.slowDebs.Load() && strings.HasSuffix(r.URL.Path, ".deb") {
-			repo.once.Do(func() { close(repo.debRequested) })
-			select {
-			case <-r.Context().Done():
-			case <-time.After(30 * time.Second):
-			}
-			return
-		}
-		files.ServeHTTP(w, r)
-	}))
-	t.Cleanup(srv.Close)
-	repo.url = srv.URL
-	return repo
-}
-
-// buildDeb writes the package's tree under work and builds it into out.
-func buildDeb(t *testing.T, work string, p debPkg, out string) {
-	t.Helper()
-	d := filepath.Join(work, p.name+"_"+p.version)
-	files := map[string][]byte{"usr/share/testbed/" + p.name + ".txt": []byte(p.name + " " + p.version + "\n")}
-	for k, v := range p.files {
-		files[k] = v
-	}
-	for rel, data := range files {
-		writeFile(t, filepath.Join(d, rel), string(data))
-	}
-	control := fmt.Sprintf("Package: %s\nVersion: %s\nArchitecture: all\nMaintainer: patchkit test <test@example.invalid>\nSection: misc\nPriority: optional\n", p.name, p.version)
-	for _, f := range p.control {
-		control += f + "\n"
-	}
-	control += "Description: patchkit install/apt test package " + p.name + "\n"
-	writeFile(t, filepath.Join(d, "DEBIAN/control"), control)
-	for name, body := range map[string]string{"preinst": p.preinst, "postinst": p.postinst} {
-		if body == "" {
-			continue
-		}
-		f := filepath.Join(d, "DEBIAN", name)
-		writeFile(t, f, "#!/bin/sh\n"+body+"\n")
-		if err := os.Chmod(f, 0o755); err != nil {
-			t.Fatal(err)
-		}
-	}
-	// fixed times in the archive: the same package is the same bytes in
-	// every run, so the recorded sizes stay true
-	testutil.Run(t, "", []string{"SOURCE_DATE_EPOCH=1764460800"}, "dpkg-deb", "--root-owner-group", "-Zxz", "--build", d, out)
-}
-
+// writeFile writes a file of a test, making its directory.
 func writeFile(t *testing.T, path, data string) {
 	t.Helper()
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
@@ -183,13 +48,12 @@ func randomBytes(n int) []byte {
 }
 
 // testRoot is a Debian root a test may change: a copy of the testbed's
-// private apt root, or a copy of its Debian chroot.
+// private apt root, or a copy of its Debian chroot. The embedded
+// debrepo.Root runs the root's apt (Command, Run, AddRepo, Install).
 type testRoot struct {
-	t      *testing.T
-	chroot bool
-	dir    string // the root: dpkg's database is dir/var/lib/dpkg
-	env    []string
-	opts   []Option
+	debrepo.Root
+	t    *testing.T
+	opts []Option
 }
 
 // privateRoot clones the testbed's private apt root (host apt with
@@ -200,8 +64,7 @@ func privateRoot(t *testing.T) *testRoot {
 	testutil.NeedTool(t, "apt-get", "apt")
 	env := testbed.Need(t)
 	c := env.Clone(t)
-	return &testRoot{t: t, dir: c.AptRoot(), env: []string{"APT_CONFIG=" + c.AptConfig},
-		opts: []Option{AptConfig(c.AptConfig)}}
+	return &testRoot{Root: debrepo.Root{Dir: c.AptRoot(), AptConfig: c.AptConfig}, t: t, opts: []Option{AptConfig(c.AptConfig)}}
 }
 
 // chrootRoot copies the testbed's Debian chroot (its own mounts left
@@ -210,78 +73,26 @@ func chrootRoot(t *testing.T) *testRoot {
 	t.Helper()
 	testutil.NeedTool(t, "chroot", "coreutils")
 	root := testbed.NeedChroot(t).CopyChroot(t)
-	return &testRoot{t: t, chroot: true, dir: root, opts: []Option{Chroot(root)}}
-}
-
-// cmd returns an exec.Cmd running the root's program prog.
-func (r *testRoot) cmd(prog string, args ...string) *exec.Cmd {
-	var c *exec.Cmd
-	if r.chroot {
-		c = exec.Command("chroot", append([]string{r.dir, prog}, args...)...)
-	} else {
-		c = exec.Command(prog, args...)
-	}
-	c.Env = append(os.Environ(), "LC_ALL=C", "LANGUAGE=", "DEBIAN_FRONTEND=noninteractive")
-	c.Env = append(c.Env, r.env...)
-	return c
+	return &testRoot{Root: debrepo.Root{Dir: root}, t: t, opts: []Option{Chroot(root)}}
 }
 
 // run runs the root's program prog; failure ends the test.
 func (r *testRoot) run(prog string, args ...string) string {
 	r.t.Helper()
-	out, err := r.cmd(prog, args...).CombinedOutput()
-	if err != nil {
-		r.t.Fatalf("%s %v: %v\n%s", prog, args, err, out)
-	}
-	return string(out)
+	return r.Run(r.t, prog, args...)
 }
 
 // path returns the host path of a path inside the root.
-func (r *testRoot) path(p string) string { return filepath.Join(r.dir, p) }
+func (r *testRoot) path(p string) string { return filepath.Join(r.Dir, p) }
 
-// addRepo makes the root use repo, trusting its key with signed-by, and
-// fetches its index (only that source's). With insecure, apt is told to
-// accept an unsigned index (apt-get update --allow-insecure-repositories),
-// as an administrator might have done.
-func (r *testRoot) addRepo(repo *testRepo, name string, insecure bool) (string, error) {
-	r.t.Helper()
-	key := "/usr/share/keyrings/" + name + ".gpg"
-	list := "/etc/apt/sources.list.d/" + name + ".list"
-	if !r.chroot {
-		key, list = r.path("etc/apt/"+name+".gpg"), r.path("etc/apt/sources.list.d/"+name+".list")
-	}
-	kb, err := os.ReadFile(repo.keyring)
-	if err != nil {
-		r.t.Fatal(err)
-	}
-	writeFile(r.t, r.hostPath(key), string(kb))
-	writeFile(r.t, r.hostPath(list), fmt.Sprintf("deb [signed-by=%s] %s/ ./\n", key, repo.url))
-	args := []string{"update", "-q", "--error-on=any", "-o", "Dir::Etc::sourcelist=" + list, "-o", "Dir::Etc::sourceparts=-", "-o", "APT::Get::List-Cleanup=0"}
-	if insecure {
-		args = append(args, "--allow-insecure-repositories")
-	}
-	out, err := r.cmd("/usr/bin/apt-get", args...).CombinedOutput()
-	return string(out), err
-}
-
-// hostPath maps a path as the root's apt sees it to the host's.
-func (r *testRoot) hostPath(p string) string {
-	if r.chroot {
-		return r.path(p)
-	}
-	return p
-}
-
-// install installs packages (NAME=VERSION) the plain way, to set up a test.
-func (r *testRoot) install(specs ...string) {
-	r.t.Helper()
-	r.run("/usr/bin/apt-get", append([]string{"install", "-y", "-q", "-o", "Dpkg::Use-Pty=0", "--"}, specs...)...)
-}
+// aptEnv is the APT_CONFIG entry of a private root's processes (apt-get,
+// its methods, dpkg and the maintainer scripts inherit it).
+func (r *testRoot) aptEnv() string { return "APT_CONFIG=" + r.AptConfig }
 
 // inventory reads the root's dpkg database.
 func (r *testRoot) inventory() []patchkit.Package {
 	r.t.Helper()
-	inv, err := dpkg.Read(r.t.Context(), os.DirFS(r.dir))
+	inv, err := dpkg.Read(r.t.Context(), os.DirFS(r.Dir))
 	if err != nil {
 		r.t.Fatal(err)
 	}
@@ -296,7 +107,7 @@ func (r *testRoot) pkg(inv []patchkit.Package, name string) patchkit.Package {
 			return p
 		}
 	}
-	r.t.Fatalf("%s is not installed in %s", name, r.dir)
+	r.t.Fatalf("%s is not installed in %s", name, r.Dir)
 	return patchkit.Package{}
 }
 
@@ -304,7 +115,7 @@ func (r *testRoot) pkg(inv []patchkit.Package, name string) patchkit.Package {
 // inside the root: a Debian system's /var/run is a link to /run, which
 // must not be followed from outside (it is absolute).
 func (r *testRoot) rebootRequired() string {
-	if r.chroot {
+	if r.Chroot() {
 		return "run/reboot-required"
 	}
 	return "var/run/reboot-required"
@@ -321,7 +132,7 @@ func mustInventory(tb testing.TB, dir string) []patchkit.Package {
 }
 
 // fsys is the root as Check reads it.
-func (r *testRoot) fsys() fs.FS { return os.DirFS(r.dir) }
+func (r *testRoot) fsys() fs.FS { return os.DirFS(r.Dir) }
 
 // pendingUpgrades asks the root's apt for every upgrade it would make
 // (apt-get -s dist-upgrade, read by scan/apt) and returns them as targets

@@ -15,6 +15,7 @@ import (
 
 	"github.com/patchkit/patchkit"
 	"github.com/patchkit/patchkit/install/plan"
+	"github.com/patchkit/patchkit/internal/debrepo"
 	"github.com/patchkit/patchkit/internal/testutil"
 	"github.com/patchkit/patchkit/scan/run"
 )
@@ -216,15 +217,15 @@ func checkLocked(t *testing.T, err error, took, bound time.Duration, path string
 
 // repoRoot is a copy of the private apt root with a repository of pkgs
 // added and the packages base (NAME=VERSION) installed.
-func repoRoot(t *testing.T, pkgs []debPkg, base ...string) (*testRoot, *testRepo) {
+func repoRoot(t *testing.T, pkgs []debrepo.Package, base ...string) (*testRoot, *debrepo.Repo) {
 	t.Helper()
 	root := privateRoot(t)
-	repo := buildRepo(t, pkgs, signedGood)
-	if out, err := root.addRepo(repo, "test", false); err != nil {
+	repo := debrepo.Build(t, pkgs, debrepo.SignedGood)
+	if out, err := root.AddRepo(t, repo, "test", false); err != nil {
 		t.Fatalf("apt-get update: %v\n%s", err, out)
 	}
 	if len(base) > 0 {
-		root.install(base...)
+		root.Install(t, base...)
 	}
 	return root, repo
 }
@@ -232,11 +233,11 @@ func repoRoot(t *testing.T, pkgs []debPkg, base ...string) (*testRoot, *testRepo
 // failingPackages: tb-fail 1.1-1's postinst exits 29 when configured
 // (apt's own test-failing-maintainer-scripts uses 29 too).
 // tb-badpre 1.1-1's preinst exits 3 before anything is unpacked.
-var failingPackages = []debPkg{
-	{name: "tb-fail", version: "1.0-1"},
-	{name: "tb-fail", version: "1.1-1", postinst: `if [ "$1" = configure ]; then echo "tb-fail: failing on purpose" >&2; exit 29; fi`},
-	{name: "tb-badpre", version: "1.0-1"},
-	{name: "tb-badpre", version: "1.1-1", preinst: `if [ "$1" = upgrade ]; then exit 3; fi`},
+var failingPackages = []debrepo.Package{
+	{Name: "tb-fail", Version: "1.0-1"},
+	{Name: "tb-fail", Version: "1.1-1", Postinst: `if [ "$1" = configure ]; then echo "tb-fail: failing on purpose" >&2; exit 29; fi`},
+	{Name: "tb-badpre", Version: "1.0-1"},
+	{Name: "tb-badpre", Version: "1.1-1", Preinst: `if [ "$1" = upgrade ]; then exit 3; fi`},
 }
 
 // TestTestbedAptInstallFailingScript (H5): one transaction upgrades
@@ -355,10 +356,10 @@ func TestTestbedAptInstallLocked(t *testing.T) {
 // slowPackages: tb-slow 1.1-1's preinst says it started (a file in the
 // root's /tmp) and, while the root's /tmp/tb-slow-wait exists, sleeps, so
 // that a test can act while dpkg is in the middle of the package.
-func slowPackages(sleep string) []debPkg {
-	return []debPkg{
-		{name: "tb-slow", version: "1.0-1"},
-		{name: "tb-slow", version: "1.1-1", preinst: `touch "$DPKG_ROOT/tmp/tb-slow-preinst"
+func slowPackages(sleep string) []debrepo.Package {
+	return []debrepo.Package{
+		{Name: "tb-slow", Version: "1.0-1"},
+		{Name: "tb-slow", Version: "1.1-1", Preinst: `touch "$DPKG_ROOT/tmp/tb-slow-preinst"
 if [ -e "$DPKG_ROOT/tmp/tb-slow-wait" ]; then sleep ` + sleep + `; fi`},
 	}
 }
@@ -386,7 +387,7 @@ func TestTestbedAptInstallInterrupted(t *testing.T) {
 		_, err := os.Stat(root.path("tmp/tb-slow-preinst"))
 		return err == nil
 	})
-	pids := processesWithEnv(root.env[0])
+	pids := processesWithEnv(root.aptEnv())
 	if len(pids) == 0 {
 		t.Fatal("no process of the install found")
 	}
@@ -467,7 +468,7 @@ func TestTestbedAptInstallCancel(t *testing.T) {
 	t.Run("download", func(t *testing.T) {
 		t.Parallel()
 		root, repo := repoRoot(t, slowPackages("2"), "tb-slow=1.0-1")
-		repo.slowDebs.Store(true)
+		repo.SlowDebs.Store(true)
 		inv := root.inventory()
 		ctx, cancel := context.WithCancel(t.Context())
 		defer cancel()
@@ -477,7 +478,7 @@ func TestTestbedAptInstallCancel(t *testing.T) {
 			done <- err
 		}()
 		select {
-		case <-repo.debRequested:
+		case <-repo.DebRequested:
 		case err := <-done:
 			t.Fatalf("Apply ended before the download: %v", err)
 		case <-time.After(20 * time.Second):
@@ -498,7 +499,7 @@ func TestTestbedAptInstallCancel(t *testing.T) {
 		if took > 5*time.Second+time.Second {
 			t.Errorf("Apply returned %v after the cancel; the wait delay is 5 s", took)
 		}
-		if left := processesWithEnv(root.env[0]); len(left) > 0 {
+		if left := processesWithEnv(root.aptEnv()); len(left) > 0 {
 			t.Errorf("processes of the install left: %v", left)
 		}
 		if after := root.inventory(); !slices.EqualFunc(inv, after, samePackage) {
@@ -542,7 +543,7 @@ func TestTestbedAptInstallCancel(t *testing.T) {
 
 // evilPackage is a newer tb-slow that ships a file of its own: the file's
 // absence shows nothing of the package was extracted.
-var evilPackage = debPkg{name: "tb-slow", version: "9.0-1", files: map[string][]byte{"usr/share/testbed/tb-evil.txt": []byte("extracted\n")}}
+var evilPackage = debrepo.Package{Name: "tb-slow", Version: "9.0-1", Files: map[string][]byte{"usr/share/testbed/tb-evil.txt": []byte("extracted\n")}}
 
 // TestTestbedAptInstallUntrusted (H6): packages apt cannot authenticate
 // are refused and nothing of them is extracted. An unsigned repository:
@@ -560,11 +561,11 @@ func TestTestbedAptInstallUntrusted(t *testing.T) {
 	t.Run("unsigned", func(t *testing.T) {
 		t.Parallel()
 		root, _ := repoRoot(t, slowPackages("0"), "tb-slow=1.0-1")
-		bad := buildRepo(t, []debPkg{evilPackage}, signedNone)
-		if out, err := root.addRepo(bad, "unsigned", false); err == nil || !strings.Contains(out, "is not signed") {
+		bad := debrepo.Build(t, []debrepo.Package{evilPackage}, debrepo.SignedNone)
+		if out, err := root.AddRepo(t, bad, "unsigned", false); err == nil || !strings.Contains(out, "is not signed") {
 			t.Fatalf("apt-get update accepted an unsigned repository: %v\n%s", err, out)
 		}
-		if out, err := root.addRepo(bad, "unsigned", true); err != nil {
+		if out, err := root.AddRepo(t, bad, "unsigned", true); err != nil {
 			t.Fatalf("apt-get update --allow-insecure-repositories: %v\n%s", err, out)
 		}
 		inv := root.inventory()
@@ -594,8 +595,8 @@ func TestTestbedAptInstallUntrusted(t *testing.T) {
 	t.Run("wrong-key", func(t *testing.T) {
 		t.Parallel()
 		root, _ := repoRoot(t, slowPackages("0"), "tb-slow=1.0-1")
-		bad := buildRepo(t, []debPkg{evilPackage}, signedWrongKey)
-		if out, err := root.addRepo(bad, "badsig", false); err == nil || !strings.Contains(out, "NO_PUBKEY") {
+		bad := debrepo.Build(t, []debrepo.Package{evilPackage}, debrepo.SignedWrongKey)
+		if out, err := root.AddRepo(t, bad, "badsig", false); err == nil || !strings.Contains(out, "NO_PUBKEY") {
 			t.Fatalf("apt-get update accepted a repository signed by an untrusted key: %v\n%s", err, out)
 		}
 		inv := root.inventory()
@@ -613,9 +614,9 @@ func TestTestbedAptInstallUntrusted(t *testing.T) {
 	})
 	t.Run("tampered", func(t *testing.T) {
 		t.Parallel()
-		root, repo := repoRoot(t, append(slowPackages("0"), debPkg{name: "tb-slow", version: "1.2-1"}), "tb-slow=1.0-1")
+		root, repo := repoRoot(t, append(slowPackages("0"), debrepo.Package{Name: "tb-slow", Version: "1.2-1"}), "tb-slow=1.0-1")
 		// the signed index lists 1.2-1; the archive served is another
-		buildDeb(t, t.TempDir(), debPkg{name: "tb-slow", version: "1.2-1", files: evilPackage.files}, filepath.Join(repo.dir, "pool", "tb-slow_1.2-1_all.deb"))
+		debrepo.BuildDeb(t, t.TempDir(), debrepo.Package{Name: "tb-slow", Version: "1.2-1", Files: evilPackage.Files}, filepath.Join(repo.Dir, "pool", "tb-slow_1.2-1_all.deb"))
 		inv := root.inventory()
 		out, err := Apply(t.Context(), newRunner(t, "private-tampered", "a copy of the testbed's private apt root; the archive of tb-slow 1.2-1 replaced on the server after the signed index was fetched"),
 			[]plan.Target{target(t, inv, "tb-slow", "1.2-1")}, root.opts...)
@@ -643,14 +644,14 @@ func TestTestbedAptInstallUntrusted(t *testing.T) {
 // downgrade, refused without AllowDowngrades.
 func TestTestbedAptInstallPlanChanges(t *testing.T) {
 	t.Parallel()
-	root, _ := repoRoot(t, []debPkg{
-		{name: "tb-dep", version: "1.0-1"},
-		{name: "tb-dep", version: "1.1-1", control: []string{"Depends: tb-newdep (>= 1.0)"}},
-		{name: "tb-newdep", version: "1.0-1"},
-		{name: "tb-conf", version: "1.0-1"},
-		{name: "tb-conf", version: "1.1-1", control: []string{"Conflicts: tb-tool"}},
-		{name: "tb-down", version: "1.0-1"},
-		{name: "tb-down", version: "2.0-1"},
+	root, _ := repoRoot(t, []debrepo.Package{
+		{Name: "tb-dep", Version: "1.0-1"},
+		{Name: "tb-dep", Version: "1.1-1", Control: []string{"Depends: tb-newdep (>= 1.0)"}},
+		{Name: "tb-newdep", Version: "1.0-1"},
+		{Name: "tb-conf", Version: "1.0-1"},
+		{Name: "tb-conf", Version: "1.1-1", Control: []string{"Conflicts: tb-tool"}},
+		{Name: "tb-down", Version: "1.0-1"},
+		{Name: "tb-down", Version: "2.0-1"},
 	}, "tb-dep=1.0-1", "tb-conf=1.0-1", "tb-down=2.0-1")
 	ctx := t.Context()
 	actions := func(p plan.Plan) []string {
@@ -729,11 +730,11 @@ func TestTestbedAptInstallPlanChanges(t *testing.T) {
 // smaller new version frees space (negative).
 func TestTestbedAptInstallSizes(t *testing.T) {
 	t.Parallel()
-	root, repo := repoRoot(t, []debPkg{
-		{name: "tb-big", version: "1.0-1", control: []string{"Installed-Size: 100"}},
-		{name: "tb-big", version: "1.1-1", control: []string{"Installed-Size: 20100"}, files: map[string][]byte{"usr/share/testbed/tb-big.bin": randomBytes(150_000)}},
-		{name: "tb-small", version: "1.0-1", control: []string{"Installed-Size: 5000"}},
-		{name: "tb-small", version: "1.1-1", control: []string{"Installed-Size: 1000"}},
+	root, repo := repoRoot(t, []debrepo.Package{
+		{Name: "tb-big", Version: "1.0-1", Control: []string{"Installed-Size: 100"}},
+		{Name: "tb-big", Version: "1.1-1", Control: []string{"Installed-Size: 20100"}, Files: map[string][]byte{"usr/share/testbed/tb-big.bin": randomBytes(150_000)}},
+		{Name: "tb-small", Version: "1.0-1", Control: []string{"Installed-Size: 5000"}},
+		{Name: "tb-small", Version: "1.1-1", Control: []string{"Installed-Size: 1000"}},
 	}, "tb-big=1.0-1", "tb-small=1.0-1")
 	inv := root.inventory()
 	p, err := Plan(t.Context(), newRunner(t, "private-sizes", "a copy of the testbed's private apt root with a test repository whose tb-big 1.1-1 holds 150 kB and declares 20000 KiB more Installed-Size"),
@@ -741,7 +742,7 @@ func TestTestbedAptInstallSizes(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	fi, err := os.Stat(filepath.Join(repo.dir, "pool", "tb-big_1.1-1_all.deb"))
+	fi, err := os.Stat(filepath.Join(repo.Dir, "pool", "tb-big_1.1-1_all.deb"))
 	if err != nil {
 		t.Fatal(err)
 	}
