@@ -23,7 +23,9 @@
 // A rate() schedule counts from -now.
 //
 // It prints a table, the reasons, and the waves; or one JSON object with
-// -json.
+// -json. The example fleet above has, on purpose, a SUSE node that the
+// policy targets but selects no baseline for: that command prints the plan
+// with that node's error and exits 1.
 //
 // Exit codes are those of every example program (see the README): 0
 // success, 1 failure (a file cannot be read or is not what it should be, or
