@@ -3,7 +3,6 @@ package compliance_test
 import (
 	"bytes"
 	"fmt"
-	"os"
 	"strings"
 	"time"
 
@@ -99,7 +98,8 @@ func ExampleFleet_WriteText() {
 	// 1  openssl-libs.x86_64  2      Security        Important  HIGH
 }
 
-// The page is one file: open it in a browser, attach it to a mail.
+// The page is one file: open it in a browser, attach it to a mail. Here
+// the example prints its title and the rows of its tables.
 func ExampleFleet_WriteHTML() {
 	fleet, err := compliance.Aggregate(func(yield func(*compliance.Report, error) bool) {
 		yield(exampleReport("i-0123456789abcdef0", "web", false), nil)
@@ -108,13 +108,37 @@ func ExampleFleet_WriteHTML() {
 		fmt.Println(err)
 		return
 	}
-	if err := fleet.WriteHTML(os.Stdout, "Patch compliance: web"); err != nil {
+	var page bytes.Buffer
+	if err := fleet.WriteHTML(&page, "Patch compliance: web"); err != nil {
 		fmt.Println(err)
+		return
 	}
+	for line := range strings.Lines(page.String()) {
+		if strings.HasPrefix(line, "<title>") || strings.HasPrefix(line, `<tr class="group">`) || strings.HasPrefix(line, `<tr class="missing">`) {
+			fmt.Print(line)
+		}
+	}
+	// Output:
+	// <title>Patch compliance: web</title>
+	// <tr class="group"><td>web</td><td class="num">1</td><td class="num">0</td><td class="num">1</td><td class="num">0</td><td class="num">1</td><td class="num">0</td><td class="num">0</td><td class="num">0</td><td class="num">1</td><td class="num">0</td><td class="num">0</td></tr>
+	// <tr class="missing"><td class="num">1</td><td>openssl-libs.x86_64</td><td class="num">1</td><td>Security</td><td>Important</td><td>HIGH</td></tr>
 }
 
+// The page of one node's report; the example prints its title, its
+// status and the rows of its patch table.
 func ExampleReport_WriteHTML() {
-	if err := exampleReport("i-0123456789abcdef0", "web", false).WriteHTML(os.Stdout); err != nil {
+	var page bytes.Buffer
+	if err := exampleReport("i-0123456789abcdef0", "web", false).WriteHTML(&page); err != nil {
 		fmt.Println(err)
+		return
 	}
+	for line := range strings.Lines(page.String()) {
+		if strings.HasPrefix(line, "<title>") || strings.Contains(line, `id="status"`) || strings.HasPrefix(line, `<tr class="item`) {
+			fmt.Print(line)
+		}
+	}
+	// Output:
+	// <title>Patch compliance: i-0123456789abcdef0</title>
+	// <section class="card stat" id="status"><h2>Status</h2><span class="badge nc">NON_COMPLIANT</span></section>
+	// <tr class="item nc"><td class="kb" title="openssl-libs.x86_64:1:3.2.2-1.amzn2023.0.2">openssl-libs.x86_64</td><td>Missing</td><td>Security</td><td>Important</td><td>HIGH</td><td class="ver">1:3.2.2-1.amzn2023.0.1</td><td class="ver">1:3.2.2-1.amzn2023.0.2</td><td class="cve"><span>CVE-2025-9230</span></td></tr>
 }
