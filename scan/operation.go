@@ -423,8 +423,13 @@ func (f *notInstalledFilter) done() error {
 
 // Host returns the running host's operating system and the facts a scan of
 // it needs beyond its files: the boot time (the start of process 1, as dnf
-// needs-restarting takes it) and the running kernel.
+// needs-restarting takes it), the running kernel, the container= variable
+// of process 1 and whether this process runs in a Kubernetes pod (see
+// HostFacts).
 func Host(ctx context.Context) (osdetect.OS, HostFacts, error) {
+	if ctx == nil {
+		return osdetect.OS{}, HostFacts{}, &InputError{Field: "Host", Reason: "nil context"}
+	}
 	o, err := osdetect.Detect(ctx)
 	if err != nil {
 		return o, HostFacts{}, err
@@ -433,5 +438,6 @@ func Host(ctx context.Context) (osdetect.OS, HostFacts, error) {
 	if fi, err := fs.Stat(hostRoot(), "proc/1"); err == nil {
 		f.BootTime = fi.ModTime().UTC()
 	}
+	hostContainer(hostRoot(), &f)
 	return o, f, nil
 }
