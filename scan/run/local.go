@@ -171,9 +171,24 @@ func (l *Local) Run(ctx context.Context, c Command) (Result, error) {
 	stdout.onOverflow = func() { once.Do(func() { close(overflow) }) }
 	stderr.onOverflow = stdout.onOverflow
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	var lines *lineQueue
+	if c.OnLine != nil {
+		lines = newLineQueue(c.OnLine)
+		stdout.lines, stderr.lines = newLineWriter(Stdout, lines), newLineWriter(Stderr, lines)
+	}
+	// endLines sends the last lines and waits for the callback: Run
+	// returns after its last call.
+	endLines := func() {
+		if lines != nil {
+			stdout.lines.end()
+			stderr.lines.end()
+			lines.close()
+		}
+	}
 
 	start := time.Now()
 	if err := cmd.Start(); err != nil {
+		endLines()
 		return Result{}, fmt.Errorf("run: starting %s: %w", c.String(), err)
 	}
 	done := make(chan error, 1)
@@ -207,6 +222,7 @@ func (l *Local) Run(ctx context.Context, c Command) (Result, error) {
 			finished = true
 		}
 	}
+	endLines()
 	res := Result{Stdout: stdout.buf.Bytes(), Stderr: stderr.buf.Bytes(), Duration: time.Since(start)}
 	res.ExitCode = exitCode(cmd)
 	switch {
@@ -256,16 +272,21 @@ func exitCode(cmd *exec.Cmd) int {
 
 // limitedBuffer keeps up to limit bytes and notes when more arrive. Writes
 // never fail, so that the child is not killed by a broken pipe while it is
-// committing.
+// committing. With lines set, everything written (also beyond the limit)
+// goes on to the command's OnLine, line by line.
 type limitedBuffer struct {
 	mu         sync.Mutex
 	buf        bytes.Buffer
 	limit      int64
 	over       bool
 	onOverflow func()
+	lines      *lineWriter
 }
 
 func (b *limitedBuffer) Write(p []byte) (int, error) {
+	if b.lines != nil {
+		b.lines.write(p)
+	}
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	if b.over {

@@ -192,7 +192,10 @@ func LoadRecordings(fsys fs.FS, pattern string) ([]Recording, error) {
 // the same vector answer in turn, and the last one answers again when they
 // are used up. A command without a recording fails with *NoRecordingError.
 // Replay checks commands as Local does, and remembers every command it was
-// asked to run (Calls), so that a test can assert each argument vector.
+// asked to run (Calls), so that a test can assert each argument vector. A
+// command with OnLine gets the recording's lines through it (ReplayLines)
+// before Run returns, so that progress parsers can be tested on
+// recordings.
 type Replay struct {
 	mu    sync.Mutex
 	recs  map[string][]Recording
@@ -242,6 +245,7 @@ func (r *Replay) Run(ctx context.Context, c Command) (Result, error) {
 	r.mu.Unlock()
 	rec := recs[min(n, len(recs)-1)]
 	res := Result{Stdout: slices.Clone(rec.Stdout), Stderr: slices.Clone(rec.Stderr), ExitCode: rec.Exit}
+	ReplayLines(c, res)
 	if !c.OK(res.ExitCode) {
 		return res, NewExitError(c, res)
 	}
@@ -270,7 +274,8 @@ func NewRecorder(r Runner, provenance func(Command) string) *Recorder {
 	return &Recorder{r: r, provenance: provenance}
 }
 
-// Run runs c through the wrapped runner and records the outcome.
+// Run runs c through the wrapped runner and records the outcome. c goes to
+// that runner as it is, OnLine included.
 func (rec *Recorder) Run(ctx context.Context, c Command) (Result, error) {
 	res, err := rec.r.Run(ctx, c)
 	if _, isExit := err.(*ExitError); err == nil || isExit {

@@ -12,9 +12,16 @@
 // typed error that says what it means. Replay answers from recordings of
 // real runs and is what patchkit's own unit tests use; Record makes such
 // recordings.
+//
+// A command can also have its output line by line while it runs
+// (Command.OnLine), which the install executors read for per-package
+// progress. Local streams the lines without ever letting the callback
+// hold up the child; Replay sends a recording's lines; a Runner that
+// cannot stream may ignore the callback, as it is advisory.
 package run
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -46,6 +53,131 @@ type Command struct {
 	// transaction). Cancellation never signals it: Run waits for its end, as
 	// killing a package manager in its commit phase leaves the system broken.
 	Committing bool
+	// OnLine, when set, is called with each line of the command's output
+	// as it arrives, for progress reports: standard output and standard
+	// error, each line once, in order within its stream, from one
+	// goroutine at a time (never concurrently), the last call returning
+	// before Run does. The output is captured in the Result all the same.
+	// A line longer than MaxLineBytes is cut (Line.Truncated). It is
+	// advisory: Local never lets a slow callback hold up the child (lines
+	// that find MaxQueuedLines lines waiting are dropped and counted in
+	// the next Line's Dropped), Replay sends a recording's lines (all of
+	// standard output, then of standard error) before it returns, and a
+	// Runner that cannot stream may ignore it (ReplayLines sends a
+	// finished command's lines late), so a caller must not rely on it for
+	// anything but progress. The callback must return promptly and must
+	// not call Run.
+	OnLine func(Line)
+}
+
+// Stream names a command's output stream.
+type Stream uint8
+
+// The output streams.
+const (
+	Stdout Stream = 1
+	Stderr Stream = 2
+)
+
+func (s Stream) String() string {
+	switch s {
+	case Stdout:
+		return "stdout"
+	case Stderr:
+		return "stderr"
+	}
+	return fmt.Sprintf("Stream(%d)", uint8(s))
+}
+
+// Line is one line of a command's output, as Command.OnLine receives it.
+type Line struct {
+	Stream Stream
+	// Text is the line without its "\n" (a "\r" before it is kept). A
+	// last line without a newline is sent when the stream ends.
+	Text string
+	// Truncated is set when the line was longer than MaxLineBytes: Text
+	// holds its first MaxLineBytes bytes, and the rest is not sent.
+	Truncated bool
+	// Dropped counts the lines of either stream before this one that
+	// were not sent because the callback fell behind. A Line with
+	// Dropped > 0, no Stream and no Text may come last.
+	Dropped int
+}
+
+// Bounds of line streaming (Command.OnLine).
+const (
+	// MaxLineBytes is the longest Line.Text.
+	MaxLineBytes = 8 << 10
+	// MaxQueuedLines is how many lines Local keeps waiting for a slow
+	// callback (and at most 1 MiB of them) before it drops lines.
+	MaxQueuedLines = 4096
+)
+
+// ReplayLines sends each line of res's standard output, then of its
+// standard error, to c.OnLine (when set), cut at MaxLineBytes as Local
+// cuts them. Replay calls it; a Runner that gets a command's output only
+// when the command has finished (over a connection that does not stream)
+// can call it before it returns, so that progress parsers still see every
+// line.
+func ReplayLines(c Command, res Result) {
+	if c.OnLine == nil {
+		return
+	}
+	for _, s := range []struct {
+		stream Stream
+		data   []byte
+	}{{Stdout, res.Stdout}, {Stderr, res.Stderr}} {
+		sp := splitter{stream: s.stream, emit: c.OnLine}
+		sp.write(s.data)
+		sp.end()
+	}
+}
+
+// splitter cuts one stream into Lines: it keeps at most MaxLineBytes of
+// the line in progress and calls emit with each line as its newline
+// arrives, and with the unfinished last one at the end.
+type splitter struct {
+	stream  Stream
+	emit    func(Line)
+	buf     []byte
+	cut     bool // the line in progress is longer than MaxLineBytes
+	started bool // the line in progress has any byte
+}
+
+func (s *splitter) write(p []byte) {
+	for len(p) > 0 {
+		i := bytes.IndexByte(p, '\n')
+		chunk := p
+		if i >= 0 {
+			chunk = p[:i]
+		}
+		if len(chunk) > 0 {
+			s.started = true
+			if room := MaxLineBytes - len(s.buf); room < len(chunk) {
+				s.buf = append(s.buf, chunk[:max(room, 0)]...)
+				s.cut = true
+			} else {
+				s.buf = append(s.buf, chunk...)
+			}
+		}
+		if i < 0 {
+			return
+		}
+		s.flush()
+		p = p[i+1:]
+	}
+}
+
+func (s *splitter) flush() {
+	s.emit(Line{Stream: s.stream, Text: string(s.buf), Truncated: s.cut})
+	s.buf, s.cut, s.started = s.buf[:0], false, false
+}
+
+// end sends the last line when it has no newline.
+func (s *splitter) end() {
+	if s.started {
+		s.flush()
+	}
 }
 
 // Argv returns the whole argument vector as it is executed: the path, the
