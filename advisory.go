@@ -72,10 +72,15 @@ type Advisory struct {
 	Issued  time.Time `json:"Issued,omitzero"`
 	Updated time.Time `json:"Updated,omitzero"`
 
-	CVEIDs          []string  `json:"CVEIds,omitempty"`
-	BugzillaIDs     []string  `json:"BugzillaIds,omitempty"`
-	RebootSuggested bool      `json:"RebootSuggested,omitempty"`
-	Packages        []Package `json:"Packages,omitempty"`
+	CVEIDs          []string `json:"CVEIds,omitempty"`
+	BugzillaIDs     []string `json:"BugzillaIds,omitempty"`
+	RebootSuggested bool     `json:"RebootSuggested,omitempty"`
+	// RestartSuggested is updateinfo's restart_suggested: SUSE sets it on
+	// updates of the package manager itself, which zypper installs first
+	// and then restarts (libzypp's Patch::restartSuggested, zypper's
+	// pkgmanager flag).
+	RestartSuggested bool      `json:"RestartSuggested,omitempty"`
+	Packages         []Package `json:"Packages,omitempty"`
 
 	// Repository is the repository whose metadata carried the advisory.
 	Repository string `json:"Repository,omitempty"`

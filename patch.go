@@ -56,6 +56,12 @@ type Patch struct {
 	// this version asks for a reboot after installing it.
 	RebootSuggested bool `json:"RebootSuggested,omitempty"`
 
+	// RestartSuggested is set when a zypper patch that ships this version
+	// updates the package manager itself (updateinfo's restart_suggested,
+	// zypper's pkgmanager flag): zypper installs it first and restarts.
+	// Only the zypper backends fill it; dnf shows no such flag.
+	RestartSuggested bool `json:"RestartSuggested,omitempty"`
+
 	// Windows fields: the update ID, KB and bulletin numbers, MSRC severity,
 	// product family and patch set ("OS" or "APPLICATION").
 	ID            string `json:"Id,omitempty"`

@@ -17,8 +17,12 @@ import (
 // advisories, in the forms of Amazon Linux, RHEL and its rebuilds, Fedora
 // and SUSE: id, type, title, severity, issued and updated dates (Unix
 // seconds or "YYYY-MM-DD hh:mm:ss"), CVE and bugzilla references, packages
-// (with their epoch known only when written), and reboot_suggested at the
-// update or the package level. Repository is set to repoID on each.
+// (with their epoch known only when written), reboot_suggested at the
+// update or the package level, and restart_suggested at the package level
+// (libsolv reads both flags inside <package> only and sets them on the
+// update; a reboot written on the update itself, as createrepo_c and Pulp
+// can write it, is counted too, a restart is not, so that the flag zypper
+// shows and the one read here agree). Repository is set to repoID on each.
 //
 // An update without an id, with an unknown type or an unreadable date
 // yields a *repo.SyntaxError in its place and the iteration goes on;
@@ -86,7 +90,7 @@ func ParseUpdateinfo(name string, r io.Reader, repoID string, lim Limits) iter.S
 				}
 				switch el {
 				case "id", "title", "severity", "reboot_suggested", "release", "summary", "description", "rights", "solution", "filename", "name", "sum", "restart_suggested", "relogin_suggested":
-					if d == 3 || el == "reboot_suggested" {
+					if d == 3 || el == "reboot_suggested" || el == "restart_suggested" {
 						field, text = el, text[:0]
 					}
 				case "issued", "updated":
@@ -171,10 +175,17 @@ func ParseUpdateinfo(name string, r io.Reader, repoID string, lim Limits) iter.S
 						a.Title = v
 					case "severity":
 						a.Severity = v
-					case "reboot_suggested":
+					case "reboot_suggested", "restart_suggested":
 						// libsolv's rule: a value starting with T, t or 1.
+						// A reboot counts at either level (see
+						// ParseUpdateinfo); a restart inside a package only,
+						// as libsolv reads it.
 						if len(v) > 0 && (v[0] == 'T' || v[0] == 't' || v[0] == '1') {
-							a.RebootSuggested = true
+							if field == "reboot_suggested" {
+								a.RebootSuggested = true
+							} else if pkg != nil {
+								a.RestartSuggested = true
+							}
 						}
 					}
 					field = ""

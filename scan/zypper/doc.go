@@ -175,12 +175,15 @@
 // "Optional", "Feature", "Document", "Yast", and for Red Hat-style
 // repositories "Bugfix", "Enhancement"), its severity ("Critical",
 // "Important", "Moderate", "Low"; "none" is no severity), its date as
-// ReleaseDate, its reboot flag as RebootSuggested, its ID in AdvisoryIDs
-// and its CVE and bugzilla references. When several patches name one
+// ReleaseDate, its reboot flag as RebootSuggested and its package-manager
+// flag as RestartSuggested (updateinfo's reboot_suggested, at the update
+// or a package level, and restart_suggested inside a package, as libsolv
+// reads it; both backends carry them), its ID in AdvisoryIDs and its CVE
+// and bugzilla references. When several patches name one
 // version the security category wins, then the highest severity, then the
 // earliest date, then the ID: the winner gives Classification and
 // ReleaseDate; Severity is the highest; the IDs are the sorted union; a
-// reboot asked by any counts. A version no patch names has no
+// reboot or restart asked by any counts. A version no patch names has no
 // classification and Security=false.
 //
 // # Native backend

@@ -63,10 +63,12 @@ type Patch struct {
 	// issue-date): the later of updateinfo's issued and updated dates, as
 	// libsolv stores it.
 	Date time.Time `json:"Date,omitzero"`
-	// RebootSuggested is zypper's restart flag (a reboot after installing).
+	// RebootSuggested is zypper's restart flag (a reboot after installing):
+	// updateinfo's reboot_suggested.
 	RebootSuggested bool `json:"RebootSuggested,omitempty"`
 	// RestartSuggested is zypper's pkgmanager flag (an update of the
-	// package manager itself, installed first). Native backend only.
+	// package manager itself, installed first): updateinfo's
+	// restart_suggested.
 	RestartSuggested bool `json:"RestartSuggested,omitempty"`
 	// Interactive is zypper's interactive flag (a reboot, a message or a
 	// licence to confirm). Native backend only.
@@ -133,9 +135,10 @@ func (p *Patch) names(v patchkit.Package) bool {
 // Security=true. When several do: the security category wins, then the
 // highest severity, then the earliest date, then the ID; Classification and
 // ReleaseDate come from that patch; Severity is the highest of all;
-// advisory, CVE and bugzilla IDs are the sorted union; RebootSuggested is
-// set when any asks for a reboot. A version no patch names keeps all of
-// them empty.
+// advisory, CVE and bugzilla IDs are the sorted union; RebootSuggested and
+// RestartSuggested are set when any patch asks for a reboot or a restart
+// of the package manager. A version no patch names keeps all of them
+// empty.
 func classify(c *patchkit.Patch, named []*Patch) error {
 	if len(named) == 0 {
 		return nil
@@ -177,6 +180,7 @@ func classify(c *patchkit.Patch, named []*Patch) error {
 		c.CVEIDs = appendUnique(c.CVEIDs, p.CVEIDs...)
 		c.BugzillaIDs = appendUnique(c.BugzillaIDs, p.BugzillaIDs...)
 		c.RebootSuggested = c.RebootSuggested || p.RebootSuggested
+		c.RestartSuggested = c.RestartSuggested || p.RestartSuggested
 	}
 	c.Severity = best
 	slices.Sort(c.AdvisoryIDs)

@@ -228,7 +228,7 @@ func patchesByName(patches []*Patch) map[string][]*Patch {
 func patchOf(a patchkit.Advisory) *Patch {
 	p := &Patch{
 		Name: a.ID, Repository: a.Repository, Category: strings.ToLower(string(a.Type)),
-		Severity: normSeverity(a.Severity), RebootSuggested: a.RebootSuggested, Summary: a.Title,
+		Severity: normSeverity(a.Severity), RebootSuggested: a.RebootSuggested, RestartSuggested: a.RestartSuggested, Summary: a.Title,
 		CVEIDs: slices.Clone(a.CVEIDs), BugzillaIDs: slices.Clone(a.BugzillaIDs),
 		Packages: slices.Clone(a.Packages),
 	}

@@ -85,6 +85,8 @@ func TestScenarioReplay(t *testing.T) {
 			total.notInstalled += a.notInstalled
 			total.installed += a.installed
 			total.allVersions += a.allVersions
+			total.rebootFlags += a.rebootFlags
+			total.restartFlags += a.restartFlags
 			// every command the backends ran was recorded
 			for _, c := range rp.Calls() {
 				if !slices.ContainsFunc(recs, func(r run.Recording) bool { return slices.Equal(r.Argv, c.Argv()) }) {
@@ -93,5 +95,9 @@ func TestScenarioReplay(t *testing.T) {
 			}
 		})
 	}
-	t.Logf("recorded scenarios: %d candidates, %d newer versions, %d patches, %d versions not installed, %d installed versions, %d versions of NativeAllVersions agree", total.candidates, total.versions, total.patches, total.notInstalled, total.installed, total.allVersions)
+	t.Logf("recorded scenarios: %d candidates, %d newer versions, %d patches (%d asking for a reboot, %d for a restart), %d versions not installed, %d installed versions, %d versions of NativeAllVersions agree", total.candidates, total.versions, total.patches, total.rebootFlags, total.restartFlags, total.notInstalled, total.installed, total.allVersions)
+	// Both flags occur, so their agreement is not only on false.
+	if !t.Failed() && (total.rebootFlags == 0 || total.restartFlags == 0) {
+		t.Errorf("the recorded scenarios agree on %d reboot and %d restart flags; want some of each", total.rebootFlags, total.restartFlags)
+	}
 }

@@ -494,6 +494,16 @@ func scenarios() []scenario {
 						t.Errorf("native TBRA-2026:0100: pkgmanager flag not read")
 					}
 				}
+				for _, p := range s.meta.Patches {
+					if p.Name == "TBRA-2026:0100" && (!p.RestartSuggested || p.RebootSuggested) {
+						t.Errorf("metadata TBRA-2026:0100: restart %v reboot %v, want its restart_suggested and no reboot", p.RestartSuggested, p.RebootSuggested)
+					}
+				}
+				// The versions the patch names carry the flag, from both
+				// backends (agree compares the candidates field by field).
+				if hello == nil || !hello.RestartSuggested || hello.RebootSuggested {
+					t.Errorf("tb-hello candidate %+v: want RestartSuggested from TBRA-2026:0100", hello)
+				}
 			},
 		},
 		{
@@ -1018,7 +1028,12 @@ func recordingLabel(r run.Recording) string {
 }
 
 // agreement counts what two backends were found to agree on.
-type agreement struct{ candidates, versions, patches, patchPackages, notInstalled, installed, allVersions int }
+type agreement struct {
+	candidates, versions, patches, patchPackages, notInstalled, installed, allVersions int
+	// rebootFlags and restartFlags count the patches both backends agree
+	// ask for a reboot or a restart of the package manager.
+	rebootFlags, restartFlags int
+}
 
 // scanKey is a package version: name, architecture, edition.
 type scanKey struct{ name, arch, ed string }
@@ -1151,13 +1166,20 @@ func agree(t *testing.T, sc scenario, s *scenarioRun) agreement {
 			continue
 		}
 		if m.Status != n.Status || m.Category != n.Category || m.Severity != n.Severity || !m.Date.Equal(n.Date) ||
-			m.RebootSuggested != n.RebootSuggested || !slices.Equal(m.CVEIDs, n.CVEIDs) || !slices.Equal(m.BugzillaIDs, n.BugzillaIDs) {
-			t.Errorf("patch %s differs:\n metadata %s %s %q %s reboot=%v %v %v\n zypper   %s %s %q %s reboot=%v %v %v", m.Name,
-				m.Status, m.Category, m.Severity, m.Date, m.RebootSuggested, m.CVEIDs, m.BugzillaIDs,
-				n.Status, n.Category, n.Severity, n.Date, n.RebootSuggested, n.CVEIDs, n.BugzillaIDs)
+			m.RebootSuggested != n.RebootSuggested || m.RestartSuggested != n.RestartSuggested ||
+			!slices.Equal(m.CVEIDs, n.CVEIDs) || !slices.Equal(m.BugzillaIDs, n.BugzillaIDs) {
+			t.Errorf("patch %s differs:\n metadata %s %s %q %s reboot=%v restart=%v %v %v\n zypper   %s %s %q %s reboot=%v restart=%v %v %v", m.Name,
+				m.Status, m.Category, m.Severity, m.Date, m.RebootSuggested, m.RestartSuggested, m.CVEIDs, m.BugzillaIDs,
+				n.Status, n.Category, n.Severity, n.Date, n.RebootSuggested, n.RestartSuggested, n.CVEIDs, n.BugzillaIDs)
 			continue
 		}
 		a.patches++
+		if m.RebootSuggested {
+			a.rebootFlags++
+		}
+		if m.RestartSuggested {
+			a.restartFlags++
+		}
 		if n.Status.Broken() {
 			if !slices.Equal(ents(m.Packages), ents(n.Packages)) {
 				t.Errorf("patch %s names %v in its metadata, %v in zypper info", m.Name, ents(m.Packages), ents(n.Packages))
@@ -1282,7 +1304,7 @@ func TestTestbedZypperScan(t *testing.T) {
 	var mu sync.Mutex
 	var total agreement
 	t.Cleanup(func() {
-		t.Logf("agreement over all scenarios: %d candidates, %d newer versions, %d patches (%d with their packages), %d versions not installed, %d installed versions, %d versions of NativeAllVersions", total.candidates, total.versions, total.patches, total.patchPackages, total.notInstalled, total.installed, total.allVersions)
+		t.Logf("agreement over all scenarios: %d candidates, %d newer versions, %d patches (%d with their packages; %d asking for a reboot, %d for a restart), %d versions not installed, %d installed versions, %d versions of NativeAllVersions", total.candidates, total.versions, total.patches, total.patchPackages, total.rebootFlags, total.restartFlags, total.notInstalled, total.installed, total.allVersions)
 	})
 	for _, sc := range scenarios() {
 		t.Run(sc.name, func(t *testing.T) {
@@ -1299,6 +1321,8 @@ func TestTestbedZypperScan(t *testing.T) {
 			total.notInstalled += a.notInstalled
 			total.installed += a.installed
 			total.allVersions += a.allVersions
+			total.rebootFlags += a.rebootFlags
+			total.restartFlags += a.restartFlags
 			mu.Unlock()
 		})
 	}
