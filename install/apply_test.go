@@ -10,6 +10,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/patchkit/patchkit"
 	"github.com/patchkit/patchkit/install/plan"
 )
 
@@ -60,7 +61,7 @@ func TestApplyTargetsFallback(t *testing.T) {
 
 	x := &applyExecutor{broken: "tb-broken"}
 	var res Result
-	require.NoError(t, o.applyTargets(ctx, x, ts, &res, progress))
+	require.NoError(t, o.applyTargets(ctx, x, ts, &res, progress, nil))
 	assert.Equal(t, [][]string{{"tb-hello", "tb-broken", "tb-lib"}, {"tb-hello"}, {"tb-broken"}, {"tb-lib"}}, x.applied)
 	require.Len(t, res.Outcomes, 4)
 	assert.Equal(t, "tb-broken", res.Outcomes[2].Failures[0].Name)
@@ -73,13 +74,35 @@ func TestApplyTargetsFallback(t *testing.T) {
 
 	// All in one transaction when nothing is broken.
 	x, res = &applyExecutor{}, Result{}
-	require.NoError(t, o.applyTargets(ctx, x, ts, &res, func(ProgressEvent) {}))
+	require.NoError(t, o.applyTargets(ctx, x, ts, &res, func(ProgressEvent) {}, nil))
 	assert.Len(t, x.applied, 1)
 	assert.Len(t, res.Outcomes, 1)
 
 	// The lock taken by another package manager between two targets: stop.
 	x, res = &applyExecutor{broken: "tb-hello", lockedAfter: 2}, Result{}
-	err := o.applyTargets(ctx, x, ts, &res, func(ProgressEvent) {})
+	err := o.applyTargets(ctx, x, ts, &res, func(ProgressEvent) {}, nil)
 	require.ErrorIs(t, err, plan.ErrLocked)
 	assert.Len(t, x.applied, 3, "the transaction, tb-hello alone, then tb-broken finds the lock held")
+
+	// The failed transaction installed tb-hello and tb-lib all the same,
+	// and left tb-broken's files at its version (a failing postinst):
+	// nothing is run again.
+	after := func(context.Context) ([]patchkit.Package, error) {
+		hello, broken, lib := rpmPkg("tb-hello", "0:1.1-1"), rpmPkg("tb-broken", "0:2.0-1"), rpmPkg("tb-lib", "1:2.0-1")
+		hello.State, broken.State, lib.State = patchkit.StateInstalled, patchkit.StateHalfConfigured, patchkit.StateInstalled
+		return []patchkit.Package{hello, broken, lib}, nil
+	}
+	x, res = &applyExecutor{broken: "tb-broken"}, Result{}
+	require.NoError(t, o.applyTargets(ctx, x, ts, &res, func(ProgressEvent) {}, after))
+	assert.Equal(t, [][]string{{"tb-hello", "tb-broken", "tb-lib"}, {"tb-lib"}}, x.applied,
+		"only tb-lib, still at 1:2.0-1, is tried alone")
+	require.Len(t, res.Outcomes, 2)
+
+	// The package database cannot be read: an error, nothing more run.
+	x, res = &applyExecutor{broken: "tb-broken"}, Result{}
+	err = o.applyTargets(ctx, x, ts, &res, func(ProgressEvent) {}, func(context.Context) ([]patchkit.Package, error) {
+		return nil, errors.New("rpmdb: damaged")
+	})
+	require.ErrorContains(t, err, "rpmdb: damaged")
+	assert.Len(t, x.applied, 1)
 }

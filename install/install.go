@@ -15,9 +15,19 @@
 // others are installed, as Patch Manager blocks "packages that include
 // rejected packages as dependencies" without failing the rest. A dry run returns the
 // plan unchanged. The install is one transaction; if it fails, each target
-// is tried on its own so that one broken update does not hold back the
-// rest. No weakening flag (--allow-unauthenticated, --nogpgcheck,
-// --allow-downgrades, ...) is ever passed unless the caller names it.
+// it did not install is tried on its own so that one broken update does
+// not hold back the rest. A package the package manager fails on (a
+// failing maintainer script or scriptlet, a failed download) is not an
+// error of Install: the Outcome names it (plan.Failure, with the
+// package's state after the run), and the report has it Failed, unless
+// the package database has the approved version installed all the same
+// (rpm keeps a package whose %post failed). Install returns an error when
+// the run cannot go on (a lock held, a refused plan, a repair needed, a
+// cancellation). An approved version an earlier run left half-done (dpkg's
+// half-configured or unpacked) is a target too: the check before the
+// install asks for repair, which WithRepair performs. No weakening flag
+// (--allow-unauthenticated, --nogpgcheck, --allow-downgrades, ...) is ever
+// passed unless the caller names it.
 //
 // Only one patchkit operation runs on a node at a time: Install holds a lock
 // file in the root (var/lib/patchkit/operation.lock) for its duration.
@@ -29,6 +39,7 @@ import (
 	"fmt"
 	"io/fs"
 	"slices"
+	"time"
 
 	"github.com/patchkit/patchkit"
 	"github.com/patchkit/patchkit/baseline"
@@ -207,7 +218,11 @@ func Install(ctx context.Context, fsys fs.FS, opts ...Option) (Result, error) {
 		}
 	}
 	if len(kept) > 0 {
-		if err := o.applyTargets(ctx, exec, kept, &res, progress); err != nil {
+		installed := func(ctx context.Context) ([]patchkit.Package, error) {
+			inv, err := scan.ReadInventory(ctx, fsys, before.OS)
+			return inv.Packages, err
+		}
+		if err := o.applyTargets(ctx, exec, kept, &res, progress, installed); err != nil {
 			return exit(err)
 		}
 	}
@@ -279,8 +294,10 @@ func failureStates(outs []plan.Outcome, pkgs []patchkit.Package) {
 }
 
 // applyTargets installs the targets in one transaction and, when it
-// fails, one by one.
-func (o options) applyTargets(ctx context.Context, exec executor, ts []plan.Target, res *Result, progress func(ProgressEvent)) error {
+// fails, one by one: those the failed transaction did not bring to their
+// version, as installed (nil: every target) reads the package database.
+func (o options) applyTargets(ctx context.Context, exec executor, ts []plan.Target, res *Result, progress func(ProgressEvent),
+	installed func(context.Context) ([]patchkit.Package, error)) error {
 	phases := func(n int, detail string) func(plan.Progress) {
 		return func(p plan.Progress) {
 			step := p.Stage
@@ -301,9 +318,23 @@ func (o options) applyTargets(ctx context.Context, exec executor, ts []plan.Targ
 		if errors.Is(err, plan.ErrLocked) || ctx.Err() != nil {
 			return err
 		}
-		// One broken update must not hold back the rest.
+		// One broken update must not hold back the rest. A target the
+		// failed transaction installed all the same (dpkg goes on past
+		// another package's failing maintainer script, leaving that one
+		// half-configured, and so does rpm) is not run again: that would
+		// only run the broken script again (apt configures it in every
+		// run) and report the others failed.
 		o.logger.Warn("the transaction failed; installing package by package", "err", err)
+		var now []patchkit.Package
+		if installed != nil {
+			if now, err = installed(ctx); err != nil {
+				return fmt.Errorf("install: reading the installed packages after the failed transaction: %w", err)
+			}
+		}
 		for i, t := range ts {
+			if atVersion(now, t.Version) {
+				continue
+			}
 			one, err := exec.apply(ctx, []plan.Target{t}, phases(i+1, t.KBID))
 			res.Outcomes = append(res.Outcomes, one)
 			if err != nil && (errors.Is(err, plan.ErrLocked) || ctx.Err() != nil) {
@@ -312,6 +343,17 @@ func (o options) applyTargets(ctx context.Context, exec executor, ts []plan.Targ
 		}
 	}
 	return nil
+}
+
+// atVersion reports whether pkgs holds v's version of its package with its
+// files on the system (installed, or left half-done by a failing script).
+func atVersion(pkgs []patchkit.Package, v patchkit.Package) bool {
+	for _, p := range pkgs {
+		if p.Name == v.Name && p.Arch == v.Arch && p.State.FilesPresent() && evrWithZero(p) == evrWithZero(v) {
+			return true
+		}
+	}
+	return false
 }
 
 // planTargets asks the package manager for its plan of the targets and
@@ -455,6 +497,16 @@ func targets(r scan.Result, o options) []plan.Target {
 	}
 	for _, it := range r.Report.Items {
 		if it.State != compliance.Missing {
+			continue
+		}
+		// The approved version is on the system, left half-done by an
+		// earlier run (dpkg's half-configured, unpacked): installing it
+		// means finishing it, which the check before the install asks
+		// to repair.
+		if p, ok := installed[it.Name+"."+it.Arch]; ok && it.InstallState != "" && evrWithZero(p) == it.CandidateVersion {
+			v := p
+			v.State, v.Want, v.InstallTime = "", "", time.Time{}
+			out = append(out, plan.Target{Version: v, Installed: p, KBID: it.KBID})
 			continue
 		}
 		for _, c := range r.Candidates {

@@ -407,7 +407,7 @@ func mustRun(t *testing.T, name string, args ...string) {
 var update = flag.Bool("update", false, "rewrite the golden install reports")
 
 // golden compares the testbed's items of an Install report (state, status,
-// versions, classification) and its summary counters with a kept file;
+// versions, classification, a half-done install state) and its summary counters with a kept file;
 // times and a live distribution's own packages are left out.
 func golden(t *testing.T, name string, r compliance.Report) {
 	t.Helper()
@@ -415,8 +415,12 @@ func golden(t *testing.T, name string, r compliance.Report) {
 	fmt.Fprintf(&b, "operation %s %s\n", r.Operation, r.RebootOption)
 	for _, it := range r.Items {
 		if strings.HasPrefix(it.Name, "tb-") || it.Name == "kernel-tb" {
-			fmt.Fprintf(&b, "item %s %s %s class=%q level=%s installed=%s candidate=%s\n",
+			fmt.Fprintf(&b, "item %s %s %s class=%q level=%s installed=%s candidate=%s",
 				it.KBID, it.State, it.Status, it.Classification, it.ComplianceLevel, it.InstalledVersion, it.CandidateVersion)
+			if it.InstallState != "" {
+				fmt.Fprintf(&b, " install-state=%s", it.InstallState)
+			}
+			b.WriteString("\n")
 		}
 	}
 	if r.Node.OperatingSystem != patchkit.OSDebian {

@@ -60,11 +60,15 @@ const (
 	SignedWrongKey                // InRelease signed with a second key that nothing trusts
 )
 
-// Repo is a flat apt repository ("deb URL/ ./") served on loopback by an
-// httptest server until the test ends.
+// Repo is an apt repository served on loopback by an httptest server until
+// the test ends: a flat one ("deb URL/ ./") from Build, or one suite of a
+// Debian-style archive ("deb URL SUITE main") from BuildSuite.
 type Repo struct {
-	// Dir holds the repository: pool/*.deb, Packages, Release, InRelease.
+	// Dir holds the repository: pool/*.deb, and Packages, Release and
+	// InRelease at the top (flat) or under dists/SUITE.
 	Dir string
+	// Suite is BuildSuite's suite; empty for a flat repository.
+	Suite string
 	// Keyring is the exported public key of the trusted signer (signed-by).
 	Keyring string
 	// URL is the server's address, http://127.0.0.1:PORT.
@@ -77,27 +81,52 @@ type Repo struct {
 	once         sync.Once
 }
 
-// Build builds pkgs with dpkg-deb, indexes them with apt-ftparchive, signs
-// the Release as sign says with throwaway gpg keys and serves the
-// repository. Everything goes when the test ends. A missing tool skips the
-// test (fails it under CI).
+// Build builds pkgs with dpkg-deb, indexes them with apt-ftparchive as a
+// flat repository, signs the Release as sign says with throwaway gpg keys
+// and serves the repository. Everything goes when the test ends. A missing
+// tool skips the test (fails it under CI).
 func Build(t testing.TB, pkgs []Package, sign Signing) *Repo {
+	t.Helper()
+	return build(t, pkgs, sign, "")
+}
+
+// BuildSuite is Build for one suite of a Debian-style archive: the index
+// is dists/SUITE/main/binary-amd64/Packages, and the signed Release names
+// the suite (Suite and Codename), the component main and the architecture
+// amd64.
+func BuildSuite(t testing.TB, pkgs []Package, sign Signing, suite string) *Repo {
+	t.Helper()
+	if suite == "" || strings.ContainsAny(suite, "/ ") {
+		t.Fatalf("debrepo.BuildSuite: %q is not a suite name", suite)
+	}
+	return build(t, pkgs, sign, suite)
+}
+
+func build(t testing.TB, pkgs []Package, sign Signing, suite string) *Repo {
 	t.Helper()
 	testutil.NeedTool(t, "dpkg-deb", "dpkg")
 	testutil.NeedTool(t, "apt-ftparchive", "apt-utils")
 	testutil.NeedTool(t, "gpg", "gpg")
 	dir := t.TempDir()
-	repo := &Repo{Dir: filepath.Join(dir, "repo"), DebRequested: make(chan struct{})}
+	repo := &Repo{Dir: filepath.Join(dir, "repo"), Suite: suite, DebRequested: make(chan struct{})}
 	pool := filepath.Join(repo.Dir, "pool")
 	mkdir(t, pool)
 	for _, p := range pkgs {
 		BuildDeb(t, filepath.Join(dir, "build"), p, filepath.Join(pool, p.FileName()))
 	}
-	writeFile(t, filepath.Join(repo.Dir, "Packages"), testutil.Run(t, repo.Dir, nil, "apt-ftparchive", "packages", "pool"))
-	release := testutil.Run(t, repo.Dir, nil, "apt-ftparchive",
-		"-o", "APT::FTPArchive::Release::Origin=patchkit-test", "-o", "APT::FTPArchive::Release::Label=patchkit-test",
-		"-o", "APT::FTPArchive::Release::Suite=test", "-o", "APT::FTPArchive::Release::Codename=test", "release", ".")
-	writeFile(t, filepath.Join(repo.Dir, "Release"), release)
+	// The Release sits beside the index (flat) or in dists/SUITE.
+	top, index, name := repo.Dir, "Packages", "test"
+	if suite != "" {
+		top, index, name = filepath.Join(repo.Dir, "dists", suite), "main/binary-amd64/Packages", suite
+	}
+	writeFile(t, filepath.Join(top, index), testutil.Run(t, repo.Dir, nil, "apt-ftparchive", "packages", "pool"))
+	args := []string{"-o", "APT::FTPArchive::Release::Origin=patchkit-test", "-o", "APT::FTPArchive::Release::Label=patchkit-test",
+		"-o", "APT::FTPArchive::Release::Suite=" + name, "-o", "APT::FTPArchive::Release::Codename=" + name}
+	if suite != "" {
+		args = append(args, "-o", "APT::FTPArchive::Release::Components=main", "-o", "APT::FTPArchive::Release::Architectures=amd64")
+	}
+	release := testutil.Run(t, top, nil, "apt-ftparchive", append(args, "release", ".")...)
+	writeFile(t, filepath.Join(top, "Release"), release)
 
 	gnupg := filepath.Join(dir, "g")
 	if err := os.Mkdir(gnupg, 0o700); err != nil {
@@ -114,7 +143,7 @@ func Build(t testing.TB, pkgs []Package, sign Signing) *Repo {
 		signer = "other@example.invalid"
 	}
 	if sign != SignedNone {
-		testutil.Run(t, repo.Dir, genv, "gpg", "--batch", "--yes", "--local-user", signer, "--clearsign", "-o", "InRelease", "Release")
+		testutil.Run(t, top, genv, "gpg", "--batch", "--yes", "--local-user", signer, "--clearsign", "-o", "InRelease", "Release")
 	}
 
 	files := http.FileServer(http.Dir(repo.Dir))
@@ -209,7 +238,7 @@ func (r Root) Run(t testing.TB, prog string, args ...string) string {
 	return string(out)
 }
 
-// AddRepo makes the root's apt use repo, trusting its key with signed-by
+// AddRepo makes the root's apt use repo (flat or a suite), trusting its key with signed-by
 // (the key and the source list named after name), and fetches its index
 // only (apt-get update of that one source). With insecure, apt is told to
 // accept an unsigned index (--allow-insecure-repositories), as an
@@ -229,7 +258,11 @@ func (r Root) AddRepo(t testing.TB, repo *Repo, name string, insecure bool) (str
 		t.Fatal(err)
 	}
 	writeFile(t, hostKey, string(kb))
-	writeFile(t, hostList, fmt.Sprintf("deb [signed-by=%s] %s/ ./\n", key, repo.URL))
+	line := fmt.Sprintf("deb [signed-by=%s] %s/ ./\n", key, repo.URL)
+	if repo.Suite != "" {
+		line = fmt.Sprintf("deb [signed-by=%s] %s %s main\n", key, repo.URL, repo.Suite)
+	}
+	writeFile(t, hostList, line)
 	args := []string{"update", "-q", "--error-on=any", "-o", "Dir::Etc::sourcelist=" + list, "-o", "Dir::Etc::sourceparts=-", "-o", "APT::Get::List-Cleanup=0"}
 	if insecure {
 		args = append(args, "--allow-insecure-repositories")
@@ -243,6 +276,43 @@ func (r Root) AddRepo(t testing.TB, repo *Repo, name string, insecure bool) (str
 func (r Root) Install(t testing.TB, specs ...string) {
 	t.Helper()
 	r.Run(t, "/usr/bin/apt-get", append([]string{"install", "-y", "-q", "-o", "Dpkg::Use-Pty=0", "--"}, specs...)...)
+}
+
+// DropDebianArchive removes the Debian archive from a chroot's apt: its
+// sources (etc/apt/sources.list, which must name nothing else), the lists
+// apt fetched from deb.debian.org, and apt's binary caches built from
+// them. What is left are the testbed's own repositories (sources.list.d):
+// with some 65,000 Debian packages gone, each apt run in the testbed's
+// chroot takes a few tens of milliseconds instead of about a second. Only
+// for a copy (internal/testbed CopyChroot) that the test owns.
+func (r Root) DropDebianArchive(t testing.TB) {
+	t.Helper()
+	if !r.Chroot() {
+		t.Fatal("debrepo: DropDebianArchive is for a chroot")
+	}
+	sources := filepath.Join(r.Dir, "etc/apt/sources.list")
+	b, err := os.ReadFile(sources)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, line := range strings.Split(string(b), "\n") {
+		if line = strings.TrimSpace(line); line != "" && !strings.HasPrefix(line, "#") && !strings.Contains(line, "://deb.debian.org/") {
+			t.Fatalf("debrepo: %s:%d names more than the Debian archive: %q", sources, i+1, line)
+		}
+	}
+	lists, err := filepath.Glob(filepath.Join(r.Dir, "var/lib/apt/lists/deb.debian.org_*"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	caches, err := filepath.Glob(filepath.Join(r.Dir, "var/cache/apt/*.bin"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range append(append([]string{sources}, lists...), caches...) {
+		if err := os.Remove(f); err != nil {
+			t.Fatal(err)
+		}
+	}
 }
 
 func mkdir(t testing.TB, dir string) {

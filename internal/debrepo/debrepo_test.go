@@ -69,6 +69,19 @@ func TestBuild(t *testing.T) {
 	assert.Equal(t, http.StatusOK, resp.StatusCode)
 	assert.Equal(t, idx, body)
 
+	suite := BuildSuite(t, pkgs, SignedGood, "tb-suite")
+	assert.Equal(t, "tb-suite", suite.Suite)
+	dists := filepath.Join(suite.Dir, "dists", "tb-suite")
+	sidx, err := os.ReadFile(filepath.Join(dists, "main/binary-amd64/Packages"))
+	require.NoError(t, err)
+	assert.Equal(t, idx, sidx, "the same index, where a suite's is")
+	rel, err := os.ReadFile(filepath.Join(dists, "Release"))
+	require.NoError(t, err)
+	for _, want := range []string{"Suite: tb-suite\n", "Codename: tb-suite\n", "Components: main\n", "Architectures: amd64\n", " main/binary-amd64/Packages\n"} {
+		assert.Contains(t, string(rel), want)
+	}
+	require.NoError(t, exec.Command(gpgv, "--keyring", suite.Keyring, filepath.Join(dists, "InRelease")).Run())
+
 	unsigned := Build(t, pkgs[:1], SignedNone)
 	_, err = os.Stat(filepath.Join(unsigned.Dir, "InRelease"))
 	assert.ErrorIs(t, err, os.ErrNotExist)
@@ -100,4 +113,30 @@ func TestRootCommand(t *testing.T) {
 		assert.False(t, strings.HasPrefix(e, "APT_CONFIG=/srv"), e)
 	}
 	assert.Contains(t, c.Env, "DEBIAN_FRONTEND=noninteractive")
+}
+
+// TestDropDebianArchive: the Debian archive's sources, lists and apt's
+// caches go; the testbed's sources and lists stay.
+func TestDropDebianArchive(t *testing.T) {
+	dir := t.TempDir()
+	files := map[string]string{
+		"etc/apt/sources.list":                                             "# Debian\ndeb http://deb.debian.org/debian bookworm main\n\ndeb http://deb.debian.org/debian-security bookworm-security main\n",
+		"etc/apt/sources.list.d/testbed.list":                              "deb http://127.0.0.1:18080 testbed main\n",
+		"var/lib/apt/lists/deb.debian.org_debian_dists_bookworm_InRelease": "x",
+		"var/lib/apt/lists/127.0.0.1:18080_dists_testbed_InRelease":        "x",
+		"var/cache/apt/pkgcache.bin":                                       "x",
+		"var/cache/apt/srcpkgcache.bin":                                    "x",
+	}
+	for rel, data := range files {
+		writeFile(t, filepath.Join(dir, rel), data)
+	}
+	Root{Dir: dir}.DropDebianArchive(t)
+	for rel := range files {
+		_, err := os.Stat(filepath.Join(dir, rel))
+		if strings.Contains(rel, "testbed") || strings.Contains(rel, "127.0.0.1") {
+			assert.NoError(t, err, rel)
+		} else {
+			assert.ErrorIs(t, err, os.ErrNotExist, rel)
+		}
+	}
 }
