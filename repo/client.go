@@ -272,13 +272,23 @@ type Fetched struct {
 
 // Fetch downloads rawURL (http, https or file) into w, writing at most
 // limit bytes: a larger body fails with a *TooLargeError at byte limit+1.
-// cond, when set, makes the request conditional. The context's deadline,
-// the minimum throughput and the redirect rules apply.
+// A limit of 0 stands for the Policy's FileLimit; a negative limit is an
+// *InvalidError. cond, when set, makes the request conditional. The
+// context's deadline, the minimum throughput and the redirect rules apply.
+//
+// A request that fails below HTTP (no such host, connection refused or
+// broken, TLS) is a *NetworkError naming the URL, matching ErrNetwork; one
+// that the caller's context ended matches context.Canceled or
+// context.DeadlineExceeded; one the minimum throughput stopped is a
+// *SlowError; an unexpected status is an *HTTPError.
 func (c *Client) Fetch(ctx context.Context, rawURL string, limit int64, w io.Writer, cond *Conditional) (Fetched, error) {
 	if w == nil {
 		return Fetched{}, &InvalidError{Func: "repo.Client.Fetch", Reason: "nil writer"}
 	}
-	if limit <= 0 {
+	if limit < 0 {
+		return Fetched{}, &InvalidError{Func: "repo.Client.Fetch", Reason: fmt.Sprintf("negative limit %d", limit)}
+	}
+	if limit == 0 {
 		limit = c.opt.policy.FileLimit()
 	}
 	u, err := url.Parse(rawURL)
@@ -387,10 +397,12 @@ func (c *Client) fetchHTTP(ctx context.Context, u *url.URL, limit int64, w io.Wr
 			hdrTimer.Stop()
 		}
 		if err != nil {
-			cancel(nil)
-			if cause := context.Cause(wctx); cause != nil && ctx.Err() == nil {
-				return Fetched{}, cause
+			var ue *url.Error
+			if errors.As(err, &ue) {
+				err = ue.Err // its message repeats the method and URL
 			}
+			err = requestErr(ctx, wctx, u.String(), &NetworkError{URL: u.String(), Err: err})
+			cancel(nil)
 			return Fetched{}, err
 		}
 		switch {
@@ -419,24 +431,58 @@ func (c *Client) fetchHTTP(ctx context.Context, u *url.URL, limit int64, w io.Wr
 			cancel(nil)
 			return Fetched{}, &TooLargeError{File: u.String(), What: "download", Limit: limit}
 		}
-		body := c.guard(wctx, cancel, resp.Body, u.String())
+		body := c.guard(wctx, cancel, netBody{resp.Body, u.String()}, u.String())
 		n, err := copyLimit(ctx, w, body, limit, u.String())
 		body.Close()
-		cancel(nil)
 		if err != nil {
 			var te *TooLargeError
 			if !errors.As(err, &te) {
-				if cause := context.Cause(wctx); cause != nil && ctx.Err() == nil && !errors.Is(cause, context.Canceled) {
-					err = cause
-				}
+				err = requestErr(ctx, wctx, u.String(), err)
 			}
+			cancel(nil)
 			return Fetched{}, err
 		}
+		cancel(nil)
 		if resp.ContentLength >= 0 && n != resp.ContentLength {
 			return Fetched{}, &SizeError{File: u.String(), Want: resp.ContentLength, Got: n}
 		}
 		return Fetched{URL: u.String(), ETag: resp.Header.Get("ETag"), LastModified: resp.Header.Get("Last-Modified"), Size: n}, nil
 	}
+}
+
+// requestErr decides what a failed request reports: the caller's own
+// cancellation or deadline (matching context.Canceled or
+// context.DeadlineExceeded, with the URL), the *SlowError of the
+// throughput guard that stopped it, or else err (a *NetworkError for what
+// the transport reported). It runs before the request's own context is
+// cancelled, so that only a cause the guard set is taken for one.
+func requestErr(ctx, wctx context.Context, rawURL string, err error) error {
+	if ctxErr := ctx.Err(); ctxErr != nil {
+		if cause := context.Cause(ctx); !errors.Is(cause, ctxErr) {
+			return fmt.Errorf("%s: %w (%w)", rawURL, ctxErr, cause)
+		}
+		return fmt.Errorf("%s: %w", rawURL, ctxErr)
+	}
+	var slow *SlowError
+	if errors.As(context.Cause(wctx), &slow) {
+		return slow
+	}
+	return err
+}
+
+// netBody reports the errors of reading a response body, other than its
+// end, as *NetworkError naming the URL.
+type netBody struct {
+	io.ReadCloser
+	url string
+}
+
+func (b netBody) Read(p []byte) (int, error) {
+	n, err := b.ReadCloser.Read(p)
+	if err != nil && err != io.EOF {
+		err = &NetworkError{URL: b.url, Err: err}
+	}
+	return n, err
 }
 
 func (c *Client) checkRedirect(from *url.URL, loc string, hops int, seen map[string]bool) (*url.URL, error) {

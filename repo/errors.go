@@ -62,6 +62,11 @@ var (
 	// ErrNotFound: the server has no such file (HTTP 404 or 410, or a
 	// missing local file).
 	ErrNotFound = errors.New("not found")
+	// ErrNetwork: a request failed below HTTP: the host name did not
+	// resolve, the connection was refused or broke, TLS failed, or the
+	// HTTP client's own Timeout passed. The caller's cancellation is not
+	// one (it matches context.Canceled or context.DeadlineExceeded only).
+	ErrNetwork = errors.New("network error")
 )
 
 // SyntaxError reports malformed input at a file and line. It matches
@@ -367,3 +372,22 @@ func (e *HTTPError) Error() string { return e.URL + ": " + e.Status }
 func (e *HTTPError) Is(target error) bool {
 	return target == ErrNotFound && (e.StatusCode == 404 || e.StatusCode == 410)
 }
+
+// NetworkError reports a request that failed below HTTP, naming the URL
+// (after redirects) it was for. Err is the transport's error (a
+// *net.OpError, *net.DNSError, a TLS error, io.ErrUnexpectedEOF for a cut
+// body, ...); an HTTP client's own Timeout also matches
+// context.DeadlineExceeded through it, which is not the caller's context
+// ending: callers that stop on cancellation test their context.
+type NetworkError struct {
+	URL string
+	Err error
+}
+
+func (e *NetworkError) Error() string { return e.URL + ": " + e.Err.Error() }
+
+// Is reports whether target is ErrNetwork.
+func (e *NetworkError) Is(target error) bool { return target == ErrNetwork }
+
+// Unwrap returns the transport's error.
+func (e *NetworkError) Unwrap() error { return e.Err }

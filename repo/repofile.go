@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"io/fs"
 	"path"
@@ -27,6 +28,14 @@ const (
 	// and repo_gpgcheck follows gpgcheck.
 	Zypper
 )
+
+// check returns an *InvalidError when f is none of the flavors above.
+func (f RepoFlavor) check(fn string) error {
+	if f != DNF && f != Zypper {
+		return &InvalidError{Func: fn, Reason: fmt.Sprintf("unknown RepoFlavor %d (want repo.DNF or repo.Zypper)", int(f))}
+	}
+	return nil
+}
 
 // NeverExpire is RPMRepo.MetadataExpire for "never" or -1.
 const NeverExpire time.Duration = -1
@@ -127,8 +136,16 @@ func (v Vars) lookup(name string) (string, bool) {
 // repository; values may continue on indented lines). Variables are
 // substituted with vars. Every malformed line or section is reported as a
 // *SyntaxError with name and line (errors.Join); the good sections are
-// returned all the same. A [main] section is skipped.
+// returned all the same. A [main] section is skipped. An unknown flavor
+// or a nil reader is an *InvalidError (patchkit.ErrInvalid) and nothing is
+// read.
 func ParseRepoFile(name string, r io.Reader, flavor RepoFlavor, vars Vars) ([]RPMRepo, error) {
+	if err := flavor.check("repo.ParseRepoFile"); err != nil {
+		return nil, err
+	}
+	if r == nil {
+		return nil, &InvalidError{Func: "repo.ParseRepoFile", Reason: "nil reader"}
+	}
 	type kv struct {
 		key, val string
 		line     int
@@ -334,7 +351,15 @@ func parseExpire(v string) (time.Duration, error) {
 // inside fsys, such as "etc/yum.repos.d" or "etc/zypp/repos.d") in name
 // order. File names in the result are absolute paths inside the root. Bad
 // files and sections are reported (errors.Join) and the good ones returned.
+// An unknown flavor or a nil fsys is an *InvalidError (patchkit.ErrInvalid)
+// and nothing is read.
 func LoadRPMRepos(ctx context.Context, fsys fs.FS, flavor RepoFlavor, vars Vars, dirs ...string) ([]RPMRepo, error) {
+	if err := flavor.check("repo.LoadRPMRepos"); err != nil {
+		return nil, err
+	}
+	if fsys == nil {
+		return nil, &InvalidError{Func: "repo.LoadRPMRepos", Reason: "nil file system"}
+	}
 	var (
 		out  []RPMRepo
 		errs []error

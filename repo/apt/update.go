@@ -26,8 +26,10 @@ type state struct {
 	Repo     string   `json:"Repo"`
 }
 
-// Snapshot is a verified state of one repository: its Release and the
-// index files it names, all checked.
+// Snapshot is an accepted state of one repository: its Release, signed
+// by a key of the repository's keyring unless the repository is Trusted
+// (see Verified), and the index files it names, each checked against the
+// Release's checksums and sizes.
 type Snapshot struct {
 	Repo    Repo
 	Release *Release
@@ -331,7 +333,9 @@ func downloadVerified(ctx context.Context, c *repo.Client, tx *repocache.Tx, url
 	if fi.SHA512 != "" {
 		w = io.MultiWriter(st, h512)
 	}
-	f, err := c.Fetch(ctx, url, fi.Size, w, nil)
+	// A limit of 0 would be the client's default: an empty file is
+	// fetched with a limit of one byte, which its size check refuses.
+	f, err := c.Fetch(ctx, url, max(fi.Size, 1), w, nil)
 	if err != nil {
 		st.Discard()
 		var tl *repo.TooLargeError

@@ -68,7 +68,13 @@ type state struct {
 	Repo     string   `json:"Repo"`
 }
 
-// Snapshot is a verified state of one rpm-md repository.
+// Snapshot is an accepted state of one rpm-md repository: its repomd.xml
+// and the data files it lists, each checked against repomd.xml's
+// checksums and sizes as it is read. Whether repomd.xml itself was checked
+// against the repository's keys is Verified; when it was not (no keyring,
+// or no signature where none is required), Unverified says why, and
+// nothing read through the snapshot is more trustworthy than the
+// connection it came over.
 type Snapshot struct {
 	Repo     Repo
 	Repomd   *Repomd
@@ -180,7 +186,11 @@ func FromConfig(ctx context.Context, c *repo.Client, fsys fs.FS, cfg repo.RPMRep
 		default:
 			err = &repo.SyntaxError{File: cfg.File, Line: cfg.Line, Msg: "gpgkey " + k + ": unsupported URL scheme"}
 		}
-		if err != nil {
+		switch {
+		case err != nil && (u.Scheme == "http" || u.Scheme == "https"):
+			// the client's errors name the URL
+			return r, fmt.Errorf("rpmmd: %s: gpgkey: %w", cfg.ID, err)
+		case err != nil:
 			return r, fmt.Errorf("rpmmd: %s: gpgkey %s: %w", cfg.ID, k, err)
 		}
 		kr, err := repo.ParseKeyring(k, data)

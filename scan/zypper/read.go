@@ -3,7 +3,6 @@ package zypper
 import (
 	"cmp"
 	"context"
-	"errors"
 	"fmt"
 	"io/fs"
 	"slices"
@@ -162,7 +161,7 @@ func Read(ctx context.Context, fsys fs.FS, installed []patchkit.Package, opts ..
 		}
 		d := &repoData{cfg: cfg}
 		err := readRepo(ctx, fsys, conf, cfg, trust, &o, inst.byName, sink.from(len(healthy)), d)
-		if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		if err != nil && ctx.Err() != nil { // the caller's cancellation, not the repository's failure
 			return nil, err
 		}
 		st := d.status
