@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"slices"
 	"strings"
 	"testing/fstest"
 	"time"
@@ -60,7 +61,7 @@ func ExampleWithLockWait() {
 		}
 	}
 	var operands []plan.Target
-	for _, nevra := range rec.Argv[slicesIndex(rec.Argv, "--")+1:] {
+	for _, nevra := range rec.Argv[slices.Index(rec.Argv, "--")+1:] {
 		p, err := patchkit.ParseNEVRA(nevra)
 		if err != nil {
 			fmt.Println(err)
@@ -77,15 +78,6 @@ func ExampleWithLockWait() {
 	// Output:
 	// true true true
 	// dnf 12298 dnf.test
-}
-
-func slicesIndex(s []string, v string) int {
-	for i, x := range s {
-		if x == v {
-			return i
-		}
-	}
-	return len(s) - 1
 }
 
 // Several installed versions of one package are what a dnf killed in its
