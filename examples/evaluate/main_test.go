@@ -178,11 +178,11 @@ func TestEvaluateErrors(t *testing.T) {
 	}
 	failure := map[string][]string{
 		"no predefined baseline named AWS-Nope (valid names: AWS-DefaultPatchBaseline, AWS-WindowsPredefinedPatchBaseline-OS, ": {"-predefined", "AWS-Nope", "-candidates", td + "candidates/windows.json", "-now", "now"},
-		"holds 2 baselines; pick one with -os":                                       {"-baseline", td + "override/awsdocs-user-guide-baselineoverride.json", "-candidates", td + "candidates/rpm.json", "-now", "now"},
-		"has no baseline for UBUNTU":                                                 {"-baseline", td + "override/awsdocs-user-guide-baselineoverride.json", "-os", "UBUNTU", "-candidates", td + "candidates/rpm.json", "-now", "now"},
-		`testdata/bad-candidates.json: byte 33: json: unknown field "Colour"`:        {"-predefined", "AWS-UbuntuDefaultPatchBaseline", "-candidates", "testdata/bad-candidates.json", "-now", "now"},
-		`/dev/zero: byte 1: invalid character '\x00' looking for beginning of value`: {"-predefined", "AWS-UbuntuDefaultPatchBaseline", "-candidates", "/dev/zero", "-now", "now"},
-		"no-such-file.json: no such file or directory":                               {"-predefined", "AWS-UbuntuDefaultPatchBaseline", "-candidates", "no-such-file.json", "-now", "now"},
+		"holds 2 baselines; pick one with -os": {"-baseline", td + "override/awsdocs-user-guide-baselineoverride.json", "-candidates", td + "candidates/rpm.json", "-now", "now"},
+		"has no baseline for UBUNTU":           {"-baseline", td + "override/awsdocs-user-guide-baselineoverride.json", "-os", "UBUNTU", "-candidates", td + "candidates/rpm.json", "-now", "now"},
+		`testdata/bad-candidates.json: candidate 1 (from byte 1): json: unknown field "Colour"`: {"-predefined", "AWS-UbuntuDefaultPatchBaseline", "-candidates", "testdata/bad-candidates.json", "-now", "now"},
+		`/dev/zero: larger than 33554432 bytes`:                                                 {"-predefined", "AWS-UbuntuDefaultPatchBaseline", "-candidates", "/dev/zero", "-now", "now"},
+		"no-such-file.json: no such file or directory":                                          {"-predefined", "AWS-UbuntuDefaultPatchBaseline", "-candidates", "no-such-file.json", "-now", "now"},
 	}
 	for want, args := range failure {
 		var out, errOut bytes.Buffer

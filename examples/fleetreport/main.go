@@ -11,7 +11,8 @@
 // Report.SaveFile writes it); a file may hold several reports one after
 // another (JSON Lines). Without arguments, or with "-", it reads standard
 // input. The reports are read one at a time, so the fleet may be larger than
-// memory. With -node it shows the single report it is given instead.
+// memory. With -node it shows the single report it is given instead: one
+// file argument (more is a usage error), holding one report.
 //
 // A node whose scan could not trust a repository's metadata is UNKNOWN
 // unless it misses a patch: the fleet counts it apart, never as compliant,
@@ -84,6 +85,10 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return exitUsage
 	}
 	names := fs.Args()
+	if *node && len(names) > 1 {
+		fmt.Fprintf(stderr, "fleetreport: -node shows one report: give one file (or -), not %d\n", len(names))
+		return exitUsage
+	}
 	if len(names) == 0 {
 		names = []string{"-"}
 	}
@@ -91,7 +96,11 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 
 	var err error
 	if *node {
-		err = showNode(reports, *asHTML, stdout)
+		name := names[0]
+		if name == "-" {
+			name = "standard input"
+		}
+		err = showNode(reports, name, *asHTML, stdout)
 	} else {
 		err = showFleet(reports, *top, *asHTML, *title, stdout)
 	}
@@ -153,7 +162,8 @@ func showFleet(reports iter.Seq2[*compliance.Report, error], top int, asHTML boo
 	return fleet.WriteText(w)
 }
 
-func showNode(reports iter.Seq2[*compliance.Report, error], asHTML bool, w io.Writer) error {
+// showNode shows the one report of the input name.
+func showNode(reports iter.Seq2[*compliance.Report, error], name string, asHTML bool, w io.Writer) error {
 	var one compliance.Report
 	n := 0
 	for r, err := range reports {
@@ -162,12 +172,12 @@ func showNode(reports iter.Seq2[*compliance.Report, error], asHTML bool, w io.Wr
 		}
 		n++
 		if n > 1 {
-			return fmt.Errorf("%w, got more", errNodeCount)
+			return fmt.Errorf("%s: %w, got more", name, errNodeCount)
 		}
 		one = *r
 	}
 	if n == 0 {
-		return fmt.Errorf("%w, got none", errNodeCount)
+		return fmt.Errorf("%s: %w, got none", name, errNodeCount)
 	}
 	if asHTML {
 		return one.WriteHTML(w)
