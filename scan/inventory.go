@@ -32,16 +32,20 @@ const (
 var ErrUnsupported = errors.New("scan: no backend for this operating system")
 
 // UnsupportedError names the operating system and package manager that have
-// no backend.
+// no backend, or (Reason set) the way of scanning that has none.
 type UnsupportedError struct {
 	OS             string
 	PackageManager osdetect.PackageManager
+	Reason         string
 }
 
 func (e *UnsupportedError) Error() string {
 	pm := string(e.PackageManager)
 	if pm == "" {
 		pm = "no known package manager"
+	}
+	if e.Reason != "" {
+		return fmt.Sprintf("scan: %s (%s): %s", e.OS, pm, e.Reason)
 	}
 	return fmt.Sprintf("scan: %s (%s): no inventory backend", e.OS, pm)
 }
@@ -95,7 +99,7 @@ type options struct {
 func WithRootDir(dir string) Option {
 	return func(o *options) error {
 		if !strings.HasPrefix(dir, "/") {
-			return fmt.Errorf("scan: WithRootDir(%q): not an absolute path", dir)
+			return &InputError{Field: "WithRootDir", Reason: fmt.Sprintf("%q is not an absolute path", dir)}
 		}
 		o.rootDir = dir
 		return nil
@@ -107,7 +111,7 @@ func WithRootDir(dir string) Option {
 func WithAdmindir(dir string) Option {
 	return func(o *options) error {
 		if dir == "" {
-			return fmt.Errorf("scan: WithAdmindir: empty")
+			return &InputError{Field: "WithAdmindir", Reason: "empty"}
 		}
 		o.admindir = strings.Trim(dir, "/")
 		if o.admindir == "" {
@@ -124,7 +128,10 @@ func WithRPMOptions(opts ...rpmdb.Option) Option {
 
 func buildOptions(opts []Option) (options, error) {
 	o := options{admindir: "var/lib/dpkg"}
-	for _, opt := range opts {
+	for i, opt := range opts {
+		if opt == nil {
+			return o, &InputError{Field: fmt.Sprintf("Option %d", i), Reason: "nil option"}
+		}
 		if err := opt(&o); err != nil {
 			return o, err
 		}
@@ -139,6 +146,9 @@ func buildOptions(opts []Option) (options, error) {
 // (with a note), not an error; a damaged database is an error and no
 // inventory.
 func ReadInventory(ctx context.Context, fsys fs.FS, o osdetect.OS, opts ...Option) (Inventory, error) {
+	if ctx == nil || fsys == nil {
+		return Inventory{}, &InputError{Field: "ReadInventory", Reason: "nil context or file system"}
+	}
 	b, err := BackendFor(o)
 	if err != nil {
 		return Inventory{}, err
@@ -184,6 +194,9 @@ func ReadInventory(ctx context.Context, fsys fs.FS, o osdetect.OS, opts ...Optio
 // or rpm -qa with a query format. It is the second source for the live host
 // (or, with WithRootDir, a root) and should agree with ReadInventory.
 func QueryInventory(ctx context.Context, r run.Runner, o osdetect.OS, opts ...Option) (Inventory, error) {
+	if ctx == nil || r == nil {
+		return Inventory{}, &InputError{Field: "QueryInventory", Reason: "nil context or runner"}
+	}
 	b, err := BackendFor(o)
 	if err != nil {
 		return Inventory{}, err

@@ -12,6 +12,7 @@ import (
 	"github.com/patchkit/patchkit/compliance"
 	"github.com/patchkit/patchkit/osdetect"
 	"github.com/patchkit/patchkit/repo"
+	"github.com/patchkit/patchkit/scan/dnf"
 	"github.com/patchkit/patchkit/scan/run"
 )
 
@@ -26,13 +27,20 @@ import (
 // decides too: an installed version it approves is INSTALLED, one it does
 // not INSTALLED_OTHER.
 type Result struct {
-	OS           osdetect.OS       `json:"OS"`
-	Inventory    Inventory         `json:"Inventory"`
-	Candidates   []Candidate       `json:"Candidates"`
-	Repositories []repo.Status     `json:"Repositories,omitempty"`
-	Reboot       Reboot            `json:"Reboot"`
-	Report       compliance.Report `json:"Report"`
-	Assessment   Assessment        `json:"-"`
+	OS           osdetect.OS   `json:"OS"`
+	Inventory    Inventory     `json:"Inventory"`
+	Candidates   []Candidate   `json:"Candidates"`
+	Repositories []repo.Status `json:"Repositories,omitempty"`
+	// Obsoletes are the available packages that obsolete an installed
+	// package of another name (dnf and yum systems, from the repositories'
+	// files; see dnf.Report.Obsoletes). They are recorded, never turned
+	// into a differently named install: Patch Manager installs updates of
+	// installed names only. Scans through WithRunner, and other families,
+	// record none.
+	Obsoletes  []dnf.Obsolete    `json:"Obsoletes,omitempty"`
+	Reboot     Reboot            `json:"Reboot"`
+	Report     compliance.Report `json:"Report"`
+	Assessment Assessment        `json:"-"`
 }
 
 // count returns how many of bs are true.
@@ -57,8 +65,24 @@ type ProgressEvent struct {
 	// Step is "detect", "inventory", "updates", "reboot" or "assess".
 	Step   string
 	Detail string
-	// Done is false when the step starts and true when it ends.
+	// Done is false when the step starts and true when it ends. Both of
+	// these events have Total 0.
 	Done bool
+	// N of Total counts the work inside a step, in events between its start
+	// and its end (Done false, Total above 0): during "updates" from the
+	// repositories' files, N of the Total enabled repositories have been
+	// read, and Detail names the repository being read (dnf, zypper) or
+	// just read (apt). Native scans through WithRunner send no counts.
+	N, Total int
+}
+
+// repoProgress forwards a family backend's count of the repositories read
+// as an "updates" event; a report without a count is not forwarded, so
+// that only a step's start and end have Total 0.
+func (o scanOptions) repoProgress(repository string, n, total int) {
+	if total > 0 {
+		o.progress(ProgressEvent{Step: "updates", Detail: repository, N: n, Total: total})
+	}
 }
 
 // ScanOption configures Scan.
@@ -80,6 +104,8 @@ type scanOptions struct {
 	logger    *slog.Logger
 	progress  func(ProgressEvent)
 	buildOpts compliance.BuildOptions
+	// obsoletes receives what the dnf metadata backend records.
+	obsoletes func(dnf.Obsolete)
 }
 
 // At sets the instant the operation starts: approval delays count to it
@@ -136,15 +162,26 @@ func WithNode(n compliance.Node) ScanOption {
 }
 
 // WithPrevious passes the node's last report, for the pending-reboot
-// bookkeeping.
+// bookkeeping. Leave the option out when there is none: a nil r is an
+// error.
 func WithPrevious(r *compliance.Report) ScanOption {
-	return func(o *scanOptions) error { o.previous = r; return nil }
+	return func(o *scanOptions) error {
+		if r == nil {
+			return &InputError{Field: "WithPrevious", Reason: "nil report"}
+		}
+		o.previous = r
+		return nil
+	}
 }
 
 // WithRunner asks the package manager itself, through r, for the inventory
 // and the updates (the native backends) instead of reading its files.
 // rootDir is the root as the package manager sees it ("" or "/" for the
-// live system).
+// live system). On dnf and yum systems the native backend runs dnf 4: a
+// yum 3 system (Amazon Linux 2, RHEL, CentOS and Oracle Linux 7) is
+// refused with an *UnsupportedError, and is scanned from its files instead
+// (yum's etc/yum.conf and var/cache/yum, fresh after yum makecache or with
+// WithRefresh).
 func WithRunner(r run.Runner, rootDir string) ScanOption {
 	return func(o *scanOptions) error {
 		if r == nil {
@@ -173,14 +210,30 @@ func WithHostFacts(f HostFacts) ScanOption {
 	return func(o *scanOptions) error { o.host = f; return nil }
 }
 
-// WithLogger logs to l (silent by default).
+// WithLogger logs to l (silent by default); the family backends log what
+// they notice (unusable repositories, recorded obsoletes) through it. A
+// nil l is an error.
 func WithLogger(l *slog.Logger) ScanOption {
-	return func(o *scanOptions) error { o.logger = l; return nil }
+	return func(o *scanOptions) error {
+		if l == nil {
+			return &InputError{Field: "WithLogger", Reason: "nil logger"}
+		}
+		o.logger = l
+		return nil
+	}
 }
 
-// WithProgress calls fn as each step starts and ends.
+// WithProgress calls fn as each step starts and ends, and with counts
+// during the work that has them (see ProgressEvent), on the goroutine that
+// called Scan. A nil fn is an error.
 func WithProgress(fn func(ProgressEvent)) ScanOption {
-	return func(o *scanOptions) error { o.progress = fn; return nil }
+	return func(o *scanOptions) error {
+		if fn == nil {
+			return &InputError{Field: "WithProgress", Reason: "nil function"}
+		}
+		o.progress = fn
+		return nil
+	}
 }
 
 // WithBuildOptions chooses the compliance model's open questions.
@@ -195,8 +248,17 @@ func WithBuildOptions(b compliance.BuildOptions) ScanOption {
 // snapshot), examines the pending-reboot signals, and builds the compliance
 // report. It never changes the node.
 func Scan(ctx context.Context, fsys fs.FS, opts ...ScanOption) (Result, error) {
+	if ctx == nil {
+		return Result{}, &InputError{Field: "Scan", Reason: "nil context"}
+	}
+	if fsys == nil {
+		return Result{}, &InputError{Field: "Scan", Reason: "nil file system (os.DirFS(\"/\") for the live host)"}
+	}
 	o := scanOptions{logger: slog.New(slog.DiscardHandler), progress: func(ProgressEvent) {}}
-	for _, opt := range opts {
+	for i, opt := range opts {
+		if opt == nil {
+			return Result{}, &InputError{Field: fmt.Sprintf("ScanOption %d", i), Reason: "nil option"}
+		}
 		if err := opt(&o); err != nil {
 			return Result{}, err
 		}
@@ -225,6 +287,12 @@ func Scan(ctx context.Context, fsys fs.FS, opts ...ScanOption) (Result, error) {
 	osName := res.OS.OperatingSystem()
 	if osName == "" {
 		return res, &UnsupportedError{OS: res.OS.ID, PackageManager: res.OS.PackageManager}
+	}
+	if o.runner != nil && res.OS.PackageManager == osdetect.YUM {
+		// Amazon Linux 2 and the EL7 family have yum 3 and no dnf: the
+		// native backend asks dnf 4.
+		return res, &UnsupportedError{OS: res.OS.ID, PackageManager: res.OS.PackageManager,
+			Reason: "a native scan (WithRunner) needs dnf 4, which yum 3 systems do not have; scan this system from its files (without WithRunner), which reads yum's configuration and cache"}
 	}
 
 	step("inventory", "", false)
@@ -287,6 +355,7 @@ func Scan(ctx context.Context, fsys fs.FS, opts ...ScanOption) (Result, error) {
 		repos     []repo.Status
 	)
 	step("updates", "", false)
+	o.obsoletes = func(ob dnf.Obsolete) { res.Obsoletes = append(res.Obsoletes, ob) }
 	if len(res.Inventory.Packages) > 0 {
 		if arch == "" {
 			return res, &InputError{Field: "WithArch", Reason: "the architecture is unknown: neither the OS nor the inventory tells it"}

@@ -45,7 +45,7 @@ func findUpdates(ctx context.Context, fsys fs.FS, os osdetect.OS, inv Inventory,
 			apt.WithInstalledVersions(true), apt.WithNotInstalled(na.add),
 			apt.WithNotInstalledSecurityOnly(na.securityOnly),
 			apt.WithProgress(func(p apt.Progress) {
-				o.progress(ProgressEvent{Step: "updates", Detail: p.Repository})
+				o.repoProgress(p.Repository, p.Done, p.Total)
 			})}
 		if refresh {
 			opts = append(opts, apt.WithClient(o.client), apt.WithRefresh(true))
@@ -65,9 +65,9 @@ func findUpdates(ctx context.Context, fsys fs.FS, os osdetect.OS, inv Inventory,
 			return ps, nil, err
 		}
 		opts := []dnf.Option{dnf.WithArch(arch), dnf.WithNow(o.at), dnf.WithProduct(product), dnf.WithOS(os), dnf.WithLogger(o.logger),
-			dnf.WithInstalledVersions(true), dnf.WithNotInstalled(na.add),
+			dnf.WithInstalledVersions(true), dnf.WithNotInstalled(na.add), dnf.WithObsoletes(o.obsoletes),
 			dnf.WithProgress(func(p dnf.Progress) {
-				o.progress(ProgressEvent{Step: "updates", Detail: p.Repo})
+				o.repoProgress(p.Repo, p.Done, p.Total)
 			})}
 		if refresh {
 			opts = append(opts, dnf.WithClient(o.client), dnf.WithRefresh(true))
@@ -86,7 +86,7 @@ func findUpdates(ctx context.Context, fsys fs.FS, os osdetect.OS, inv Inventory,
 		opts := []zypper.Option{zypper.WithArch(arch), zypper.WithNow(o.at), zypper.WithProduct(product), zypper.WithLogger(o.logger),
 			zypper.WithInstalledVersions(true), zypper.WithNotInstalled(na.add),
 			zypper.WithProgress(func(p zypper.Progress) {
-				o.progress(ProgressEvent{Step: "updates", Detail: p.Repository})
+				o.repoProgress(p.Repository, p.Done, p.Total)
 			})}
 		if refresh {
 			opts = append(opts, zypper.WithClient(o.client), zypper.WithRefresh(true))

@@ -152,7 +152,8 @@
 // all installed ones, which dnf installs beside them. Report.InstallOnly
 // names them. Obsoletes are never turned into an install: an available
 // package whose Obsoletes names an installed package of another name is
-// recorded in Report.Obsoletes (and logged), not offered.
+// recorded in Report.Obsoletes (passed to WithObsoletes, and logged), not
+// offered.
 //
 // Module streams are not applied: a repository with module metadata gets a
 // note that versions of streams that are not enabled may be offered.
@@ -182,6 +183,18 @@
 // times and obsoletes are not read then (Report.Notes says so).
 //
 // # The native backend
+//
+// NativeUpdates runs dnf 4 (Fedora, RHEL and its rebuilds 8 and later,
+// CentOS Stream, Amazon Linux 2023, Oracle Linux 8 and later; their yum is
+// the same program). yum 3 systems (Amazon Linux 2; RHEL, CentOS and
+// Oracle Linux 7) have no /usr/bin/dnf, so the runner fails with
+// run.ErrNotFound, and yum 3's own commands (yum check-update, yum
+// updateinfo, yum-utils' repoquery --pkgnarrow=updates) print other forms
+// that this package does not read: there is no yum 3 where patchkit is
+// tested. Scan such a system with the metadata backend, which reads
+// etc/yum.conf and the repodata yum caches under var/cache/yum (fresh
+// after yum makecache, or fetched with WithRefresh) and applies the same
+// rules; scan.Scan refuses a native scan of a yum system up front.
 //
 // repoquery --upgrades lists every upgrade version but ignores repository
 // priorities, so dnf's own choice (Candidate) comes from check-update, which

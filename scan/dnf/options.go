@@ -79,6 +79,7 @@ type options struct {
 	limits        limits
 	installedVers bool
 	notInstalled  func(patchkit.Patch) // WithNotInstalled; nil when not asked
+	obsoletes     func(Obsolete)       // WithObsoletes; nil when not asked
 }
 
 // Flavor is the package manager whose configuration and cache are read.
@@ -113,7 +114,8 @@ type limits struct {
 	primary int64 // a decompressed primary or updateinfo
 }
 
-// OptionError reports an option that is missing or has a bad value.
+// OptionError reports an option that is missing or has a bad value. It
+// matches ErrOption and patchkit.ErrInvalid.
 type OptionError struct {
 	Option string // the function name, e.g. "WithArch"
 	Reason string
@@ -124,8 +126,10 @@ func (e *OptionError) Error() string { return "dnf: " + e.Option + ": " + e.Reas
 // ErrOption is matched by every *OptionError.
 var ErrOption = errors.New("dnf: bad or missing option")
 
-// Is reports whether target is ErrOption.
-func (e *OptionError) Is(target error) bool { return target == ErrOption }
+// Is reports whether target is ErrOption or patchkit.ErrInvalid.
+func (e *OptionError) Is(target error) bool {
+	return target == ErrOption || target == patchkit.ErrInvalid
+}
 
 // WithArch sets the node's architecture in osdetect's vocabulary
 // ("x86_64", "aarch64"; platform spellings such as "amd64" are normalised).
@@ -275,9 +279,15 @@ func WithLogger(l *slog.Logger) Option {
 }
 
 // WithProgress sets a callback for long work, called from the goroutine
-// that runs Updates.
+// that runs Updates. A nil f is an error.
 func WithProgress(f func(Progress)) Option {
-	return func(o *options) error { o.progress = f; return nil }
+	return func(o *options) error {
+		if f == nil {
+			return &OptionError{Option: "WithProgress", Reason: "nil function"}
+		}
+		o.progress = f
+		return nil
+	}
 }
 
 // WithKeyring adds keys trusted to sign every repository's repomd.xml,
@@ -368,6 +378,22 @@ func WithInstalledVersions(on bool) Option {
 // installed names costs memory: see the package documentation.
 func WithNotInstalled(fn func(patchkit.Patch)) Option {
 	return func(o *options) error { o.notInstalled = fn; return nil }
+}
+
+// WithObsoletes passes to fn every obsolete that Check records in
+// Report.Obsoletes (an available package whose Obsoletes names an
+// installed package of another name), in the report's order, once Check
+// has succeeded and before it returns; for callers of Updates, which
+// returns no Report. Obsoletes are recorded, never turned into an install
+// of the differently named package. fn must not be nil.
+func WithObsoletes(fn func(Obsolete)) Option {
+	return func(o *options) error {
+		if fn == nil {
+			return &OptionError{Option: "WithObsoletes", Reason: "nil function"}
+		}
+		o.obsoletes = fn
+		return nil
+	}
 }
 
 func buildOptions(opts []Option) (options, error) {

@@ -170,6 +170,11 @@ func Check(ctx context.Context, fsys fs.FS, installed []patchkit.Package, opts .
 		}
 		emitNotInstalled(&o, list, notices)
 	}
+	if o.obsoletes != nil {
+		for _, ob := range rep.Obsoletes {
+			o.obsoletes(ob)
+		}
+	}
 	return rep, nil
 }
 

@@ -10,6 +10,19 @@ import (
 	"github.com/patchkit/patchkit"
 )
 
+// OptionError reports an option with a bad value, a nil option, or a nil
+// argument (context, file system, reader, function, runner). It matches
+// patchkit.ErrInvalid.
+type OptionError struct {
+	Option string // the option as called ("WithMaxLine(79)") or the argument ("Read: fsys")
+	Reason string
+}
+
+func (e *OptionError) Error() string { return "dpkg: " + e.Option + ": " + e.Reason }
+
+// Is reports whether target is patchkit.ErrInvalid.
+func (e *OptionError) Is(target error) bool { return target == patchkit.ErrInvalid }
+
 // ParseError reports a dpkg database file that dpkg refuses, or that this
 // package refuses where dpkg would read it differently (see the package
 // documentation). It matches patchkit.ErrInvalid.
@@ -261,10 +274,11 @@ const DefaultMaxLine = 1 << 20
 
 // WithMaxLine sets the bound on the length of one line and of one examined
 // field value; longer ones fail with a *ParseError. dpkg has no such bound.
+// A bound below 80 bytes is an *OptionError.
 func WithMaxLine(n int) Option {
 	return func(o *options) error {
 		if n < 80 {
-			return fmt.Errorf("dpkg: WithMaxLine(%d): the bound must be at least 80 bytes", n)
+			return &OptionError{Option: fmt.Sprintf("WithMaxLine(%d)", n), Reason: "the bound must be at least 80 bytes"}
 		}
 		o.maxLine = n
 		return nil
@@ -287,9 +301,9 @@ func WithAdmindir(dir string) Option {
 
 func buildOptions(opts []Option) (options, error) {
 	o := options{admindir: "var/lib/dpkg", maxLine: DefaultMaxLine}
-	for _, f := range opts {
+	for i, f := range opts {
 		if f == nil {
-			continue
+			return o, &OptionError{Option: fmt.Sprintf("option %d", i), Reason: "nil option"}
 		}
 		if err := f(&o); err != nil {
 			return o, err

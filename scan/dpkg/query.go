@@ -38,7 +38,7 @@ type QueryOption func(*queryOptions) error
 func QueryAdmindir(dir string) QueryOption {
 	return func(o *queryOptions) error {
 		if !strings.HasPrefix(dir, "/") {
-			return fmt.Errorf("dpkg: QueryAdmindir(%q): not an absolute path", dir)
+			return &OptionError{Option: fmt.Sprintf("QueryAdmindir(%q)", dir), Reason: "not an absolute path"}
 		}
 		o.admindir = dir
 		return nil
@@ -50,7 +50,7 @@ func QueryAdmindir(dir string) QueryOption {
 func QueryProgram(p string) QueryOption {
 	return func(o *queryOptions) error {
 		if !strings.HasPrefix(p, "/") {
-			return fmt.Errorf("dpkg: QueryProgram(%q): not an absolute path", p)
+			return &OptionError{Option: fmt.Sprintf("QueryProgram(%q)", p), Reason: "not an absolute path"}
 		}
 		o.program = p
 		return nil
@@ -60,9 +60,9 @@ func QueryProgram(p string) QueryOption {
 // QueryCommand returns the command Query runs.
 func QueryCommand(opts ...QueryOption) (run.Command, error) {
 	o := queryOptions{program: DefaultDpkgQuery}
-	for _, f := range opts {
+	for i, f := range opts {
 		if f == nil {
-			continue
+			return run.Command{}, &OptionError{Option: fmt.Sprintf("query option %d", i), Reason: "nil option"}
 		}
 		if err := f(&o); err != nil {
 			return run.Command{}, err
@@ -81,6 +81,9 @@ func QueryCommand(opts ...QueryOption) (run.Command, error) {
 // output with ParseQuery. A dpkg-query that fails (it refuses a database
 // that is malformed) gives the runner's *run.ExitError.
 func Query(ctx context.Context, r run.Runner, opts ...QueryOption) ([]patchkit.Package, error) {
+	if ctx == nil || r == nil {
+		return nil, &OptionError{Option: "Query", Reason: "nil context or runner"}
+	}
 	c, err := QueryCommand(opts...)
 	if err != nil {
 		return nil, err

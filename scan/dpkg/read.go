@@ -219,6 +219,9 @@ func ParseStatus(ctx context.Context, name string, r io.Reader, fn func(patchkit
 	if err != nil {
 		return err
 	}
+	if ctx == nil || r == nil || fn == nil {
+		return &OptionError{Option: "ParseStatus", Reason: "nil context, reader or function"}
+	}
 	d := newDB()
 	return d.parseFile(ctx, name, r, o.maxLine, false, func(e *entry, st *stanza) error {
 		if err := d.addStatus(e, st); err != nil {
@@ -258,6 +261,9 @@ func ParseStatus(ctx context.Context, name string, r io.Reader, fn func(patchkit
 // not be safe for concurrent use. A panic of fsys reaches the caller of
 // Read.
 func Read(ctx context.Context, fsys fs.FS, opts ...Option) ([]patchkit.Package, error) {
+	if ctx == nil || fsys == nil {
+		return nil, &OptionError{Option: "Read", Reason: "nil context or file system"}
+	}
 	o, err := buildOptions(opts)
 	if err != nil {
 		return nil, err

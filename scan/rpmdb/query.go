@@ -37,7 +37,7 @@ type queryOptions struct {
 func WithRPM(path string) QueryOption {
 	return func(o *queryOptions) error {
 		if !strings.HasPrefix(path, "/") {
-			return fmt.Errorf("rpmdb: WithRPM(%q): not an absolute path", path)
+			return &OptionError{Option: fmt.Sprintf("WithRPM(%q)", path), Reason: "not an absolute path"}
 		}
 		o.rpm = path
 		return nil
@@ -48,7 +48,7 @@ func WithRPM(path string) QueryOption {
 func WithRoot(dir string) QueryOption {
 	return func(o *queryOptions) error {
 		if !strings.HasPrefix(dir, "/") {
-			return fmt.Errorf("rpmdb: WithRoot(%q): not an absolute path", dir)
+			return &OptionError{Option: fmt.Sprintf("WithRoot(%q)", dir), Reason: "not an absolute path"}
 		}
 		o.args = append(o.args, "--root", dir)
 		return nil
@@ -60,7 +60,7 @@ func WithRoot(dir string) QueryOption {
 func WithDBPath(dir string) QueryOption {
 	return func(o *queryOptions) error {
 		if !strings.HasPrefix(dir, "/") {
-			return fmt.Errorf("rpmdb: WithDBPath(%q): not an absolute path", dir)
+			return &OptionError{Option: fmt.Sprintf("WithDBPath(%q)", dir), Reason: "not an absolute path"}
 		}
 		o.args = append(o.args, "--dbpath", dir)
 		return nil
@@ -73,7 +73,7 @@ func WithDBPath(dir string) QueryOption {
 func WithDefine(name, value string) QueryOption {
 	return func(o *queryOptions) error {
 		if name == "" || strings.ContainsAny(name, " \t{}%") {
-			return fmt.Errorf("rpmdb: WithDefine(%q): not a macro name", name)
+			return &OptionError{Option: fmt.Sprintf("WithDefine(%q)", name), Reason: "not a macro name"}
 		}
 		o.defines = append(o.defines, "--define", name+" "+value)
 		return nil
@@ -83,7 +83,10 @@ func WithDefine(name, value string) QueryOption {
 // QueryCommand returns the command Query runs.
 func QueryCommand(opts ...QueryOption) (run.Command, error) {
 	o := queryOptions{rpm: "/usr/bin/rpm"}
-	for _, opt := range opts {
+	for i, opt := range opts {
+		if opt == nil {
+			return run.Command{}, &OptionError{Option: fmt.Sprintf("query option %d", i), Reason: "nil option"}
+		}
 		if err := opt(&o); err != nil {
 			return run.Command{}, err
 		}
@@ -96,6 +99,9 @@ func QueryCommand(opts ...QueryOption) (run.Command, error) {
 // query format) run by r: the live host's second source, or a root's with
 // WithRoot. gpg-pubkey pseudo-packages are left out, as Read leaves them.
 func Query(ctx context.Context, r run.Runner, opts ...QueryOption) ([]patchkit.Package, error) {
+	if ctx == nil || r == nil {
+		return nil, &OptionError{Option: "Query", Reason: "nil context or runner"}
+	}
 	c, err := QueryCommand(opts...)
 	if err != nil {
 		return nil, err

@@ -43,6 +43,19 @@ var (
 	ErrTooLarge = errors.New("rpmdb: database file is larger than the limit")
 )
 
+// OptionError reports an option with a bad value, a nil option, or a nil
+// argument (context, file system, function, runner). It matches
+// patchkit.ErrInvalid.
+type OptionError struct {
+	Option string // the option as called ("WithMaxSize(0)") or the argument ("Read")
+	Reason string
+}
+
+func (e *OptionError) Error() string { return "rpmdb: " + e.Option + ": " + e.Reason }
+
+// Is reports whether target is patchkit.ErrInvalid.
+func (e *OptionError) Is(target error) bool { return target == patchkit.ErrInvalid }
+
 // Database is an rpm database file found in a root.
 type Database struct {
 	Format Format `json:"Format"`
@@ -86,6 +99,9 @@ func (e *DatabaseError) Is(target error) bool {
 // root) holding a database file, and in it rpmdb.sqlite, Packages.db or
 // Packages, in that order. It returns ErrNoDatabase when there is none.
 func Find(fsys fs.FS) (Database, error) {
+	if fsys == nil {
+		return Database{}, &OptionError{Option: "Find", Reason: "nil file system"}
+	}
 	// Fedora 36+, openSUSE and SLE 15 SP3+ keep the database in
 	// usr/lib/sysimage/rpm (var/lib/rpm is a link to it or absent);
 	// everything older in var/lib/rpm.
@@ -147,7 +163,7 @@ type options struct {
 func WithMaxSize(n int64) Option {
 	return func(o *options) error {
 		if n <= 0 {
-			return fmt.Errorf("rpmdb: WithMaxSize(%d): not positive", n)
+			return &OptionError{Option: fmt.Sprintf("WithMaxSize(%d)", n), Reason: "not positive"}
 		}
 		o.maxSize = n
 		return nil
@@ -172,11 +188,9 @@ func WithTempDir(dir string) Option {
 // entries. A damaged database gives an error matching ErrCorrupt and no
 // packages: never a shorter list.
 func Read(ctx context.Context, fsys fs.FS, opts ...Option) (Database, []patchkit.Package, error) {
-	o := options{maxSize: 4 << 30}
-	for _, opt := range opts {
-		if err := opt(&o); err != nil {
-			return Database{}, nil, err
-		}
+	o, err := buildOptions(ctx, "Read", fsys, opts)
+	if err != nil {
+		return Database{}, nil, err
 	}
 	db, err := Find(fsys)
 	if err != nil {
@@ -192,13 +206,29 @@ func Read(ctx context.Context, fsys fs.FS, opts ...Option) (Database, []patchkit
 // ReadDatabase reads the packages of the database db of the root fsys, as
 // Read does after Find.
 func ReadDatabase(ctx context.Context, fsys fs.FS, db Database, opts ...Option) ([]patchkit.Package, error) {
-	o := options{maxSize: 4 << 30}
-	for _, opt := range opts {
-		if err := opt(&o); err != nil {
-			return nil, err
-		}
+	o, err := buildOptions(ctx, "ReadDatabase", fsys, opts)
+	if err != nil {
+		return nil, err
 	}
 	return readDatabase(ctx, fsys, db, o)
+}
+
+// buildOptions checks the arguments every reader takes (a nil context,
+// file system or option is an *OptionError) and applies the options.
+func buildOptions(ctx context.Context, fn string, fsys fs.FS, opts []Option) (options, error) {
+	o := options{maxSize: 4 << 30}
+	if ctx == nil || fsys == nil {
+		return o, &OptionError{Option: fn, Reason: "nil context or file system"}
+	}
+	for i, opt := range opts {
+		if opt == nil {
+			return o, &OptionError{Option: fmt.Sprintf("option %d", i), Reason: "nil option"}
+		}
+		if err := opt(&o); err != nil {
+			return o, err
+		}
+	}
+	return o, nil
 }
 
 func readDatabase(ctx context.Context, fsys fs.FS, db Database, o options) ([]patchkit.Package, error) {
@@ -232,11 +262,12 @@ func readDatabase(ctx context.Context, fsys fs.FS, db Database, o options) ([]pa
 // *DatabaseError or a context error as it is, any other wrapped in a
 // *DatabaseError naming the file. The options are Read's.
 func Headers(ctx context.Context, fsys fs.FS, db Database, visit func(where string, blob []byte) error, opts ...Option) error {
-	o := options{maxSize: 4 << 30}
-	for _, opt := range opts {
-		if err := opt(&o); err != nil {
-			return err
-		}
+	o, err := buildOptions(ctx, "Headers", fsys, opts)
+	if err != nil {
+		return err
+	}
+	if visit == nil {
+		return &OptionError{Option: "Headers", Reason: "nil visit function"}
 	}
 	return headers(ctx, fsys, db, o, visit)
 }
