@@ -178,61 +178,21 @@ func TestPlanTargetsBlock(t *testing.T) {
 func TestTestbedDnfInstallBlocksDependents(t *testing.T) {
 	env := testbed.Need(t).Clone(t)
 	t.Parallel()
-	rpmbuild := testutil.NeedTool(t, "rpmbuild", "rpm")
-	createrepo := testutil.NeedTool(t, "createrepo_c", "createrepo-c")
-	rpmTool := testutil.NeedTool(t, "rpm", "rpm")
 	ctx := context.Background()
 
 	// Three packages built here: tb-needy 1.0 (installed), tb-needy 1.1
 	// (Requires: tb-newdep) and tb-newdep 1.0, in a local repository the
 	// root's configuration names.
-	work := t.TempDir()
-	spec := filepath.Join(work, "pkg.spec")
-	require.NoError(t, os.WriteFile(spec, []byte(`Name:           %{pname}
-Version:        %{pver}
-Release:        1
-Summary:        patchkit test package %{pname}
-License:        MIT
-BuildArch:      noarch
-%if 0%{?needdep}
-Requires:       tb-newdep
-%endif
-%description
-A patchkit test package: one text file.
-%install
-mkdir -p %{buildroot}/usr/share/testbed
-echo "%{pname} %{pver}" > %{buildroot}/usr/share/testbed/%{pname}.txt
-%files
-/usr/share/testbed/%{pname}.txt
-`), 0o644))
-	for _, b := range []struct {
-		name, ver string
-		needDep   bool
-	}{{"tb-needy", "1.0", false}, {"tb-needy", "1.1", true}, {"tb-newdep", "1.0", false}} {
-		args := []string{"-bb", "--quiet", "--define", "_topdir " + filepath.Join(work, "top"), "--define", "pname " + b.name,
-			"--define", "pver " + b.ver, "--define", "_source_date_epoch_from_changelog 0"}
-		if b.needDep {
-			args = append(args, "--define", "needdep 1")
-		}
-		out, err := exec.CommandContext(ctx, rpmbuild, append(args, spec)...).CombinedOutput()
-		require.NoError(t, err, "%s", out)
-	}
-	rpms := filepath.Join(work, "top/RPMS/noarch")
-	out, err := exec.CommandContext(ctx, rpmTool, "--root", env.RPMRoot, "-i", filepath.Join(rpms, "tb-needy-1.0-1.noarch.rpm")).CombinedOutput()
-	require.NoError(t, err, "%s", out)
-	repoDir := filepath.Join(work, "repo")
-	require.NoError(t, os.Mkdir(repoDir, 0o755))
-	for _, f := range []string{"tb-needy-1.1-1.noarch.rpm", "tb-newdep-1.0-1.noarch.rpm"} {
-		require.NoError(t, os.Rename(filepath.Join(rpms, f), filepath.Join(repoDir, f)))
-	}
-	out, err = exec.CommandContext(ctx, createrepo, "--quiet", repoDir).CombinedOutput()
-	require.NoError(t, err, "%s", out)
+	rpms := buildRPMs(t, rpmSpec{name: "tb-needy", version: "1.0"},
+		rpmSpec{name: "tb-needy", version: "1.1", requires: []string{"tb-newdep"}}, rpmSpec{name: "tb-newdep", version: "1.0"})
+	rpmInstall(t, env.RPMRoot, rpms["tb-needy-1.0"])
+	repoDir := rpmRepo(t, rpms["tb-needy-1.1"], rpms["tb-newdep-1.0"])
 	require.NoError(t, os.WriteFile(filepath.Join(env.RPMRoot, "etc/yum.repos.d/tb-local.repo"),
 		[]byte(fmt.Sprintf("[tb-local]\nname=patchkit local test packages\nbaseurl=file://%s\ngpgcheck=0\nmetadata_expire=0\n", repoDir)), 0o644))
 
 	// The scan reads dnf's cached metadata, as on a node.
 	dnf := testutil.NeedTool(t, "dnf", "dnf")
-	out, err = exec.CommandContext(ctx, dnf, append(env.DNFArgs(), "-q", "makecache", "--repo", "tb-local")...).CombinedOutput()
+	out, err := exec.CommandContext(ctx, dnf, append(env.DNFArgs(), "-q", "makecache", "--repo", "tb-local")...).CombinedOutput()
 	require.NoError(t, err, "%s", out)
 
 	bl := baseline.Baseline{OperatingSystem: patchkit.OSAmazonLinux2023, Name: "block-newdep",
