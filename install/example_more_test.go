@@ -18,7 +18,9 @@ import (
 // Patch this host with the AWS-owned baseline for its operating system,
 // as AWS-RunPatchBaseline's Install does, but stop after the package
 // manager's plan is checked (DryRun). Without DryRun it installs, verifies
-// and reboots if needed; it must run as root.
+// and reboots if needed; it must run as root. It acts on the host it runs
+// on, so the example has no Output comment: go test compiles it and does
+// not run it (ExampleWithHooks and ExampleDryRun run on a root).
 func ExampleInstall() {
 	ctx := context.Background()
 	o, facts, err := scan.Host(ctx)

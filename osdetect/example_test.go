@@ -23,7 +23,9 @@ func ExampleDetectFS() {
 	// UBUNTU Ubuntu22.04 apt
 }
 
-// Identify the host the program runs on.
+// Identify the host the program runs on. Its output depends on that host,
+// so the example has no Output comment: go test compiles it and does not
+// run it.
 func ExampleDetect() {
 	o, err := osdetect.Detect(context.Background())
 	if err != nil {

@@ -146,7 +146,9 @@ func ExampleBackendFor() {
 }
 
 // Host gives the live host's operating system and the facts a scan needs
-// beyond its files; a scan of the running host passes both.
+// beyond its files; a scan of the running host passes both. It scans the
+// host it runs on, so the example has no Output comment: go test compiles
+// it and does not run it (ExampleScan scans a root).
 func ExampleHost() {
 	o, facts, err := scan.Host(context.Background())
 	if err != nil {
