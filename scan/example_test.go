@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"strings"
 
 	"github.com/patchkit/patchkit/osdetect"
 	"github.com/patchkit/patchkit/scan"
@@ -32,24 +33,41 @@ func ExampleReadInventory() {
 	// dpkg:amd64 installed
 }
 
-// Ask the package manager itself, through a runner: here the local one on
-// this host. An embedder passes its own run.Runner to go through sudo,
-// SSH or a container.
+// Ask the package manager itself, through a runner: run.NewLocal() for
+// this host, or an embedder's own run.Runner (sudo, SSH, a container).
+// Here the runner replays what dpkg-query printed for the testbed's
+// private apt root (testdata/apt), which WithRootDir names.
 func ExampleQueryInventory() {
-	host, err := osdetect.Detect(context.Background())
+	data, err := os.ReadFile("../testdata/apt/testbed-private-dpkg-query.txt")
 	if err != nil {
 		fmt.Println(err)
 		return
 	}
-	l, err := run.NewLocal()
+	rec, err := run.ParseRecording("testbed-private-dpkg-query.txt", data)
 	if err != nil {
 		fmt.Println(err)
 		return
 	}
-	inv, err := scan.QueryInventory(context.Background(), l, host)
+	debian := osdetect.OS{ID: "debian", PackageManager: osdetect.APT}
+	inv, err := scan.QueryInventory(context.Background(), run.NewReplay(rec), debian,
+		scan.WithRootDir("/tmp/pm-testbed/apt-private"))
 	if err != nil {
 		fmt.Println(err)
 		return
 	}
-	fmt.Println(len(inv.Packages) > 0)
+	// The testbed's packages are all Architecture: all, which tells no
+	// architecture.
+	fmt.Printf("%s %q %d packages\n", inv.Backend, inv.Arch, len(inv.Packages))
+	for _, p := range inv.Packages {
+		if strings.HasPrefix(p.Name, "tb-") {
+			fmt.Println(p.QualifiedName(), p.EVR(), p.State)
+		}
+	}
+	// Output:
+	// dpkg "" 5 packages
+	// tb-hello:all 1.0-1 installed
+	// tb-kernel:all 1.0-1 installed
+	// tb-lib:all 1:2.0-1 installed
+	// tb-multi:all 1.0-1 installed
+	// tb-tool:all 3.0-1 installed
 }
