@@ -17,6 +17,7 @@ import (
 	"github.com/patchkit/patchkit"
 	"github.com/patchkit/patchkit/compliance"
 	"github.com/patchkit/patchkit/install"
+	"github.com/patchkit/patchkit/internal/debrepo"
 	"github.com/patchkit/patchkit/internal/decompress"
 	"github.com/patchkit/patchkit/internal/testbed"
 )
@@ -170,11 +171,11 @@ func TestScanhostInventory(t *testing.T) {
 	assert.Contains(t, out.String(), `"Error": "rpmdb:`)
 }
 
-// dnfRoot copies the testbed's dnf root and gives it Amazon Linux 2023's
-// release files, so that scanhost identifies it.
-func dnfRoot(t *testing.T) string {
-	env := testbed.Need(t).Clone(t)
-	src := "../../testdata/osdetect/amzn-2023"
+// releaseFiles copies the release files of an osdetect fixture into root,
+// so that scanhost identifies it.
+func releaseFiles(t *testing.T, fixture, root string) {
+	t.Helper()
+	src := filepath.Join("../../testdata/osdetect", fixture)
 	require.NoError(t, filepath.WalkDir(src, func(p string, d os.DirEntry, err error) error {
 		if err != nil || d.IsDir() {
 			return err
@@ -184,10 +185,17 @@ func dnfRoot(t *testing.T) string {
 		if err != nil {
 			return err
 		}
-		dst := filepath.Join(env.RPMRoot, rel)
+		dst := filepath.Join(root, rel)
 		require.NoError(t, os.MkdirAll(filepath.Dir(dst), 0o755))
 		return os.WriteFile(dst, b, 0o644)
 	}))
+}
+
+// dnfRoot copies the testbed's dnf root and gives it Amazon Linux 2023's
+// release files.
+func dnfRoot(t *testing.T) string {
+	env := testbed.Need(t).Clone(t)
+	releaseFiles(t, "amzn-2023", env.RPMRoot)
 	return env.RPMRoot
 }
 
@@ -301,6 +309,123 @@ func TestTestbedDnfInstallScanhost(t *testing.T) {
 		code, _, _ := run(args...)
 		assert.Equal(t, exitUsage, code, "%v", args)
 	}
+}
+
+// installScanhost runs the main job's Install on root (a copy of a
+// testbed root): a dry run (exit 3, the plan, nothing installed), the
+// Install with NoReboot and -json (exit 5: the approved updates installed,
+// InstalledPendingReboot, a reboot needed, the root's packages at the
+// targets), the Install again (exit 0: nothing to do, nothing run), and
+// the scan (exit 0, the patches Installed). want are the planned actions,
+// pending the KBIDs they install.
+func installScanhost(t *testing.T, root string, want []string, pending map[string]bool) {
+	t.Helper()
+	run := func(args ...string) (int, string, string) {
+		var out, errOut bytes.Buffer
+		code := runMain(context.Background(), append([]string{"-root", root, "-arch", "x86_64"}, args...), &out, &errOut)
+		return code, out.String(), errOut.String()
+	}
+	code, out, errs := run("-operation", "Install", "-dry-run")
+	require.Equal(t, exitNonCompliant, code, errs)
+	assert.Contains(t, out, "dry run: nothing installed")
+	for _, a := range want {
+		assert.Contains(t, out, "Planned:          "+a+"\n")
+	}
+
+	code, out, errs = run("-operation", "Install", "-reboot-option", "NoReboot", "-json")
+	require.Equal(t, exitRebootNeeded, code, errs)
+	var r output
+	require.NoError(t, json.Unmarshal([]byte(out), &r))
+	require.NotNil(t, r.Install)
+	assert.True(t, r.Install.RebootNeeded)
+	assert.False(t, r.Install.Rebooted)
+	assert.False(t, r.Install.DryRun)
+	var planned []string
+	for _, a := range r.Install.Plan.Actions {
+		planned = append(planned, a.String())
+	}
+	assert.ElementsMatch(t, want, planned)
+	require.NotEmpty(t, r.Install.Outcomes)
+	for _, o := range r.Install.Outcomes {
+		assert.Zero(t, o.ExitCode, o.Command)
+		assert.Empty(t, o.Failures)
+	}
+	require.NotNil(t, r.Report)
+	assert.Equal(t, compliance.Install, r.Report.Operation)
+	assert.Equal(t, compliance.NoReboot, r.Report.RebootOption)
+	assert.Equal(t, patchkit.NonCompliant, r.Report.Summary.Status)
+	assert.Equal(t, len(pending), r.Report.Summary.InstalledPendingRebootCount)
+	assert.Zero(t, r.Report.Summary.MissingCount)
+	assert.Zero(t, r.Report.Summary.FailedCount)
+	for _, it := range r.Report.Items {
+		if pending[it.KBID] {
+			assert.Equal(t, compliance.InstalledPendingReboot, it.State, it.KBID)
+		}
+	}
+	for _, p := range r.Installed {
+		for _, a := range r.Install.Targets {
+			if p.Name == a.Version.Name {
+				assert.Equal(t, a.Version.Version+"-"+a.Version.Release, p.Version+"-"+p.Release,
+					"%s after the Install, in the root's package database", p.Name)
+			}
+		}
+	}
+
+	// Again: nothing left to install, nothing run, compliant. (A root has
+	// no boot time, so the NoReboot install's pending reboot is not
+	// carried into later operations: -previous would change nothing.)
+	code, out, errs = run("-operation", "Install", "-json")
+	require.Equal(t, exitCompliant, code, errs)
+	r = output{}
+	require.NoError(t, json.Unmarshal([]byte(out), &r))
+	require.NotNil(t, r.Install)
+	assert.Empty(t, r.Install.Targets)
+	assert.Empty(t, r.Install.Outcomes, "nothing was run")
+	assert.False(t, r.Install.RebootNeeded)
+
+	// The scan: compliant, what the Install installed is Installed.
+	code, out, errs = run()
+	require.Equal(t, exitCompliant, code, errs)
+	assert.Regexp(t, `Status: +COMPLIANT`, out)
+	code, out, errs = run("-json")
+	require.Equal(t, exitCompliant, code, errs)
+	r = output{}
+	require.NoError(t, json.Unmarshal([]byte(out), &r))
+	require.NotNil(t, r.Report)
+	for _, it := range r.Report.Items {
+		if pending[it.KBID] {
+			assert.Equal(t, compliance.Installed, it.State, it.KBID)
+		}
+	}
+}
+
+// TestTestbedAptInstallScanhost patches a copy of the testbed's Debian
+// chroot with the main job (apt in the chroot), with the AWS-owned Debian
+// baseline: the testbed's security updates. The copy leaves out the Debian
+// archive (TestTestbedAptInstallOperation in package install installs its
+// real updates), which keeps each apt run short.
+func TestTestbedAptInstallScanhost(t *testing.T) {
+	root := testbed.NeedChroot(t).CopyChroot(t)
+	debrepo.Root{Dir: root}.DropDebianArchive(t)
+	t.Parallel()
+	installScanhost(t, root, []string{
+		"upgrade tb-kernel:all 1.0-1 -> 1.1-1",
+		"upgrade tb-lib:all 1:2.0-1 -> 1:2.0-2",
+		"upgrade tb-multi:all 1.0-1 -> 1.2-1",
+	}, map[string]bool{"tb-kernel.all": true, "tb-lib.all": true, "tb-multi.all": true})
+}
+
+// TestTestbedZypperInstallScanhost patches a copy of the testbed's zypper
+// root (zypper --root), given SLES 15 SP6's release files, with the main
+// job and the AWS-owned SUSE baseline.
+func TestTestbedZypperInstallScanhost(t *testing.T) {
+	env := testbed.Need(t).Clone(t)
+	releaseFiles(t, "sles-15.6", env.ZyppRoot)
+	t.Parallel()
+	installScanhost(t, env.ZyppRoot, []string{
+		"upgrade kernel-tb.noarch 0:5.0-1 -> 0:5.1-1",
+		"upgrade tb-lib.noarch 1:2.0-1 -> 1:2.0-2",
+	}, map[string]bool{"kernel-tb.noarch": true, "tb-lib.noarch": true})
 }
 
 // The install's progress on one terminal line: the transaction of all
