@@ -11,7 +11,9 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/patchkit/patchkit"
+	"github.com/patchkit/patchkit/compliance"
 	"github.com/patchkit/patchkit/install/plan"
+	"github.com/patchkit/patchkit/scan"
 )
 
 // applyExecutor fails every transaction that holds a broken target (in
@@ -105,4 +107,32 @@ func TestApplyTargetsFallback(t *testing.T) {
 	})
 	require.ErrorContains(t, err, "rpmdb: damaged")
 	assert.Len(t, x.applied, 1)
+}
+
+// TestTargetsHalfDone: an approved version an earlier run left
+// half-configured is Missing and a target (finishing it is the install,
+// which the check asks to repair first), although no candidate is newer
+// than it; a Missing item at a plainly installed version is not (nothing
+// to finish, and no candidate).
+func TestTargetsHalfDone(t *testing.T) {
+	pkg := func(name, v string, st patchkit.InstallState) patchkit.Package {
+		p, err := patchkit.ParseDpkg(name+":all", v)
+		require.NoError(t, err)
+		p.State = st
+		return p
+	}
+	half := pkg("tb-fail", "1.1-1", patchkit.StateHalfConfigured)
+	r := scan.Result{}
+	r.Inventory.Packages = []patchkit.Package{half, pkg("tb-odd", "2.0-1", patchkit.StateInstalled)}
+	r.Report.Items = []compliance.Item{
+		{KBID: "tb-fail.all", Name: "tb-fail", Arch: "all", State: compliance.Missing, InstalledVersion: "1.1-1",
+			InstallState: patchkit.StateHalfConfigured, CandidateVersion: "1.1-1"},
+		{KBID: "tb-odd.all", Name: "tb-odd", Arch: "all", State: compliance.Missing, InstalledVersion: "2.0-1", CandidateVersion: "2.0-1"},
+	}
+	ts := targets(r, options{})
+	require.Len(t, ts, 1)
+	assert.Equal(t, "tb-fail.all", ts[0].KBID)
+	assert.Equal(t, "1.1-1", ts[0].Version.EVR())
+	assert.Empty(t, ts[0].Version.State, "the version to install, not the half-done package")
+	assert.Equal(t, patchkit.StateHalfConfigured, ts[0].Installed.State)
 }
