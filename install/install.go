@@ -77,9 +77,17 @@ type ProgressEvent struct {
 	// "install" (the committing run), "verify", "reboot".
 	Step string
 	// Total is the number of targets for "plan", "download" and
-	// "install"; N counts them (from 1) when they are installed one by one
-	// after the transaction failed, with the target's KBID in Detail, and
-	// is 0 for the transaction of them all.
+	// "install" as each starts (N 0). During the transaction of them all,
+	// "download" and "install" events follow with the package manager's
+	// own progress, one per package as it starts on it (plan.Progress):
+	// N counts them from 1, Total is the package manager's count of the
+	// run's packages (dependencies included; 0 when it does not say, and
+	// never below N otherwise) and Detail names the package as the
+	// package manager writes it; they come when the runner streams output
+	// (run.Command.OnLine; run.Local does). When the transaction failed
+	// and the targets are installed one by one, N counts the targets
+	// instead (from 1, of Total targets), with the target's KBID in
+	// Detail, once per step.
 	N, Total int
 	Detail   string
 }
@@ -309,7 +317,15 @@ func (o options) applyTargets(ctx context.Context, exec executor, ts []plan.Targ
 			default:
 				return // zypper's "checking patches": part of the plan, already reported
 			}
-			progress(ProgressEvent{Step: step, N: n, Total: len(ts), Detail: detail})
+			switch {
+			case p.N == 0:
+				progress(ProgressEvent{Step: step, N: n, Total: len(ts), Detail: detail})
+			case n == 0:
+				// the package manager's own progress in the transaction
+				progress(ProgressEvent{Step: step, N: p.N, Total: p.Total, Detail: p.Package})
+			}
+			// one by one, each target is a step of its own: its
+			// packages are not counted again
 		}
 	}
 	out, err := exec.apply(ctx, ts, phases(0, ""))

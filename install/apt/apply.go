@@ -62,7 +62,7 @@ func Apply(ctx context.Context, r run.Runner, targets []plan.Target, opts ...Opt
 	deadline := start.Add(o.lockWait)
 	o.report(plan.StageDownloading)
 	c, res, err := o.runLocked(ctx, r, deadline, func(wait time.Duration) run.Command {
-		return o.installCommand(ops, true, wait)
+		return o.withProgress(o.installCommand(ops, true, wait), plan.StageDownloading)
 	})
 	if err != nil {
 		out := outcome(c, res)
@@ -73,7 +73,7 @@ func Apply(ctx context.Context, r run.Runner, targets []plan.Target, opts ...Opt
 	}
 	o.report(plan.StageInstalling)
 	c, res, err = o.runLocked(ctx, r, deadline, func(wait time.Duration) run.Command {
-		return o.installCommand(ops, false, wait)
+		return o.withProgress(o.installCommand(ops, false, wait), plan.StageInstalling)
 	})
 	out := outcome(c, res)
 	if err != nil {

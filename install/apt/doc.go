@@ -45,6 +45,25 @@
 // Recommends of an upgraded package are not installed
 // (--no-install-recommends): only the dependencies apt requires.
 //
+// # Progress
+//
+// With WithProgress, Apply reports each of its runs as it starts and,
+// when the runner streams output (run.Command.OnLine), each package as apt
+// or dpkg starts on it: the archives apt fetches ("Get:N ..."), then the
+// packages dpkg unpacks ("Preparing to unpack .../NAME_VERSION_ARCH.deb
+// ...", before the package's preinst runs), configures without unpacking,
+// or removes, counted against apt's summary ("4 upgraded, 1 newly
+// installed, ..."). dpkg unpacks every package before it configures them,
+// so the count reaches the total when the last package is unpacked; the
+// configuration that follows is part of the same step. These are apt's
+// and dpkg's messages in the C locale. apt's status lines
+// (-o APT::Status-Fd=N) are not asked for: apt makes that descriptor
+// close-on-exec in dpkg, so standard output or error as the descriptor
+// would be closed for dpkg and the maintainer scripts (a script under
+// "set -e" that prints to it fails, and the package is left
+// half-configured), and a descriptor of its own would need every runner to
+// pass one.
+//
 // Note that apt-get's --assume-no is not a dry run: apt asks no question
 // when it installs exactly what was named, and installs. Plan uses -s and
 // --print-uris, which never install.

@@ -113,7 +113,12 @@ func Admindir(dir string) Option {
 // WithProgress sets a callback Apply calls as each of its runs starts:
 // plan.StageDownloading before the download run, plan.StageInstalling
 // before the commit (Packages stays 0: apt's download run does not count
-// them in a form worth parsing).
+// them in a form worth parsing). During each run, when the runner streams
+// output (run.Command.OnLine; run.Local does), it is called again for each
+// package apt or dpkg starts on, with N, Total and Package: each archive
+// apt fetches ("Get:N ..."), then each package dpkg unpacks, configures
+// only, or removes, read from their standard output (see the package
+// documentation, "Progress").
 func WithProgress(f func(plan.Progress)) Option {
 	return func(o *options) error { o.progress = f; return nil }
 }

@@ -47,7 +47,7 @@ func Apply(ctx context.Context, r run.Runner, targets []plan.Target, opts ...Opt
 	}
 	cmds := o.commands(specs)
 	o.report(plan.StageDownloading)
-	res, err := o.runLocked(ctx, r, cmds.Download)
+	res, err := o.runLocked(ctx, r, o.withProgress(cmds.Download, plan.StageDownloading))
 	out := outcome(cmds.Download, res)
 	if err != nil {
 		return out, err
@@ -59,7 +59,7 @@ func Apply(ctx context.Context, r run.Runner, targets []plan.Target, opts ...Opt
 		return out, err
 	}
 	o.report(plan.StageInstalling)
-	res, err = o.runLocked(ctx, r, cmds.Commit)
+	res, err = o.runLocked(ctx, r, o.withProgress(cmds.Commit, plan.StageInstalling))
 	return outcome(cmds.Commit, res), err
 }
 

@@ -146,7 +146,11 @@ func WithSetopt(key, value string) Option {
 // WithProgress sets a callback Apply calls as each of its runs starts:
 // plan.StageDownloading before the download run, plan.StageInstalling
 // before the commit (not called when the download run found nothing to
-// do). Packages stays 0.
+// do). Packages stays 0. During each run, when the runner streams output
+// (run.Command.OnLine; run.Local does), it is called again for each
+// package dnf reports, with N, Total and Package: each file fetched, then
+// each package rpm installs, upgrades or erases. dnf then runs with
+// PYTHONUNBUFFERED=1, so that its lines come as they happen.
 func WithProgress(f func(plan.Progress)) Option {
 	return func(o *options) error { o.progress = f; return nil }
 }

@@ -88,7 +88,9 @@ type Outcome struct {
 }
 
 // Progress is told to a family's WithProgress callback as each phase of
-// Apply (and, for zypper, Plan and Repair) starts.
+// Apply (and, for zypper, Plan and Repair) starts, with N 0, and then, as
+// the package manager reports its own progress during the phase's run,
+// once per package it works on, with N from 1.
 type Progress struct {
 	// Stage is StageDownloading or StageInstalling for Apply; zypper also
 	// reports "checking patches", "planning", "verifying" and "repairing".
@@ -96,7 +98,65 @@ type Progress struct {
 	// Packages is the number of packages the transaction changes, when
 	// the phase before said so, else 0.
 	Packages int
+	// N counts the packages of the phase's run as the package manager
+	// starts on each (downloading or installing it): 1 for the first, one
+	// more for each next package, each package once, 0 in the event that
+	// starts the phase. Total is how many the package manager said the
+	// run has (its own count, which includes the dependencies it pulls
+	// in): 0 while the package manager has not said, and never below N
+	// otherwise. Package names the package the way the package manager writes
+	// it (apt: name[:arch]; dnf: name-[epoch:]version-release.arch, or
+	// the file it downloads; zypper: name-[epoch:]version-release.arch),
+	// for display. These events come only from a runner that streams
+	// output (run.Command.OnLine); they are progress, not a record of
+	// what was installed (the Outcome and a rescan are).
+	N, Total int
+	Package  string
 }
+
+// Counter turns a package manager's per-package progress lines into
+// Progress events: each package once, N counting from 1, Total never
+// below N. A family executor keeps one per run.
+type Counter struct {
+	stage  string
+	report func(Progress)
+	seen   map[string]bool
+	n      int
+	total  int
+}
+
+// NewCounter returns a Counter reporting stage's packages to report (which
+// may be nil: nothing is reported).
+func NewCounter(stage string, report func(Progress)) *Counter {
+	return &Counter{stage: stage, report: report, seen: map[string]bool{}}
+}
+
+// SetTotal records the package manager's count of the run's packages.
+// A count below the packages already started is raised to them.
+func (c *Counter) SetTotal(total int) {
+	c.total = max(total, c.n)
+}
+
+// Start reports pkg as the next package, unless it was started before
+// (key tells packages apart; pkg is what is reported). It reports
+// whether the package was new.
+func (c *Counter) Start(key, pkg string) bool {
+	if c.seen[key] {
+		return false
+	}
+	c.seen[key] = true
+	c.n++
+	if c.total > 0 && c.total < c.n {
+		c.total = c.n
+	}
+	if c.report != nil {
+		c.report(Progress{Stage: c.stage, N: c.n, Total: c.total, Package: pkg})
+	}
+	return true
+}
+
+// N is the number of packages started so far.
+func (c *Counter) N() int { return c.n }
 
 // The stages of Apply: the download run resolves the transaction and
 // fetches and checks the packages without changing the system (it can be

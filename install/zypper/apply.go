@@ -105,7 +105,7 @@ func (o *options) twoPhase(ctx context.Context, r run.Runner, firstStage string,
 	if first.Path != "" {
 		o.report(firstStage, 0)
 		first.OKCodes = outcomeCodes
-		res, err := r.Run(ctx, first)
+		res, err := r.Run(ctx, o.withProgress(first, firstStage))
 		out := outcome(first, res)
 		if err != nil {
 			return out, o.runError(first, res, err)
@@ -138,7 +138,7 @@ func (o *options) twoPhase(ctx context.Context, r run.Runner, firstStage string,
 	o.report(commitStage, n)
 	commit.Committing = true
 	commit.OKCodes = outcomeCodes
-	res, err := r.Run(ctx, commit)
+	res, err := r.Run(ctx, o.withProgress(commit, commitStage))
 	out := outcome(commit, res)
 	if err != nil {
 		return out, o.runError(commit, res, err)

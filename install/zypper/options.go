@@ -127,7 +127,12 @@ func WithPlan(p plan.Plan) Option {
 // WithProgress sets a callback called as each phase starts: "checking
 // patches" (Plan, Apply), "planning" (Plan), plan.StageDownloading and
 // plan.StageInstalling (Apply, with the number of packages the download
-// run's summary gave), "verifying" and "repairing" (Repair).
+// run's summary gave), "verifying" and "repairing" (Repair). During the
+// download run, the commit and Repair's run, when the runner streams
+// output (run.Command.OnLine; run.Local does), it is called again for each
+// package zypper reports, with N, Total and Package: each package
+// retrieved (or found in the cache), then each package rpm installs or
+// removes ("(1/3) Installing: NAME-VERSION.ARCH").
 func WithProgress(f func(plan.Progress)) Option {
 	return func(o *options) error { o.progress = f; return nil }
 }
