@@ -102,3 +102,60 @@ func ExampleWithInstallOnly() {
 	// needs repair: [kernel-tb.noarch 0:5.0-1 0:5.1-1]
 	// <nil>
 }
+
+// Progress of an Apply: each run as it starts, then each package dnf
+// reports while it runs (a runner that streams output sends the lines;
+// Replay sends the recorded ones). Replayed from the download and the
+// commit of four updates on the testbed.
+func ExampleWithProgress() {
+	var recs []run.Recording
+	for _, name := range []string{"upgrade-4-dnf.txt", "upgrade-5-dnf.txt"} {
+		data, err := os.ReadFile("../../testdata/install/dnf/" + name)
+		if err != nil {
+			fmt.Println(err)
+			return
+		}
+		rec, err := run.ParseRecording(name, data)
+		if err != nil {
+			fmt.Println(err)
+			return
+		}
+		recs = append(recs, rec)
+	}
+	var root string
+	for _, a := range recs[0].Argv {
+		if v, ok := strings.CutPrefix(a, "--installroot="); ok {
+			root = v
+		}
+	}
+	var targets []plan.Target
+	for _, nevra := range recs[0].Argv[slices.Index(recs[0].Argv, "--")+1:] {
+		p, err := patchkit.ParseNEVRA(nevra)
+		if err != nil {
+			fmt.Println(err)
+			return
+		}
+		targets = append(targets, plan.Target{Version: p})
+	}
+	out, err := dnf.Apply(context.Background(), run.NewReplay(recs...), targets,
+		dnf.WithInstallRoot(root), dnf.WithReleasever("1"), dnf.WithProgress(func(p plan.Progress) {
+			if p.N == 0 {
+				fmt.Println(p.Stage) // a run starts
+				return
+			}
+			fmt.Printf("  %d/%d %s\n", p.N, p.Total, p.Package)
+		}))
+	fmt.Println(out.ExitCode, err)
+	// Output:
+	// downloading
+	//   1/4 tb-hello-1.1-1.noarch.rpm
+	//   2/4 kernel-tb-5.1-1.noarch.rpm
+	//   3/4 tb-lib-2.0-2.noarch.rpm
+	//   4/4 tb-multi-1.3-1.noarch.rpm
+	// installing
+	//   1/4 tb-multi-1.3-1.noarch
+	//   2/4 tb-lib-1:2.0-2.noarch
+	//   3/4 tb-hello-1.1-1.noarch
+	//   4/4 kernel-tb-5.1-1.noarch
+	// 0 <nil>
+}

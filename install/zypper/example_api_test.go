@@ -101,3 +101,35 @@ func ExampleAllowDowngrades() {
 	// /opt/zypper/bin/zypper --non-interactive --xmlout --root /srv/sles --no-gpg-checks --gpg-auto-import-keys install --dry-run --no-force-resolution --recommends --oldpackage --auto-agree-with-licenses -- tb-down.noarch=1.0-1
 	// true
 }
+
+// Progress of an Apply: each phase as it starts (the install phase with
+// the number of packages the download phase's summary gave), then each
+// package zypper reports while it runs (a runner that streams output
+// sends the lines; Replay sends the recorded ones). Replayed from the
+// testbed, where tb-dep 1.1-1 brings in tb-newdep.
+func ExampleWithProgress() {
+	r, root := apiReplay("newdep")
+	targets := []plan.Target{apiTarget("tb-dep", -1, "1.0-1", "1.1-1")}
+	p, err := zypper.Plan(context.Background(), r, targets, zypper.WithRoot(root))
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	out, err := zypper.Apply(context.Background(), r, targets, zypper.WithRoot(root), zypper.WithPlan(p),
+		zypper.WithProgress(func(p plan.Progress) {
+			if p.N == 0 {
+				fmt.Println(p.Stage, p.Packages) // a phase starts
+				return
+			}
+			fmt.Printf("  %d/%d %s\n", p.N, p.Total, p.Package)
+		}))
+	fmt.Println(out.ExitCode, err)
+	// Output:
+	// downloading 0
+	//   1/2 tb-newdep-1.0-1.noarch
+	//   2/2 tb-dep-1.1-1.noarch
+	// installing 2
+	//   1/2 tb-newdep-1.0-1.noarch
+	//   2/2 tb-dep-1.1-1.noarch
+	// 0 <nil>
+}
