@@ -461,9 +461,10 @@ func (o options) rejectedIn(c *baseline.Compiled, p plan.Plan, before scan.Resul
 }
 
 // installedSomething reports whether any package version changed between
-// the scans.
+// the scans, or finished installing (dpkg's half-configured to installed,
+// as WithRepair's dpkg --configure -a does).
 func installedSomething(before, after scan.Result) bool {
-	key := func(p patchkit.Package) string { return p.QualifiedName() + " " + p.EVR() }
+	key := func(p patchkit.Package) string { return p.QualifiedName() + " " + p.EVR() + " " + string(p.State) }
 	was := map[string]bool{}
 	for _, p := range before.Inventory.Packages {
 		was[key(p)] = true

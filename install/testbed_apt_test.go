@@ -91,12 +91,14 @@ func inventoryOf(t *testing.T, r scan.Result, name string) []string {
 // tb-fail half-configured at 1.1-1. Install returns no error (a package
 // the package manager failed on is a Failed item, not an error of the
 // operation): the outcome names tb-fail with dpkg's reason and its state,
-// the report has it Failed with InstallState half-configured, and no
-// target is run again alone (the transaction settled them all). The next
+// the report has it Failed with InstallState half-configured and the
+// others Installed (RebootIfNeeded: the node is rebooted), and no target
+// is run again alone (the transaction settled them all). The next
 // Install stops with plan.ErrNeedsRepair before it changes anything; with
 // WithRepair, dpkg --configure -a runs the postinst again and fails again
 // (an error naming the repair); once the script is fixed, WithRepair
-// finishes the package and the report has nothing Failed.
+// finishes the package, the report has nothing Failed, and, as finishing
+// it installed it, the node is rebooted.
 func TestTestbedAptInstallFailingPostinstOperation(t *testing.T) {
 	root, opts := aptChroot(t)
 	t.Parallel()
@@ -106,8 +108,9 @@ func TestTestbedAptInstallFailingPostinstOperation(t *testing.T) {
 	}, "tb-fail=1.0-1")
 	ctx := context.Background()
 	rec := localRunner(t)
+	reb := &recordingRebooter{}
 	opts = append(opts, At(time.Now().UTC()), WithRunner(rec), WithBaseline(debianApproving("tb-fail", "tb-lib", "tb-hello")),
-		WithRebootOption(compliance.NoReboot), WithRebooter(&recordingRebooter{}))
+		WithRebooter(reb))
 	const reason = "installed tb-fail package post-installation script subprocess returned error exit status 29"
 
 	res, err := Install(ctx, os.DirFS(root.Dir), opts...)
@@ -126,10 +129,11 @@ func TestTestbedAptInstallFailingPostinstOperation(t *testing.T) {
 	assert.Equal(t, patchkit.StateHalfConfigured, fail.InstallState)
 	assert.Equal(t, "1.1-1", fail.InstalledVersion)
 	st := states(res.Report)
-	assert.Equal(t, compliance.InstalledPendingReboot, st["tb-hello.all"])
-	assert.Equal(t, compliance.InstalledPendingReboot, st["tb-lib.all"])
+	assert.Equal(t, compliance.Installed, st["tb-hello.all"])
+	assert.Equal(t, compliance.Installed, st["tb-lib.all"])
 	assert.Equal(t, 1, res.Report.Summary.FailedCount)
-	assert.True(t, res.RebootNeeded)
+	assert.Equal(t, 1, reb.n, "RebootIfNeeded: the run installed updates, a failure beside them does not hold the reboot back")
+	assert.True(t, res.Rebooted)
 	require.NotNil(t, res.After)
 	assert.Equal(t, []string{"1.1-1 half-configured"}, inventoryOf(t, *res.After, "tb-fail"))
 	golden(t, "apt-failing-postinst", res.Report)
@@ -166,6 +170,8 @@ func TestTestbedAptInstallFailingPostinstOperation(t *testing.T) {
 	assert.Contains(t, []compliance.State{compliance.Installed, compliance.InstalledPendingReboot}, fail.State)
 	assert.Empty(t, fail.InstallState)
 	assert.Zero(t, res.Report.Summary.FailedCount)
+	assert.Equal(t, 2, reb.n, "finishing tb-fail installed it: RebootIfNeeded reboots")
+	assert.True(t, res.Rebooted)
 	noWeakening(t, rec)
 }
 

@@ -53,9 +53,9 @@ func suseApproving(files ...string) baseline.Baseline {
 // (rpm keeps a package whose %post failed) and exits 107; Install returns
 // no error, the outcome names tb-fail with rpm's reason and its state
 // "installed", and the report, following rpm's database, has tb-fail at
-// 1.1 InstalledPendingReboot (NoReboot) like tb-lib beside it: nothing is
-// Failed, and nothing is left to repair (the next Install has nothing to
-// do).
+// 1.1 Installed like tb-lib beside it (RebootIfNeeded: the node is
+// rebooted): nothing is Failed, and nothing is left to repair (the next
+// Install has nothing to do).
 func TestTestbedZypperInstallFailingPostOperation(t *testing.T) {
 	root, opts := zypperRoot(t)
 	t.Parallel()
@@ -66,8 +66,9 @@ func TestTestbedZypperInstallFailingPostOperation(t *testing.T) {
 
 	ctx := context.Background()
 	rec := localRunner(t)
+	reb := &recordingRebooter{}
 	opts = append(opts, At(time.Now().UTC()), WithRunner(rec), WithBaseline(suseApproving("tb-fail-1.1-1.noarch.rpm", "tb-lib-2.0-2.noarch.rpm")),
-		WithRebootOption(compliance.NoReboot), WithRebooter(&recordingRebooter{}))
+		WithRebooter(reb))
 	res, err := Install(ctx, os.DirFS(root), opts...)
 	require.NoError(t, err)
 	noWeakening(t, rec)
@@ -87,14 +88,16 @@ func TestTestbedZypperInstallFailingPostOperation(t *testing.T) {
 	require.NotNil(t, res.After)
 	assert.Equal(t, []string{"1.1-1 installed"}, inventoryOf(t, *res.After, "tb-fail"))
 	st := states(res.Report)
-	assert.Equal(t, compliance.InstalledPendingReboot, st["tb-fail.noarch"])
-	assert.Equal(t, compliance.InstalledPendingReboot, st["tb-lib.noarch"])
+	assert.Equal(t, compliance.Installed, st["tb-fail.noarch"])
+	assert.Equal(t, compliance.Installed, st["tb-lib.noarch"])
 	assert.Zero(t, res.Report.Summary.FailedCount)
+	assert.Equal(t, 1, reb.n)
 	golden(t, "zypper-failing-post", res.Report)
 
 	res, err = Install(ctx, os.DirFS(root), opts...)
 	require.NoError(t, err, "nothing to repair: rpm finished the package")
 	assert.Empty(t, res.Targets)
+	assert.Equal(t, 1, reb.n)
 }
 
 // TestTestbedZypperInstallBlocksDependents is the BLOCK case on the real
