@@ -230,7 +230,34 @@ func scanBoth(t *testing.T, root string, o osdetect.OS, opts ...ScanOption) Resu
 	for _, r := range files.Repositories {
 		assert.Equal(t, repo.HealthOK, r.Health, "%s: %s", r.Name, r.Reason)
 	}
+	assertSameHealth(t, files, native)
 	return files
+}
+
+// assertSameHealth requires a metadata scan and a native scan of the same
+// root to report the same repositories with the same health (and reason
+// when not OK), signature verification and date, the same unknown
+// repositories in the summary, and the same node status.
+func assertSameHealth(t *testing.T, files, native Result) {
+	t.Helper()
+	health := func(r Result) []string {
+		var out []string
+		for _, s := range r.Repositories {
+			line := fmt.Sprintf("%s %s verified=%v date=%s", s.Name, s.Health, s.Verified, s.Date.UTC().Format(time.RFC3339))
+			if s.Health != repo.HealthOK {
+				line += " reason=" + s.Reason
+			}
+			out = append(out, line)
+		}
+		slices.Sort(out)
+		return out
+	}
+	require.NotEmpty(t, files.Repositories)
+	t.Logf("repositories through the package manager: %q", health(native))
+	assert.Equal(t, health(files), health(native), "the repositories' health, from the files and through the package manager")
+	assert.Equal(t, files.Report.Summary.UnknownRepositoryCount, native.Report.Summary.UnknownRepositoryCount)
+	assert.Equal(t, files.Report.Summary.UnknownReasons, native.Report.Summary.UnknownReasons)
+	assert.Equal(t, files.Report.Summary.Status, native.Report.Summary.Status, "the node's status")
 }
 
 func TestTestbedDnfScan(t *testing.T) {

@@ -15,9 +15,15 @@ import (
 
 // findUpdates asks the family backend the operating system calls for: its
 // metadata backend (the root's files, or fresh metadata with WithRefresh),
-// or its native backend through the runner (WithRunner). The native
-// backends report no repository health of their own: the package manager
-// refuses what it cannot verify. Both also return the installed versions
+// or its native backend through the runner (WithRunner). A native scan
+// reports the health of the repositories the package manager reads, from
+// the root's files as the metadata backend judges them (each family's
+// NativeHealth: the configuration and each repository's signed index,
+// its signature and its date, no package list), and keeps only the
+// versions some OK repository offers, as the metadata backend does; it
+// runs the package manager so that it writes nothing to the node (apt's
+// caches and planner log, dnf's logs in a private directory, zypper's log
+// and lock). Both also return the installed versions
 // that a repository offers (Candidate false, classified as a newer version
 // would be), so that the baseline decides them and an approved installed
 // version is INSTALLED rather than INSTALLED_OTHER. The
@@ -33,13 +39,16 @@ func findUpdates(ctx context.Context, fsys fs.FS, os osdetect.OS, inv Inventory,
 	case osdetect.APT:
 		if o.runner != nil {
 			opts := []apt.NativeOption{apt.NativeProduct(product), apt.NativeLogger(o.logger), apt.NativeInstalledVersions(true),
-				apt.NativeAllVersions(true), apt.NativeDescribe(true)}
+				apt.NativeAllVersions(true), apt.NativeDescribe(true), apt.NativeReadOnly(true)}
 			if root != "" {
 				opts = append(opts, apt.NativeAptOption("Dir", root+"/"),
 					apt.NativeAptOption("Dir::State::status", root+"/var/lib/dpkg/status"))
 			}
 			ps, err := apt.NativeUpdates(ctx, o.runner, installed, opts...)
-			return ps, nil, err
+			if err != nil {
+				return nil, nil, err
+			}
+			return apt.NativeHealth(ctx, fsys, ps, apt.WithArch(arch), apt.WithNow(o.at), apt.WithLogger(o.logger))
 		}
 		opts := []apt.Option{apt.WithArch(arch), apt.WithNow(o.at), apt.WithProduct(product), apt.WithLogger(o.logger),
 			apt.WithInstalledVersions(true), apt.WithNotInstalled(na.add),
@@ -54,7 +63,7 @@ func findUpdates(ctx context.Context, fsys fs.FS, os osdetect.OS, inv Inventory,
 	case osdetect.DNF, osdetect.YUM:
 		if o.runner != nil {
 			opts := []dnf.NativeOption{dnf.NativeProduct(product), dnf.NativeLogger(o.logger), dnf.NativeCacheOnly(!refresh), dnf.NativeArch(arch),
-				dnf.NativeInstalledVersions(true)}
+				dnf.NativeInstalledVersions(true), dnf.NativePrivateLogs(true)}
 			if root != "" {
 				opts = append(opts, dnf.NativeInstallRoot(root), dnf.NativeSetopt("reposdir", root+"/etc/yum.repos.d"))
 				if os.VersionID != "" {
@@ -62,7 +71,10 @@ func findUpdates(ctx context.Context, fsys fs.FS, os osdetect.OS, inv Inventory,
 				}
 			}
 			ps, err := dnf.NativeUpdates(ctx, o.runner, installed, opts...)
-			return ps, nil, err
+			if err != nil {
+				return nil, nil, err
+			}
+			return dnf.NativeHealth(ctx, fsys, ps, dnf.WithArch(arch), dnf.WithNow(o.at), dnf.WithOS(os), dnf.WithLogger(o.logger))
 		}
 		opts := []dnf.Option{dnf.WithArch(arch), dnf.WithNow(o.at), dnf.WithProduct(product), dnf.WithOS(os), dnf.WithLogger(o.logger),
 			dnf.WithInstalledVersions(true), dnf.WithNotInstalled(na.add), dnf.WithObsoletes(o.obsoletes),
@@ -81,7 +93,10 @@ func findUpdates(ctx context.Context, fsys fs.FS, os osdetect.OS, inv Inventory,
 				opts = append(opts, zypper.NativeRoot(root))
 			}
 			ps, err := zypper.NativeUpdates(ctx, o.runner, installed, opts...)
-			return ps, nil, err
+			if err != nil {
+				return nil, nil, err
+			}
+			return zypper.NativeHealth(ctx, fsys, ps, zypper.WithArch(arch), zypper.WithNow(o.at), zypper.WithLogger(o.logger))
 		}
 		opts := []zypper.Option{zypper.WithArch(arch), zypper.WithNow(o.at), zypper.WithProduct(product), zypper.WithLogger(o.logger),
 			zypper.WithInstalledVersions(true), zypper.WithNotInstalled(na.add),

@@ -69,6 +69,11 @@
 // "will be upgraded" list, the kept-back count) and against the inventory;
 // a private root is named with NativeAptConfig (APT_CONFIG) or
 // NativeAptOption (-o Dir=...), a chroot or a remote host with the runner.
+// With NativeReadOnly apt writes nothing (no binary cache, no planner
+// log). apt reads its lists as apt update stored them, without checking
+// them again: NativeHealth gives the repositories' health for a native
+// scan, each InRelease verified as Updates verifies it (no Packages file
+// read), and leaves out the versions no OK repository offers.
 //
 // # The patches
 //

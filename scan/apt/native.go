@@ -26,6 +26,7 @@ type nativeOptions struct {
 	installedVersions bool
 	describe          bool // NativeDescribe
 	allVersions       bool // NativeAllVersions
+	readOnly          bool // NativeReadOnly
 }
 
 // NativeAptConfig runs apt with APT_CONFIG=path in its environment: the
@@ -57,6 +58,26 @@ func NativeAptOption(key, value string) NativeOption {
 			return &OptionError{Option: "NativeAptOption", Reason: key + " changes the output that is parsed"}
 		}
 		o.aptOpts = append(o.aptOpts, key+"="+value)
+		return nil
+	}
+}
+
+// NativeReadOnly, when true, makes apt write nothing: apt-get and
+// apt-cache save their binary caches (Dir::Cache::pkgcache and
+// srcpkgcache, var/cache/apt/*.bin) whenever they find them stale (after
+// apt update or any dpkg run) or missing, and apt-get -s writes its
+// planner's log (Dir::Log::Planner, var/log/apt/eipp.log.xz) on every
+// simulation. The commands then run with "-o Dir::Cache::pkgcache= -o
+// Dir::Cache::srcpkgcache= -o Dir::Log::Planner=", which apt reads as no
+// file: each command builds the cache in memory instead of reading or
+// saving it. That is what apt does anyway where the caches are stale or
+// disabled (Debian's container images disable them); on a host whose
+// fresh cache apt would have read, each command takes the time to build
+// it. Off by default (the commands are those of the recordings the tests
+// replay); scan.Scan turns it on.
+func NativeReadOnly(on bool) NativeOption {
+	return func(o *nativeOptions) error {
+		o.readOnly = on
 		return nil
 	}
 }
@@ -115,6 +136,9 @@ func buildNative(opts []NativeOption) (*nativeOptions, error) {
 
 func (o *nativeOptions) common() ([]string, []string) {
 	args := []string{"-o", "Debug::NoLocking=1", "-o", "quiet=1"}
+	if o.readOnly {
+		args = append(args, "-o", "Dir::Cache::pkgcache=", "-o", "Dir::Cache::srcpkgcache=", "-o", "Dir::Log::Planner=")
+	}
 	if o.defaultRelease != "" {
 		args = append(args, "-o", "APT::Default-Release="+o.defaultRelease)
 	}

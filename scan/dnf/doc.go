@@ -211,6 +211,20 @@
 // shape is an *OutputError naming the command and line, and outputs that
 // contradict each other are an *InconsistentError.
 //
+// Every dnf command, a query too, appends to dnf's logs (dnf.log,
+// dnf.librepo.log, dnf.rpm.log, hawkey.log under logdir, /var/log, which
+// --installroot moves into the root): NativeLogDir or NativePrivateLogs
+// send them elsewhere. What dnf changes whatever it is told: the modification
+// time of its cache directory (it creates and removes its metadata lock
+// there), of each repository's keyring directory in the cache (gpg locks
+// it while librepo verifies repomd.xml), and of the rpm database's sqlite
+// shared-memory file (rpmdb.sqlite-shm, written on every read of a
+// database in WAL mode); no file's content. NativeHealth gives the
+// repositories' health for a native scan: each cached repomd.xml checked
+// as Updates checks it (signature, date) with the presence and size of
+// its data files (no package list read), leaving out the versions of
+// repositories that are not OK.
+//
 // NativeInstalledVersions is the native counterpart of
 // WithInstalledVersions, so that a scan through dnf tells INSTALLED from
 // INSTALLED_OTHER too. It adds one dnf run, repoquery --available with

@@ -1,7 +1,6 @@
 package dnf
 
 import (
-	"bytes"
 	"context"
 	"crypto/sha256"
 	"crypto/sha512"
@@ -163,52 +162,14 @@ func readCached(ctx context.Context, fsys fs.FS, o *options, cfg *config, rc *re
 		rd.pkgs, rd.others, rd.extras, rd.advisories = nil, otherList{}, nil, nil
 		return rd
 	}
-	dir, repomdPath, dataPath, note, err := locateCache(fsys, cfg, rc)
+	cm, err := openCachedRepomd(ctx, fsys, o, cfg, rc, &rd.status)
+	if cm != nil && cm.note != "" {
+		rd.notes = append(rd.notes, cm.note)
+	}
 	if err != nil {
 		return fail(err)
 	}
-	if note != "" {
-		rd.notes = append(rd.notes, note)
-	}
-	raw, err := rootfs.ReadFile(fsys, repomdPath, o.limits.repomd)
-	if err != nil {
-		if errors.Is(err, fs.ErrNotExist) {
-			return fail(&NotCachedError{Repository: rc.ID, Path: repomdPath})
-		}
-		return fail(err)
-	}
-	mdName := "/" + repomdPath
-	if rc.repoGPGCheck {
-		kr, keyNotes := repoKeys(ctx, fsys, o, rc, dir)
-		if kr.Len() == 0 {
-			reason := "repo_gpgcheck is set and the root holds no key for the repository"
-			if len(keyNotes) > 0 {
-				reason += ": " + strings.Join(keyNotes, "; ")
-			}
-			return fail(&repo.SignatureError{File: mdName, Reason: reason})
-		}
-		sig, err := rootfs.ReadFile(fsys, repomdPath+".asc", repo.MaxSignatureSize)
-		if err != nil {
-			if errors.Is(err, fs.ErrNotExist) {
-				return fail(&repo.SignatureError{File: mdName + ".asc", Reason: "repo_gpgcheck is set and repomd.xml.asc is missing"})
-			}
-			return fail(err)
-		}
-		v, err := repo.VerifyDetached(mdName+".asc", raw, sig, kr, repo.VerifyOptions{Now: o.now})
-		if err != nil {
-			return fail(err)
-		}
-		rd.status.Verified = true
-		o.logger.Debug("repomd.xml verified", "repository", rc.ID, "signers", v.Signers)
-	}
-	md, err := rpmmd.ParseRepomd(mdName, bytes.NewReader(raw), rpmmd.Limits{})
-	if err != nil {
-		return fail(err)
-	}
-	rd.status.Date = md.Generated
-	if err := fresh(o, mdName, md); err != nil {
-		return fail(err)
-	}
+	md, mdName, dataPath := cm.md, cm.name, cm.dataPath
 	_, rd.hasModules = md.Data["modules"]
 	if err := readRecords(ctx, fsys, o, cfg, rc, md, mdName, dataPath, want, rd); err != nil {
 		return fail(err)

@@ -6,9 +6,11 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"path"
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/patchkit/patchkit"
 	"github.com/patchkit/patchkit/osdetect"
@@ -27,7 +29,9 @@ type nativeOptions struct {
 	product     string
 	logger      *slog.Logger
 	arch        string
-	installed   bool // NativeInstalledVersions
+	installed   bool   // NativeInstalledVersions
+	logDir      string // NativeLogDir, or the directory NativePrivateLogs made
+	privateLogs bool   // NativePrivateLogs
 }
 
 // NativeArch sets the node's architecture (osdetect's vocabulary). dnf's
@@ -136,6 +140,59 @@ func NativeInstalledVersions(on bool) NativeOption {
 	return func(o *nativeOptions) error { o.installed = on; return nil }
 }
 
+// NativeLogDir makes dnf write its logs (dnf.log, dnf.librepo.log,
+// dnf.rpm.log, hawkey.log, which every dnf command appends to, a query
+// too) into the directory dir of the host that runs it (--setopt=logdir)
+// instead of the node's /var/log. dnf puts an --installroot in front of
+// logdir; with NativeInstallRoot the value climbs out of the root first
+// ("../" once per element of the root's path), so that dir is the host's
+// path and nothing is written inside the root. dir is absolute and must
+// exist; the caller removes it. An install root whose path holds a
+// symbolic link to a deeper directory makes dnf look for dir under
+// another directory of the host, and fail when it is not there: never
+// inside the root.
+func NativeLogDir(dir string) NativeOption {
+	return func(o *nativeOptions) error {
+		if err := checkLogDir(dir); err != nil {
+			return &OptionError{Option: "NativeLogDir", Reason: err.Error()}
+		}
+		o.logDir = dir
+		return nil
+	}
+}
+
+// NativePrivateLogs, when true, makes NativeUpdates write dnf's logs into a
+// directory of their own, made for the call through the runner
+// (/usr/bin/mktemp -d -t patchkit-dnf-logs.XXXXXXXXXX) and removed with
+// what dnf wrote in it when the commands are done (/usr/bin/rm -r -f), as
+// NativeLogDir does with a directory of the caller's: a scan then leaves
+// no trace in the node's logs. It costs the two commands.
+func NativePrivateLogs(on bool) NativeOption {
+	return func(o *nativeOptions) error { o.privateLogs = on; return nil }
+}
+
+// checkLogDir accepts an absolute, clean path that dnf's --setopt reads
+// as it is.
+func checkLogDir(dir string) error {
+	switch {
+	case !strings.HasPrefix(dir, "/") || path.Clean(dir) != dir || dir == "/":
+		return fmt.Errorf("%q is not an absolute, clean path of a directory", dir)
+	case strings.ContainsFunc(dir, func(r rune) bool { return r <= ' ' || r == 0x7f || r == ',' || r == '$' }):
+		return fmt.Errorf("%q has a space, control character, ',' or '$'", dir)
+	}
+	return nil
+}
+
+// logDirValue is the value of dnf's logdir that names dir on the host:
+// dnf joins it to the install root.
+func (o nativeOptions) logDirValue() string {
+	root := strings.Trim(path.Clean(o.installRoot), "/")
+	if root == "" || root == "." {
+		return o.logDir
+	}
+	return strings.Repeat("../", strings.Count(root, "/")+1) + o.logDir[1:]
+}
+
 // NativeLogger sets the logger (silent by default).
 func NativeLogger(l *slog.Logger) NativeOption {
 	return func(o *nativeOptions) error {
@@ -188,7 +245,9 @@ type Commands struct {
 }
 
 // NativeCommands returns the commands NativeUpdates runs: dnf with -q, the
-// root, release and setopt options, and -C when cache-only; TZ=UTC in the
+// root, release, setopt and log directory options (not the directory
+// NativePrivateLogs makes, which only NativeUpdates knows), and -C when
+// cache-only; TZ=UTC in the
 // environment, because dnf prints advisory dates in local time (the
 // runner sets LC_ALL=C).
 func NativeCommands(opts ...NativeOption) (Commands, error) {
@@ -209,6 +268,9 @@ func (o nativeOptions) commands() (Commands, error) {
 	}
 	for _, s := range o.setopts {
 		base = append(base, "--setopt="+s)
+	}
+	if o.logDir != "" {
+		base = append(base, "--setopt=logdir="+o.logDirValue())
 	}
 	if o.cacheOnly {
 		base = append(base, "-C")
@@ -263,6 +325,52 @@ func NativeUpdates(ctx context.Context, r run.Runner, installed []patchkit.Packa
 	if err != nil {
 		return nil, err
 	}
+	if o.privateLogs && o.logDir == "" {
+		dir, err := makeLogDir(ctx, r)
+		if err != nil {
+			return nil, err
+		}
+		o.logDir = dir
+		ps, err := nativeUpdates(ctx, r, installed, &o)
+		if rerr := removeLogDir(ctx, r, dir); rerr != nil && err == nil {
+			return nil, rerr
+		}
+		return ps, err
+	}
+	return nativeUpdates(ctx, r, installed, &o)
+}
+
+// logDirPrefix begins the name of the directory NativePrivateLogs makes.
+const logDirPrefix = "patchkit-dnf-logs."
+
+// makeLogDir makes a private directory through r and returns its path,
+// checked to be the fresh directory mktemp names.
+func makeLogDir(ctx context.Context, r run.Runner) (string, error) {
+	c := run.Command{Path: "/usr/bin/mktemp", Args: []string{"-d", "-t", logDirPrefix + "XXXXXXXXXX"}}
+	res, err := r.Run(ctx, c)
+	if err != nil {
+		return "", fmt.Errorf("dnf: making a private log directory: %w", err)
+	}
+	dir := strings.TrimSuffix(string(res.Stdout), "\n")
+	if err := checkLogDir(dir); err != nil || !strings.HasPrefix(path.Base(dir), logDirPrefix) {
+		return "", &OutputError{Command: "mktemp -d", Line: 1, Text: dir, Reason: "not the path of a private directory"}
+	}
+	return dir, nil
+}
+
+// removeLogDir removes the directory makeLogDir made, even when ctx is
+// cancelled (for at most a minute).
+func removeLogDir(ctx context.Context, r run.Runner, dir string) error {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Minute)
+	defer cancel()
+	c := run.Command{Path: "/usr/bin/rm", Args: []string{"-r", "-f"}, Operands: []string{dir}}
+	if _, err := r.Run(ctx, c); err != nil {
+		return fmt.Errorf("dnf: removing the private log directory %s: %w", dir, err)
+	}
+	return nil
+}
+
+func nativeUpdates(ctx context.Context, r run.Runner, installed []patchkit.Package, o *nativeOptions) ([]patchkit.Patch, error) {
 	cmds, err := o.commands()
 	if err != nil {
 		return nil, err
@@ -351,7 +459,7 @@ func NativeUpdates(ctx context.Context, r run.Runner, installed []patchkit.Packa
 			return nil, err
 		}
 	}
-	return nativePatches(&o, names, rows, cu, list, infos, avail, inst)
+	return nativePatches(o, names, rows, cu, list, infos, avail, inst)
 }
 
 // nativePatches joins the outputs: avail are repoquery --available's rows for the installed NEVRAs inst

@@ -201,7 +201,20 @@
 // ParseInfoPatches read it, and ParseListUpdatesTable and
 // ParseListPatchesTable read the tables zypper prints without --xmlout.
 // By default NativeUpdates reports newer versions only (what list-updates
-// lists).
+// lists). Unless NativeRefresh, NativeUpdates and NativePatches run zypper
+// with ZYPP_LOGFILE=/dev/null (zypper otherwise appends its debug log to
+// /var/log/zypper.log of the host it runs on, --root or not) and
+// ZYPP_READONLY_HACK=1 (libzypp then takes no zypp lock, whose pid file
+// run/zypp.pid it rewrites otherwise). What zypper changes whatever it is
+// told: its solv cache of the installed packages (var/cache/zypp/solv/
+// @System), rebuilt whenever the rpm database changed since zypper last
+// read it, as any zypper command rebuilds it; the modification time of the
+// rpm database's sqlite shared-memory file (rpmdb.sqlite-shm); and a
+// private directory under /var/tmp that it removes. NativeHealth gives the
+// repositories' health for a native scan: each raw cache checked as
+// Updates checks it (signature, date) with the presence and size of its
+// data files (no package list read), leaving out the versions of
+// repositories that are not OK.
 //
 // NativeInstalledVersions is the native counterpart of
 // WithInstalledVersions. NativeUpdates then also runs `repos` (each

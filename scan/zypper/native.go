@@ -18,7 +18,10 @@ import (
 // for the subcommand and its arguments: zypper --non-interactive --xmlout
 // [--no-refresh] [--root DIR] SUBCOMMAND ARGS... [-- OPERANDS...], with
 // LC_ALL=C, and exit codes 100, 101 (updates needed) and 106 (repositories
-// skipped) accepted as outcomes.
+// skipped) accepted as outcomes. It is the command for any use, a
+// transaction too: without the environment of a read-only query that
+// NativeUpdates and NativePatches add (ZYPP_READONLY_HACK=1,
+// ZYPP_LOGFILE=/dev/null, unless NativeRefresh).
 func Command(sub []string, operands []string, opts ...NativeOption) (run.Command, error) {
 	o, err := buildNative(opts)
 	if err != nil {
@@ -36,9 +39,23 @@ func (o *nativeOptions) command(sub, operands []string) run.Command {
 		args = append(args, "--root", o.root)
 	}
 	args = append(args, sub...)
+	env := []string{"LC_ALL=C", "LANGUAGE="}
+	if o.readOnly {
+		env = append(env, queryEnv...)
+	}
 	return run.Command{Path: o.program, Args: args, Operands: operands,
-		Env: append([]string{"LC_ALL=C", "LANGUAGE="}, o.env...), OKCodes: []int{100, 101, 106}}
+		Env: append(env, o.env...), OKCodes: []int{100, 101, 106}}
 }
+
+// queryEnv is the environment NativeUpdates and NativePatches run zypper
+// with (unless NativeRefresh, when zypper writes its caches and must hold
+// its lock), so that a scan changes nothing: ZYPP_LOGFILE=/dev/null keeps
+// libzypp's debug log out of /var/log/zypper.log (on the host that runs
+// zypper: the log is not under --root), and ZYPP_READONLY_HACK=1 makes
+// libzypp take no zypp lock (it writes its pid into the root's
+// run/zypp.pid otherwise), as apt-get -s runs here with
+// Debug::NoLocking. NativeEnv entries come after and win.
+var queryEnv = []string{"ZYPP_READONLY_HACK=1", "ZYPP_LOGFILE=/dev/null"}
 
 // skippedRE matches zypper's message for a repository it skipped.
 var skippedRE = regexp.MustCompile(`^Skipping repository '(.+)' because of the above error\.`)
@@ -93,6 +110,7 @@ func NativeUpdates(ctx context.Context, r run.Runner, installed []patchkit.Packa
 	if err != nil {
 		return nil, err
 	}
+	o.readOnly = !o.refresh
 	lu, skipErr := runStream(ctx, r, o.command([]string{"list-updates"}, nil))
 	if lu == nil {
 		return nil, skipErr
@@ -529,6 +547,7 @@ func NativePatches(ctx context.Context, r run.Runner, opts ...NativeOption) ([]P
 	if err != nil {
 		return nil, err
 	}
+	o.readOnly = !o.refresh
 	return nativePatches(ctx, r, &o)
 }
 

@@ -267,6 +267,9 @@ type nativeOptions struct {
 	installedVers bool
 	// allVers: NativeAllVersions
 	allVers bool
+	// readOnly: NativeUpdates and NativePatches without NativeRefresh
+	// (queryEnv)
+	readOnly bool
 }
 
 // NativeProgram sets zypper's absolute path (default /usr/bin/zypper).

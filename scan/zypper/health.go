@@ -1,0 +1,139 @@
+package zypper
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"path"
+	"slices"
+
+	"github.com/patchkit/patchkit"
+	"github.com/patchkit/patchkit/internal/rootfs"
+	"github.com/patchkit/patchkit/repo"
+)
+
+// NativeHealth is the repository health that a native scan (NativeUpdates)
+// reports, taken from what zypper itself reads: the root's enabled
+// repositories (etc/zypp/repos.d, zypp.conf) and each one's raw metadata
+// cache, checked as Updates checks it: repomd.xml signed by a key of the
+// rpm database (or WithKeyring) where the repository checks signatures,
+// dated, not in the future and not older than WithMaxAge or
+// WithRepoMaxAge at WithNow's instant; and its primary and updateinfo
+// files there, of the size repomd.xml gives. It reads no package list: the
+// files are not hashed or parsed (zypper reads them, or its solv cache of
+// them), so Status.Packages is 0, and a data file damaged at its right
+// size is found by Updates and not here. It returns one repo.Status per
+// enabled repository, in zypper's order, and ps, the versions
+// NativeUpdates returned, less those whose Repository (an alias) is a
+// repository that is not OK: Updates offers nothing of such a repository,
+// and neither does a native scan (zypper's own choice among the versions
+// left is not made again, and a version zypper shows from a repository
+// that is not OK is left out even when an OK repository has it too, as
+// zypper names one repository per version; its patches, which may classify
+// the versions of other repositories, are kept). A version from a
+// repository the root does not enable is left out too, and that
+// repository gets a status of its own, HealthUnreadable: its health is
+// unknown.
+//
+// The options are Updates' (WithArch and WithNow are required; those
+// about packages have no effect). A configuration or rpm database that
+// cannot be read is an error, as it is for Updates.
+func NativeHealth(ctx context.Context, fsys fs.FS, ps []patchkit.Patch, opts ...Option) ([]patchkit.Patch, []repo.Status, error) {
+	o, err := buildOptions(opts)
+	if err != nil {
+		return nil, nil, err
+	}
+	conf, err := readZyppConf(fsys)
+	if err != nil {
+		return nil, nil, err
+	}
+	cfgs, err := loadRepos(ctx, fsys, conf, &o)
+	if err != nil {
+		return nil, nil, err
+	}
+	trust := o.keyring
+	if !o.keyringSet && slices.ContainsFunc(cfgs, func(c repoConfig) bool { return c.repoGPGCheck }) {
+		info, err := readRPMDB(ctx, fsys, true, nil)
+		if err != nil {
+			return nil, nil, err
+		}
+		for _, p := range info.problems {
+			o.logger.Warn("a key of the rpm database is not trusted: it could not be read", "err", p)
+		}
+		trust = info.keyring
+	}
+	statuses := make([]repo.Status, 0, len(cfgs))
+	for _, cfg := range cfgs {
+		if err := ctx.Err(); err != nil {
+			return nil, nil, err
+		}
+		dir := trimSlash(conf.metadataDir + "/" + cfg.alias)
+		rc, st, err := openRawCache(fsys, dir, cfg, trust, &o)
+		if err == nil {
+			err = rc.checkSizes()
+		}
+		st.Name = cfg.alias
+		if err != nil {
+			st = repo.Status{Name: cfg.alias, Health: repo.HealthOf(err), Reason: err.Error(), Verified: st.Verified, Date: st.Date}
+			o.logger.Warn("repository not used", "repository", cfg.alias, "health", st.Health, "err", err)
+		} else {
+			st.Health = repo.HealthOK
+		}
+		statuses = append(statuses, st)
+	}
+	health := make(map[string]repo.Health, len(statuses))
+	for _, s := range statuses {
+		health[s.Name] = s.Health
+	}
+	kept := make([]patchkit.Patch, 0, len(ps))
+	for _, p := range ps {
+		h, known := health[p.Repository]
+		if !known {
+			err := fmt.Errorf("zypper offers %s from it, and the root enables no repository of that alias, so its metadata was not checked: %w", p.NEVRA(), repo.ErrNotFound)
+			statuses = append(statuses, repo.StatusOf(p.Repository, err))
+			h = repo.HealthUnreadable
+			health[p.Repository] = h
+		}
+		if h != repo.HealthOK {
+			o.logger.Warn("version offered by a repository that is not OK; left out", "package", p.NEVRA(), "repository", p.Repository, "health", h)
+			continue
+		}
+		kept = append(kept, p)
+	}
+	return kept, statuses, nil
+}
+
+// checkSizes checks that primary (required) and updateinfo (when
+// repomd.xml lists it) are in the cache, regular files of the size
+// repomd.xml gives, without reading them.
+func (c *rawCache) checkSizes() error {
+	for _, typ := range []string{"primary", "updateinfo"} {
+		d, ok := c.md.Data[typ]
+		if !ok {
+			if typ == "primary" {
+				return &repo.SyntaxError{File: "/" + path.Join(c.dir, "repodata/repomd.xml"), Msg: "no primary data"}
+			}
+			continue
+		}
+		p := path.Join(c.dir, d.Location)
+		name := "/" + p
+		rp, err := rootfs.Resolve(c.fsys, p)
+		if err != nil {
+			return err
+		}
+		fi, err := fs.Stat(c.fsys, rp)
+		switch {
+		case errors.Is(err, fs.ErrNotExist):
+			// as reading it reports it
+			return &fs.PathError{Op: "open", Path: p, Err: fs.ErrNotExist}
+		case err != nil:
+			return err
+		case !fi.Mode().IsRegular():
+			return &fs.PathError{Op: "read", Path: name, Err: rootfs.ErrNotRegular}
+		case d.Size > 0 && fi.Size() != d.Size:
+			return &repo.SizeError{File: name, Want: d.Size, Got: fi.Size()}
+		}
+	}
+	return nil
+}
