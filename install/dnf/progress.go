@@ -21,7 +21,10 @@ const unbuffered = "PYTHONUNBUFFERED=1"
 //   - the download run: "(2/4): tb-lib-2.0-2.noarch.rpm  1.2 MB/s | 6.0 kB
 //     00:00" as each file is fetched (the file name, cut by dnf to its
 //     80-column line; a lone file has no "(N/T): "), and "[SKIPPED]
-//     FILE: Already downloaded", after "Downloading Packages:";
+//     FILE: Already downloaded" for one in the cache, after "Downloading
+//     Packages:" and before the rule over dnf's "Total" line. Total is
+//     the Transaction Summary's Install, Upgrade, Downgrade and Reinstall
+//     count, which dnf's "(N/T)" repeats;
 //   - the commit: "  Upgrading        : tb-lib-1:2.0-2.noarch    2/8" once
 //     rpm has written a package's files (Installing, Upgrading,
 //     Downgrading, Reinstalling, Erasing; dnf cuts a long NEVRA to its
@@ -36,6 +39,7 @@ type progressParser struct {
 	download bool
 	// where in dnf's output the line is
 	downloading bool // after "Downloading Packages:"
+	counted     bool // a "(N/T): " line came
 	summary     int  // 0 before "Transaction Summary", 1 at its rule, 2 in its counts, 3 after
 	sum         int  // the packages the summary counted so far
 }
@@ -109,8 +113,11 @@ func (p *progressParser) countSummary(t string) bool {
 			return true
 		}
 		switch f[0] {
-		case "Install", "Upgrade", "Remove", "Downgrade", "Reinstall":
-			if !p.download && n > 0 {
+		case "Install", "Upgrade", "Downgrade", "Reinstall":
+			p.sum += n
+			p.c.SetTotal(p.sum)
+		case "Remove":
+			if !p.download { // a removal has no file to fetch
 				p.sum += n
 				p.c.SetTotal(p.sum)
 			}
@@ -129,6 +136,12 @@ func (p *progressParser) downloadLine(t string) {
 	if !p.downloading {
 		return
 	}
+	if strings.HasPrefix(t, "-----") {
+		// the rule above the "Total" line: the files are done (a key
+		// download may follow in the same form)
+		p.downloading = false
+		return
+	}
 	if rest, ok := strings.CutPrefix(t, "[SKIPPED] "); ok {
 		if file, _, ok := strings.Cut(rest, ": "); ok {
 			p.c.Start(file, file)
@@ -144,15 +157,17 @@ func (p *progressParser) downloadLine(t string) {
 	if len(f) < 2 {
 		return
 	}
-	name := f[0]
 	if n, total, ok := fileCount(f[0]); ok && len(f) >= 3 {
-		name = f[1]
+		p.counted = true
 		p.c.SetTotal(total)
-		p.c.Start(strconv.Itoa(n), name)
+		p.c.Start(strconv.Itoa(n), f[1])
 		return
 	}
-	p.c.SetTotal(1)
-	p.c.Start(name, name)
+	// A lone file has no count.
+	if !p.counted && f[0] != "Total" {
+		p.c.SetTotal(1)
+		p.c.Start(f[0], f[0])
+	}
 }
 
 // fileCount reads "(2/4):".
