@@ -64,7 +64,8 @@ func apiLogger() *slog.Logger {
 	}))
 }
 
-// A scan reports its steps as they start and end; the operation's end
+// A scan reports its steps as they start and end, and between them counts
+// the repositories it reads (N of Total); the operation's end
 // time is the caller's to give (by default the start, for a reproducible
 // report). The operating system may come from elsewhere than the root
 // (here detected once, beforehand).
@@ -83,7 +84,10 @@ func ExampleWithProgress() {
 	res, err := scan.Scan(context.Background(), root, scan.At(at), scan.Ended(at.Add(90*time.Second)),
 		scan.WithOS(debian), scan.WithArch("x86_64"), scan.WithLogger(apiLogger()),
 		scan.WithProgress(func(e scan.ProgressEvent) {
-			if e.Done {
+			switch {
+			case e.Total > 0:
+				fmt.Printf("%s %d of %d %q\n", e.Step, e.N, e.Total, e.Detail)
+			case e.Done:
 				fmt.Printf("%s done %q\n", e.Step, e.Detail)
 			}
 		}))
@@ -96,6 +100,7 @@ func ExampleWithProgress() {
 	// Output:
 	// detect done "Debian GNU/Linux 12 (bookworm)"
 	// inventory done "96 packages"
+	// updates 1 of 1 "http://security.debian.org/debian-security bookworm-security"
 	// updates done "1 newer versions from 1 repositories, 0 approved versions of packages not installed"
 	// reboot done ""
 	// assess done "NON_COMPLIANT"
