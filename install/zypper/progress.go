@@ -14,13 +14,15 @@ import (
 // counts, which each line carries:
 //
 //   - the download run: the messages `Retrieving package
-//     kernel-tb-5.1-1.noarch (1/3), 6.0 KiB ...` as each package is
-//     fetched, and `In cache NAME (2/3), ...` for one zypper already has;
+//     tb-lib-1:2.0-2.noarch (3/3), 6.0 KiB ...` as each package is
+//     fetched, and `In cache tb-lib-2.0-2.noarch.rpm (3/3), ...` for one
+//     zypper already has (reported without ".rpm");
 //   - the commit (and Repair's): the progress elements of rpm's work,
 //     `<progress id="install-resolvable" name="(1/3) Installing:
-//     kernel-tb-5.1-1.noarch"/>`, and "remove-resolvable" ("(2/3)
-//     Removing: ...") for a package removed; zypper repeats an element
-//     as its value grows, and the package is reported at the first.
+//     kernel-tb-5.1-1.noarch"/>`, and "remove-resolvable" ("(1/1)
+//     Removing tb-slow-1.0-1.noarch") for a package removed; zypper
+//     repeats an element as its value grows, and the package is reported
+//     at the first.
 //
 // zypper writes each of these elements on one line; a line that is not
 // one of them (or not well-formed XML by itself) gives no event.
@@ -64,6 +66,8 @@ func (p *progressParser) line(l run.Line) {
 		for _, prefix := range []string{"Retrieving package ", "In cache "} {
 			if rest, found := strings.CutPrefix(e.Text, prefix); found {
 				pkg, n, total, ok = countedName(rest)
+				// the file's name when cached: NAME-VERSION-RELEASE.ARCH.rpm
+				pkg = strings.TrimSuffix(pkg, ".rpm")
 				break
 			}
 		}
@@ -72,17 +76,14 @@ func (p *progressParser) line(l run.Line) {
 		if xml.Unmarshal([]byte(t), &e) != nil || e.ID != "install-resolvable" && e.ID != "remove-resolvable" {
 			return
 		}
-		// "(1/3) Installing: kernel-tb-5.1-1.noarch"
-		count, rest, found := strings.Cut(e.Name, " ")
-		if !found {
+		// "(1/3) Installing: kernel-tb-5.1-1.noarch", "(1/1) Removing
+		// tb-slow-1.0-1.noarch"
+		f := strings.Fields(e.Name)
+		if len(f) != 3 {
 			return
 		}
-		_, name, found := strings.Cut(rest, ": ")
-		if !found {
-			return
-		}
-		n, total, ok = parenCount(count)
-		pkg = name
+		n, total, ok = parenCount(f[0])
+		pkg = f[2]
 	}
 	if !ok || pkg == "" {
 		return
