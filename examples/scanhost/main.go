@@ -467,17 +467,23 @@ func isTerminal(w io.Writer) bool {
 }
 
 // progressBar draws the install's steps on one terminal line, which the
-// caller clears when the install returns.
+// caller clears when the install returns. A step of all the updates
+// starts as their count; then, while the package manager downloads and
+// installs, the line is a bar of its own count of packages (N of Total,
+// the package in Detail), or the count alone when it gave no total; one
+// by one after a failed transaction, the bar counts the updates.
 func progressBar(w io.Writer) func(install.ProgressEvent) {
 	return func(e install.ProgressEvent) {
 		line := e.Step
 		switch {
 		case e.N == 0 && e.Total > 0: // planning, downloading or installing them all at once
 			line = fmt.Sprintf("%-8s %d updates", e.Step, e.Total)
-		case e.Total > 0: // one by one, after the transaction failed
+		case e.N > 0 && e.Total >= e.N: // a package of the transaction, or an update one by one
 			const width = 30
 			done := width * e.N / e.Total
 			line = fmt.Sprintf("%-8s [%s%s] %d/%d", e.Step, strings.Repeat("#", done), strings.Repeat(".", width-done), e.N, e.Total)
+		case e.N > 0: // a package of a run whose size the package manager did not say
+			line = fmt.Sprintf("%-8s %d", e.Step, e.N)
 		}
 		if e.Detail != "" {
 			line += " " + e.Detail
