@@ -73,8 +73,11 @@ func NativeAptOption(key, value string) NativeOption {
 // saving it. That is what apt does anyway where the caches are stale or
 // disabled (Debian's container images disable them); on a host whose
 // fresh cache apt would have read, each command takes the time to build
-// it. Off by default (the commands are those of the recordings the tests
-// replay); scan.Scan turns it on.
+// it: half a second with Debian 12's main, updates and security lists
+// (apt-cache policy: 0.01 s from a fresh cache, 0.5 s without), for each
+// of the one to three commands NativeUpdates runs. Off by default (the
+// commands are those of the recordings the tests replay); scan.Scan turns
+// it on.
 func NativeReadOnly(on bool) NativeOption {
 	return func(o *nativeOptions) error {
 		o.readOnly = on
