@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -21,6 +22,7 @@ import (
 	"github.com/patchkit/patchkit/repo"
 	"github.com/patchkit/patchkit/scan"
 	"github.com/patchkit/patchkit/scan/rpmdb"
+	"github.com/patchkit/patchkit/scan/run"
 )
 
 // apiDebian is a Debian 12 root: the os-release and dpkg database of real
@@ -296,4 +298,71 @@ func ExampleWithRPMOptions() {
 	// Output:
 	// 1048576 rpm var/lib/rpm/rpmdb.sqlite (sqlite) 3 packages
 	// 16384 rpmdb: var/lib/rpm/rpmdb.sqlite (sqlite): open var/lib/rpm/rpmdb.sqlite: rpmdb: database file is larger than the limit: 225280 bytes, limit 16384
+}
+
+// WithRunner asks the package manager itself, through the runner, for the
+// inventory and the updates (run.NewLocal() on the host, or an embedder's
+// runner: sudo, SSH, a container); the repositories are still judged from
+// the root's files, and a version only a repository that is not OK
+// offers is left out. Here the runner replays real rpm and zypper runs on
+// the testbed's zypper root (testdata/zypper/scenarios/testbed), and the
+// file system is the project's copy of that root's configuration and zypp
+// cache, without its rpm database: no key is trusted to verify the
+// metadata, so the repositories are UNSIGNED and the node is UNKNOWN,
+// never COMPLIANT.
+func ExampleWithRunner() {
+	dir := "../testdata/zypper/scenarios/testbed"
+	var meta struct {
+		Root string // the root the runs were made on
+		Now  time.Time
+	}
+	data, err := os.ReadFile(dir + "/fixture.json")
+	if err == nil {
+		err = json.Unmarshal(data, &meta)
+	}
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	recs, err := run.LoadRecordings(os.DirFS(dir), "*.txt")
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	sles, err := osdetect.DetectFS(os.DirFS("../testdata/osdetect/sles-15.6"))
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	replay := run.NewReplay(recs...)
+	res, err := scan.Scan(context.Background(), os.DirFS(dir+"/root"), scan.At(meta.Now),
+		scan.WithOS(sles), scan.WithArch("x86_64"), scan.WithRunner(replay, meta.Root))
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	for _, c := range replay.Calls() {
+		line := strings.ReplaceAll(c.String(), meta.Root, "ROOT")
+		if len(line) > 100 {
+			line = line[:100] + "..."
+		}
+		fmt.Println(line)
+	}
+	fmt.Println(res.Inventory.Backend, len(res.Inventory.Packages), "packages;", len(res.Candidates), "candidates")
+	for _, r := range res.Repositories {
+		fmt.Println(r.Name, r.Health)
+	}
+	fmt.Println(res.Report.Summary.Status)
+	// Output:
+	// /usr/bin/rpm --root ROOT -qa --qf "%{NAME}\\t%|EPOCH?{%{EPOCH}}:{(none)}|\\t%{VERSION}\\t%{RELEASE}\...
+	// /usr/bin/zypper --non-interactive --xmlout --no-refresh --root ROOT list-updates
+	// /usr/bin/zypper --non-interactive --xmlout --no-refresh --root ROOT list-patches --all
+	// /usr/bin/zypper --non-interactive --xmlout --no-refresh --root ROOT info -t patch -- TBSA-2026:0001 ...
+	// /usr/bin/zypper --non-interactive --xmlout --no-refresh --root ROOT repos
+	// /usr/bin/zypper --non-interactive --xmlout --no-refresh --root ROOT search -s -t package --installed...
+	// /usr/bin/zypper --non-interactive --xmlout --no-refresh --root ROOT search -s --match-exact -t packa...
+	// rpm 5 packages; 0 candidates
+	// tb-base UNSIGNED
+	// tb-updates UNSIGNED
+	// UNKNOWN
 }
