@@ -34,7 +34,18 @@
 //
 // A repository whose metadata cannot be read, verified or dated is reported
 // with its health and offers nothing; the report is then never COMPLIANT
-// (compliance's UNKNOWN).
+// (compliance's UNKNOWN). Scans through the package manager (WithRunner)
+// judge the same stored metadata the package manager reads (apt's
+// InRelease files, dnf's cached repomd.xml, zypper's raw cache; the
+// families' NativeHealth) and fail closed in the same way.
+//
+// A Scan writes nothing to the node, through the package manager either:
+// apt runs without its binary caches and planner log, dnf logs into a
+// private directory removed afterwards, zypper logs to /dev/null in its
+// read-only mode. What the tools change whatever they are told (the
+// timestamp of the rpm database's SQLite -shm file, of dnf's cache and key
+// directories, zypper's rebuilt solv cache of the installed system) is
+// listed in the family packages' documentation.
 //
 // # The inventory
 //
