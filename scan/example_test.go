@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"strings"
 
 	"github.com/patchkit/patchkit/osdetect"
 	"github.com/patchkit/patchkit/scan"
@@ -59,9 +58,7 @@ func ExampleQueryInventory() {
 	// architecture.
 	fmt.Printf("%s %q %d packages\n", inv.Backend, inv.Arch, len(inv.Packages))
 	for _, p := range inv.Packages {
-		if strings.HasPrefix(p.Name, "tb-") {
-			fmt.Println(p.QualifiedName(), p.EVR(), p.State)
-		}
+		fmt.Println(p.QualifiedName(), p.EVR(), p.State)
 	}
 	// Output:
 	// dpkg "" 5 packages
