@@ -45,7 +45,8 @@
 // identified, scanned or patched); 2 usage. scanhost adds its own: 3 the
 // node is NON_COMPLIANT; 4 UNKNOWN (some repository's metadata could not be
 // read, verified or dated); 5 an Install needs a reboot it did not perform
-// (NoReboot, or -root).
+// (NoReboot, or -root; a dry run exits as a Scan would, and its JSON says
+// RebootNeeded when the run would reboot).
 package main
 
 import (
@@ -227,7 +228,7 @@ func runMain(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 			return exitError
 		}
 	}
-	if out.Install != nil && out.Install.RebootNeeded {
+	if out.Install != nil && out.Install.RebootNeeded && !out.Install.DryRun {
 		return exitRebootNeeded
 	}
 	switch res.Report.Summary.Status {
@@ -375,12 +376,11 @@ func installNode(ctx context.Context, c config, now time.Time, out *output, stde
 	}
 	opts := []install.Option{install.At(now), install.WithRunner(l), install.WithOS(o), install.WithHostFacts(facts),
 		install.WithNode(compliance.Node{Hostname: hostname(c.root)}), install.WithRebootOption(compliance.RebootOption(c.rebootOption)),
-		install.WithClock(func() time.Time { return time.Now() })}
-	var asked rebootRequest
+		install.WithClock(clockFrom(now))}
 	if c.root != "" {
 		// The package manager acts on the root; the host is not the node
-		// and is never rebooted.
-		opts = append(opts, install.Root(c.root), install.WithRebooter(&asked))
+		// and is never rebooted (Install reports RebootNeeded instead).
+		opts = append(opts, install.Root(c.root))
 	}
 	if c.arch != "" {
 		opts = append(opts, install.WithArch(c.arch))
@@ -436,25 +436,26 @@ func installNode(ctx context.Context, c config, now time.Time, out *output, stde
 		out.Candidates = scanned.Candidates
 		out.Reboot = &scanned.Reboot
 	}
-	out.Install = &installInfo{Targets: res.Targets, Blocked: res.Blocked, Plan: res.Plan, Outcomes: res.Outcomes, DryRun: res.DryRun, Rebooted: res.Rebooted}
+	out.Install = &installInfo{Targets: res.Targets, Blocked: res.Blocked, Plan: res.Plan, Outcomes: res.Outcomes, DryRun: res.DryRun,
+		Rebooted: res.Rebooted, RebootNeeded: res.RebootNeeded}
 	if out.Install.Targets == nil {
 		out.Install.Targets = []plan.Target{}
 	}
 	if err != nil {
 		return scanned, err
 	}
-	// What this run installed with NoReboot, or on a root, waits for a
-	// reboot that did not happen.
-	out.Install.RebootNeeded = asked.n > 0 || res.Report.Summary.InstalledPendingRebootCount > 0 && !res.Rebooted
 	scanned.Report = res.Report
 	out.Report = &res.Report
 	return scanned, nil
 }
 
-// rebootRequest records a reboot Install asks for instead of rebooting.
-type rebootRequest struct{ n int }
-
-func (r *rebootRequest) Reboot(context.Context) error { r.n++; return nil }
+// clockFrom is the Install's clock for its end time: the operation's
+// instant (-now, which may be in the future or the past) plus the time the
+// run has taken, so that the end never comes before the start.
+func clockFrom(start time.Time) func() time.Time {
+	began := time.Now()
+	return func() time.Time { return start.Add(time.Since(began)) }
+}
 
 // isTerminal reports whether w is a terminal (a character device).
 func isTerminal(w io.Writer) bool {
@@ -702,7 +703,11 @@ func printText(w io.Writer, c config, out output, res scan.Result) {
 		}
 		for _, oc := range in.Outcomes {
 			for _, f := range oc.Failures {
-				line("Failed", f.Name+": "+f.Reason)
+				what := f.Name + ": " + f.Reason
+				if f.State != "" {
+					what += " (now " + string(f.State) + ")"
+				}
+				line("Failed", what)
 			}
 		}
 		switch {

@@ -289,6 +289,12 @@ func TestTestbedDnfInstallScanhost(t *testing.T) {
 	assert.Contains(t, out, "dry run: nothing installed")
 	assert.Contains(t, out, "upgrade tb-lib.noarch 1:2.0-1 -> 1:2.0-2")
 
+	// An Install at an instant two months ahead (-now in the future): its
+	// end comes after its start, and by then the cached metadata is stale.
+	future := time.Now().UTC().Add(60 * 24 * time.Hour).Format(time.RFC3339)
+	code, _, errs = run("-operation", "Install", "-dry-run", "-now", future)
+	require.Equal(t, exitUnknown, code, errs)
+
 	code, out, errs = run("-operation", "Install", "-reboot-option", "NoReboot", "-json")
 	require.Equal(t, exitRebootNeeded, code, errs)
 	var r output
