@@ -77,7 +77,7 @@ func TestHostLists(t *testing.T) {
 		if _, err := os.Stat(helper); err == nil {
 			for _, ix := range snap.Indexes {
 				base := strings.TrimSuffix(ix.Path, extOf(ix.Path))
-				file := findListsFile(os.DirFS(hostLists), ListsFileName(distBase(r.URI, r.Suite))+strings.ReplaceAll(base, "/", "_"))
+				file := findListsFile(os.DirFS(hostLists), ListsFileName(listsBase(r.URI, r.Suite))+strings.ReplaceAll(base, "/", "_"))
 				out, err := exec.Command(helper, "cat-file", hostLists+"/"+file).Output()
 				if err != nil {
 					t.Fatal(err)

@@ -51,6 +51,26 @@ func ListsFileName(uri string) string {
 	return b.String()
 }
 
+// listsBase is the URI under which apt files a repository's Release and
+// indexes in its lists directory (the directory its metaindex URIs start
+// with): the URI with a '/' added when it has none, then dists/SUITE/; for
+// a flat repository the path as written in the source, which apt does not
+// clean ("./" stays: the lists file is HOST_._InRelease, "sub/" gives
+// HOST_PATH_sub_InRelease), and nothing for the path "/". The network
+// path (distBase) fetches the same files from the cleaned URL.
+func listsBase(uri, suite string) string {
+	if !strings.HasSuffix(uri, "/") {
+		uri += "/"
+	}
+	switch {
+	case suite == "/":
+		return uri
+	case strings.HasSuffix(suite, "/"):
+		return uri + suite
+	}
+	return uri + "dists/" + suite + "/"
+}
+
 // listsSource reads a repository's files from an apt lists directory.
 type listsSource struct {
 	fsys   fs.FS
@@ -94,7 +114,7 @@ func OpenLists(ctx context.Context, pol repo.Policy, lists fs.FS, r Repo) (*Snap
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	src := &listsSource{fsys: lists, prefix: ListsFileName(distBase(r.URI, r.Suite)), name: r.Name()}
+	src := &listsSource{fsys: lists, prefix: ListsFileName(listsBase(r.URI, r.Suite)), name: r.Name()}
 	vr, err := verifyRelease(ctx, src, r, pol, pol.Time(), nil)
 	if err != nil {
 		return nil, err

@@ -204,8 +204,21 @@ func newSnapshot(r Repo, vr *verifiedRelease, pol repo.Policy) *Snapshot {
 // selectIndexes picks, for each component and architecture, the Packages
 // variant to read.
 func selectIndexes(rel *Release, r Repo) ([]Index, []string, error) {
+	if r.Flat() {
+		// A flat repository has one Packages file, whatever the
+		// architectures: apt reads it once, and the architectures
+		// choose among its records.
+		ix, err := pickVariant(rel, "Packages")
+		if errors.Is(err, errNoIndex) {
+			return nil, []string{"Packages"}, &repo.SyntaxError{File: r.Name() + " Release", Msg: "lists none of the configured index files: Packages"}
+		}
+		if err != nil {
+			return nil, nil, err
+		}
+		return []Index{ix}, nil, nil
+	}
 	archs := r.Architectures
-	if len(archs) == 0 && !r.Flat() {
+	if len(archs) == 0 {
 		return nil, nil, noArchitectures(r)
 	}
 	has := func(a string) bool {
@@ -221,20 +234,13 @@ func selectIndexes(rel *Release, r Repo) ([]Index, []string, error) {
 		// architecture on its own.
 		archs = append(append([]string{}, archs...), "all")
 	}
-	comps := r.Components
-	if r.Flat() {
-		comps = []string{""}
-	}
 	var (
 		out     []Index
 		skipped []string
 	)
-	for _, comp := range comps {
+	for _, comp := range r.Components {
 		for _, arch := range archs {
-			base := "Packages"
-			if !r.Flat() {
-				base = comp + "/binary-" + arch + "/Packages"
-			}
+			base := comp + "/binary-" + arch + "/Packages"
 			ix, err := pickVariant(rel, base)
 			if err != nil {
 				if errors.Is(err, errNoIndex) {
@@ -244,13 +250,7 @@ func selectIndexes(rel *Release, r Repo) ([]Index, []string, error) {
 				return nil, nil, err
 			}
 			ix.Component, ix.Architecture = comp, arch
-			if r.Flat() {
-				ix.Architecture = ""
-			}
 			out = append(out, ix)
-		}
-		if r.Flat() {
-			break
 		}
 	}
 	if len(out) == 0 {
