@@ -71,20 +71,31 @@ func ExampleUpdates() {
 }
 
 // Check also says what it noticed; here a repository's signature does not
-// match, and it offers nothing.
+// match (tb-updates' repomd.xml.asc is tb-base's, a valid signature over
+// other data), so that repository offers nothing. tb-base's versions are the
+// installed ones: no patches.
 func ExampleCheck() {
-	rep, err := dnf.Check(context.Background(), os.DirFS("../../testdata/dnf/testbed-root"), exampleInventory(),
-		dnf.WithArch("x86_64"), dnf.WithNow(time.Date(2027, 1, 1, 0, 0, 0, 0, time.UTC)))
+	root := apiCopy("../../testdata/dnf/testbed-root", "", "")
+	const cache = "var/cache/dnf/"
+	root[cache+"tb-updates-f5e7d8ad02d6d7c1/repodata/repomd.xml.asc"] = root[cache+"tb-base-41a7be7451a3e78d/repodata/repomd.xml.asc"]
+	rep, err := dnf.Check(context.Background(), root, exampleInventory(),
+		dnf.WithArch("x86_64"), dnf.WithNow(apiNow))
 	if err != nil {
 		fmt.Println(err)
 		return
 	}
 	for _, r := range rep.Repos {
-		fmt.Println(r.Name, r.Health, len(rep.Patches))
+		fmt.Println(r.Name, r.Health, r.Verified)
+		if r.Reason != "" {
+			fmt.Println("  ", r.Reason)
+		}
 	}
+	fmt.Println(len(rep.Patches), "patches")
 	// Output:
-	// tb-base STALE 0
-	// tb-updates STALE 0
+	// tb-base OK true
+	// tb-updates UNSIGNED false
+	//    /var/cache/dnf/tb-updates-f5e7d8ad02d6d7c1/repodata/repomd.xml.asc: bad signature (key 27F2F623BF438946): openpgp: invalid signature: RSA verification failure
+	// 0 patches
 }
 
 // NativeUpdates asks dnf; here the runner replays what dnf printed for the
