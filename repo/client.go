@@ -133,8 +133,9 @@ func WithMaxFileSize(n int64) Option {
 	}
 }
 
-// WithMaxFutureSkew sets how far in the future a metadata date may be
-// (default DefaultMaxFutureSkew, 10 s, apt's Max-FutureTime).
+// WithMaxFutureSkew sets how far in the future a metadata date may be,
+// and a signature (so its key) made (default DefaultMaxFutureSkew, 10 s,
+// apt's Max-FutureTime).
 func WithMaxFutureSkew(d time.Duration) Option {
 	return func(o *options) error {
 		if d < 0 {

@@ -39,8 +39,8 @@ var (
 	// ErrRollback: the metadata is older than metadata already accepted for
 	// the same repository.
 	ErrRollback = errors.New("metadata older than the last accepted")
-	// ErrFutureDate: the metadata is dated in the future, beyond the allowed
-	// clock skew.
+	// ErrFutureDate: the metadata is dated, or its signature made, in the
+	// future, beyond the allowed clock skew.
 	ErrFutureDate = errors.New("metadata dated in the future")
 	// ErrDowngradeToInsecure: a repository that was signed is now served
 	// without a signature.
@@ -267,6 +267,34 @@ func (e *FutureDateError) Error() string {
 
 // Is reports whether target is ErrFutureDate.
 func (e *FutureDateError) Is(target error) bool { return target == ErrFutureDate }
+
+// FutureSignatureError reports a signature made further after the
+// verifying clock than the allowed skew (VerifyOptions.MaxFutureSkew,
+// Policy.MaxFutureSkew): the clock is behind, or the signature is
+// misdated. Its key is not checked (it is not yet valid at the clock's
+// time). It matches ErrFutureDate and ErrSignature; HealthOf makes it
+// HealthExpired, as metadata dated in the future is.
+type FutureSignatureError struct {
+	File    string   // the signature file (or the clearsigned file)
+	KeyIDs  []string // issuer key IDs (16 hex digits) of the signatures found
+	Made    time.Time
+	Now     time.Time
+	MaxSkew time.Duration
+}
+
+func (e *FutureSignatureError) Error() string {
+	s := fmt.Sprintf("%s: signature made %s in the future of the scan's clock (made %s, clock %s, allowed skew %s): the clock is behind or the signature is misdated",
+		e.File, e.Made.Sub(e.Now), e.Made.UTC().Format(time.RFC3339), e.Now.UTC().Format(time.RFC3339), e.MaxSkew)
+	if len(e.KeyIDs) > 0 {
+		s += " (key " + strings.Join(e.KeyIDs, ", ") + ")"
+	}
+	return s
+}
+
+// Is reports whether target is ErrFutureDate or ErrSignature.
+func (e *FutureSignatureError) Is(target error) bool {
+	return target == ErrFutureDate || target == ErrSignature
+}
 
 // DowngradeError reports a signed repository served without a signature.
 type DowngradeError struct {

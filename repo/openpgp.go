@@ -26,6 +26,13 @@ const (
 type VerifyOptions struct {
 	// Now is the time at which keys and signatures must be valid.
 	Now time.Time
+	// MaxFutureSkew is how far after Now a signature may have been made
+	// (and so its key, which must be older than the signature): a clock
+	// that far behind the signer's is taken as such, and the signature
+	// and key are checked as of the signature's time. A signature made
+	// further in the future is a *FutureSignatureError. Zero allows no
+	// skew. Policy.VerifyOptions sets it from Policy.MaxFutureSkew.
+	MaxFutureSkew time.Duration
 	// AllowWeakDigest accepts SHA-1 signatures (MD5 and RIPEMD-160 are
 	// never accepted). Off by default, as in apt.
 	AllowWeakDigest bool
@@ -54,8 +61,10 @@ func (o VerifyOptions) config() *packet.Config {
 // VerifyDetached checks a detached signature (Release.gpg, repomd.xml.asc)
 // over data. sig is binary OpenPGP or ASCII armour. It succeeds only when
 // at least one signature by a key of kr verifies, no signature by a key of
-// kr fails, the signing key is neither expired nor revoked at opt.Now, and
-// the signature file holds nothing but signatures: text before, between or
+// kr fails, the signing key is neither expired nor revoked at opt.Now (at
+// the signature's time when it was made within opt.MaxFutureSkew after
+// opt.Now; one made later is a *FutureSignatureError), and the signature
+// file holds nothing but signatures: text before, between or
 // after the armour blocks, or a packet of another kind, is an error.
 func VerifyDetached(file string, data, sig []byte, kr *Keyring, opt VerifyOptions) (*Verified, error) {
 	if len(sig) > MaxSignatureSize {
@@ -134,7 +143,6 @@ func verifyPackets(file string, raw []byte, write func(io.Writer) error, kr *Key
 	r := bytes.NewReader(raw)
 	n := 0
 	var latest time.Time
-	keyNow := opt.Now
 	for r.Len() > 0 {
 		p, err := packet.Read(r)
 		if err != nil {
@@ -156,11 +164,15 @@ func verifyPackets(file string, raw []byte, write func(io.Writer) error, kr *Key
 	if n == 0 {
 		return nil, &SignatureError{File: file, Reason: "no signature"}
 	}
-	// A signature dated after now is checked as of its own date, so that a
-	// Release made "in the future" reaches the date checks (which report it
-	// as such); keys must still be valid now (below).
+	// A signature made after now, within the allowed skew, is the mark of
+	// a clock behind the signer's: the signature, and its key (made
+	// before it), are checked as of the signature's time. One made
+	// further ahead is refused, naming the clock.
 	if latest.After(opt.Now) {
-		opt.Now, keyNow = latest, opt.Now
+		if ahead := latest.Sub(opt.Now); ahead > opt.MaxFutureSkew {
+			return nil, &FutureSignatureError{File: file, KeyIDs: ids, Made: latest, Now: opt.Now, MaxSkew: opt.MaxFutureSkew}
+		}
+		opt.Now = latest
 	}
 	if kr.Len() == 0 {
 		return nil, &SignatureError{File: file, KeyIDs: ids, Reason: "no key to verify with"}
@@ -193,15 +205,17 @@ func verifyPackets(file string, raw []byte, write func(io.Writer) error, kr *Key
 		}
 		// The library checks the key at the signature's creation time;
 		// apt (gpgv) wants it valid now too: not expired, not revoked.
-		keyCfg := VerifyOptions{Now: keyNow, AllowWeakDigest: opt.AllowWeakDigest}.config()
-		if _, err := c.SignedByEntity.VerifyPrimaryKey(keyNow, keyCfg); err != nil {
+		// (Now is the signature's time when it was made within the
+		// allowed skew after the clock.)
+		keyCfg := opt.config()
+		if _, err := c.SignedByEntity.VerifyPrimaryKey(opt.Now, keyCfg); err != nil {
 			if firstErr == nil {
 				firstErr = fmt.Errorf("key %X: %w", c.SignedByEntity.PrimaryKey.Fingerprint, err)
 			}
 			continue
 		}
 		if c.SignedBy != nil && !c.SignedBy.IsPrimary() {
-			if _, ok := c.SignedByEntity.SigningKeyById(keyNow, c.IssuerKeyId, keyCfg); !ok {
+			if _, ok := c.SignedByEntity.SigningKeyById(opt.Now, c.IssuerKeyId, keyCfg); !ok {
 				if firstErr == nil {
 					firstErr = fmt.Errorf("subkey %016X is expired or revoked", c.IssuerKeyId)
 				}

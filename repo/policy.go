@@ -29,7 +29,8 @@ const (
 type Policy struct {
 	// Now returns the current time; nil means time.Now.
 	Now func() time.Time
-	// MaxFutureSkew is how far in the future a metadata date may be.
+	// MaxFutureSkew is how far in the future a metadata date may be, and
+	// a signature's creation time (VerifyOptions.MaxFutureSkew).
 	MaxFutureSkew time.Duration
 	// MaxFileSize limits files whose size is not signed and decompressed
 	// streams; 0 means DefaultMaxFileSize.
@@ -75,7 +76,8 @@ func (p Policy) FileLimit() int64 {
 	return p.MaxFileSize
 }
 
-// VerifyOptions returns the signature options at the instant now.
+// VerifyOptions returns the signature options at the instant now, with
+// the policy's MaxFutureSkew and weak-digest rule.
 func (p Policy) VerifyOptions(now time.Time) VerifyOptions {
-	return VerifyOptions{Now: now, AllowWeakDigest: p.AllowWeakDigests}
+	return VerifyOptions{Now: now, MaxFutureSkew: p.MaxFutureSkew, AllowWeakDigest: p.AllowWeakDigests}
 }

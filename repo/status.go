@@ -19,8 +19,8 @@ const (
 	// the metadata was read without a keyring where one is configured.
 	HealthUnsigned Health = "UNSIGNED"
 	// HealthExpired: past its Valid-Until or the configured maximum
-	// validity, or dated in the future, or older than what was accepted
-	// before.
+	// validity, or dated or signed in the future (beyond the allowed
+	// clock skew), or older than what was accepted before.
 	HealthExpired Health = "EXPIRED"
 	// HealthStale: metadata without an expiry of its own (rpm-md) is older
 	// than the maximum age.
@@ -54,9 +54,13 @@ func HealthOf(err error) Health {
 	switch {
 	case err == nil:
 		return HealthOK
+	case errors.Is(err, ErrFutureDate):
+		// Before ErrSignature: a signature made in the future of the
+		// clock (FutureSignatureError) is the clock's fault, as a date is.
+		return HealthExpired
 	case errors.Is(err, ErrSignature), errors.Is(err, ErrDowngradeToInsecure):
 		return HealthUnsigned
-	case errors.Is(err, ErrExpired), errors.Is(err, ErrFutureDate), errors.Is(err, ErrRollback),
+	case errors.Is(err, ErrExpired), errors.Is(err, ErrRollback),
 		errors.Is(err, ErrReleaseInfoChanged):
 		return HealthExpired
 	case errors.Is(err, ErrStale):

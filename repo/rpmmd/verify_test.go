@@ -6,13 +6,19 @@ import (
 	"encoding/json"
 	"errors"
 	"os"
+	"path/filepath"
 	"regexp"
+	"strings"
 	"testing"
 	"time"
+
+	"github.com/ProtonMail/go-crypto/openpgp/packet"
+	openpgp "github.com/ProtonMail/go-crypto/openpgp/v2"
 
 	"github.com/patchkit/patchkit"
 	"github.com/patchkit/patchkit/internal/repocache"
 	"github.com/patchkit/patchkit/internal/repocache/cachetest"
+	"github.com/patchkit/patchkit/internal/repotest"
 	"github.com/patchkit/patchkit/repo"
 )
 
@@ -53,9 +59,19 @@ func updatedSigned(t *testing.T) (*Snapshot, *repo.Client, string, *clock, Repo)
 // A cached repomd.xml dated beyond the allowed skew of the clock is
 // refused by Open as by Update. (Before: Open checked only MaxAge, so a
 // clock set back made a "future" repomd.xml acceptable.)
+//
+// Its repomd.xml.asc was made at the same time, and is checked first: a
+// signature made beyond the skew of the clock is refused as made in the
+// future (a *repo.FutureSignatureError, also ErrFutureDate); without the
+// signature check, the date is.
 func TestOpenRefusesFutureDate(t *testing.T) {
 	snap, c, _, clk, r := updatedSigned(t)
 	clk.now = snap.Repomd.Generated.Add(-time.Hour)
+	var fs *repo.FutureSignatureError
+	if _, err := Open(context.Background(), c, r); !errors.As(err, &fs) || !errors.Is(err, repo.ErrFutureDate) || fs.Made.Sub(clk.now) != time.Hour {
+		t.Fatalf("got %v; want a FutureSignatureError", err)
+	}
+	r.Keyring, r.RequireSignature, r.AllowDowngradeToInsecure = nil, false, true
 	var fe *repo.FutureDateError
 	if _, err := Open(context.Background(), c, r); !errors.As(err, &fe) || !fe.Date.Equal(snap.Repomd.Generated) {
 		t.Fatalf("got %v; want a FutureDateError", err)
@@ -166,5 +182,50 @@ func TestPreconditionsAreInvalid(t *testing.T) {
 		if err := call(); !errors.Is(err, patchkit.ErrInvalid) {
 			t.Errorf("%s: got %v; want patchkit.ErrInvalid", name, err)
 		}
+	}
+}
+
+// A repository whose key and repomd.xml.asc were made at d1 ("now"),
+// updated by a client whose clock is seconds behind: within the policy's
+// skew (repo.DefaultMaxFutureSkew) it is accepted; beyond it, refused as
+// signed in the future, naming the clock. (Before: "no valid self
+// signature found", a bad signature, even 5 s behind.)
+func TestUpdateFreshSignatureClockBehind(t *testing.T) {
+	key, err := openpgp.NewEntity("fresh key", "", "", &packet.Config{Algorithm: packet.PubKeyAlgoEdDSA, Time: func() time.Time { return d1 }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var pub bytes.Buffer
+	if err := key.Serialize(&pub); err != nil {
+		t.Fatal(err)
+	}
+	kr, err := repo.ParseKeyring("fresh.gpg", pub.Bytes())
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := filepath.Join(t.TempDir(), "repo")
+	repotest.CopyDir(t, fixture(t, "updates-gz"), dir)
+	md, err := os.ReadFile(filepath.Join(dir, "repodata/repomd.xml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var sig bytes.Buffer
+	if err := openpgp.ArmoredDetachSign(&sig, []*openpgp.Entity{key}, bytes.NewReader(md),
+		&openpgp.SignParams{Config: &packet.Config{Time: func() time.Time { return d1 }}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "repodata/repomd.xml.asc"), sig.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	srv := repotest.Serve(t, dir)
+	c, _, _ := newClient(t, d1.Add(-5*time.Second))
+	if _, err := Update(context.Background(), c, signedRepo(srv.URL, kr)); err != nil {
+		t.Fatalf("clock 5 s behind: %v", err)
+	}
+	c, _, _ = newClient(t, d1.Add(-11*time.Second))
+	_, err = Update(context.Background(), c, signedRepo(srv.URL, kr))
+	var fs *repo.FutureSignatureError
+	if !errors.As(err, &fs) || !strings.Contains(err.Error(), "signature made 11s in the future of the scan's clock") {
+		t.Fatalf("clock 11 s behind: %v", err)
 	}
 }

@@ -59,8 +59,11 @@
 //     newest timestamp, else its revision) more than DefaultMaxAge (7 days,
 //     WithMaxAge) before the caller's time is stale. metadata_expire only
 //     says when dnf fetches again and is not a validity.
-//   - EXPIRED: repomd.xml dated more than DefaultMaxFutureSkew after the
-//     caller's time.
+//   - EXPIRED: repomd.xml dated, or its repomd.xml.asc signature made,
+//     more than DefaultMaxFutureSkew (WithMaxFutureSkew) after the caller's
+//     time. A signature made within the skew after it (a clock a little
+//     behind the repository's) is checked, with its key, as of the time it
+//     was made.
 //   - UNREADABLE: not cached, a data file whose size or checksum (SHA-256 or
 //     SHA-512; weaker ones are refused) differs from repomd.xml's, a
 //     decompressed size or checksum that differs, malformed XML, a record

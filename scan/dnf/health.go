@@ -57,7 +57,7 @@ func openCachedRepomd(ctx context.Context, fsys fs.FS, o *options, cfg *config, 
 			}
 			return cm, err
 		}
-		v, err := repo.VerifyDetached(cm.name+".asc", raw, sig, kr, repo.VerifyOptions{Now: o.now})
+		v, err := repo.VerifyDetached(cm.name+".asc", raw, sig, kr, repo.Policy{MaxFutureSkew: o.maxFutureSkew}.VerifyOptions(o.now))
 		if err != nil {
 			return cm, err
 		}

@@ -234,8 +234,9 @@ func WithMaxAge(d time.Duration) Option {
 	}
 }
 
-// WithMaxFutureSkew sets how far in the future a repomd.xml may be dated
-// (default DefaultMaxFutureSkew).
+// WithMaxFutureSkew sets how far in the future of WithNow's clock a
+// repomd.xml may be dated, and its repomd.xml.asc signature (so its key)
+// made (default DefaultMaxFutureSkew).
 func WithMaxFutureSkew(d time.Duration) Option {
 	return func(o *options) error {
 		if d < 0 {

@@ -99,7 +99,7 @@ func openRawCache(fsys fs.FS, dir string, cfg repoConfig, trust *repo.Keyring, o
 		if trust.Len() == 0 {
 			return nil, st, &repo.SignatureError{File: shown + ".asc", Reason: "no trusted keys: none is imported into the rpm database"}
 		}
-		if _, err := repo.VerifyDetached(shown+".asc", data, sig, trust, repo.VerifyOptions{Now: o.now}); err != nil {
+		if _, err := repo.VerifyDetached(shown+".asc", data, sig, trust, repo.Policy{MaxFutureSkew: maxFutureSkew}.VerifyOptions(o.now)); err != nil {
 			return nil, st, err
 		}
 		st.Verified = true

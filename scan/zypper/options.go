@@ -20,7 +20,8 @@ import (
 // week of fixes. WithMaxAge and WithRepoMaxAge change it.
 const DefaultMaxAge = 7 * 24 * time.Hour
 
-// maxFutureSkew is how far in the future repomd.xml may be dated.
+// maxFutureSkew is how far in the future repomd.xml may be dated, and its
+// signature made.
 const maxFutureSkew = 10 * time.Minute
 
 // Option configures the metadata backend (Updates, Patches, Read).
