@@ -102,8 +102,11 @@ func (l *listsSource) Read(ctx context.Context, file string, limit int64) ([]byt
 // decompressed, hashed and parsed in one pass, and its records are kept
 // back until the checksum matched). Without r.Architectures, the
 // architectures whose lists are present are read; when there are none,
-// r.Architectures is required. A lists directory keeps no record of what
-// was accepted before, so there is no rollback or downgrade check.
+// r.Architectures is required. A flat repository (Suite "./", "sub/")
+// is found under the names apt gives its files, which keep the path as
+// written ("HOST_._InRelease", "HOST_._Packages"), and has one Packages
+// file whatever the architectures. A lists directory keeps no record of
+// what was accepted before, so there is no rollback or downgrade check.
 func OpenLists(ctx context.Context, pol repo.Policy, lists fs.FS, r Repo) (*Snapshot, error) {
 	if err := checkRepo("apt.OpenLists", lists == nil, r); err != nil {
 		return nil, err

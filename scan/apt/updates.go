@@ -398,12 +398,14 @@ func readRepo(ctx context.Context, o *options, verify repo.Policy, lists fs.FS, 
 }
 
 // indexDesc describes an index as apt-cache policy does:
-// "URI suite/component arch Packages" ("URI path/ Packages" when flat).
+// "URI suite/component arch Packages" ("URI path/ Packages" when flat),
+// the URI without a trailing '/'.
 func indexDesc(r aptrepo.Repo, ix aptrepo.Index) string {
+	uri := strings.TrimRight(r.URI, "/")
 	if r.Flat() {
-		return r.URI + " " + r.Suite + " Packages"
+		return uri + " " + r.Suite + " Packages"
 	}
-	return r.URI + " " + r.Suite + "/" + ix.Component + " " + ix.Architecture + " Packages"
+	return uri + " " + r.Suite + "/" + ix.Component + " " + ix.Architecture + " Packages"
 }
 
 // addRecord files one record under its package's version.
