@@ -1,9 +1,11 @@
 package apt
 
 import (
+	"archive/tar"
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"io/fs"
 	"net/url"
 	"os"
@@ -140,9 +142,9 @@ func captureFlat(t *testing.T) *flatCapture {
 
 // listsFiles returns the names of the files apt stored in a lists
 // directory (its lock and partial/ and auxfiles/ left out).
-func listsFiles(t *testing.T, dir string) []string {
+func listsFiles(t *testing.T, lists fs.FS) []string {
 	t.Helper()
-	entries, err := os.ReadDir(dir)
+	entries, err := fs.ReadDir(lists, ".")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -202,7 +204,7 @@ func flatSources(t *testing.T, sources []byte, keys fs.FS) []Repo {
 // checkFlatLists reads every lists directory of a capture with OpenLists
 // and compares it with what apt made of it: the file names apt chose, the
 // Release's fields, the signer, and the records (apt-cache show).
-func checkFlatLists(t *testing.T, repos []Repo, lists map[string]string, show string, now time.Time) {
+func checkFlatLists(t *testing.T, repos []Repo, lists map[string]fs.FS, show string, now time.Time) {
 	t.Helper()
 	u, err := url.Parse(repos[0].URI)
 	if err != nil {
@@ -235,7 +237,7 @@ func checkFlatLists(t *testing.T, repos []Repo, lists map[string]string, show st
 		}
 		var got []string
 		for _, r := range repos {
-			snap, err := OpenLists(t.Context(), pol, os.DirFS(lists[dir]), r)
+			snap, err := OpenLists(t.Context(), pol, lists[dir], r)
 			if err != nil {
 				t.Fatalf("%s: OpenLists %s: %v", dir, r.Name(), err)
 			}
@@ -272,7 +274,11 @@ func checkFlatLists(t *testing.T, repos []Repo, lists map[string]string, show st
 func TestFlatListsAsAptWritesThem(t *testing.T) {
 	c := captureFlat(t)
 	repos := flatSources(t, c.sources, os.DirFS("/"))
-	checkFlatLists(t, repos, c.lists, c.out["apt-cache-show"], time.Now())
+	lists := map[string]fs.FS{}
+	for dir, p := range c.lists {
+		lists[dir] = os.DirFS(p)
+	}
+	checkFlatLists(t, repos, lists, c.out["apt-cache-show"], time.Now())
 
 	// The network path: the Release and the Packages file beside the
 	// flat path, with no dists/ tree, components or architecture
@@ -343,14 +349,12 @@ func writeFlatFixtures(t *testing.T, c *flatCapture) {
 		}
 		write("keys/"+name, b)
 	}
+	// A lists directory is kept as a tar archive: apt's names hold the
+	// port's ':', which a Go module's files may not.
 	for _, dir := range flatListsDirs {
-		for _, n := range listsFiles(t, c.lists[dir]) {
-			b, err := os.ReadFile(filepath.Join(c.lists[dir], n))
-			if err != nil {
-				t.Fatal(err)
-			}
-			write(dir+"/"+n, b)
-		}
+		args := []string{"--sort=name", "--owner=0", "--group=0", "--numeric-owner", "--format=gnu",
+			"-cf", filepath.Join(flatFixtures, dir+".tar"), "-C", c.lists[dir], "--"}
+		testutil.Run(t, "", nil, "tar", append(args, listsFiles(t, os.DirFS(c.lists[dir]))...)...)
 	}
 	aptVersion, err := exec.Command("apt-get", "--version").Output()
 	if err != nil {
@@ -359,13 +363,18 @@ func writeFlatFixtures(t *testing.T, c *flatCapture) {
 	for name, text := range c.out {
 		write(name+".txt", []byte(text))
 	}
-	write("CAPTURE.txt", []byte(fmt.Sprintf("%s on Debian 12 amd64, %s: repo/apt's TestFlatListsAsAptWritesThem -update\n",
-		strings.SplitN(string(aptVersion), "\n", 2)[0], time.Now().UTC().Format(time.RFC3339))))
+	tarVersion, err := exec.Command("tar", "--version").Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	write("CAPTURE.txt", []byte(fmt.Sprintf("%s on Debian 12 amd64, %s: repo/apt's TestFlatListsAsAptWritesThem -update\n"+
+		"lists.tar and lists-gzipindexes.tar: the files apt-get update wrote in each lists directory, archived by %s\n",
+		strings.SplitN(string(aptVersion), "\n", 2)[0], time.Now().UTC().Format(time.RFC3339), strings.SplitN(string(tarVersion), "\n", 2)[0])))
 }
 
 // recordedFlat reads the recorded capture: its repositories (the keys the
 // sources name read from keys/) and its lists directories.
-func recordedFlat(t *testing.T) ([]Repo, map[string]string, string) {
+func recordedFlat(t *testing.T) ([]Repo, map[string]fstest.MapFS, string) {
 	t.Helper()
 	sources, err := os.ReadFile(filepath.Join(flatFixtures, "sources.list"))
 	if err != nil {
@@ -385,9 +394,9 @@ func recordedFlat(t *testing.T) ([]Repo, map[string]string, string) {
 			keys[strings.TrimPrefix(k, "/")] = &fstest.MapFile{Data: b}
 		}
 	}
-	lists := map[string]string{}
+	lists := map[string]fstest.MapFS{}
 	for _, dir := range flatListsDirs {
-		lists[dir] = filepath.Join(flatFixtures, dir)
+		lists[dir] = untar(t, filepath.Join(flatFixtures, dir+".tar"))
 	}
 	dump, err := os.ReadFile(filepath.Join(flatFixtures, "apt-cache-show.txt"))
 	if err != nil {
@@ -401,20 +410,41 @@ func recordedFlat(t *testing.T) ([]Repo, map[string]string, string) {
 // HOST_repo_sub_Packages), with OpenLists at a fixed time, and compares
 // them with apt's own reading of them.
 func TestOpenListsFlatRecorded(t *testing.T) {
-	repos, lists, dump := recordedFlat(t)
+	repos, recorded, dump := recordedFlat(t)
+	lists := map[string]fs.FS{}
+	for dir, m := range recorded {
+		lists[dir] = m
+	}
 	checkFlatLists(t, repos, lists, dump, flatNow)
 }
 
-// flatListsFS loads a recorded lists directory into memory.
-func flatListsFS(t *testing.T, dir string) fstest.MapFS {
+// untar reads a recorded lists directory (a tar archive of apt's files)
+// into memory, under the names apt gave the files.
+func untar(t *testing.T, name string) fstest.MapFS {
 	t.Helper()
+	f, err := os.Open(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
 	m := fstest.MapFS{}
-	for _, n := range listsFiles(t, dir) {
-		b, err := os.ReadFile(filepath.Join(dir, n))
-		if err != nil {
-			t.Fatal(err)
+	tr := tar.NewReader(f)
+	for {
+		h, err := tr.Next()
+		if err == io.EOF {
+			break
 		}
-		m[n] = &fstest.MapFile{Data: b}
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		if h.Typeflag != tar.TypeReg || strings.Contains(h.Name, "/") || h.Size > 1<<20 {
+			t.Fatalf("%s: unexpected entry %q (type %c, %d bytes)", name, h.Name, h.Typeflag, h.Size)
+		}
+		b, err := io.ReadAll(tr)
+		if err != nil {
+			t.Fatalf("%s: %s: %v", name, h.Name, err)
+		}
+		m[h.Name] = &fstest.MapFile{Data: b, Mode: 0o644}
 	}
 	return m
 }
@@ -429,7 +459,7 @@ func TestOpenListsFlatSpellings(t *testing.T) {
 	repos, lists, _ := recordedFlat(t)
 	pol := repo.DefaultPolicy()
 	pol.Now = func() time.Time { return flatNow }
-	fsys := os.DirFS(lists["lists"])
+	fsys := lists["lists"]
 	sub := repos[1]
 	base := strings.TrimSuffix(sub.URI, "/repo")
 	for _, sp := range []struct{ uri, suite string }{{base + "/repo", "sub/"}, {base + "/repo/", "sub/"}, {base + "/repo/sub", "/"}, {base + "/repo/sub/", "/"}} {
@@ -488,7 +518,7 @@ func TestOpenListsFlatVerified(t *testing.T) {
 	top, sub := repos[0], repos[1]
 	prefix := ListsFileName(listsBase(top.URI, top.Suite))
 	for _, dir := range flatListsDirs {
-		orig := flatListsFS(t, lists[dir])
+		orig := lists[dir]
 		pk := findListsFile(orig, prefix+"Packages")
 		if pk == "" {
 			t.Fatalf("%s: no Packages for %s", dir, top.Name())
