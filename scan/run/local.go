@@ -36,7 +36,7 @@ type LocalOption func(*localOptions) error
 func WithOutputLimit(stdout, stderr int64) LocalOption {
 	return func(o *localOptions) error {
 		if stdout <= 0 || stderr <= 0 {
-			return fmt.Errorf("run: WithOutputLimit: limits must be positive, got %d and %d", stdout, stderr)
+			return &OptionError{Option: "WithOutputLimit", Reason: fmt.Sprintf("limits must be positive, got %d and %d", stdout, stderr)}
 		}
 		o.maxStdout, o.maxStderr = stdout, stderr
 		return nil
@@ -48,7 +48,7 @@ func WithOutputLimit(stdout, stderr int64) LocalOption {
 func WithWaitDelay(d time.Duration) LocalOption {
 	return func(o *localOptions) error {
 		if d <= 0 {
-			return fmt.Errorf("run: WithWaitDelay: %v is not positive", d)
+			return &OptionError{Option: "WithWaitDelay", Reason: fmt.Sprintf("%v is not positive", d)}
 		}
 		o.waitDelay = d
 		return nil
@@ -61,7 +61,7 @@ func WithEnv(env ...string) LocalOption {
 	return func(o *localOptions) error {
 		for i, e := range env {
 			if k, _, ok := strings.Cut(e, "="); !ok || k == "" || controlChar(e) != "" {
-				return fmt.Errorf("run: WithEnv: entry %d %q is not KEY=value without control characters", i, e)
+				return &OptionError{Option: "WithEnv", Reason: fmt.Sprintf("entry %d %q is not KEY=value without control characters", i, e)}
 			}
 		}
 		o.env = append(o.env, env...)
@@ -79,10 +79,14 @@ func WithCleanEnv() LocalOption {
 	}
 }
 
-// NewLocal returns a runner for local processes.
+// NewLocal returns a runner for local processes. A bad option (or a nil
+// one) is an *OptionError.
 func NewLocal(opts ...LocalOption) (*Local, error) {
 	o := localOptions{maxStdout: 256 << 20, maxStderr: 4 << 20, waitDelay: 30 * time.Second, inherit: true}
-	for _, opt := range opts {
+	for i, opt := range opts {
+		if opt == nil {
+			return nil, &OptionError{Option: "NewLocal", Reason: fmt.Sprintf("option %d is nil", i)}
+		}
 		if err := opt(&o); err != nil {
 			return nil, err
 		}
@@ -93,7 +97,8 @@ func NewLocal(opts ...LocalOption) (*Local, error) {
 // Environ returns the environment a child gets for c: this process's (or a
 // clean one), with LC_ALL=C, LANG=C and LANGUAGE= set so that every program
 // speaks untranslated, parseable output, then the runner's WithEnv entries,
-// then c.Env. Later entries win.
+// then c.Env. Later entries win: each key appears once, at the place of
+// its last entry.
 func (l *Local) Environ(c Command) []string {
 	var base []string
 	if l.o.inherit {
@@ -119,7 +124,10 @@ func (l *Local) Environ(c Command) []string {
 	return dedupEnv(env)
 }
 
-// dedupEnv keeps the last entry of each key, in first-seen order.
+// dedupEnv keeps the last entry of each key, at its own place (last-seen
+// order): an entry that overrides an earlier one moves to the later place,
+// so that the result keeps Environ's order (the process's entries, the C
+// locale, WithEnv's, c.Env's).
 func dedupEnv(env []string) []string {
 	last := make(map[string]int, len(env))
 	for i, e := range env {

@@ -27,6 +27,8 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/patchkit/patchkit"
 )
 
 // Command is one program invocation.
@@ -308,6 +310,18 @@ var (
 	// ErrNotFound: the program does not exist where the command says.
 	ErrNotFound = errors.New("program not found")
 )
+
+// OptionError reports a bad option of NewLocal (WithOutputLimit,
+// WithWaitDelay, WithEnv) or a nil one. It matches patchkit.ErrInvalid.
+type OptionError struct {
+	Option string // "WithWaitDelay", or "NewLocal" for a nil option
+	Reason string
+}
+
+func (e *OptionError) Error() string { return "run: " + e.Option + ": " + e.Reason }
+
+// Is reports whether target is patchkit.ErrInvalid.
+func (e *OptionError) Is(target error) bool { return target == patchkit.ErrInvalid }
 
 // InvalidCommandError reports a command refused before it ran.
 type InvalidCommandError struct {
