@@ -33,7 +33,7 @@ const (
 	// Not approved.
 	ReasonRejectedList // a RejectedPatches entry; rejected wins over everything
 	ReasonGlobalFilter // a global filter failed (FilterKey says which)
-	ReasonFilter       // no rule's filters match (FilterKey: the failing key when there is one rule)
+	ReasonFilter       // no rule's filters match (FilterKey: the key every rule failed on, if one)
 	ReasonTooNew       // a rule matches but its delay has not passed (ApprovalDate: when it will)
 	ReasonPastUntil    // a rule matches but the patch came after its ApproveUntilDate
 	ReasonNonSecurity  // a rule or the approved list matches a non-security patch without EnableNonSecurity
@@ -120,7 +120,13 @@ type Decision struct {
 	Rules RuleSet `json:"Rules,omitempty"`
 	// Entry is the approved or rejected list entry that matched.
 	Entry string `json:"Entry,omitempty"`
-	// FilterKey is the filter that failed, for GlobalFilter and Filter.
+	// FilterKey is the key of the filter that failed. For ReasonGlobalFilter
+	// it is the global filter's. For ReasonFilter it is the key on which
+	// every approval rule failed (a rule fails on the first of its filters
+	// the patch does not pass): the only rule's, or, with several rules,
+	// their common one; it is empty when the rules failed on different keys
+	// (evaluating a baseline of each rule alone gives each one's). Empty
+	// for every other reason.
 	FilterKey FilterKey `json:"FilterKey,omitempty"`
 	// ComplianceLevel is the highest level of everything that approves the
 	// patch.
@@ -329,6 +335,21 @@ type ruleOutcome struct {
 	ruleFail   [10]FilterKey
 }
 
+// commonRuleFail returns the key on which each of the first n rules
+// failed, when they all failed on the same one, else "".
+func (o *ruleOutcome) commonRuleFail(n int) FilterKey {
+	if n == 0 || n > len(o.ruleFail) {
+		return ""
+	}
+	k := o.ruleFail[0]
+	for _, f := range o.ruleFail[1:n] {
+		if f != k {
+			return ""
+		}
+	}
+	return k
+}
+
 type evaluator struct {
 	c        *Compiled
 	node     Node
@@ -418,9 +439,7 @@ func (e *evaluator) decide(p *patchkit.Patch) Decision {
 		d.Reason = ReasonNoRules
 	default:
 		d.Reason = ReasonFilter
-		if len(c.rules) == 1 {
-			d.FilterKey = out.ruleFail[0]
-		}
+		d.FilterKey = out.commonRuleFail(len(c.rules))
 	}
 	if d.Approved {
 		d.ComplianceLevel = level

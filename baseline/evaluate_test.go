@@ -603,3 +603,46 @@ func TestApprovesNonSecurity(t *testing.T) {
 	assert.Positive(t, said[false])
 	assert.Positive(t, said[true])
 }
+
+// TestFilterKeySeveralRules: with several rules, FilterKey is the key
+// every rule failed on when they agree, and empty when they do not; with
+// one rule it is that rule's. (Before: it was set only for a baseline of
+// one rule, while Decision documented it as the filter that failed.)
+func TestFilterKeySeveralRules(t *testing.T) {
+	rule := func(fs ...Filter) Rule {
+		return Rule{ApproveAfterDays: days(0), PatchFilterGroup: FilterGroup{PatchFilters: fs}}
+	}
+	class := func(v ...string) Filter { return Filter{Key: KeyClassification, Values: v} }
+	sev := func(v ...string) Filter { return Filter{Key: KeySeverity, Values: v} }
+	now := utc("2026-01-01T00:00:00Z")
+	p := dbus() // Security, Important
+	for _, tc := range []struct {
+		name  string
+		rules []Rule
+		want  FilterKey
+	}{
+		{"one rule", []Rule{rule(class("Bugfix"))}, KeyClassification},
+		{"three rules failing on CLASSIFICATION", []Rule{rule(class("Bugfix")), rule(class("Enhancement"), sev("Important")), rule(class("Newpackage"))}, KeyClassification},
+		{"two rules failing on SEVERITY", []Rule{rule(class("Security"), sev("Critical")), rule(sev("Low"), class("Security"))}, KeySeverity},
+		{"rules failing on different keys", []Rule{rule(class("Bugfix")), rule(class("Security"), sev("Critical"))}, ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			b := al2023(func(b *Baseline) { b.ApprovalRules.PatchRules = tc.rules })
+			d := decide1(t, b, nodeAL2023, p, now)
+			assert.Equal(t, ReasonFilter, d.Reason)
+			assert.Equal(t, tc.want, d.FilterKey)
+			// The same through a compiled baseline and several candidates
+			// (rule outcomes memoized per filter properties).
+			c, err := Compile(b)
+			require.NoError(t, err)
+			q := p
+			q.Name = "dbus-libs"
+			ds, err := c.Evaluate(nodeAL2023, []patchkit.Patch{p, q, p}, now)
+			require.NoError(t, err)
+			for _, d := range ds {
+				assert.Equal(t, ReasonFilter, d.Reason)
+				assert.Equal(t, tc.want, d.FilterKey)
+			}
+		})
+	}
+}
