@@ -38,7 +38,7 @@ func ExampleAllowUnknownFields() {
 	}
 	fmt.Println(bs[0].Name, bs[0].ApprovalRules.PatchRules[0].PatchFilterGroup.PatchFilters)
 	// Output:
-	// true baseline: json: unknown field "AutoApproveCritical"
+	// true baseline: at byte 75 (line 4): json: unknown field "AutoApproveCritical"
 	// invalid patch baseline web-servers
 	//   ApprovalRules.PatchRules[0].PatchFilterGroup.PatchFilters[0].Key: NAME is not a filter key for this operating system
 	//   ApprovalRules.PatchRules[0].PatchFilterGroup.PatchFilters[1].Values[1]: "Hotfix" is not a CLASSIFICATION value for this operating system (known: Security, Bugfix, Enhancement, Recommended, Newpackage)

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -220,4 +221,52 @@ func TestValidate(t *testing.T) {
 	assert.NoError(t, err)
 	_, err = Load(strings.NewReader(`{"Name": "mac", "OperatingSystem": "MACOS", "RejectedPatches": ["XProtect*"]}`))
 	assert.ErrorContains(t, err, "RejectedPatches[0]: wildcards are not supported on this operating system")
+}
+
+// TestLoadErrorPosition: an unknown field is reported with the input's
+// name (an *os.File's), the array element, and the byte position and line
+// of the field's name; the error is a *LoadError matching
+// patchkit.ErrInvalid. (Before: "baseline: json: unknown field", with
+// neither the input nor a position.)
+func TestLoadErrorPosition(t *testing.T) {
+	doc := "[\n" +
+		`  {"Name": "ok-name", "OperatingSystem": "UBUNTU"},` + "\n" +
+		`  {"Name": "bad-name", "OperatingSystem": "UBUNTU",` + "\n" +
+		`   "ApprovalRules": {"PatchRules": [{"PatchFilterGroup": {"PatchFilters": []}, "ApproveAfterDays": 1, "ApproveAftreDays": 2}]}}` + "\n]\n"
+	path := filepath.Join(t.TempDir(), "overrides.json")
+	require.NoError(t, os.WriteFile(path, []byte(doc), 0o644))
+	f, err := os.Open(path)
+	require.NoError(t, err)
+	defer f.Close()
+	_, err = Load(f)
+	var le *LoadError
+	require.ErrorAs(t, err, &le)
+	assert.ErrorIs(t, err, patchkit.ErrInvalid)
+	field := strings.Index(doc, `"ApproveAftreDays"`)
+	assert.Equal(t, path, le.Name)
+	assert.Equal(t, 1, le.Index)
+	assert.Equal(t, int64(field+1), le.Offset)
+	assert.Equal(t, 4, le.Line)
+	assert.Equal(t, fmt.Sprintf(`baseline: %s: element 1: at byte %d (line 4): json: unknown field "ApproveAftreDays"`, path, field+1), err.Error())
+
+	for _, tc := range []struct{ doc, field string }{
+		{"\n\n  {\"Name\": \"abc\", \"Nmae\": \"x\"}", `"Nmae"`},
+		// Inside a snapshot's patchBaseline, and in the snapshot itself.
+		{`{"patchBaseline": {"name": "x", "globalFilters": {"filters": [{"key": "PRODUCT", "values": ["a"], "vaules": 1}]}}}`, `"vaules"`},
+		{`{"patchBaseline": {"name": "x"}, "extra": 1}`, `"extra"`},
+		// A field another object has is still unknown where it is.
+		{`{"Name": "abc", "GlobalFilters": {"PatchFilters": [{"Key": "PRODUCT", "Values": ["x"]}], "Values": ["y"]}}`, `"Values": ["y"]`},
+	} {
+		_, err := Load(strings.NewReader(tc.doc))
+		var le *LoadError
+		require.ErrorAs(t, err, &le, tc.doc)
+		want := strings.Index(tc.doc, tc.field) + 1
+		assert.Equal(t, "", le.Name, tc.doc)
+		assert.Equal(t, int64(want), le.Offset, tc.doc)
+		assert.Equal(t, 1+strings.Count(tc.doc[:want-1], "\n"), le.Line, tc.doc)
+		assert.ErrorIs(t, err, patchkit.ErrInvalid, tc.doc)
+	}
+	// With AllowUnknownFields nothing is reported.
+	_, err = Load(strings.NewReader(`{"Name": "abc", "OperatingSystem": "UBUNTU", "Nmae": "x"}`), AllowUnknownFields())
+	assert.NoError(t, err)
 }
