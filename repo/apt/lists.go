@@ -106,7 +106,9 @@ func (l *listsSource) Read(ctx context.Context, file string, limit int64) ([]byt
 // is found under the names apt gives its files, which keep the path as
 // written ("HOST_._InRelease", "HOST_._Packages"), and has one Packages
 // file whatever the architectures. A lists directory keeps no record of
-// what was accepted before, so there is no rollback or downgrade check.
+// what was accepted before, so there is no rollback or downgrade check. An
+// index the Release lists for a configured component and architecture
+// that the directory does not hold is a *NotDownloadedError.
 func OpenLists(ctx context.Context, pol repo.Policy, lists fs.FS, r Repo) (*Snapshot, error) {
 	if err := checkRepo("apt.OpenLists", lists == nil, r); err != nil {
 		return nil, err
@@ -133,16 +135,23 @@ func OpenLists(ctx context.Context, pol repo.Policy, lists fs.FS, r Repo) (*Snap
 	if err != nil {
 		return nil, err
 	}
-	// Keep the indexes apt has a file for; a configured one without a file
-	// is reported as skipped.
+	// Keep the indexes apt has a file for. A configured one the Release
+	// lists but apt has no file for (apt-get update has not fetched it, or
+	// failed to) makes the repository unreadable: what it offers is not
+	// known. binary-all is fetched only when asked for, and apt stores no
+	// file for an index the Release says is empty.
 	var have []Index
+	var missing []string
 	for _, ix := range idx {
 		base := strings.TrimSuffix(ix.Path, extOf(ix.Path))
 		if f := findListsFile(lists, src.prefix+strings.ReplaceAll(base, "/", "_")); f != "" {
 			have = append(have, ix)
-		} else if !(ix.Architecture == "all" && !slices.Contains(r.Architectures, "all")) {
-			skipped = append(skipped, base+" (not downloaded)")
+		} else if !(ix.Architecture == "all" && !slices.Contains(r.Architectures, "all")) && !emptyIndex(ix) {
+			missing = append(missing, base)
 		}
+	}
+	if len(missing) > 0 {
+		return nil, &NotDownloadedError{Repo: r.Name(), Indexes: missing}
 	}
 	snap := newSnapshot(rr, vr, pol)
 	snap.Indexes, snap.Skipped, snap.lists = have, skipped, src
@@ -341,4 +350,28 @@ func readFile(f fs.File, limit int64) ([]byte, error) {
 		}
 	}
 	return buf, nil
+}
+
+// NotDownloadedError reports indexes that a repository's Release lists for
+// the configured components and architectures but that apt's lists
+// directory does not hold: apt-get update has not fetched them (or failed
+// to), so what the repository offers is not known. It matches
+// repo.ErrNotFound.
+type NotDownloadedError struct {
+	Repo    string
+	Indexes []string // Release paths without compression suffix, "main/binary-amd64/Packages"
+}
+
+func (e *NotDownloadedError) Error() string {
+	return fmt.Sprintf("%s: the Release lists %s, which the lists directory does not hold (apt-get update has not fetched it)",
+		e.Repo, strings.Join(e.Indexes, ", "))
+}
+
+// Is reports whether target is repo.ErrNotFound.
+func (e *NotDownloadedError) Is(target error) bool { return target == repo.ErrNotFound }
+
+// emptyIndex reports whether the Release says the index is empty (its
+// uncompressed form is listed with size 0).
+func emptyIndex(ix Index) bool {
+	return ix.Plain.Path != "" && ix.Plain.Size == 0 || ix.Info.Size == 0
 }

@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"errors"
 	"os"
+	"slices"
+	"strings"
 	"testing"
 	"testing/fstest"
 	"time"
@@ -98,7 +100,7 @@ func listsOf(t *testing.T, uri string, files ...string) fstest.MapFS {
 		if err != nil {
 			t.Fatal(err)
 		}
-		out[prefix+f] = &fstest.MapFile{Data: data}
+		out[prefix+strings.ReplaceAll(f, "/", "_")] = &fstest.MapFile{Data: data}
 	}
 	return out
 }
@@ -177,7 +179,7 @@ func TestUnsignedAlikeOnEveryPath(t *testing.T) {
 		r := testRepo(srv.URL, keyring(t, "archive-a.gpg"))
 		r.Trusted = trusted
 		up, uerr := Update(context.Background(), c, r)
-		li, lerr := OpenLists(context.Background(), c.Policy(), listsOf(t, srv.URL, "Release"), r)
+		li, lerr := OpenLists(context.Background(), c.Policy(), listsOf(t, srv.URL, "Release", "main/binary-amd64/Packages"), r)
 		if !trusted {
 			if !errors.Is(uerr, repo.ErrSignature) || !errors.Is(lerr, repo.ErrSignature) {
 				t.Fatalf("untrusted: update %v, lists %v", uerr, lerr)
@@ -230,5 +232,45 @@ func TestPreconditionsAreInvalid(t *testing.T) {
 	var ie *repo.InvalidError
 	if _, err := Update(context.Background(), c, Repo{}); !errors.As(err, &ie) || ie.Func != "apt.Update" {
 		t.Errorf("InvalidError names the function: %v", err)
+	}
+}
+
+// An index the Release lists for the configured component and
+// architecture that apt's lists directory does not hold (apt-get update
+// has not fetched it) makes the repository unreadable, naming the index,
+// instead of an OK repository offering nothing.
+func TestOpenListsNotDownloaded(t *testing.T) {
+	c, _, _ := newClient(t, d1.Add(time.Hour))
+	r := testRepo("http://127.0.0.1:1", keyring(t, "archive-a.gpg"))
+	_, err := OpenLists(context.Background(), c.Policy(), listsOf(t, r.URI, "InRelease"), r)
+	var nd *NotDownloadedError
+	if !errors.As(err, &nd) || !errors.Is(err, repo.ErrNotFound) || !slices.Equal(nd.Indexes, []string{"main/binary-amd64/Packages"}) {
+		t.Fatalf("got %v", err)
+	}
+	if st := repo.StatusOf(r.Name(), err); st.Health != repo.HealthUnreadable || !strings.Contains(st.Reason, "main/binary-amd64/Packages") {
+		t.Fatalf("status %+v", st)
+	}
+	if _, err := OpenLists(context.Background(), c.Policy(), listsOf(t, r.URI, "InRelease", "main/binary-amd64/Packages"), r); err != nil {
+		t.Fatalf("with the index: %v", err)
+	}
+}
+
+// apt stores no lists file for an index its Release says is empty (seen
+// with real apt in scan/apt's TestTestbedAptScanArchives, whose
+// local-security suite has no i386 packages): such an index is not
+// missing.
+func TestEmptyIndexNotMissing(t *testing.T) {
+	for _, tc := range []struct {
+		ix   Index
+		want bool
+	}{
+		{Index{Info: FileInfo{Path: "main/binary-i386/Packages.gz", Size: 20}, Plain: FileInfo{Path: "main/binary-i386/Packages", Size: 0}}, true},
+		{Index{Info: FileInfo{Path: "main/binary-i386/Packages", Size: 0}}, true},
+		{Index{Info: FileInfo{Path: "main/binary-i386/Packages.gz", Size: 20}}, false},
+		{Index{Info: FileInfo{Path: "main/binary-i386/Packages.xz", Size: 312}, Plain: FileInfo{Path: "main/binary-i386/Packages", Size: 1043}}, false},
+	} {
+		if got := emptyIndex(tc.ix); got != tc.want {
+			t.Errorf("%+v: %v", tc.ix, got)
+		}
 	}
 }
