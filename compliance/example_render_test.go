@@ -99,7 +99,7 @@ func ExampleFleet_WriteText() {
 }
 
 // The page is one file: open it in a browser, attach it to a mail. Here
-// the example prints its title and the rows of its tables.
+// the example prints its title, its header and the rows of its tables.
 func ExampleFleet_WriteHTML() {
 	fleet, err := compliance.Aggregate(func(yield func(*compliance.Report, error) bool) {
 		yield(exampleReport("i-0123456789abcdef0", "web", false), nil)
@@ -114,12 +114,13 @@ func ExampleFleet_WriteHTML() {
 		return
 	}
 	for line := range strings.Lines(page.String()) {
-		if strings.HasPrefix(line, "<title>") || strings.HasPrefix(line, `<tr class="group">`) || strings.HasPrefix(line, `<tr class="missing">`) {
+		if strings.HasPrefix(line, "<title>") || strings.HasPrefix(line, "<header>") || strings.HasPrefix(line, `<tr class="group">`) || strings.HasPrefix(line, `<tr class="missing">`) {
 			fmt.Print(line)
 		}
 	}
 	// Output:
 	// <title>Patch compliance: web</title>
+	// <header><h1>Patch compliance: web</h1><p>Patch compliance of 1 node in 1 patch group</p></header>
 	// <tr class="group"><td>web</td><td class="num">1</td><td class="num">0</td><td class="num">1</td><td class="num">0</td><td class="num">1</td><td class="num">0</td><td class="num">0</td><td class="num">0</td><td class="num">1</td><td class="num">0</td><td class="num">0</td></tr>
 	// <tr class="missing"><td class="num">1</td><td>openssl-libs.x86_64</td><td class="num">1</td><td>Security</td><td>Important</td><td>HIGH</td></tr>
 }

@@ -316,6 +316,33 @@ func yesNo(b bool) string {
 	return "no"
 }
 
+// fleetSubtitle is the fleet page's line under its title: "Patch
+// compliance of 13 nodes in 4 patch groups, 1 in none", in the singular
+// where a count is 1 ("of 1 node in 1 patch group"), and "of 2 nodes, in
+// no patch group" when no node has one.
+func fleetSubtitle(nodes, groups, ungrouped int) string {
+	s := "Patch compliance of " + counted(nodes, "node", "nodes")
+	if groups == 0 {
+		if nodes > 0 {
+			s += ", in no patch group"
+		}
+		return s
+	}
+	s += " in " + counted(groups, "patch group", "patch groups")
+	if ungrouped > 0 {
+		s += ", " + itoa(ungrouped) + " in none"
+	}
+	return s
+}
+
+// counted is "1 node", "0 nodes", "2 nodes".
+func counted(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return itoa(n) + " " + many
+}
+
 // unknownNodesNote is what the fleet page says of the nodes with
 // repositories that are not OK.
 const unknownNodesNote = "A scan that could not trust a repository's metadata does not know what that repository offers: " +
@@ -589,6 +616,7 @@ type groupView struct {
 
 type fleetView struct {
 	Title          string
+	Subtitle       string
 	NamedGroups    int
 	Ungrouped      int
 	Overall        GroupState
@@ -732,7 +760,7 @@ const chartTemplates = `
 
 const fleetTemplate = `{{template "head" .}}
 <body>
-<header><h1>{{.Title}}</h1><p>Patch compliance of {{.Overall.Instances}} nodes in {{.NamedGroups}} patch groups{{with .Ungrouped}}, {{.}} in none{{end}}</p></header>
+<header><h1>{{.Title}}</h1><p>{{.Subtitle}}</p></header>
 <main>
 <div class="cards">
 <div class="card stat"><div class="n">{{.Overall.Instances}}</div><div class="l">Nodes</div></div>
@@ -895,6 +923,7 @@ func (f Fleet) WriteHTML(w io.Writer, title string) error {
 			v.NamedGroups++
 		}
 	}
+	v.Subtitle = fleetSubtitle(v.Overall.Instances, v.NamedGroups, v.Ungrouped)
 	v.TopMissing = f.TopMissing
 	for _, k := range sortedKeys(f.NonCompliantItemsByClassification) {
 		v.Classification = append(v.Classification, kv{k, itoa(f.NonCompliantItemsByClassification[k])})

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -284,5 +285,36 @@ func TestExampleReports(t *testing.T) {
 		want, err := os.ReadFile(path)
 		require.NoError(t, err)
 		assert.Equal(t, string(want), string(got), "%s is stale: go test ./compliance -run TestExampleReports -update", path)
+	}
+}
+
+// TestFleetSubtitle: the fleet page's subtitle counts nodes and patch
+// groups in the singular where a count is 1. (Before: "Patch compliance of
+// 1 nodes in 1 patch groups".) The text rendering has no such sentence:
+// its counts are table cells under headings.
+func TestFleetSubtitle(t *testing.T) {
+	for _, tc := range []struct {
+		reports []*compliance.Report
+		want    string
+	}{
+		{[]*compliance.Report{exampleReport("i-1", "web", false)}, "Patch compliance of 1 node in 1 patch group"},
+		{[]*compliance.Report{exampleReport("i-1", "web", false), exampleReport("i-2", "web", true)}, "Patch compliance of 2 nodes in 1 patch group"},
+		{[]*compliance.Report{exampleReport("i-1", "web", false), exampleReport("i-2", "db", true), exampleReport("i-3", "", true)},
+			"Patch compliance of 3 nodes in 2 patch groups, 1 in none"},
+		{[]*compliance.Report{exampleReport("i-1", "", false)}, "Patch compliance of 1 node, in no patch group"},
+		{nil, "Patch compliance of 0 nodes"},
+	} {
+		f, err := compliance.Aggregate(func(yield func(*compliance.Report, error) bool) {
+			for _, r := range tc.reports {
+				if !yield(r, nil) {
+					return
+				}
+			}
+		}, 0)
+		require.NoError(t, err)
+		page := string(render(t, func(b *bytes.Buffer) error { return f.WriteHTML(b, "t") }))
+		assert.Contains(t, page, "<header><h1>t</h1><p>"+tc.want+"</p></header>")
+		text := string(render(t, func(b *bytes.Buffer) error { return f.WriteText(b) }))
+		assert.Contains(t, text, fmt.Sprintf("Nodes: %d  compliant:", len(tc.reports)))
 	}
 }
