@@ -2,7 +2,8 @@
 // versions to install (Target), the package manager's own plan for them
 // (Plan, Action), and what a real run did (Outcome). The family executors
 // (install/apt, install/dnf, install/zypper) produce them; package install
-// checks and orchestrates them. It imports only the vocabulary.
+// checks and orchestrates them. It imports only the vocabulary (and
+// scan/run, whose ErrLocked a *LockedError matches too).
 package plan
 
 import (
@@ -11,6 +12,7 @@ import (
 	"strings"
 
 	"github.com/patchkit/patchkit"
+	"github.com/patchkit/patchkit/scan/run"
 )
 
 // Target is one update to install: an installed package (Name, Arch) to
@@ -181,6 +183,9 @@ type Failure struct {
 // Errors callers branch on with errors.Is.
 var (
 	// ErrLocked: the package manager's lock stayed held beyond the wait.
+	// A *LockedError matches it and run.ErrLocked, which means the same
+	// (the lock is held by another process), so that a caller that checks
+	// either one, on a scan's or an install's error, finds it.
 	ErrLocked = errors.New("package manager lock held")
 	// ErrNeedsRepair: an earlier run was interrupted (dpkg journal,
 	// half-configured packages, duplicate rpm versions).
@@ -191,7 +196,8 @@ var (
 	ErrInsufficientSpace = errors.New("not enough free disk space for the plan")
 )
 
-// LockedError reports a lock held by another process.
+// LockedError reports a lock held by another process. It matches
+// ErrLocked and run.ErrLocked.
 type LockedError struct {
 	Tool string // "apt", "dpkg", "dnf", "rpm", "zypper"
 	Path string // the lock file, when known
@@ -218,8 +224,8 @@ func (e *LockedError) Error() string {
 	return s
 }
 
-// Is reports whether target is ErrLocked.
-func (e *LockedError) Is(target error) bool { return target == ErrLocked }
+// Is reports whether target is ErrLocked or run.ErrLocked.
+func (e *LockedError) Is(target error) bool { return target == ErrLocked || target == run.ErrLocked }
 
 // RepairError reports an interrupted earlier run: what is left half-done.
 type RepairError struct {
