@@ -304,11 +304,12 @@ func ExampleNativePrograms() {
 }
 
 // NativeUpdates replaying a real run on the testbed (testdata/apt): apt
-// keeps qux back, which the logger reports; every patch carries the
-// product.
+// keeps qux back, which the logger reports, and its candidate carries the
+// origin apt-get prints for the others (from apt-cache policy's package
+// files); every patch carries the product.
 func ExampleNativeProduct() {
 	var recs []run.Recording
-	for _, name := range []string{"dpkg-query", "apt-get", "apt-cache-policy"} {
+	for _, name := range []string{"dpkg-query", "apt-get", "apt-cache-policy", "apt-cache-policy2"} {
 		data, err := os.ReadFile("../../testdata/apt/testbed-archives-" + name + ".txt")
 		if err != nil {
 			fmt.Println(err)
@@ -340,15 +341,16 @@ func ExampleNativeProduct() {
 		fmt.Println(err)
 		return
 	}
-	fmt.Println(len(patches), "patches; those of the testbed's own suites:")
+	fmt.Println(len(patches), "patches; qux and those of the testbed's own suites:")
 	for _, p := range patches {
-		if strings.HasPrefix(p.Name, "tb-") {
+		if strings.HasPrefix(p.Name, "tb-") || p.Name == "qux" {
 			fmt.Println(p.QualifiedName(), p.EVR(), p.Product, p.Repository)
 		}
 	}
 	// Output:
 	// level=INFO msg="apt keeps a package back" package=qux candidate=2.0
-	// 13 patches; those of the testbed's own suites:
+	// 13 patches; qux and those of the testbed's own suites:
+	// qux:amd64 2.0 Debian12 Local:1.0/local
 	// tb-hello:all 1.1-1 Debian12 Testbed:testbed-updates
 	// tb-kernel:all 1.1-1 Debian12 Testbed-Security:testbed-security
 	// tb-lib:all 1:2.0-2 Debian12 Testbed-Security:testbed-security

@@ -12,7 +12,7 @@ import (
 // looked up with one apt-cache show, for its Section and Priority (which
 // the AWS-owned Debian baseline filters on).
 func ExampleNativeDescribe() {
-	replay, installed := recordedRun("testbed-private-describe", "apt-get", "apt-cache-policy", "apt-cache")
+	replay, installed := recordedRun("testbed-private-describe", "apt-get", "apt-cache-policy", "apt-cache-policy2", "apt-cache")
 	patches, err := apt.NativeUpdates(context.Background(), replay, installed,
 		apt.NativeAptConfig("/tmp/pm-testbed/apt-private/apt.conf"), apt.NativeInstalledVersions(true), apt.NativeDescribe(true))
 	if err != nil {

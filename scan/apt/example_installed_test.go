@@ -14,9 +14,10 @@ import (
 // Replaying a native scan of the testbed's private root with
 // NativeInstalledVersions: besides apt's upgrades (Candidate true), the
 // installed version of each package, which the base suite offers
-// (Candidate false), from one apt-cache policy call.
+// (Candidate false), from one apt-cache policy call, with the origin
+// apt-get prints for that suite (from apt-cache policy's package files).
 func ExampleNativeInstalledVersions() {
-	replay, installed := recordedRun("testbed-private-installed", "apt-get", "apt-cache-policy")
+	replay, installed := recordedRun("testbed-private-installed", "apt-get", "apt-cache-policy", "apt-cache-policy2")
 	patches, err := apt.NativeUpdates(context.Background(), replay, installed,
 		apt.NativeAptConfig("/tmp/pm-testbed/apt-private/apt.conf"), apt.NativeInstalledVersions(true))
 	if err != nil {
@@ -27,15 +28,15 @@ func ExampleNativeInstalledVersions() {
 		fmt.Println(p.Name, p.EVR(), "candidate:", p.Candidate, "security:", p.Security, p.Repository)
 	}
 	// Output:
-	// tb-hello 1.0-1 candidate: false security: false http://127.0.0.1:18080 testbed/main
+	// tb-hello 1.0-1 candidate: false security: false Testbed:testbed
 	// tb-hello 1.1-1 candidate: true security: false Testbed:testbed-updates
-	// tb-kernel 1.0-1 candidate: false security: false http://127.0.0.1:18080 testbed/main
+	// tb-kernel 1.0-1 candidate: false security: false Testbed:testbed
 	// tb-kernel 1.1-1 candidate: true security: true Testbed-Security:testbed-security
-	// tb-lib 1:2.0-1 candidate: false security: false http://127.0.0.1:18080 testbed/main
+	// tb-lib 1:2.0-1 candidate: false security: false Testbed:testbed
 	// tb-lib 1:2.0-2 candidate: true security: true Testbed-Security:testbed-security
-	// tb-multi 1.0-1 candidate: false security: false http://127.0.0.1:18080 testbed/main
+	// tb-multi 1.0-1 candidate: false security: false Testbed:testbed
 	// tb-multi 1.3-1 candidate: true security: false Testbed:testbed-updates
-	// tb-tool 3.0-1 candidate: false security: false http://127.0.0.1:18080 testbed/main
+	// tb-tool 3.0-1 candidate: false security: false Testbed:testbed
 }
 
 // recordedRun replays a recorded native scan of the testbed's private root

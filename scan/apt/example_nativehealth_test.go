@@ -19,7 +19,7 @@ import (
 // (replayed), and a root where testbed-updates' Release is gone from the
 // lists (its two suites beside it are trusted=yes, so unsigned).
 func ExampleNativeHealth() {
-	replay, installed := recordedRun("testbed-private-allversions", "apt-get", "apt-cache-policy", "apt-cache")
+	replay, installed := recordedRun("testbed-private-allversions", "apt-get", "apt-cache-policy", "apt-cache-policy2", "apt-cache")
 	patches, err := apt.NativeUpdates(context.Background(), replay, installed, apt.NativeAllVersions(true), apt.NativeDescribe(true))
 	if err != nil {
 		fmt.Println(err)
@@ -58,7 +58,7 @@ func ExampleNativeHealth() {
 	// 6 versions apt offers, 3 kept:
 	//   tb-kernel 1.1-1 Testbed-Security:testbed-security
 	//   tb-lib 1:2.0-2 Testbed-Security:testbed-security
-	//   tb-multi 1.2-1 http://127.0.0.1:18080 testbed-security/main
+	//   tb-multi 1.2-1 Testbed-Security:testbed-security
 }
 
 // With NativeReadOnly apt keeps its binary caches in memory and writes no

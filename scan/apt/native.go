@@ -201,6 +201,15 @@ func (o *nativeOptions) policy(names []string) run.Command {
 // apt-cache show, some 4 ms per version on a Debian host), which a
 // baseline that filters on PRIORITY needs.
 //
+// Repository is apt's origin string for every version, as apt-get -s
+// prints it ("Debian-Security:12/oldstable-security", several joined with
+// ", "). apt-cache policy NAME describes a version's files instead
+// ("URI suite/component arch Packages"), so when it gave a version (a
+// kept-back candidate, or a version of NativeInstalledVersions or
+// NativeAllVersions) one more apt-cache policy call, without operands,
+// lists apt's package files with the Release fields of each (label,
+// version, suite, host), from which the origin is made as apt makes it.
+//
 // The output is checked against itself: the summary line's counts must
 // equal the actions listed, the "will be upgraded" list the Inst lines,
 // and the kept-back list the "not upgraded" count. When installed is not
@@ -229,6 +238,7 @@ func NativeUpdates(ctx context.Context, r run.Runner, installed []patchkit.Packa
 			qualified[a.Name] = append(qualified[a.Name], a.Qualifier)
 		}
 	}
+	fo := &fileOrigins{o: o, r: r}
 	var asked []askedPackage
 	if o.installedVersions || o.allVersions {
 		if asked, err = o.askInstalled(ctx, r, installed, maxPolicyOperandBytes); err != nil {
@@ -268,14 +278,14 @@ func NativeUpdates(ctx context.Context, r run.Runner, installed []patchkit.Packa
 		out = append(out, p)
 	}
 	if len(sim.KeptBack) > 0 {
-		kept, err := o.keptBack(ctx, r, sim.KeptBack, inv, asked)
+		kept, err := o.keptBack(ctx, r, sim.KeptBack, inv, asked, fo)
 		if err != nil {
 			return nil, err
 		}
 		out = append(out, kept...)
 	}
 	if o.allVersions {
-		more, err := o.otherNewer(asked, out)
+		more, err := o.otherNewer(ctx, asked, out, fo)
 		if err != nil {
 			return nil, err
 		}
@@ -285,7 +295,7 @@ func NativeUpdates(ctx context.Context, r run.Runner, installed []patchkit.Packa
 		if !o.installedVersions {
 			break
 		}
-		p, ok, err := o.installedPatch(a)
+		p, ok, err := o.installedPatch(ctx, a, fo)
 		if err != nil {
 			return nil, err
 		}
@@ -371,13 +381,13 @@ func (a Action) displayName() string {
 // their candidate is a Patch (Candidate set) when newer than the installed
 // version. apt-cache policy prints neither the version's architecture nor
 // its Release origin: Arch is the installed package's, and Repository is
-// the candidate's sources as apt-cache policy describes them
-// ("URI suite/component"); Security follows the suite and the host.
+// the origins of the candidate's files (fo: apt-cache policy's package
+// files); Security follows the suite and the host.
 //
 // asked holds apt-cache policy's answers about the installed packages
 // when NativeInstalledVersions asked for them; the kept-back packages are
 // then looked up there rather than asked again.
-func (o *nativeOptions) keptBack(ctx context.Context, r run.Runner, names []string, inv *inventoryIndex, asked []askedPackage) ([]patchkit.Patch, error) {
+func (o *nativeOptions) keptBack(ctx context.Context, r run.Runner, names []string, inv *inventoryIndex, asked []askedPackage, fo *fileOrigins) ([]patchkit.Patch, error) {
 	for _, n := range names {
 		nm, q, _ := strings.Cut(n, ":")
 		if patchkit.ValidateName(patchkit.Deb, nm) != nil || (q != "" && patchkit.ValidateArch(patchkit.Deb, q) != nil) {
@@ -447,7 +457,9 @@ func (o *nativeOptions) keptBack(ctx context.Context, r run.Runner, names []stri
 				srcs = append(srcs, s)
 			}
 		}
-		p.Repository, p.Security = policyOrigins(srcs)
+		if p.Repository, p.Security, err = fo.of(ctx, srcs); err != nil {
+			return nil, err
+		}
 		if p.Security {
 			p.Classification = "Security"
 		}

@@ -1,6 +1,8 @@
 package apt
 
 import (
+	"context"
+
 	"github.com/patchkit/patchkit"
 )
 
@@ -11,9 +13,9 @@ import (
 // (a security update beside a newer point release), which is then the
 // version Missing. The versions come from the apt-cache policy of every
 // installed package (the call NativeInstalledVersions makes; one call
-// serves both), with Candidate false, Repository as apt-cache policy
-// describes the files ("URI suite/component") and Security from them, as
-// for kept-back packages; the package's architecture is the installed
+// serves both), with Candidate false, Repository the origins of the files
+// as apt-get prints them and Security from the files, as for kept-back
+// packages; the package's architecture is the installed
 // one's (NativeDescribe corrects it to "all" or back from the version's
 // record). Versions only dpkg's status file has are not returned.
 func NativeAllVersions(on bool) NativeOption {
@@ -25,7 +27,7 @@ func NativeAllVersions(on bool) NativeOption {
 
 // otherNewer returns, for each asked package, the versions of its table
 // newer than the installed one that were not already returned (have).
-func (o *nativeOptions) otherNewer(asked []askedPackage, have []patchkit.Patch) ([]patchkit.Patch, error) {
+func (o *nativeOptions) otherNewer(ctx context.Context, asked []askedPackage, have []patchkit.Patch, fo *fileOrigins) ([]patchkit.Patch, error) {
 	type key struct{ name, arch, version string }
 	seen := make(map[key]bool, len(have))
 	for _, p := range have {
@@ -55,7 +57,9 @@ func (o *nativeOptions) otherNewer(asked []askedPackage, have []patchkit.Patch) 
 			seen[k] = true
 			pk.Arch = a.pkg.Arch
 			p := patchkit.Patch{Package: pk, Product: o.product}
-			p.Repository, p.Security = policyOrigins(sources)
+			if p.Repository, p.Security, err = fo.of(ctx, sources); err != nil {
+				return nil, err
+			}
 			if p.Security {
 				p.Classification = "Security"
 			}

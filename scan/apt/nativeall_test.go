@@ -82,10 +82,12 @@ func TestTestbedAptNativeAllVersions(t *testing.T) {
 }
 
 // The recorded private-root run, replayed: tb-multi's three newer
-// versions, apt's candidate among them, and the others Candidate false.
+// versions, apt's candidate among them, and the others Candidate false,
+// each with the origin apt-get prints for its suite.
 func TestReplayAptNativeAllVersions(t *testing.T) {
 	replay := run.NewReplay(loadRecording(t, "testbed-private-allversions-apt-get"),
-		loadRecording(t, "testbed-private-allversions-apt-cache-policy"), loadRecording(t, "testbed-private-allversions-apt-cache"))
+		loadRecording(t, "testbed-private-allversions-apt-cache-policy"), loadRecording(t, "testbed-private-allversions-apt-cache-policy2"),
+		loadRecording(t, "testbed-private-allversions-apt-cache"))
 	inv, err := dpkg.ParseQuery(loadRecording(t, "testbed-private-allversions-dpkg-query").Stdout)
 	if err != nil {
 		t.Fatal(err)
@@ -101,8 +103,8 @@ func TestReplayAptNativeAllVersions(t *testing.T) {
 		}
 	}
 	want := []string{
-		"1.1-1 candidate=false security=false " + "http://127.0.0.1:18080 testbed-updates/main",
-		"1.2-1 candidate=false security=true " + "http://127.0.0.1:18080 testbed-security/main",
+		"1.1-1 candidate=false security=false Testbed:testbed-updates",
+		"1.2-1 candidate=false security=true Testbed-Security:testbed-security",
 		"1.3-1 candidate=true security=false Testbed:testbed-updates",
 	}
 	if !slices.Equal(multi, want) {

@@ -64,6 +64,11 @@ func compareDescribe(t *testing.T, rt root, rec run.Runner) int {
 			t.Errorf("%s %s: native %q %q %s %s, files %q %q %s %s", p.QualifiedName(), p.EVR(),
 				p.Section, p.Priority, p.SourceName, p.SourceVersion, m.Section, m.Priority, m.SourceName, m.SourceVersion)
 		}
+		// One spelling of the origins, apt-get's, whether apt-get -s or
+		// apt-cache policy gave the version.
+		if a, b := slices.Sorted(slices.Values(strings.Split(p.Repository, ", "))), slices.Sorted(slices.Values(strings.Split(m.Repository, ", "))); !slices.Equal(a, b) {
+			t.Errorf("%s %s: Repository %q natively, %q from the files", p.QualifiedName(), p.EVR(), p.Repository, m.Repository)
+		}
 	}
 	if n == 0 {
 		t.Fatal("no version to compare")
@@ -102,13 +107,14 @@ func TestTestbedAptNativeDescribe(t *testing.T) {
 func TestReplayAptNativeDescribe(t *testing.T) {
 	get, pol, show := loadRecording(t, "testbed-private-describe-apt-get"), loadRecording(t, "testbed-private-describe-apt-cache-policy"),
 		loadRecording(t, "testbed-private-describe-apt-cache")
+	files := loadRecording(t, "testbed-private-describe-apt-cache-policy2")
 	inv, err := dpkg.ParseQuery(loadRecording(t, "testbed-private-describe-dpkg-query").Stdout)
 	if err != nil {
 		t.Fatal(err)
 	}
 	// APT_CONFIG is in the environment, which a replay does not match.
 	opts := []NativeOption{NativeInstalledVersions(true), NativeDescribe(true)}
-	ps, err := NativeUpdates(context.Background(), run.NewReplay(get, pol, show), inv, opts...)
+	ps, err := NativeUpdates(context.Background(), run.NewReplay(get, pol, files, show), inv, opts...)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -136,7 +142,7 @@ func TestReplayAptNativeDescribe(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			bad := show
 			bad.Stdout = []byte(tc.stdout)
-			_, err := NativeUpdates(context.Background(), run.NewReplay(get, pol, bad), inv, opts...)
+			_, err := NativeUpdates(context.Background(), run.NewReplay(get, pol, files, bad), inv, opts...)
 			var oe *OutputError
 			if !errors.As(err, &oe) || oe.Command != showCmd || !strings.Contains(err.Error(), tc.want) {
 				t.Fatalf("%v, want an *OutputError of %s saying %q", err, showCmd, tc.want)

@@ -31,8 +31,9 @@ import (
 //
 // A version's repositories are read from its Repository as NativeUpdates
 // writes it: apt's origins ("Label:Version/Suite", each matched to the
-// repositories whose Release gives that origin) or apt-cache policy's
-// "URI suite/component" (matched by URI and suite). An origin that no
+// repositories whose Release gives that origin); apt-cache policy's
+// "URI suite/component", which NativeUpdates wrote before for the versions
+// apt-cache policy gave, is matched too (by URI and suite). An origin that no
 // enabled repository gives offers nothing; when the Release of every
 // repository was read (so the origin cannot be one of theirs: apt was
 // configured otherwise) it gets a status of its own, HealthUnreadable, as

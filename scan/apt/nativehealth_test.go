@@ -31,13 +31,14 @@ func testbedSuites(names ...string) []memSuite {
 }
 
 // replayedAllVersions is what apt printed for the testbed's private root
-// (every newer version), through NativeUpdates: apt's candidates with its
-// origins ("Testbed:testbed-updates"), the other versions with apt-cache
-// policy's files ("URI suite/component").
+// (every newer version), through NativeUpdates: each version with apt's
+// origins ("Testbed:testbed-updates"), apt-get's for its candidates and
+// those of apt-cache policy's package files for the others.
 func replayedAllVersions(t *testing.T) []patchkit.Patch {
 	t.Helper()
 	replay := run.NewReplay(loadRecording(t, "testbed-private-allversions-apt-get"),
-		loadRecording(t, "testbed-private-allversions-apt-cache-policy"), loadRecording(t, "testbed-private-allversions-apt-cache"))
+		loadRecording(t, "testbed-private-allversions-apt-cache-policy"), loadRecording(t, "testbed-private-allversions-apt-cache-policy2"),
+		loadRecording(t, "testbed-private-allversions-apt-cache"))
 	inv, err := dpkg.ParseQuery(loadRecording(t, "testbed-private-allversions-dpkg-query").Stdout)
 	if err != nil {
 		t.Fatal(err)
@@ -59,8 +60,10 @@ func versionsOf(ps []patchkit.Patch) []string {
 }
 
 // TestNativeHealth: NativeHealth gives each repository the status Updates
-// gives it, and keeps of apt's versions (both forms of origin) those that
-// some OK repository offers.
+// gives it, and keeps of apt's versions those that some OK repository
+// offers, whether their Repository is apt's origins (as NativeUpdates
+// writes it) or apt-cache policy's "URI suite/component" (as it wrote it
+// for versions that apt-cache policy gave before).
 func TestNativeHealth(t *testing.T) {
 	native := replayedAllVersions(t)
 	all := versionsOf(native)
@@ -126,28 +129,53 @@ func TestNativeHealth(t *testing.T) {
 		})
 	}
 
-	// Sources without testbed-security: its origins, in both forms, are
+	// The versions apt-cache policy gave (Candidate false), spelt as
+	// apt-cache policy describes their files.
+	legacy := slices.Clone(native)
+	policyForm := map[string]string{"Testbed:testbed-updates": "http://127.0.0.1:18080 testbed-updates/main",
+		"Testbed-Security:testbed-security": "http://127.0.0.1:18080 testbed-security/main"}
+	for i, p := range legacy {
+		if p.Repository == "" || strings.Contains(p.Repository, ", ") {
+			t.Fatalf("%s %s: Repository %q", p.Name, p.EVR(), p.Repository)
+		}
+		if !p.Candidate {
+			if legacy[i].Repository = policyForm[p.Repository]; legacy[i].Repository == "" {
+				t.Fatalf("%s %s: Repository %q", p.Name, p.EVR(), p.Repository)
+			}
+		}
+	}
+
+	// Sources without testbed-security: its origins, in either form, are
 	// repositories of unknown health, and the versions only it offers are
 	// left out.
 	fsys := memRoot(testbedSuites("testbed", "testbed-updates"), nil)
-	kept, sts, err := NativeHealth(context.Background(), fsys, native, WithArch("x86_64"), WithNow(day))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var names []string
-	for _, s := range sts {
-		names = append(names, fmt.Sprintf("%s %s", s.Name, s.Health))
-		if s.Health != repo.HealthOK && !strings.Contains(s.Reason, "no enabled repository of the root's sources gives that origin") {
-			t.Errorf("%s: reason %q", s.Name, s.Reason)
+	for _, tc := range []struct {
+		name      string
+		ps        []patchkit.Patch
+		wantNames []string
+	}{
+		{"apt's origins", native, []string{"http://127.0.0.1:18080 testbed OK", "http://127.0.0.1:18080 testbed-updates OK",
+			"Testbed-Security:testbed-security UNREADABLE"}},
+		{"apt-cache policy's files", legacy, []string{"http://127.0.0.1:18080 testbed OK", "http://127.0.0.1:18080 testbed-updates OK",
+			"Testbed-Security:testbed-security UNREADABLE", "http://127.0.0.1:18080 testbed-security/main UNREADABLE"}},
+	} {
+		kept, sts, err := NativeHealth(context.Background(), fsys, tc.ps, WithArch("x86_64"), WithNow(day))
+		if err != nil {
+			t.Fatal(err)
 		}
-	}
-	wantNames := []string{"http://127.0.0.1:18080 testbed OK", "http://127.0.0.1:18080 testbed-updates OK",
-		"Testbed-Security:testbed-security UNREADABLE", "http://127.0.0.1:18080 testbed-security/main UNREADABLE"}
-	if !slices.Equal(names, wantNames) {
-		t.Errorf("statuses %q, want %q", names, wantNames)
-	}
-	if got, want := versionsOf(kept), []string{"tb-hello 1.1-1", "tb-multi 1.1-1", "tb-multi 1.3-1"}; !slices.Equal(got, want) {
-		t.Errorf("kept %v, want %v", got, want)
+		var names []string
+		for _, s := range sts {
+			names = append(names, fmt.Sprintf("%s %s", s.Name, s.Health))
+			if s.Health != repo.HealthOK && !strings.Contains(s.Reason, "no enabled repository of the root's sources gives that origin") {
+				t.Errorf("%s: %s: reason %q", tc.name, s.Name, s.Reason)
+			}
+		}
+		if !slices.Equal(names, tc.wantNames) {
+			t.Errorf("%s: statuses %q, want %q", tc.name, names, tc.wantNames)
+		}
+		if got, want := versionsOf(kept), []string{"tb-hello 1.1-1", "tb-multi 1.1-1", "tb-multi 1.3-1"}; !slices.Equal(got, want) {
+			t.Errorf("%s: kept %v, want %v", tc.name, got, want)
+		}
 	}
 
 	// Its options are Updates'.
@@ -179,7 +207,8 @@ func TestNativeReadOnly(t *testing.T) {
 	// Every command NativeUpdates runs carries them.
 	var calls []run.Command
 	replay := run.NewReplay(loadRecording(t, "testbed-private-allversions-apt-get"),
-		loadRecording(t, "testbed-private-allversions-apt-cache-policy"), loadRecording(t, "testbed-private-allversions-apt-cache"))
+		loadRecording(t, "testbed-private-allversions-apt-cache-policy"), loadRecording(t, "testbed-private-allversions-apt-cache-policy2"),
+		loadRecording(t, "testbed-private-allversions-apt-cache"))
 	strip := run.RunnerFunc(func(ctx context.Context, c run.Command) (run.Result, error) {
 		calls = append(calls, c)
 		i := slices.Index(c.Args, ro[1])
@@ -197,7 +226,7 @@ func TestNativeReadOnly(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(calls) != 3 || !slices.Equal(versionsOf(ps), versionsOf(replayedAllVersions(t))) {
+	if len(calls) != 4 || !slices.Equal(versionsOf(ps), versionsOf(replayedAllVersions(t))) {
 		t.Errorf("%d commands, versions %v", len(calls), versionsOf(ps))
 	}
 }

@@ -3,7 +3,6 @@ package apt
 import (
 	"context"
 	"fmt"
-	"slices"
 	"strings"
 
 	"github.com/patchkit/patchkit"
@@ -18,20 +17,22 @@ import (
 // every installed package (NAME:ARCH, as dpkg lists it) after the
 // simulation, and takes the installed version from the version table (the
 // entry apt marks "***") when a file other than dpkg's status file offers
-// it; apt's kept-back packages are looked up in the same answer, so the
-// scan stays at two commands. The operands of one call add up to at most
-// 64 KiB (about 2,500 packages of average name length): a larger inventory
-// is asked in as many calls as that takes, never one per package.
+// it; apt's kept-back packages are looked up in the same answer. One more
+// apt-cache policy call, without operands, gives the origins of the files
+// (see NativeUpdates), so the scan stays at three commands. The operands
+// of one call add up to at most 64 KiB (about 2,500 packages of average
+// name length): a larger inventory is asked in as many calls as that
+// takes, never one per package.
 //
 // The fields are those of a kept-back candidate, which comes from the same
-// command: Arch is the installed package's, Repository lists each
-// offering file as apt-cache policy describes it ("URI suite/component",
-// once each), and Security (with Classification "Security") is set when
-// one of them is a security pocket (its suite contains "security", or its
-// host is security.debian.org); Want is "hold" for a held package.
-// apt-cache policy prints no Section, Priority, source package or origin
-// label, so Section, Priority and SourceName are empty and Repository is
-// not the origin string apt-get prints; apt has no severity, advisory IDs
+// command: Arch is the installed package's, Repository is the origins of
+// the offering files as apt-get prints them ("Label:Version/Suite", once
+// each, from apt-cache policy's package files), and Security (with
+// Classification "Security") is set when one of them is a security pocket
+// (its suite contains "security", or its host is security.debian.org);
+// Want is "hold" for a held package. apt-cache policy prints no Section,
+// Priority or source package, so Section, Priority and SourceName are
+// empty (NativeDescribe looks them up); apt has no severity, advisory IDs
 // or release date. Versions apt lists twice in the table (the same version
 // string with different contents in two repositories) count as one, offered
 // by the files of both, as the metadata backend counts them. apt offers
@@ -178,7 +179,7 @@ func (o *nativeOptions) askInstalled(ctx context.Context, r run.Runner, installe
 // installedPatch returns the installed version of an asked package as a
 // Patch with Candidate false, and false when only dpkg's status file has
 // it.
-func (o *nativeOptions) installedPatch(a askedPackage) (patchkit.Patch, bool, error) {
+func (o *nativeOptions) installedPatch(ctx context.Context, a askedPackage, fo *fileOrigins) (patchkit.Patch, bool, error) {
 	cp := a.cp
 	var (
 		marked  bool
@@ -207,7 +208,9 @@ func (o *nativeOptions) installedPatch(a askedPackage) (patchkit.Patch, bool, er
 	}
 	pk.Arch = a.pkg.Arch
 	p := patchkit.Patch{Package: pk, Product: o.product}
-	p.Repository, p.Security = policyOrigins(sources)
+	if p.Repository, p.Security, err = fo.of(ctx, sources); err != nil {
+		return patchkit.Patch{}, false, err
+	}
 	if p.Security {
 		p.Classification = "Security"
 	}
@@ -215,26 +218,4 @@ func (o *nativeOptions) installedPatch(a askedPackage) (patchkit.Patch, bool, er
 		p.Want = "hold"
 	}
 	return p, true, nil
-}
-
-// policyOrigins describes the files offering a version as apt-cache
-// policy does, "URI suite/component" once each, joined with ", ", and
-// reports whether one of them is a security pocket.
-func policyOrigins(sources []PolicySource) (string, bool) {
-	var (
-		repos    []string
-		security bool
-	)
-	for _, s := range sources {
-		f := strings.Fields(s.Desc)
-		d := f[0]
-		if len(f) > 1 {
-			d += " " + f[1]
-		}
-		if !slices.Contains(repos, d) {
-			repos = append(repos, d)
-		}
-		security = security || securityOrigin(s.Dist(), siteOf(s.URI()))
-	}
-	return strings.Join(repos, ", "), security
 }

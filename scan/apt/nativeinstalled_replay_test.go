@@ -17,11 +17,13 @@ import (
 
 // installedRecording is one run of TestTestbedAptNativeInstalled* or
 // TestHostAptNativeInstalled with -update: dpkg-query's inventory and the
-// two commands of NativeUpdates with NativeInstalledVersions.
+// three commands of NativeUpdates with NativeInstalledVersions (apt-get
+// -s, apt-cache policy of the installed packages and of the package
+// files).
 type installedRecording struct {
-	inv            []patchkit.Package
-	aptGet, policy run.Recording
-	chroot         string
+	inv                   []patchkit.Package
+	aptGet, policy, files run.Recording
+	chroot                string
 }
 
 func loadInstalledRecording(t testing.TB, name string) installedRecording {
@@ -37,7 +39,7 @@ func loadInstalledRecording(t testing.TB, name string) installedRecording {
 		}
 		return r
 	}
-	rec := installedRecording{aptGet: load("apt-get"), policy: load("apt-cache-policy")}
+	rec := installedRecording{aptGet: load("apt-get"), policy: load("apt-cache-policy"), files: load("apt-cache-policy2")}
 	inv, err := dpkg.ParseQuery(load("dpkg-query").Stdout)
 	if err != nil {
 		t.Fatal(err)
@@ -50,13 +52,13 @@ func loadInstalledRecording(t testing.TB, name string) installedRecording {
 }
 
 // runner replays the recording; policy, when not nil, replaces the
-// standard output of every apt-cache policy call.
+// standard output of every apt-cache policy call that names packages.
 func (ir installedRecording) runner(policy []byte) run.Runner {
-	var r run.Runner = run.NewReplay(ir.aptGet, ir.policy)
+	var r run.Runner = run.NewReplay(ir.aptGet, ir.policy, ir.files)
 	if policy != nil {
 		inner := r
 		r = run.RunnerFunc(func(ctx context.Context, c run.Command) (run.Result, error) {
-			if slices.Contains(c.Args, "policy") {
+			if slices.Contains(c.Args, "policy") && len(c.Operands) > 0 {
 				if err := c.Check(); err != nil {
 					return run.Result{}, err
 				}
@@ -73,9 +75,10 @@ func (ir installedRecording) runner(policy []byte) run.Runner {
 
 // TestRecordedNativeInstalled replays the recorded runs: NativeUpdates
 // with NativeInstalledVersions returns the installed versions the
-// end-to-end test found (the metadata backend's, in the same run), runs
-// the two recorded commands and no other, and without the option runs
-// apt-get -s only and returns the same newer versions.
+// end-to-end test found (the metadata backend's, in the same run), each
+// with apt-get's origins, runs the three recorded commands and no other,
+// and without the option runs apt-get -s only and returns the same newer
+// versions.
 func TestRecordedNativeInstalled(t *testing.T) {
 	for _, tc := range []struct {
 		name                        string
@@ -84,7 +87,7 @@ func TestRecordedNativeInstalled(t *testing.T) {
 		{"testbed-private-installed", 5, 5, 0},
 		{"testbed-archives-installed", 14, 12, 2},
 		{"testbed-chroot-installed", 101, 101, 4},
-		{"host-installed", 780, 674, 53},
+		{"host-installed", 780, 674, 45},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			ir := loadInstalledRecording(t, tc.name)
@@ -98,7 +101,7 @@ func TestRecordedNativeInstalled(t *testing.T) {
 			if len(asked) != tc.installed {
 				t.Errorf("%d packages asked, want %d", len(asked), tc.installed)
 			}
-			replay := run.NewReplay(ir.aptGet, ir.policy)
+			replay := run.NewReplay(ir.aptGet, ir.policy, ir.files)
 			var r run.Runner = replay
 			if ir.chroot != "" {
 				r = chrootRunner(r, ir.chroot)
@@ -107,8 +110,8 @@ func TestRecordedNativeInstalled(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if calls := replay.Calls(); len(calls) != 2 {
-				t.Errorf("%d commands with the option, want 2", len(calls))
+			if calls := replay.Calls(); len(calls) != 3 {
+				t.Errorf("%d commands with the option, want 3", len(calls))
 			}
 			got, newer := splitInstalled(t, all, ir.inv, "amd64")
 			sec := 0
@@ -118,6 +121,9 @@ func TestRecordedNativeInstalled(t *testing.T) {
 				}
 				if p.Security != (p.Classification == "Security") || p.Product != "Debian12" || p.Repository == "" {
 					t.Errorf("%s %s: %+v", p.Name, p.EVR(), p)
+				}
+				if strings.Contains(p.Repository, ":/") || strings.Contains(p.Repository, "/main") {
+					t.Errorf("%s %s: Repository %q is not apt-get's origin form", p.Name, p.EVR(), p.Repository)
 				}
 			}
 			if len(got) != tc.offered || sec != tc.securit {
