@@ -14,6 +14,7 @@ import (
 	"github.com/patchkit/patchkit/compliance"
 	"github.com/patchkit/patchkit/install/plan"
 	"github.com/patchkit/patchkit/scan"
+	"github.com/patchkit/patchkit/scan/run"
 )
 
 // applyExecutor fails every transaction that holds a broken target (in
@@ -24,6 +25,7 @@ type applyExecutor struct {
 	depExecutor
 	broken      string
 	lockedAfter int
+	lockedErr   error // what a locked run returns (default: a *plan.LockedError's sentinel)
 	applied     [][]string
 }
 
@@ -35,6 +37,9 @@ func (a *applyExecutor) apply(_ context.Context, ts []plan.Target, progress func
 	a.applied = append(a.applied, names)
 	progress(plan.Progress{Stage: plan.StageDownloading})
 	if a.lockedAfter > 0 && len(a.applied) > a.lockedAfter {
+		if a.lockedErr != nil {
+			return plan.Outcome{ExitCode: 1}, a.lockedErr
+		}
 		return plan.Outcome{ExitCode: 1}, fmt.Errorf("dnf: %w", plan.ErrLocked)
 	}
 	progress(plan.Progress{Stage: plan.StageInstalling, Packages: len(ts)})
@@ -85,6 +90,14 @@ func TestApplyTargetsFallback(t *testing.T) {
 	err := o.applyTargets(ctx, x, ts, &res, func(ProgressEvent) {}, nil)
 	require.ErrorIs(t, err, plan.ErrLocked)
 	assert.Len(t, x.applied, 3, "the transaction, tb-hello alone, then tb-broken finds the lock held")
+
+	// The same when the runner reports the lock (a locked exit of the
+	// package manager, run.ErrLocked) rather than the executor.
+	x, res = &applyExecutor{broken: "tb-hello", lockedAfter: 2,
+		lockedErr: &run.ExitError{Command: "dnf upgrade", Code: 200, Locked: true}}, Result{}
+	err = o.applyTargets(ctx, x, ts, &res, func(ProgressEvent) {}, nil)
+	require.ErrorIs(t, err, run.ErrLocked)
+	assert.Len(t, x.applied, 3)
 
 	// The failed transaction installed tb-hello and tb-lib all the same,
 	// and left tb-broken's files at its version (a failing postinst):

@@ -334,6 +334,10 @@ func (e *InvalidCommandError) Error() string {
 	return fmt.Sprintf("run: refusing %s: %s %s", e.Command, e.Field, e.Reason)
 }
 
+// Is reports whether target is patchkit.ErrInvalid: the command was bad
+// input (a name outside its format's grammar, a relative program path).
+func (e *InvalidCommandError) Is(target error) bool { return target == patchkit.ErrInvalid }
+
 // ExitError reports a command that exited with a code it does not accept,
 // or was ended by a signal (Code -1, Signal set).
 type ExitError struct {

@@ -18,6 +18,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/patchkit/patchkit"
 )
 
 func newLocal(t *testing.T, opts ...LocalOption) *Local {
@@ -48,6 +50,7 @@ func TestCheckRefusesInjection(t *testing.T) {
 		var ic *InvalidCommandError
 		require.ErrorAs(t, err, &ic, "operand %q", op)
 		assert.Equal(t, "Operands[0]", ic.Field)
+		assert.ErrorIs(t, err, patchkit.ErrInvalid, "a refused command is bad input")
 	}
 	for _, c := range []Command{
 		{Path: "touch", Operands: []string{marker}},
