@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"unsafe"
 
 	"github.com/patchkit/patchkit"
 )
@@ -219,30 +220,38 @@ func needsValue(f int) bool {
 	return true
 }
 
-// entry is one stanza as dpkg keeps it after reading.
+// entry is one stanza as dpkg keeps it after reading. Read keeps one for
+// every package of the database until it has made its list, so it holds
+// no more than the list needs.
 type entry struct {
-	file      string
-	line      int
-	name      string // lower case, as dpkg stores it
-	arch      string // "" when missing or empty
+	name     string // lower case, as dpkg stores it
+	arch     string // "" when missing or empty
+	ver      version
+	source   string // the Source field, "" without one
+	section  string
+	priority string
+	file     *string // the file, as named in errors
+	// next is the package's next instance (another architecture).
+	next    *entry
+	line    int
+	srcLine int // the line of the Source field
+	// The answer of the file list lookup made while the status file was
+	// parsed (see prefetch): listMod when list is listFound; the error of
+	// listFailed is kept in infoTimes.failed.
+	listMod   int64 // seconds since 1970
 	want      int8
-	eflag     int8
 	status    int8
 	multiArch int8
-	ver       version
-	source    string
-	hasSource bool
-	srcLine   int
-	section   string
-	priority  string
-	// next is the package's next instance (another architecture).
-	next *entry
-	// The answer of the file list lookup made while the status file was
-	// parsed (see prefetch), if listDone.
-	listDone bool
-	listMod  int64 // seconds since 1970
-	listErr  error
+	list      int8
 }
+
+// File list lookup states (entry.list).
+const (
+	listUnknown = iota
+	listFound
+	listMissing
+	listFailed
+)
 
 // stanza collects one stanza's fields while it is read.
 type stanza struct {
@@ -335,11 +344,12 @@ func (in interner) str(s string) string {
 
 // parser reads the stanzas of one file.
 type parser struct {
-	ctx  context.Context
-	file string
-	r    io.Reader
-	max  int
-	in   interner
+	ctx     context.Context
+	file    string
+	fileRef *string // file, for the entries
+	r       io.Reader
+	max     int
+	in      interner
 	// chunk is the size of the pieces in which a line without a newline
 	// at the end of the file is measured against max (see next).
 	chunk int
@@ -363,14 +373,16 @@ type parser struct {
 	// (status.d files, which dpkg does not read, are written that way).
 	installedByDefault bool
 
-	name     []byte // current field name
-	value    []byte // current field value (trailing white space dropped)
-	nameBuf  []byte // storage for them, unless they lie in the window
-	valueBuf []byte
-	lower    []byte
-	scratch  []byte
-	st       stanza
-	lastArch string // the architecture of the last stanza
+	name        []byte // current field name
+	value       []byte // current field value (trailing white space dropped)
+	nameBuf     []byte // storage for them, unless they lie in the window
+	valueBuf    []byte
+	lower       []byte
+	scratch     []byte
+	st          stanza
+	lastArch    string // the architecture of the last stanza
+	lastSection string // the section of the last stanza that had one
+	lastSource  string // the source of the last stanza that had one
 	// follows holds, for each field, the field that came after it last
 	// (after fUser: at the start of a stanza or after a user-defined
 	// field).
@@ -390,7 +402,7 @@ func newParser(ctx context.Context, file string, r io.Reader, maxLine int, in in
 	if chunk < 16 {
 		chunk = 16
 	}
-	return &parser{ctx: ctx, file: file, r: r, max: maxLine, in: in, chunk: chunk, bad: -1}
+	return &parser{ctx: ctx, file: file, fileRef: &file, r: r, max: maxLine, in: in, chunk: chunk, bad: -1}
 }
 
 // maxEmptyReads is how many reads that return nothing the parser accepts
@@ -555,7 +567,7 @@ func (p *parser) stanzas(fn func(*entry, *stanza) error) error {
 		}
 		if p.installedByDefault && !p.st.seen[fStatus] {
 			e := p.st.e
-			e.want, e.eflag, e.status = wantInstall, 0, stInstalled
+			e.want, e.status = wantInstall, stInstalled
 		}
 		if err := p.verify(); err != nil {
 			return err
@@ -566,15 +578,19 @@ func (p *parser) stanzas(fn func(*entry, *stanza) error) error {
 	}
 }
 
+// entrySlab is how many entries are allocated at once: as many as fill
+// 8 KiB.
+const entrySlab = 8192 / unsafe.Sizeof(entry{})
+
 // newEntry returns a new entry for the stanza that starts at the current
 // line.
 func (p *parser) newEntry() *entry {
 	if len(p.slab) == 0 {
-		p.slab = make([]entry, 32)
+		p.slab = make([]entry, entrySlab)
 	}
 	e := &p.slab[0]
 	p.slab = p.slab[1:]
-	e.file, e.line = p.file, p.lineNo
+	e.file, e.line = p.fileRef, p.lineNo
 	return e
 }
 
@@ -785,14 +801,16 @@ func (p *parser) field(fid, line int) error {
 	case fStatus:
 		if string(val) == "install ok installed" {
 			// What nearly every stanza says.
-			e.want, e.eflag, e.status = wantInstall, 0, stInstalled
+			e.want, e.status = wantInstall, stInstalled
 			return nil
 		}
 		w, rest, r := parseNV(val, wantNames, true, false)
 		if r != "" {
 			return p.errf(line, fname, "first (want) word: %s", r)
 		}
-		ef, rest, r := parseNV(rest, eflagNames, true, false)
+		// The error flag is checked; dpkg-query lists a package
+		// whatever it says.
+		_, rest, r = parseNV(rest, eflagNames, true, false)
 		if r != "" {
 			return p.errf(line, fname, "second (error) word: %s", r)
 		}
@@ -800,9 +818,14 @@ func (p *parser) field(fid, line int) error {
 		if r != "" {
 			return p.errf(line, fname, "third (status) word: %s", r)
 		}
-		e.want, e.eflag, e.status = int8(w), int8(ef), int8(stt)
+		e.want, e.status = int8(w), int8(stt)
 	case fPriority, fClass:
 		if len(val) == 0 {
+			return nil
+		}
+		if i := exactName(val, priorityNames); i >= 0 && priorityNames[i] != "unknown" {
+			// What parseNV finds for the value written as dpkg writes it.
+			e.priority = priorityNames[i]
 			return nil
 		}
 		i, _, r := parseNV(val, priorityNames, false, true)
@@ -819,7 +842,12 @@ func (p *parser) field(fid, line int) error {
 		}
 	case fSection:
 		if len(val) > 0 {
-			e.section = p.in.bytes(val)
+			if string(val) == p.lastSection {
+				e.section = p.lastSection // neighbours often share one
+			} else {
+				e.section = p.in.bytes(val)
+				p.lastSection = e.section
+			}
 		}
 	case fArchitecture:
 		// dpkg only warns about an invalid name and keeps it; such a name
@@ -840,6 +868,10 @@ func (p *parser) field(fid, line int) error {
 		if len(val) == 0 {
 			return nil
 		}
+		if i := exactName(val, multiArchNames); i >= 0 {
+			e.multiArch = int8(i)
+			return nil
+		}
 		i, _, r := parseNV(val, multiArchNames, false, false)
 		if r != "" {
 			return p.errf(line, fname, "quadstate (foreign/allowed/same/no) field: %s", r)
@@ -847,8 +879,12 @@ func (p *parser) field(fid, line int) error {
 		e.multiArch = int8(i)
 	case fSource:
 		if len(val) > 0 {
-			e.source = p.in.bytes(val)
-			e.hasSource = true
+			if string(val) == p.lastSource {
+				e.source = p.lastSource // neighbours often share one
+			} else {
+				e.source = string(val)
+				p.lastSource = e.source
+			}
 			e.srcLine = line
 		}
 	case fVersion:
@@ -875,6 +911,9 @@ func (p *parser) field(fid, line int) error {
 		e.ver.text = ""
 	case fReplaces, fProvides, fDepends, fPreDepends, fRecommends, fSuggests, fBreaks,
 		fConflicts, fEnhances, fRecommended, fOptional:
+		if dependencyOK(fid, val) {
+			return nil
+		}
 		if r := dependencyProblem(fid, val); r != "" {
 			return p.errf(line, fname, "%s", r)
 		}
@@ -955,7 +994,7 @@ func (p *parser) verify() error {
 
 // finish returns the package of a listed entry: dpkg evaluates the source
 // version only when it prints it, and fails on a bad one.
-func (e *entry) finish(in interner) (patchkit.Package, error) {
+func (e *entry) finish() (patchkit.Package, error) {
 	p := patchkit.Package{
 		Name:      e.name,
 		Arch:      e.arch,
@@ -975,10 +1014,10 @@ func (e *entry) finish(in interner) (patchkit.Package, error) {
 		p.MultiArch = multiArchNames[e.multiArch]
 	}
 	p.SourceName, p.SourceVersion = e.name, e.ver.String()
-	if e.hasSource {
+	if e.source != "" {
 		src := e.source
 		if sp := strings.IndexByte(src, ' '); sp >= 0 {
-			p.SourceName = in.str(src[:sp])
+			p.SourceName = src[:sp]
 		} else {
 			p.SourceName = src
 		}
@@ -989,7 +1028,7 @@ func (e *entry) finish(in interner) (patchkit.Package, error) {
 			}
 			v, level, r := parseVersion(vs)
 			if level != verOK {
-				return p, &ParseError{File: e.file, Line: e.srcLine, Field: "Source",
+				return p, &ParseError{File: *e.file, Line: e.srcLine, Field: "Source",
 					Reason: fmt.Sprintf("package %s: version %q has bad syntax: %s", e.name, vs, r)}
 			}
 			p.SourceVersion = v.String()
@@ -1024,6 +1063,16 @@ func hasPrefixFold(s []byte, name string) bool {
 		}
 	}
 	return true
+}
+
+// exactName returns the index of the name that s is, exactly, or -1.
+func exactName(s []byte, names []string) int {
+	for i, n := range names {
+		if string(s) == n {
+			return i
+		}
+	}
+	return -1
 }
 
 // parseNV is dpkg's parse_nv: the first name that the value starts with
@@ -1177,13 +1226,131 @@ func conffilesProblem(v []byte) string {
 	return ""
 }
 
+// noAlternatives reports whether the relationship field fid takes no
+// alternatives ('|').
+func noAlternatives(fid int) bool {
+	return fid == fConflicts || fid == fBreaks || fid == fProvides || fid == fReplaces
+}
+
+// dependencyOK reports whether the relationship field fid with value s
+// has no problem, for the forms in which dpkg writes them ("a, b:any (>=
+// 1.0) | c"); it answers in one pass, without dependencyProblem's
+// bookkeeping. When it reports false, dependencyProblem looks, and finds
+// the problem if there is one.
+func dependencyOK(fid int, s []byte) bool {
+	n := len(s)
+	if n == 0 {
+		return true
+	}
+	noAlt := noAlternatives(fid)
+	i := 0
+	for {
+		// The package name: an alphanumeric, then name bytes.
+		if i >= n || classes[s[i]]&(cDigit|cAlpha) == 0 {
+			return false
+		}
+		i++
+		for i < n && classes[s[i]]&cName != 0 {
+			i++
+		}
+		if i == n {
+			return true
+		}
+		c := s[i]
+		if c == ':' {
+			// An architecture: an alphanumeric, then alphanumerics and
+			// hyphens.
+			i++
+			if i >= n || classes[s[i]]&(cDigit|cAlpha) == 0 {
+				return false
+			}
+			i++
+			for i < n && (classes[s[i]]&(cDigit|cAlpha) != 0 || s[i] == '-') {
+				i++
+			}
+			if i == n {
+				return true
+			}
+			c = s[i]
+		}
+		if c == ' ' {
+			i++
+			if i == n {
+				return true
+			}
+			c = s[i]
+		}
+		if c == '(' {
+			// "(" relation [" "] version ")".
+			i++
+			if i+1 >= n {
+				return false
+			}
+			switch c1, c2 := s[i], s[i+1]; {
+			case c1 == '=':
+				i++
+			case (c1 == '<' || c1 == '>') && (c2 == '=' || c2 == c1):
+				i += 2
+			default:
+				return false
+			}
+			if i < n && s[i] == ' ' {
+				i++
+			}
+			vs := i
+			seen := uint16(0)
+			for i < n {
+				c := classes[s[i]]
+				if c&cVerEnd != 0 {
+					break
+				}
+				seen |= c
+				i++
+			}
+			// dependencyProblem looks at the version only in these
+			// cases.
+			if i == vs || i >= n || s[i] != ')' || s[vs] == '-' || s[i-1] == '-' {
+				return false
+			}
+			if seen&cColon != 0 {
+				if level, _ := versionProblem(s[vs:i]); level == verHard {
+					return false
+				}
+			}
+			i++
+			if i == n {
+				return true
+			}
+			c = s[i]
+		}
+		switch c {
+		case ',':
+		case '|':
+			if noAlt {
+				return false
+			}
+		case ' ':
+			if noAlt || i+2 >= n || s[i+1] != '|' || s[i+2] != ' ' {
+				return false
+			}
+			i += 2
+		default:
+			return false
+		}
+		i++
+		for i < n && isSpace(s[i]) {
+			i++
+		}
+	}
+}
+
 // dependencyProblem checks a relationship field as dpkg's f_dependency
 // does, returning dpkg's complaint or "".
 func dependencyProblem(fid int, s []byte) string {
 	if len(s) == 0 {
 		return ""
 	}
-	noAlt := fid == fConflicts || fid == fBreaks || fid == fProvides || fid == fReplaces
+	noAlt := noAlternatives(fid)
 	i := 0
 	for {
 		for {

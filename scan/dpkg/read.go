@@ -6,7 +6,9 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"os"
 	"path"
+	"reflect"
 	"slices"
 	"strconv"
 	"strings"
@@ -25,18 +27,54 @@ var ErrNoDatabase = errors.New("no dpkg database")
 // db is the in-memory database: dpkg's package sets, each with one slot
 // per architecture.
 type db struct {
-	sets map[string]*entry // a package's slots, linked by entry.next
-	all  []*entry          // every slot, in the order they were made
+	// A package's first slot; the others follow it through entry.next.
+	// While the packages come in order of their names, as dpkg writes
+	// its status file, they are found without an index: sets is nil and
+	// last is the first slot of the last (greatest) name. The index is
+	// made when a package comes out of order or an arbitrary name is
+	// looked up.
+	sets map[string]*entry
+	last *entry
+	all  []*entry // every slot, in the order they were made
 	in   interner
 	// pf, when set, is told about every stanza of the status file that
 	// dpkg-query might list.
 	pf *prefetch
 }
 
-func newDB() *db { return &db{sets: make(map[string]*entry, 1024), in: make(interner, 256)} }
+func newDB() *db { return &db{in: make(interner, 64)} }
+
+// expect makes room for the stanzas of a file of size bytes, when it is
+// the first: a stanza of a status file takes some 600 to 1000 bytes.
+func (d *db) expect(size int64) {
+	if d.all == nil && size > 0 {
+		d.all = make([]*entry, 0, min(size/512+16, 1<<16))
+	}
+}
+
+// first returns the first slot of the package name, or nil.
+func (d *db) first(name string) *entry {
+	if d.sets == nil {
+		switch {
+		case d.last == nil:
+			return nil
+		case name == d.last.name:
+			return d.last
+		case name > d.last.name:
+			return nil // after every package so far
+		}
+		d.sets = make(map[string]*entry, 2*len(d.all))
+		for _, e := range d.all {
+			if _, ok := d.sets[e.name]; !ok {
+				d.sets[e.name] = e
+			}
+		}
+	}
+	return d.sets[name]
+}
 
 func (d *db) installedInstances(name string) (n int, one *entry) {
-	for e := d.sets[name]; e != nil; e = e.next {
+	for e := d.first(name); e != nil; e = e.next {
 		if e.status != stNotInstalled {
 			n++
 			one = e
@@ -60,7 +98,7 @@ func (d *db) checkAwaited(e *entry, st *stanza) error {
 			continue
 		}
 		if n, _ := d.installedInstances(w); n > 1 {
-			return &ParseError{File: e.file, Line: st.line, Field: "Triggers-Awaited",
+			return &ParseError{File: *e.file, Line: st.line, Field: "Triggers-Awaited",
 				Reason: fmt.Sprintf("illegal package name in awaited trigger %q: ambiguous package name with more than one installed instance", w)}
 		}
 	}
@@ -73,7 +111,7 @@ func (d *db) addStatus(e *entry, st *stanza) error {
 	if err := d.checkAwaited(e, st); err != nil {
 		return err
 	}
-	first := d.sets[e.name]
+	first := d.first(e.name)
 	single, multi := 0, 0
 	count := func(x *entry) {
 		if x.status == stNotInstalled {
@@ -93,24 +131,24 @@ func (d *db) addStatus(e *entry, st *stanza) error {
 		var b []string
 		for s := first; s != nil; s = s.next {
 			if s.status != stNotInstalled {
-				b = append(b, fmt.Sprintf("%s (%s line %d)", describe(s), s.file, s.line))
+				b = append(b, fmt.Sprintf("%s (%s line %d)", describe(s), *s.file, s.line))
 			}
 		}
 		return strings.Join(b, ", ")
 	}
 	if single > 1 {
-		return &ParseError{File: e.file, Line: e.line, Field: "Package", Reason: fmt.Sprintf(
+		return &ParseError{File: *e.file, Line: e.line, Field: "Package", Reason: fmt.Sprintf(
 			"package %s: multiple non-coinstallable package instances present (also %s)", describe(e), others())}
 	}
 	if single > 0 && multi > 0 {
-		return &ParseError{File: e.file, Line: e.line, Field: "Package", Reason: fmt.Sprintf(
+		return &ParseError{File: *e.file, Line: e.line, Field: "Package", Reason: fmt.Sprintf(
 			"package %s: mixed non-coinstallable and coinstallable package instances present (also %s)", describe(e), others())}
 	}
 	for s := first; s != nil; s = s.next {
 		if s.arch == e.arch {
-			return &ParseError{File: e.file, Line: e.line, Field: "Package", Stricter: true, Reason: fmt.Sprintf(
+			return &ParseError{File: *e.file, Line: e.line, Field: "Package", Stricter: true, Reason: fmt.Sprintf(
 				"second stanza for package %s (first at %s line %d); dpkg keeps the last one",
-				describe(e), s.file, s.line)}
+				describe(e), *s.file, s.line)}
 		}
 	}
 	d.add(first, e)
@@ -120,10 +158,15 @@ func (d *db) addStatus(e *entry, st *stanza) error {
 	return nil
 }
 
-// add makes e a new slot of its package, after the slots from first on.
+// add makes e a new slot of its package, after the slots from first on
+// (first is d.first(e.name)).
 func (d *db) add(first, e *entry) {
 	if first == nil {
-		d.sets[e.name] = e
+		if d.sets != nil {
+			d.sets[e.name] = e
+		} else {
+			d.last = e // first returned nil: e.name is the greatest
+		}
 	} else {
 		last := first
 		for last.next != nil {
@@ -141,10 +184,10 @@ func (d *db) addUpdate(e *entry, st *stanza) error {
 	if err := d.checkAwaited(e, st); err != nil {
 		return err
 	}
-	first := d.sets[e.name]
+	first := d.first(e.name)
 	n, one := d.installedInstances(e.name)
 	if n > 1 && e.multiArch != maSame {
-		return &ParseError{File: e.file, Line: e.line, Field: "Multi-Arch", Reason: fmt.Sprintf(
+		return &ParseError{File: *e.file, Line: e.line, Field: "Multi-Arch", Reason: fmt.Sprintf(
 			"package %s (%s) with field 'Multi-Arch: %s' is not co-installable with %s which has multiple installed instances",
 			describe(e), e.ver.String(), multiArchNames[e.multiArch], e.name)}
 	}
@@ -186,9 +229,10 @@ func (d *db) parseFile(ctx context.Context, name string, r io.Reader, maxLine in
 }
 
 // listed returns the entries dpkg-query -W lists (every state but
-// not-installed), sorted by name and architecture.
+// not-installed), sorted by name and architecture. It is the last use of
+// d: the list takes d.all's place.
 func (d *db) listed() []*entry {
-	out := make([]*entry, 0, len(d.all))
+	out := d.all[:0]
 	for _, e := range d.all {
 		if e.status != stNotInstalled {
 			out = append(out, e)
@@ -230,7 +274,7 @@ func ParseStatus(ctx context.Context, name string, r io.Reader, fn func(patchkit
 		if e.status == stNotInstalled {
 			return nil
 		}
-		p, err := e.finish(d.in)
+		p, err := e.finish()
 		if err != nil {
 			return err
 		}
@@ -258,8 +302,10 @@ func ParseStatus(ctx context.Context, name string, r io.Reader, fn func(patchkit
 //
 // Read looks the file lists up on a goroutine of its own while it parses
 // the status file; it uses fsys from one goroutine at a time, so fsys need
-// not be safe for concurrent use. A panic of fsys reaches the caller of
-// Read.
+// not be safe for concurrent use (an os.DirFS, which is, is used from both,
+// and its file lists are looked up in the info directory with one system
+// call each where the platform allows). A panic of fsys reaches the caller
+// of Read.
 func Read(ctx context.Context, fsys fs.FS, opts ...Option) ([]patchkit.Package, error) {
 	if ctx == nil || fsys == nil {
 		return nil, &OptionError{Option: "Read", Reason: "nil context or file system"}
@@ -281,7 +327,13 @@ func Read(ctx context.Context, fsys fs.FS, opts ...Option) ([]patchkit.Package, 
 
 	// status, while the file lists of its packages are looked up; the
 	// lookups go on until the list is made.
-	pf := &prefetch{ctx: ctx, fsys: fsys, adm: adm, admName: o.admindir}
+	pf := &prefetch{ctx: ctx, fsys: fsys, adm: adm, admName: o.admindir, shared: isDirFS(fsys)}
+	var it *infoTimes
+	defer func() {
+		// After pf.wait: pf.it is the goroutine's until it has ended.
+		pf.it.close()
+		it.close()
+	}()
 	defer pf.wait(true)
 	if err := d.readFile(ctx, fsys, adm, o.admindir, "status", o.maxLine, d.addStatus, true, pf); err != nil {
 		return nil, err
@@ -313,13 +365,12 @@ func Read(ctx context.Context, fsys fs.FS, opts ...Option) ([]patchkit.Package, 
 	// The packages, up to the first whose source version is bad.
 	bad, badErr := len(list), error(nil)
 	for i, e := range list {
-		if out[i], err = e.finish(d.in); err != nil {
+		if out[i], err = e.finish(); err != nil {
 			bad, badErr = i, err
 			break
 		}
 	}
 	pf.wait(false)
-	var it *infoTimes
 	if len(list) > 0 {
 		if pf.started {
 			it, err = pf.it, pf.itErr
@@ -409,13 +460,19 @@ func (d *db) readFile(ctx context.Context, fsys fs.FS, adm, admName, rel string,
 		return fmt.Errorf("dpkg: %s: %w", name, err)
 	} else if fi.IsDir() {
 		return &ParseError{File: name, Reason: "is a directory, not a file of stanzas"}
+	} else {
+		d.expect(fi.Size())
 	}
 	if pf == nil {
 		return d.parseFile(ctx, name, f, maxLine, strings.HasPrefix(rel, "status.d/"), add)
 	}
 	// The file is read while pf's goroutine uses fsys: one at a time.
+	var r io.Reader = f
+	if !pf.shared {
+		r = &lockedReader{r: f, mu: &pf.mu}
+	}
 	d.pf = pf
-	err = d.parseFile(ctx, name, &lockedReader{r: f, mu: &pf.mu}, maxLine, false, add)
+	err = d.parseFile(ctx, name, r, maxLine, false, add)
 	d.pf = nil
 	if err == nil {
 		pf.flush()
@@ -472,12 +529,24 @@ func journalFiles(fsys fs.FS, adm, admName string) ([]string, error) {
 	return names, nil
 }
 
+// isDirFS reports whether fsys is an os.DirFS: a view of the host's file
+// system, safe for concurrent use, whose directories are *os.File.
+func isDirFS(fsys fs.FS) bool {
+	return reflect.TypeOf(fsys) == reflect.TypeOf(os.DirFS(""))
+}
+
 // infoTimes finds the modification times of the packages' file lists.
 type infoTimes struct {
 	fsys     fs.FS
 	info     string // resolved info directory
 	infoName string
 	format   int
+	// host, when fsys is an os.DirFS, looks the file lists up in the
+	// info directory directly (see hostDir).
+	host *hostDir
+	// failed holds the errors of the lookups of prefetch that failed
+	// (listFailed).
+	failed map[*entry]error
 }
 
 func newInfoTimes(fsys fs.FS, adm, admName string) (*infoTimes, error) {
@@ -512,7 +581,16 @@ func newInfoTimes(fsys fs.FS, adm, admName string) (*infoTimes, error) {
 		return nil, &ParseError{File: it.infoName + "/format", Line: 1,
 			Reason: fmt.Sprintf("info database format (%d) is bogus or too new", it.format)}
 	}
+	it.host = openHostDir(fsys, info)
 	return it, nil
+}
+
+// close releases the info directory, if it was opened. it may be nil.
+func (it *infoTimes) close() {
+	if it != nil && it.host != nil {
+		it.host.close()
+		it.host = nil
+	}
 }
 
 // scanUint reads an unsigned decimal number after optional white space, as
@@ -533,12 +611,59 @@ func scanUint(b []byte) (int, bool) {
 	return n, err == nil
 }
 
+// listArch returns the architecture in the name of the file list of a
+// package, or "" when the name has none.
+func (it *infoTimes) listArch(arch string, same bool) string {
+	if same && it.format == 1 {
+		return arch
+	}
+	return ""
+}
+
 // path returns the name of the file list of a package.
 func (it *infoTimes) path(name, arch string, same bool) string {
-	if same && it.format == 1 && arch != "" {
-		return it.info + "/" + name + ":" + arch + ".list"
+	if a := it.listArch(arch, same); a != "" {
+		return it.info + "/" + name + ":" + a + ".list"
 	}
 	return it.info + "/" + name + ".list"
+}
+
+// hostLookup looks the file lists of es up in the info directory
+// directly, when it can (see hostDir), and records the answers in them:
+// those it cannot answer stay listUnknown, for lookup.
+func (it *infoTimes) hostLookup(es []*entry) {
+	if it.host == nil {
+		return
+	}
+	it.host.within(func() {
+		for _, e := range es {
+			mod, found, ok := it.host.listMtime(e.name, it.listArch(e.arch, e.multiArch == maSame))
+			switch {
+			case found:
+				e.listMod, e.list = mod, listFound
+			case ok:
+				e.list = listMissing
+			}
+		}
+	})
+}
+
+// lookup looks e's file list up, directly or through the file system,
+// and records the answer in e; a failure is returned.
+func (it *infoTimes) lookup(e *entry) error {
+	if it.hostLookup([]*entry{e}); e.list != listUnknown {
+		return nil
+	}
+	mod, err := it.stat(it.path(e.name, e.arch, e.multiArch == maSame))
+	switch {
+	case err == nil:
+		e.listMod, e.list = mod, listFound
+	case errors.Is(err, fs.ErrNotExist):
+		e.list = listMissing
+	default:
+		return err
+	}
+	return nil
 }
 
 // stat returns the modification time of the file p, in seconds since
@@ -567,28 +692,28 @@ func (it *infoTimes) stat(p string) (int64, error) {
 // the zero time when it has none. It takes the answer that prefetch found,
 // if it has one.
 func (it *infoTimes) time(e *entry) (time.Time, error) {
-	var mod int64
 	var err error
-	if e.listDone {
-		mod, err = e.listMod, e.listErr
-	} else {
-		mod, err = it.stat(it.path(e.name, e.arch, e.multiArch == maSame))
+	switch e.list {
+	case listUnknown:
+		err = it.lookup(e)
+	case listFailed:
+		err = it.failed[e]
 	}
-	if errors.Is(err, fs.ErrNotExist) {
+	switch {
+	case err != nil:
+		return time.Time{}, fmt.Errorf("dpkg: cannot get package %s file list modification time: %w", describe(e), err)
+	case e.list == listMissing:
 		return time.Time{}, nil
 	}
-	if err != nil {
-		return time.Time{}, fmt.Errorf("dpkg: cannot get package %s file list modification time: %w", describe(e), err)
-	}
-	return time.Unix(mod, 0).UTC(), nil
+	return time.Unix(e.listMod, 0).UTC(), nil
 }
 
 // prefetch looks up the file lists of the packages of the status file on
-// a goroutine of its own while the file is parsed, which takes about as
-// long, and leaves the answers in the entries. While the goroutine runs,
-// every use of the file system (its lookups, the reads of the status file
-// and of status.d) holds mu, so that the file system is used by one
-// goroutine at a time, as without prefetch. The goroutine reads an
+// a goroutine of its own while the file is parsed, and leaves the answers
+// in the entries. While the goroutine runs, every use of the file system
+// (its lookups, the reads of the status file and of status.d) holds mu, so
+// that the file system is used by one goroutine at a time, as without
+// prefetch; an os.DirFS (shared) needs no lock. The goroutine reads an
 // entry's name, architecture and Multi-Arch and writes its list fields;
 // nothing else changes them until it has ended (the journal, which
 // replaces entries, is applied after). A package whose stanza was
@@ -598,7 +723,10 @@ type prefetch struct {
 	fsys         fs.FS
 	adm, admName string
 
-	mu      sync.Mutex
+	mu sync.Mutex
+	// shared: fsys is an os.DirFS, which is safe for concurrent use, and
+	// mu is not needed.
+	shared  bool
 	started bool
 	ended   bool
 	ch      chan []*entry
@@ -632,8 +760,11 @@ func (pf *prefetch) request(e *entry) {
 	}
 }
 
-// locked calls f holding mu.
+// locked calls f holding mu (unless fsys is shared).
 func (pf *prefetch) locked(f func() error) error {
+	if pf.shared {
+		return f()
+	}
 	pf.mu.Lock()
 	defer pf.mu.Unlock()
 	return f()
@@ -664,16 +795,27 @@ func (pf *prefetch) run() {
 			continue
 		}
 		pf.safely(func() {
+			// Direct lookups do not use the file system; what they
+			// cannot answer is asked of the file system.
+			pf.it.hostLookup(batch)
 			for _, e := range batch {
 				if pf.stop.Load() {
 					return
 				}
-				p := pf.it.path(e.name, e.arch, e.multiArch == maSame)
+				if e.list != listUnknown {
+					continue
+				}
+				var err error
 				pf.locked(func() error {
-					e.listMod, e.listErr = pf.it.stat(p)
+					err = pf.it.lookup(e)
 					return nil
 				})
-				e.listDone = true
+				if err != nil {
+					if pf.it.failed == nil {
+						pf.it.failed = make(map[*entry]error)
+					}
+					pf.it.failed[e], e.list = err, listFailed
+				}
 			}
 		})
 	}

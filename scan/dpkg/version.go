@@ -6,14 +6,14 @@ import (
 
 // version is a Debian version split as dpkg splits it.
 type version struct {
-	epoch    uint32
 	upstream string
 	revision string
-	set      bool // a Version field was read
 	// text is the version as dpkg prints it, when the value was written
 	// that way already (no "0:" epoch, no leading zeros): String then
 	// needs no new string. Whoever changes upstream or revision clears it.
-	text string
+	text  string
+	epoch uint32
+	set   bool // a Version field was read
 }
 
 // String formats the version as dpkg prints it: the epoch only when it is

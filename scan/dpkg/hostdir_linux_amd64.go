@@ -1,0 +1,5 @@
+package dpkg
+
+import "syscall"
+
+const sysFstatat = syscall.SYS_NEWFSTATAT
