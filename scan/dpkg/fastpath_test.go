@@ -5,8 +5,10 @@ import (
 	"context"
 	"errors"
 	"io/fs"
+	"math/rand"
 	"os"
 	"path/filepath"
+	"regexp"
 	"runtime"
 	"slices"
 	"strings"
@@ -352,4 +354,134 @@ func TestReadLeavesNoGoroutine(t *testing.T) {
 		}
 	}
 	settle(t, before)
+}
+
+// TestDirectMatchesFileSystem reads mutated databases (a fixed, seeded
+// set, as TestMutations makes them) through an os.DirFS, where Read looks
+// the file lists up in the info directory and uses the file system from
+// two goroutines, and through a file system that hides its type, where it
+// does neither: the packages, install times and errors must be the same.
+// A third of them get a bad relationship field, which the one-pass check
+// passes to dependencyProblem.
+func TestDirectMatchesFileSystem(t *testing.T) {
+	var seeds [][]byte
+	for _, n := range []string{"testbed-states/status", "debian-12-minbase/status", "trivy-third-party/status"} {
+		b, err := os.ReadFile(filepath.Join(testdata, "db", n))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(b) > 12000 {
+			b = b[:bytes.LastIndex(b[:12000], []byte("\n\n"))+2]
+		}
+		seeds = append(seeds, b)
+	}
+	for _, c := range malformedCases {
+		if c.updates == nil {
+			seeds = append(seeds, []byte(c.status))
+		}
+	}
+	badDeps := []string{"Depends: a (<> 1)\n", "Depends: a,\n", "Breaks: a | b\n", "Depends: a (>= 1.0-)\n",
+		"Pre-Depends: a [amd64]\n", "Depends: a (>= 1:)\n", "Provides: -a\n"}
+	n := 400
+	if testing.Short() {
+		n = 100
+	}
+	dir := t.TempDir()
+	layout(t, dir, nil)
+	if err := os.WriteFile(filepath.Join(dir, "info", "format"), []byte("1\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	same, refused, deferred := 0, 0, 0
+	for i := 0; i < n; i++ {
+		r := rand.New(rand.NewSource(int64(i)))
+		b := append([]byte(nil), seeds[r.Intn(len(seeds))]...)
+		if i%3 == 0 {
+			// A bad relationship field at a line boundary.
+			lines := bytes.SplitAfter(b, []byte("\n"))
+			k := r.Intn(len(lines))
+			lines[k] = append([]byte(badDeps[r.Intn(len(badDeps))]), lines[k]...)
+			b = bytes.Join(lines, nil)
+			deferred++
+		}
+		if i%4 != 1 {
+			b = mutate(r, b)
+		}
+		if err := os.WriteFile(filepath.Join(dir, "status"), b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		// A file list for some of the packages.
+		for _, m := range regexp.MustCompile(`(?m)^Package: ([a-z0-9.+-]+)$`).FindAllSubmatch(b, -1) {
+			if r.Intn(2) == 0 {
+				p := filepath.Join(dir, "info", string(m[1])+".list")
+				tm := time.Unix(int64(1.6e9+r.Intn(1e8)), 0)
+				if err := os.WriteFile(p, nil, 0o644); err != nil {
+					t.Fatal(err)
+				}
+				if err := os.Chtimes(p, tm, tm); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+		direct, derr := Read(context.Background(), os.DirFS(dir), WithAdmindir("."))
+		asked, aerr := Read(context.Background(), opaqueFS{os.DirFS(dir)}, WithAdmindir("."))
+		switch {
+		case derr != nil || aerr != nil:
+			if derr == nil || aerr == nil || derr.Error() != aerr.Error() {
+				t.Errorf("mutation %d:\n%q\ndirectly: %v\nthrough the file system: %v", i, b, derr, aerr)
+			}
+			refused++
+		case !slices.EqualFunc(direct, asked, func(a, b patchkit.Package) bool { return a == b }):
+			t.Errorf("mutation %d:\n%q\ndirectly: %v\nthrough the file system: %v", i, b, direct, asked)
+		default:
+			same++
+		}
+	}
+	t.Logf("%d databases: %d listed alike, %d refused alike; %d with a bad relationship field added", n, same, refused, deferred)
+	if same == 0 || refused == 0 {
+		t.Error("the mutations should give both lists and refusals")
+	}
+}
+
+// versionSamples are versions as dpkg writes them and forms it does not.
+var versionSamples = []string{"1", "1.0", "1.0-1", "1:2.3-4", "2:1.2.3+dfsg-1~deb12u1", "10:1", "0:1.0-0",
+	"01:1", "1:", ":1", "1-", "-1", "1:-1", "1:a", "a", "1.0-1-2", "1:2:3-4", "1-2:3", "1.0-a:b", " 1.0",
+	"1.0 ", "1 0", "1234567890:1", "123456789:1", "4294967296:1", "1.0~rc1+git20200101.abc-0ubuntu1",
+	"1_0", "1.0-1_2", "1:2.0-a:b", "1:2.0:1-3", "2.36-9+deb12u4", "1:1.2.13.dfsg-1", "7.88.1-10+deb12u15"}
+
+// TestQuickVersion checks the one-pass split of versions against dpkg's
+// parseversion as splitVersion does it: where it answers, it must give
+// the same version.
+func TestQuickVersion(t *testing.T) {
+	quick := 0
+	for _, s := range versionSamples {
+		if checkQuickVersion(t, s) {
+			quick++
+		}
+	}
+	for _, s := range []string{"1", "1.0-1", "1:2.3-4", "2:1.2.3+dfsg-1~deb12u1", "7.88.1-10+deb12u15"} {
+		if _, ok := quickVersion(s); !ok {
+			t.Errorf("%q not split in one pass", s)
+		}
+	}
+	t.Logf("%d of %d split in one pass", quick, len(versionSamples))
+}
+
+func checkQuickVersion(t *testing.T, s string) bool {
+	v, ok := quickVersion(s)
+	if !ok {
+		return false
+	}
+	w, level, reason := splitParseVersion(s)
+	if level != verOK || v != w || v.String() != w.String() {
+		t.Errorf("%q: one pass %+v, parseversion %+v (%d %s)", s, v, w, level, reason)
+	}
+	return true
+}
+
+// FuzzQuickVersion checks the one-pass split on any string.
+func FuzzQuickVersion(f *testing.F) {
+	for _, s := range versionSamples {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) { checkQuickVersion(t, s) })
 }

@@ -3,6 +3,7 @@ package dpkg
 import (
 	"bytes"
 	"context"
+	"encoding/binary"
 	"fmt"
 	"io"
 	"strings"
@@ -158,6 +159,24 @@ var fieldNames = [nFields]string{"", "Package", "Essential", "Protected", "Statu
 var fieldLower = func() (t [nFields]string) {
 	for i, n := range fieldNames {
 		t[i] = strings.ToLower(n)
+	}
+	return t
+}()
+
+// fieldPrefix holds, for each known field, its name as dpkg writes it and
+// a colon ("Version:") in two little-endian words, with the masks of the
+// bytes it takes, so that a line can be matched with two comparisons.
+// Names too long for the two words have none.
+var fieldPrefix = func() (t [nFields]struct{ w, m [2]uint64 }) {
+	for i := 1; i < nFields; i++ {
+		s := fieldNames[i] + ":"
+		if len(s) > 16 {
+			continue
+		}
+		for k := 0; k < len(s); k++ {
+			t[i].w[k/8] |= uint64(s[k]) << (8 * (k % 8))
+			t[i].m[k/8] |= 0xff << (8 * (k % 8))
+		}
 	}
 	return t
 }()
@@ -604,12 +623,28 @@ func (p *parser) stanza() error {
 	for {
 		l := p.line
 		fieldLine := p.lineNo
+		// Where l lies in the window, if it does (see fastField), and
+		// whether two words can be read there.
+		start := p.pos - len(l) - 1
+		inWindow := start >= 0 && &p.buf[start] == &l[0]
 		// The field name runs to white space or a colon. Stanzas
 		// written by dpkg have their fields in one order: the field
 		// that followed the previous one last time is tried first.
 		var i, j, fid int
-		if guess := fieldNames[p.follows[prev]]; guess != "" && len(l) > len(guess) && l[len(guess)] == ':' && string(l[:len(guess)]) == guess {
-			fid, i, j = int(p.follows[prev]), len(guess), len(guess)
+		guess := int(p.follows[prev])
+		n := len(fieldNames[guess])
+		var hit bool
+		if f := &fieldPrefix[guess]; f.m[0] != 0 && inWindow && start+16 <= len(p.buf) {
+			// The bytes after the line are the window's: the masks
+			// look at the name and colon only, which lie in l when
+			// the line is longer than them.
+			w := p.buf[start : start+16]
+			hit = len(l) > n && binary.LittleEndian.Uint64(w)&f.m[0] == f.w[0] && binary.LittleEndian.Uint64(w[8:])&f.m[1] == f.w[1]
+		} else {
+			hit = n > 0 && len(l) > n && l[n] == ':' && string(l[:n]) == fieldNames[guess]
+		}
+		if hit {
+			fid, i, j = guess, n, n
 		} else {
 			for i < len(l) && classes[l[i]]&(cSpace|cColon) == 0 {
 				i++
@@ -639,7 +674,7 @@ func (p *parser) stanza() error {
 		for k < len(l) && isSpace(l[k]) {
 			k++
 		}
-		if p.fastField(l, i, k, keep) {
+		if inWindow && p.fastField(l, start, i, k, keep) {
 			if err := p.field(fid, fieldLine); err != nil {
 				return err
 			}
@@ -692,17 +727,14 @@ func (p *parser) stanza() error {
 }
 
 // fastField reads the rest of the field whose first line is l (the current
-// line, name l[:i], value from l[k:]) when it and the line after it lie
-// whole in the window and pass next's checks: it sets p.name and p.value
+// line, which lies in the window from start; name l[:i], value from l[k:])
+// when it and the line after it lie whole in the window and pass next's
+// checks: it sets p.name and p.value
 // to slices of the window (which does not change before the next read)
 // and reads the line after the field, as next would. Otherwise it changes
 // nothing and reports false: the caller then reads the field line by line,
 // meeting the problems in order.
-func (p *parser) fastField(l []byte, i, k int, keep bool) bool {
-	start := p.pos - len(l) - 1 // where l lies in the window
-	if start < 0 || &p.buf[start] != &l[0] {
-		return false
-	}
+func (p *parser) fastField(l []byte, start, i, k int, keep bool) bool {
 	valEnd := start + len(l)
 	lines := 0
 	pos, nl := p.pos, 0

@@ -110,6 +110,14 @@ const maxEpoch = 1<<31 - 1
 // first problem with dpkg's own wording. The upstream and revision strings
 // are substrings of s.
 func parseVersion(s string) (v version, level int, reason string) {
+	if v, ok := quickVersion(s); ok {
+		return v, verOK, ""
+	}
+	return splitParseVersion(s)
+}
+
+// splitParseVersion is parseVersion for any s.
+func splitParseVersion(s string) (v version, level int, reason string) {
 	var canonical bool
 	v.epoch, v.upstream, v.revision, canonical, level, reason = splitVersion(s)
 	if level == verHard {
@@ -121,6 +129,57 @@ func parseVersion(s string) (v version, level int, reason string) {
 		v.text = s[start:versionEnd(s)]
 	}
 	return v, level, reason
+}
+
+// quickVersion splits s in one pass when it is written as dpkg writes a
+// version: no blanks, an epoch (if any) of at most 9 digits without a
+// leading zero, an upstream version that starts with a digit, a revision
+// (if any) that is not empty, and no character either may not hold. It
+// reports false for anything else, which splitVersion then looks at.
+func quickVersion(s string) (version, bool) {
+	if len(s) == 0 || !isDigit(s[0]) {
+		return version{}, false
+	}
+	colon, lastColon, hyphen := -1, -1, -1
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if classes[c]&cUpVer == 0 {
+			return version{}, false
+		}
+		switch c {
+		case ':':
+			if colon < 0 {
+				colon = i
+			}
+			lastColon = i
+		case '-':
+			hyphen = i
+		}
+	}
+	v := version{text: s, set: true}
+	up := s
+	if colon >= 0 {
+		if colon > 9 || s[0] == '0' || colon+1 == len(s) || !isDigit(s[colon+1]) {
+			return version{}, false
+		}
+		for i := 0; i < colon; i++ {
+			if !isDigit(s[i]) {
+				return version{}, false
+			}
+			v.epoch = v.epoch*10 + uint32(s[i]-'0')
+		}
+		up = s[colon+1:]
+	}
+	if hyphen >= 0 {
+		// The revision: not empty, without a colon; the upstream version
+		// before it starts with a digit (after the epoch).
+		if hyphen+1 == len(s) || lastColon > hyphen || hyphen == colon+1 {
+			return version{}, false
+		}
+		up, v.revision = s[colon+1:hyphen], s[hyphen+1:]
+	}
+	v.upstream = up
+	return v, true
 }
 
 // versionProblem checks b as parseVersion does, without keeping anything.
