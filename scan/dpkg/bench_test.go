@@ -174,3 +174,22 @@ func BenchmarkReadVersusDpkgQuery(b *testing.B) {
 	b.ReportMetric(float64(ours)/float64(plain), "ours/dpkg-query-W")
 	b.ReportMetric(float64(ours)/float64(formatted), "ours/dpkg-query-format")
 }
+
+// BenchmarkParseHostStatus parses this machine's status file from memory:
+// the cost of the parser alone on a database of real size.
+func BenchmarkParseHostStatus(b *testing.B) {
+	data, err := os.ReadFile("/var/lib/dpkg/status")
+	if err != nil {
+		b.Skip("this machine has no dpkg database")
+	}
+	b.SetBytes(int64(len(data)))
+	b.ReportAllocs()
+	n := 0
+	for b.Loop() {
+		n = 0
+		if err := ParseStatus(context.Background(), "status", bytes.NewReader(data), func(patchkit.Package) error { n++; return nil }); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(n), "packages")
+}

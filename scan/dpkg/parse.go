@@ -675,7 +675,11 @@ func (p *parser) stanza() error {
 			k++
 		}
 		if inWindow && p.fastField(l, start, i, k, keep) {
-			if err := p.field(fid, fieldLine); err != nil {
+			if !keep && fid != fUser && !p.st.seen[fid] {
+				// A free-text field, seen once: nothing more to
+				// do than field would.
+				p.st.seen[fid] = true
+			} else if err := p.field(fid, fieldLine); err != nil {
 				return err
 			}
 			if len(p.line) == 0 {
@@ -735,18 +739,19 @@ func (p *parser) stanza() error {
 // nothing and reports false: the caller then reads the field line by line,
 // meeting the problems in order.
 func (p *parser) fastField(l []byte, start, i, k int, keep bool) bool {
+	buf, max := p.buf[:p.end], p.max
 	valEnd := start + len(l)
 	lines := 0
 	pos, nl := p.pos, 0
 	for {
-		if pos >= p.end {
+		if pos >= len(buf) {
 			return false
 		}
-		nl = bytes.IndexByte(p.buf[pos:p.end], '\n')
-		if nl < 0 || nl > p.max {
+		nl = bytes.IndexByte(buf[pos:], '\n')
+		if nl < 0 || nl > max {
 			return false
 		}
-		if c := p.buf[pos]; c == '\n' || !isSpace(c) {
+		if c := buf[pos]; c == '\n' || !isSpace(c) {
 			// The line after the field.
 			if p.bad >= 0 && p.bad < pos+nl {
 				return false
@@ -754,7 +759,7 @@ func (p *parser) fastField(l []byte, start, i, k int, keep bool) bool {
 			break
 		}
 		// A continuation line.
-		if keep && valEnd-(start+k)+1+nl > p.max {
+		if keep && valEnd-(start+k)+1+nl > max {
 			return false
 		}
 		valEnd = pos + nl
@@ -762,7 +767,7 @@ func (p *parser) fastField(l []byte, start, i, k int, keep bool) bool {
 		lines++
 	}
 	p.name = l[:i]
-	p.value = p.buf[start+k : valEnd]
+	p.value = buf[start+k : valEnd]
 	if keep {
 		v := p.value
 		for len(v) > 0 && isSpace(v[len(v)-1]) {
@@ -771,7 +776,7 @@ func (p *parser) fastField(l []byte, start, i, k int, keep bool) bool {
 		p.value = v
 	}
 	// The line after the field, as next reads it.
-	p.line = p.buf[pos : pos+nl]
+	p.line = buf[pos : pos+nl]
 	p.pos = pos + nl + 1
 	p.lineNo += lines + 1
 	return true
