@@ -3,6 +3,7 @@ package scan
 import (
 	"context"
 	"io/fs"
+	"slices"
 	"strings"
 
 	"github.com/patchkit/patchkit"
@@ -20,7 +21,9 @@ import (
 // the root's files as the metadata backend judges them (each family's
 // NativeHealth: the configuration and each repository's signed index,
 // its signature and its date, no package list), and keeps only the
-// versions some OK repository offers, as the metadata backend does; it
+// versions some OK repository offers, as the metadata backend does (dnf
+// and zypper are asked with the repositories that are not OK left out:
+// askHealthy); it
 // runs the package manager so that it writes nothing to the node (apt's
 // caches and planner log, dnf's logs in a private directory, zypper's log
 // and lock). Both also return the installed versions
@@ -62,7 +65,7 @@ func findUpdates(ctx context.Context, fsys fs.FS, os osdetect.OS, inv Inventory,
 		return apt.Updates(ctx, fsys, installed, opts...)
 	case osdetect.DNF, osdetect.YUM:
 		if o.runner != nil {
-			opts := []dnf.NativeOption{dnf.NativeProduct(product), dnf.NativeLogger(o.logger), dnf.NativeCacheOnly(!refresh), dnf.NativeArch(arch),
+			opts := []dnf.NativeOption{dnf.NativeProduct(product), dnf.NativeLogger(o.logger), dnf.NativeArch(arch),
 				dnf.NativeInstalledVersions(true), dnf.NativePrivateLogs(true)}
 			if root != "" {
 				opts = append(opts, dnf.NativeInstallRoot(root), dnf.NativeSetopt("reposdir", root+"/etc/yum.repos.d"))
@@ -70,11 +73,12 @@ func findUpdates(ctx context.Context, fsys fs.FS, os osdetect.OS, inv Inventory,
 					opts = append(opts, dnf.NativeReleasever(os.VersionID))
 				}
 			}
-			ps, err := dnf.NativeUpdates(ctx, o.runner, installed, opts...)
-			if err != nil {
-				return nil, nil, err
+			judge := func() (repoHealth, error) {
+				return dnf.NativeRepoHealth(ctx, fsys, dnf.WithArch(arch), dnf.WithNow(o.at), dnf.WithOS(os), dnf.WithLogger(o.logger))
 			}
-			return dnf.NativeHealth(ctx, fsys, ps, dnf.WithArch(arch), dnf.WithNow(o.at), dnf.WithOS(os), dnf.WithLogger(o.logger))
+			return askHealthy(refresh, judge, func(disable []string, refresh bool) ([]patchkit.Patch, error) {
+				return dnf.NativeUpdates(ctx, o.runner, installed, append(slices.Clip(opts), dnf.NativeCacheOnly(!refresh), dnf.NativeDisableRepos(disable...))...)
+			})
 		}
 		opts := []dnf.Option{dnf.WithArch(arch), dnf.WithNow(o.at), dnf.WithProduct(product), dnf.WithOS(os), dnf.WithLogger(o.logger),
 			dnf.WithInstalledVersions(true), dnf.WithNotInstalled(na.add), dnf.WithObsoletes(o.obsoletes),
@@ -87,16 +91,17 @@ func findUpdates(ctx context.Context, fsys fs.FS, os osdetect.OS, inv Inventory,
 		return dnf.Updates(ctx, fsys, installed, opts...)
 	case osdetect.Zypper:
 		if o.runner != nil {
-			opts := []zypper.NativeOption{zypper.NativeProduct(product), zypper.NativeLogger(o.logger), zypper.NativeRefresh(refresh),
+			opts := []zypper.NativeOption{zypper.NativeProduct(product), zypper.NativeLogger(o.logger),
 				zypper.NativeInstalledVersions(true), zypper.NativeAllVersions(true)}
 			if root != "" {
 				opts = append(opts, zypper.NativeRoot(root))
 			}
-			ps, err := zypper.NativeUpdates(ctx, o.runner, installed, opts...)
-			if err != nil {
-				return nil, nil, err
+			judge := func() (repoHealth, error) {
+				return zypper.NativeRepoHealth(ctx, fsys, zypper.WithArch(arch), zypper.WithNow(o.at), zypper.WithLogger(o.logger))
 			}
-			return zypper.NativeHealth(ctx, fsys, ps, zypper.WithArch(arch), zypper.WithNow(o.at), zypper.WithLogger(o.logger))
+			return askHealthy(refresh, judge, func(disable []string, refresh bool) ([]patchkit.Patch, error) {
+				return zypper.NativeUpdates(ctx, o.runner, installed, append(slices.Clip(opts), zypper.NativeRefresh(refresh), zypper.NativeDisableRepos(disable...))...)
+			})
 		}
 		opts := []zypper.Option{zypper.WithArch(arch), zypper.WithNow(o.at), zypper.WithProduct(product), zypper.WithLogger(o.logger),
 			zypper.WithInstalledVersions(true), zypper.WithNotInstalled(na.add),
@@ -144,4 +149,48 @@ func sortInstalled(packages []patchkit.Package, updates []patchkit.Patch) (kept 
 		installed = append(installed, c == 0)
 	}
 	return kept, installed
+}
+
+// repoHealth is a family's RepoHealth (dnf's, zypper's): the health of the
+// repositories judged from the root's files.
+type repoHealth interface {
+	NotOK() []string
+	Keep([]patchkit.Patch) ([]patchkit.Patch, []repo.Status)
+}
+
+// askHealthy asks the package manager (ask) with the repositories judge
+// finds not OK left out, so that it chooses among the OK ones, attributes
+// a version to one of them when several offer it, and classifies from
+// their notices alone, as the metadata backend does; then keeps what the
+// OK repositories offer (RepoHealth.Keep, which leaves out a version still
+// attributed to another repository). Without refresh the root's caches are
+// judged first and the package manager asked once. With refresh it
+// refreshes its caches as it answers, so it is asked first, the caches
+// are judged after, and when one is not OK it is asked again from its
+// caches alone (refresh false) with those left out. When no repository is
+// OK none is left out (dnf refuses to run with every repository disabled:
+// "There are no enabled repositories"), and Keep leaves out all it offers.
+func askHealthy(refresh bool, judge func() (repoHealth, error), ask func(disable []string, refresh bool) ([]patchkit.Patch, error)) ([]patchkit.Patch, []repo.Status, error) {
+	var ps []patchkit.Patch
+	var err error
+	if refresh {
+		if ps, err = ask(nil, true); err != nil {
+			return nil, nil, err
+		}
+	}
+	h, err := judge()
+	if err != nil {
+		return nil, nil, err
+	}
+	disable := h.NotOK()
+	if _, statuses := h.Keep(nil); len(disable) == len(statuses) {
+		disable = nil // none is OK
+	}
+	if !refresh || len(disable) > 0 {
+		if ps, err = ask(disable, false); err != nil {
+			return nil, nil, err
+		}
+	}
+	kept, statuses := h.Keep(ps)
+	return kept, statuses, nil
 }

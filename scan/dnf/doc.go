@@ -226,7 +226,13 @@
 // repositories' health for a native scan: each cached repomd.xml checked
 // as Updates checks it (signature, date) with the presence and size of
 // its data files (no package list read), leaving out the versions of
-// repositories that are not OK.
+// repositories that are not OK. A native scan judges first
+// (NativeRepoHealth) and runs dnf with those repositories disabled
+// (NativeDisableRepos), so that dnf chooses, attributes and classifies
+// among the healthy ones as Updates does; RepoHealth.Keep is the last
+// guard. (dnf 4.14 run from its cache refuses a repository whose cached
+// repomd.xml no longer verifies, "Cache-only enabled but no cache", and
+// deletes that cached metadata: disabled, the repository is left alone.)
 //
 // NativeInstalledVersions is the native counterpart of
 // WithInstalledVersions, so that a scan through dnf tells INSTALLED from

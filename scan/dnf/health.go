@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"log/slog"
+	"slices"
 	"strings"
 
 	"github.com/patchkit/patchkit"
@@ -89,30 +91,59 @@ func openCachedRepomd(ctx context.Context, fsys fs.FS, o *options, cfg *config, 
 // repository, in configuration order, and ps, the versions NativeUpdates
 // returned, less those whose Repository is a repository that is not OK:
 // Updates offers nothing of such a repository, and neither does a native
-// scan (dnf's own choice among the versions left is not made again, and a
-// version NativeUpdates keeps from a repository that is not OK is left
-// out even when an OK repository has it too: NativeUpdates keeps one
-// repository per version, the one check-update names). A
-// version from a repository the root's configuration does not enable
-// (dnf was given other options) is left out too, and that repository gets
-// a status of its own, HealthUnreadable: its health is unknown.
+// scan. A version from a repository the root's configuration does not
+// enable (dnf was given other options) is left out too, and that
+// repository gets a status of its own, HealthUnreadable: its health is
+// unknown.
+//
+// NativeHealth judges after dnf was asked: dnf's choice among the
+// versions left is not made again, and a version dnf attributed to a
+// repository that is not OK is left out even when an OK repository has
+// it too (NativeUpdates keeps one repository per version, the one
+// check-update names). A native scan judges first instead
+// (NativeRepoHealth), asks dnf with those repositories disabled
+// (NativeDisableRepos), then keeps (RepoHealth.Keep): NativeHealth is
+// NativeRepoHealth followed by Keep.
 //
 // The options are Updates' (WithArch and WithNow are required; those
 // about packages have no effect). A configuration that cannot be read is
 // an error, as it is for Updates.
 func NativeHealth(ctx context.Context, fsys fs.FS, ps []patchkit.Patch, opts ...Option) ([]patchkit.Patch, []repo.Status, error) {
-	o, err := buildOptions(opts)
+	h, err := NativeRepoHealth(ctx, fsys, opts...)
 	if err != nil {
 		return nil, nil, err
 	}
+	kept, statuses := h.Keep(ps)
+	return kept, statuses, nil
+}
+
+// RepoHealth is the health of the repositories a native scan reads, judged
+// from the root's files before dnf is asked (NativeRepoHealth).
+type RepoHealth struct {
+	// Repos has one status per repository the root's configuration
+	// enables, in configuration order, as NativeHealth describes.
+	Repos  []repo.Status
+	logger *slog.Logger
+}
+
+// NativeRepoHealth judges the repositories as NativeHealth does, before
+// dnf is asked: what NativeUpdates then offers comes from the
+// repositories that are OK once RepoHealth.NotOK is passed to
+// NativeDisableRepos, and RepoHealth.Keep leaves out whatever dnf still
+// attributes to another repository. The options are NativeHealth's.
+func NativeRepoHealth(ctx context.Context, fsys fs.FS, opts ...Option) (*RepoHealth, error) {
+	o, err := buildOptions(opts)
+	if err != nil {
+		return nil, err
+	}
 	cfg, err := loadConfig(ctx, fsys, &o)
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	statuses := make([]repo.Status, 0, len(cfg.repos))
 	for i := range cfg.repos {
 		if err := ctx.Err(); err != nil {
-			return nil, nil, err
+			return nil, err
 		}
 		rc := &cfg.repos[i]
 		st := repo.Status{Name: rc.ID}
@@ -125,8 +156,32 @@ func NativeHealth(ctx context.Context, fsys fs.FS, ps []patchkit.Patch, opts ...
 		}
 		statuses = append(statuses, st)
 	}
-	kept, statuses := keepHealthy(ps, statuses, o.logger.Warn)
-	return kept, statuses, nil
+	return &RepoHealth{Repos: statuses, logger: o.logger}, nil
+}
+
+// NotOK returns the IDs of the repositories whose health is not OK, in
+// configuration order: what NativeDisableRepos takes, so that dnf chooses
+// among the OK ones only. It is empty when every repository is OK.
+func (h *RepoHealth) NotOK() []string {
+	var out []string
+	for _, s := range h.Repos {
+		if s.Health != repo.HealthOK {
+			out = append(out, s.Name)
+		}
+	}
+	return out
+}
+
+// Keep returns the versions of ps whose Repository is OK, and the
+// statuses: Repos, with one more for each repository a version names that
+// Repos lacks (HealthUnreadable: its metadata was not checked). What it
+// leaves out it logs (WithLogger of NativeRepoHealth). h is not changed.
+func (h *RepoHealth) Keep(ps []patchkit.Patch) ([]patchkit.Patch, []repo.Status) {
+	warn := slog.New(slog.DiscardHandler).Warn
+	if h.logger != nil {
+		warn = h.logger.Warn
+	}
+	return keepHealthy(ps, slices.Clone(h.Repos), warn)
 }
 
 // cachedHealth checks one repository's cache as NativeHealth describes.

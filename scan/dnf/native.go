@@ -29,9 +29,10 @@ type nativeOptions struct {
 	product     string
 	logger      *slog.Logger
 	arch        string
-	installed   bool   // NativeInstalledVersions
-	logDir      string // NativeLogDir, or the directory NativePrivateLogs made
-	privateLogs bool   // NativePrivateLogs
+	installed   bool     // NativeInstalledVersions
+	logDir      string   // NativeLogDir, or the directory NativePrivateLogs made
+	privateLogs bool     // NativePrivateLogs
+	disable     []string // NativeDisableRepos
 }
 
 // NativeArch sets the node's architecture (osdetect's vocabulary). dnf's
@@ -105,6 +106,43 @@ func NativeSetopt(key, value string) NativeOption {
 // fetched, as the metadata backend reads the same cache.
 func NativeCacheOnly(on bool) NativeOption {
 	return func(o *nativeOptions) error { o.cacheOnly = on; return nil }
+}
+
+// NativeDisableRepos makes dnf leave out the repositories of the given
+// IDs (--disablerepo=ID each), as if the root did not enable them: dnf's
+// choice per package (check-update), its lists and its update notices
+// then come from the other repositories alone. A native scan passes the
+// repositories NativeRepoHealth finds not OK (RepoHealth.NotOK), so that
+// dnf chooses among the healthy ones as the metadata backend does, and a
+// version that a healthy repository offers too is attributed to it
+// rather than to the one that is not OK. An ID is taken as it is, not as
+// a pattern: one with a character dnf does not take in a repository ID
+// (anything but letters, digits and "-_.:") names no repository dnf
+// loads (it reports "Bad id for repo" and skips the section), so it is
+// not passed, and NativeUpdates logs it; an empty ID is an error. Each
+// call adds to the list. Disabling every repository dnf enables makes
+// check-update fail ("There are no enabled repositories"): with none
+// left there is nothing to ask dnf.
+func NativeDisableRepos(ids ...string) NativeOption {
+	return func(o *nativeOptions) error {
+		for _, id := range ids {
+			if id == "" {
+				return &OptionError{Option: "NativeDisableRepos", Reason: "empty repository ID"}
+			}
+			if !slices.Contains(o.disable, id) {
+				o.disable = append(o.disable, id)
+			}
+		}
+		return nil
+	}
+}
+
+// repoIDOK reports whether dnf accepts id as a repository ID: letters,
+// digits and "-_.:" (no glob character, no comma).
+func repoIDOK(id string) bool {
+	return id != "" && strings.IndexFunc(id, func(r rune) bool {
+		return !(r == '-' || r == '_' || r == '.' || r == ':' || 'a' <= r && r <= 'z' || 'A' <= r && r <= 'Z' || '0' <= r && r <= '9')
+	}) < 0
 }
 
 // NativeProduct sets Patch.Product.
@@ -246,9 +284,9 @@ type Commands struct {
 
 // NativeCommands returns the commands NativeUpdates runs: dnf with -q, the
 // root, release, setopt and log directory options (not the directory
-// NativePrivateLogs makes, which only NativeUpdates knows), and -C when
-// cache-only; TZ=UTC in the
-// environment, because dnf prints advisory dates in local time (the
+// NativePrivateLogs makes, which only NativeUpdates knows), the
+// repositories NativeDisableRepos disables, and -C when cache-only; TZ=UTC
+// in the environment, because dnf prints advisory dates in local time (the
 // runner sets LC_ALL=C).
 func NativeCommands(opts ...NativeOption) (Commands, error) {
 	o, err := buildNative(opts)
@@ -271,6 +309,11 @@ func (o nativeOptions) commands() (Commands, error) {
 	}
 	if o.logDir != "" {
 		base = append(base, "--setopt=logdir="+o.logDirValue())
+	}
+	for _, id := range o.disable {
+		if repoIDOK(id) {
+			base = append(base, "--disablerepo="+id)
+		}
 	}
 	if o.cacheOnly {
 		base = append(base, "-C")
@@ -374,6 +417,11 @@ func nativeUpdates(ctx context.Context, r run.Runner, installed []patchkit.Packa
 	cmds, err := o.commands()
 	if err != nil {
 		return nil, err
+	}
+	for _, id := range o.disable {
+		if !repoIDOK(id) {
+			o.logger.Info("repository ID dnf does not accept, so no repository of dnf's: not disabled", "repository", id)
+		}
 	}
 	names := map[string]bool{}
 	inst := map[string]bool{} // installed NEVRAs, epoch 0 when rpm has none

@@ -214,7 +214,12 @@
 // repositories' health for a native scan: each raw cache checked as
 // Updates checks it (signature, date) with the presence and size of its
 // data files (no package list read), leaving out the versions of
-// repositories that are not OK.
+// repositories that are not OK. A native scan judges first
+// (NativeRepoHealth) and asks zypper with those repositories left out
+// (NativeDisableRepos: every query restricted to the others with -r
+// ALIAS, which loads those alone), so that zypper chooses, attributes and
+// classifies among the healthy ones as Updates does; RepoHealth.Keep is
+// the last guard.
 //
 // NativeInstalledVersions is the native counterpart of
 // WithInstalledVersions. NativeUpdates then also runs `repos` (each

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"log/slog"
 	"path"
 	"slices"
 
@@ -27,36 +28,63 @@ import (
 // enabled repository, in zypper's order, and ps, the versions
 // NativeUpdates returned, less those whose Repository (an alias) is a
 // repository that is not OK: Updates offers nothing of such a repository,
-// and neither does a native scan (zypper's own choice among the versions
-// left is not made again, and a version zypper shows from a repository
-// that is not OK is left out even when an OK repository has it too, as
-// zypper names one repository per version; its patches, which may classify
-// the versions of other repositories, are kept). A version from a
-// repository the root does not enable is left out too, and that
-// repository gets a status of its own, HealthUnreadable: its health is
-// unknown.
+// and neither does a native scan. A version from a repository the root
+// does not enable is left out too, and that repository gets a status of
+// its own, HealthUnreadable: its health is unknown.
+//
+// NativeHealth judges after zypper was asked: zypper's own choice among
+// the versions left is not made again, a version zypper shows from a
+// repository that is not OK is left out even when an OK repository has it
+// too (zypper names one repository per version), and the patches of such a
+// repository, which may classify the versions of other repositories, were
+// read. A native scan judges first instead (NativeRepoHealth), asks zypper
+// with those repositories left out (NativeDisableRepos), then keeps
+// (RepoHealth.Keep): NativeHealth is NativeRepoHealth followed by Keep.
 //
 // The options are Updates' (WithArch and WithNow are required; those
 // about packages have no effect). A configuration or rpm database that
 // cannot be read is an error, as it is for Updates.
 func NativeHealth(ctx context.Context, fsys fs.FS, ps []patchkit.Patch, opts ...Option) ([]patchkit.Patch, []repo.Status, error) {
-	o, err := buildOptions(opts)
+	h, err := NativeRepoHealth(ctx, fsys, opts...)
 	if err != nil {
 		return nil, nil, err
+	}
+	kept, statuses := h.Keep(ps)
+	return kept, statuses, nil
+}
+
+// RepoHealth is the health of the repositories a native scan reads, judged
+// from the root's files before zypper is asked (NativeRepoHealth).
+type RepoHealth struct {
+	// Repos has one status per repository the root enables, in zypper's
+	// order, as NativeHealth describes.
+	Repos  []repo.Status
+	logger *slog.Logger
+}
+
+// NativeRepoHealth judges the repositories as NativeHealth does, before
+// zypper is asked: what NativeUpdates and NativePatches then find comes
+// from the repositories that are OK once RepoHealth.NotOK is passed to
+// NativeDisableRepos, and RepoHealth.Keep leaves out whatever zypper still
+// attributes to another repository. The options are NativeHealth's.
+func NativeRepoHealth(ctx context.Context, fsys fs.FS, opts ...Option) (*RepoHealth, error) {
+	o, err := buildOptions(opts)
+	if err != nil {
+		return nil, err
 	}
 	conf, err := readZyppConf(fsys)
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	cfgs, err := loadRepos(ctx, fsys, conf, &o)
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	trust := o.keyring
 	if !o.keyringSet && slices.ContainsFunc(cfgs, func(c repoConfig) bool { return c.repoGPGCheck }) {
 		info, err := readRPMDB(ctx, fsys, true, nil)
 		if err != nil {
-			return nil, nil, err
+			return nil, err
 		}
 		for _, p := range info.problems {
 			o.logger.Warn("a key of the rpm database is not trusted: it could not be read", "err", p)
@@ -66,7 +94,7 @@ func NativeHealth(ctx context.Context, fsys fs.FS, ps []patchkit.Patch, opts ...
 	statuses := make([]repo.Status, 0, len(cfgs))
 	for _, cfg := range cfgs {
 		if err := ctx.Err(); err != nil {
-			return nil, nil, err
+			return nil, err
 		}
 		dir := trimSlash(conf.metadataDir + "/" + cfg.alias)
 		rc, st, err := openRawCache(fsys, dir, cfg, trust, &o)
@@ -82,26 +110,52 @@ func NativeHealth(ctx context.Context, fsys fs.FS, ps []patchkit.Patch, opts ...
 		}
 		statuses = append(statuses, st)
 	}
+	return &RepoHealth{Repos: statuses, logger: o.logger}, nil
+}
+
+// NotOK returns the aliases of the repositories whose health is not OK,
+// in zypper's order: what NativeDisableRepos takes, so that zypper works
+// with the OK ones only. It is empty when every repository is OK.
+func (h *RepoHealth) NotOK() []string {
+	var out []string
+	for _, s := range h.Repos {
+		if s.Health != repo.HealthOK {
+			out = append(out, s.Name)
+		}
+	}
+	return out
+}
+
+// Keep returns the versions of ps whose Repository (an alias) is OK, and
+// the statuses: Repos, with one more for each alias a version names that
+// Repos lacks (HealthUnreadable: its metadata was not checked). What it
+// leaves out it logs (WithLogger of NativeRepoHealth). h is not changed.
+func (h *RepoHealth) Keep(ps []patchkit.Patch) ([]patchkit.Patch, []repo.Status) {
+	logger := h.logger
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+	statuses := slices.Clone(h.Repos)
 	health := make(map[string]repo.Health, len(statuses))
 	for _, s := range statuses {
 		health[s.Name] = s.Health
 	}
 	kept := make([]patchkit.Patch, 0, len(ps))
 	for _, p := range ps {
-		h, known := health[p.Repository]
+		hl, known := health[p.Repository]
 		if !known {
 			err := fmt.Errorf("zypper offers %s from it, and the root enables no repository of that alias, so its metadata was not checked: %w", p.NEVRA(), repo.ErrNotFound)
 			statuses = append(statuses, repo.StatusOf(p.Repository, err))
-			h = repo.HealthUnreadable
-			health[p.Repository] = h
+			hl = repo.HealthUnreadable
+			health[p.Repository] = hl
 		}
-		if h != repo.HealthOK {
-			o.logger.Warn("version offered by a repository that is not OK; left out", "package", p.NEVRA(), "repository", p.Repository, "health", h)
+		if hl != repo.HealthOK {
+			logger.Warn("version offered by a repository that is not OK; left out", "package", p.NEVRA(), "repository", p.Repository, "health", hl)
 			continue
 		}
 		kept = append(kept, p)
 	}
-	return kept, statuses, nil
+	return kept, statuses
 }
 
 // checkSizes checks that primary (required) and updateinfo (when

@@ -57,6 +57,74 @@ func (o *nativeOptions) command(sub, operands []string) run.Command {
 // Debug::NoLocking. NativeEnv entries come after and win.
 var queryEnv = []string{"ZYPP_READONLY_HACK=1", "ZYPP_LOGFILE=/dev/null"}
 
+// NativeDisableRepos makes NativeUpdates and NativePatches leave out the
+// repositories of the given aliases, as if the root did not enable them:
+// zypper's choice per package, its patches and their statuses then come
+// from the other repositories alone. zypper has no option that disables a
+// repository for one command; a query restricted to repositories with -r
+// ALIAS loads those alone. So with a repository to leave out, the enabled
+// ones are listed first (zypper --xmlout repos), and every query after is
+// restricted to those not left out (-r ALIAS each, in zypper's order; a
+// search restricted to one repository whose name another shares, with
+// --repo ALIAS as NativeInstalledVersions does, is run for those only).
+// When none is left nothing more is asked: no version and no patch, as
+// the metadata backend offers none. A native scan passes the repositories
+// NativeRepoHealth finds not OK (RepoHealth.NotOK), so that zypper
+// chooses among the healthy ones as the metadata backend does, and a
+// version that a healthy repository offers too is attributed to it rather
+// than to the one that is not OK. An alias that no enabled repository has
+// is logged; an empty one is an error. Each call adds to the list.
+func NativeDisableRepos(aliases ...string) NativeOption {
+	return func(o *nativeOptions) error {
+		for _, a := range aliases {
+			if a == "" {
+				return &OptionError{Option: "NativeDisableRepos", Reason: "empty repository alias"}
+			}
+			if !slices.Contains(o.disable, a) {
+				o.disable = append(o.disable, a)
+			}
+		}
+		return nil
+	}
+}
+
+// query is the command of a query for the subcommand: restricted to the
+// repositories NativeDisableRepos leaves (-r ALIAS each) once restrict
+// listed them.
+func (o *nativeOptions) query(sub, operands []string) run.Command {
+	if o.restricted {
+		sub = slices.Clone(sub)
+		for _, a := range o.only {
+			sub = append(sub, "-r", a)
+		}
+	}
+	return o.command(sub, operands)
+}
+
+// restrict lists the enabled repositories when NativeDisableRepos leaves
+// some out, and keeps in o.only those left. It returns the list (nil,
+// with a nil error, when nothing is left out) and reports whether a
+// repository is left to ask; a nil list with an error is a failure.
+func restrict(ctx context.Context, r run.Runner, o *nativeOptions) (*nativeRepoList, bool, error) {
+	if len(o.disable) == 0 {
+		return nil, true, nil
+	}
+	rl, err := nativeRepos(ctx, r, o)
+	if rl == nil {
+		return nil, false, err
+	}
+	for _, a := range o.disable {
+		if !slices.Contains(rl.disabled, a) {
+			o.logger.Info("repository to leave out is not an enabled repository of zypper's", "alias", a)
+		}
+	}
+	o.restricted, o.only = true, rl.aliases
+	if len(rl.aliases) == 0 {
+		o.logger.Info("no enabled repository is left to ask zypper about", "left out", rl.disabled)
+	}
+	return rl, len(rl.aliases) > 0, err
+}
+
 // skippedRE matches zypper's message for a repository it skipped.
 var skippedRE = regexp.MustCompile(`^Skipping repository '(.+)' because of the above error\.`)
 
@@ -101,8 +169,9 @@ func runStream(ctx context.Context, r run.Runner, c run.Command) (*Stream, error
 // also returns, with Candidate false and classified the same way, every
 // other version newer than an installed one that an enabled repository
 // offers (`search -s --match-exact -t package` over the inventory's
-// names). The versions are ordered by name, architecture, then newest
-// first. When zypper skipped
+// names). With NativeDisableRepos every query is restricted to the
+// repositories left (one more command first: `repos`). The versions are
+// ordered by name, architecture, then newest first. When zypper skipped
 // repositories (exit 106) what it found is returned with a
 // *ReposSkippedError.
 func NativeUpdates(ctx context.Context, r run.Runner, installed []patchkit.Package, opts ...NativeOption) ([]patchkit.Patch, error) {
@@ -111,10 +180,15 @@ func NativeUpdates(ctx context.Context, r run.Runner, installed []patchkit.Packa
 		return nil, err
 	}
 	o.readOnly = !o.refresh
-	lu, skipErr := runStream(ctx, r, o.command([]string{"list-updates"}, nil))
-	if lu == nil {
+	rl, left, skipErr := restrict(ctx, r, &o)
+	if !left {
 		return nil, skipErr
 	}
+	lu, err := runStream(ctx, r, o.query([]string{"list-updates"}, nil))
+	if lu == nil {
+		return nil, err
+	}
+	skipErr = errors.Join(skipErr, err)
 	patches, err := nativePatches(ctx, r, &o)
 	if err != nil && !errors.Is(err, ErrReposSkipped) {
 		return nil, err
@@ -159,8 +233,7 @@ func NativeUpdates(ctx context.Context, r run.Runner, installed []patchkit.Packa
 		}
 		out = append(out, c)
 	}
-	var rl *nativeRepoList
-	if o.installedVers || o.allVers {
+	if (o.installedVers || o.allVers) && rl == nil {
 		if rl, err = nativeRepos(ctx, r, &o); rl == nil {
 			return nil, err
 		}
@@ -207,10 +280,14 @@ type repoRef struct {
 }
 
 // nativeRepoList is what `zypper --xmlout repos` says of the enabled
-// repositories: search names a repository by its name, not its alias.
+// repositories, less those NativeDisableRepos leaves out: search names a
+// repository by its name, not its alias.
 type nativeRepoList struct {
 	cmd    run.Command
 	byName map[string][]repoRef
+	// aliases are the enabled repositories not left out, in zypper's
+	// order; disabled those left out.
+	aliases, disabled []string
 	// shared are the enabled repositories whose name another enabled
 	// repository has, by priority then alias: each is searched by itself
 	// (--repo ALIAS).
@@ -225,8 +302,19 @@ func nativeRepos(ctx context.Context, r run.Runner, o *nativeOptions) (*nativeRe
 	}
 	l := &nativeRepoList{cmd: rc, byName: map[string][]repoRef{}}
 	for _, e := range rs.Repos {
-		if e.Enabled {
+		switch {
+		case !e.Enabled:
+		case slices.Contains(o.disable, e.Alias):
+			l.disabled = append(l.disabled, e.Alias)
+		default:
 			l.byName[e.Name] = append(l.byName[e.Name], repoRef{e.Alias, e.Priority, e.Line})
+			l.aliases = append(l.aliases, e.Alias)
+			if len(o.disable) > 0 {
+				// given to every query as -r ALIAS
+				if err := checkAlias(e.Alias); err != nil {
+					return nil, &OutputError{Source: rc.String(), Line: e.Line, Msg: "repository alias", Err: err}
+				}
+			}
 		}
 	}
 	for _, refs := range l.byName {
@@ -315,7 +403,7 @@ func nativeInstalled(ctx context.Context, r run.Runner, o *nativeOptions, rl *na
 		}
 		return nil
 	}
-	sc := o.command([]string{"search", "-s", "-t", "package", "--installed-only"}, nil)
+	sc := o.query([]string{"search", "-s", "-t", "package", "--installed-only"}, nil)
 	ss, err := runStream(ctx, r, sc)
 	if ss == nil {
 		return nil, err
@@ -479,11 +567,10 @@ func nativeNewer(ctx context.Context, r run.Runner, o *nativeOptions, rl *native
 		return nil
 	}
 	search := func(chunk []string, ref *repoRef) error {
-		args := []string{"search", "-s", "--match-exact", "-t", "package"}
+		c := o.query([]string{"search", "-s", "--match-exact", "-t", "package"}, chunk)
 		if ref != nil {
-			args = append(args, "--repo", ref.alias)
+			c = o.command([]string{"search", "-s", "--match-exact", "-t", "package", "--repo", ref.alias}, chunk)
 		}
-		c := o.command(args, chunk)
 		st, err := runStream(ctx, r, c)
 		if st == nil {
 			return err
@@ -548,14 +635,22 @@ func NativePatches(ctx context.Context, r run.Runner, opts ...NativeOption) ([]P
 		return nil, err
 	}
 	o.readOnly = !o.refresh
-	return nativePatches(ctx, r, &o)
+	_, left, skipErr := restrict(ctx, r, &o)
+	if !left {
+		return nil, skipErr
+	}
+	patches, err := nativePatches(ctx, r, &o)
+	if patches == nil && err != nil && !errors.Is(err, ErrReposSkipped) {
+		return nil, err
+	}
+	return patches, errors.Join(skipErr, err)
 }
 
 // maxInfoOperands bounds the patch names given to one zypper info.
 const maxInfoOperands = 500
 
 func nativePatches(ctx context.Context, r run.Runner, o *nativeOptions) ([]Patch, error) {
-	c := o.command([]string{"list-patches", "--all"}, nil)
+	c := o.query([]string{"list-patches", "--all"}, nil)
 	st, skipErr := runStream(ctx, r, c)
 	if st == nil {
 		return nil, skipErr
@@ -591,7 +686,7 @@ func nativePatches(ctx context.Context, r run.Runner, o *nativeOptions) ([]Patch
 	pkgs := map[string][]patchkit.Package{}
 	for len(names) > 0 {
 		n := min(len(names), maxInfoOperands)
-		ic := o.command([]string{"info", "-t", "patch"}, names[:n])
+		ic := o.query([]string{"info", "-t", "patch"}, names[:n])
 		names = names[n:]
 		is, err := runStream(ctx, r, ic)
 		if is == nil {

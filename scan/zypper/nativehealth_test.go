@@ -30,10 +30,12 @@ func nevraSet(ps []patchkit.Patch) []string {
 // TestNativeHealthScenarios: on every recorded scenario, NativeHealth on
 // the scenario's root gives each repository the status the metadata
 // backend gives it (health, reason, verified, date), and keeps of what
-// zypper answered (every version, installed ones too) exactly what the
-// metadata backend offers: the versions of the repositories zypper uses
-// though their metadata cannot be trusted (the unsigned and untrusted
-// scenarios) are left out, and the two backends no longer diverge there.
+// zypper answered asked about every repository (every version, installed
+// ones too) what the metadata backend offers: the versions of the
+// repositories zypper uses though their metadata cannot be trusted (the
+// unsigned and untrusted scenarios) are left out, and with them the
+// versions an OK repository offers too (shadowed), which
+// TestNativeRepoHealthScenarios keeps.
 func TestNativeHealthScenarios(t *testing.T) {
 	dropped, shadowed := 0, 0
 	for _, sc := range scenarios() {
@@ -90,8 +92,8 @@ func TestNativeHealthScenarios(t *testing.T) {
 				}
 			}
 			dropped += len(native) - len(kept)
-			if len(sc.diverges) > 0 && len(native) == len(kept) {
-				t.Errorf("nothing of %v left out", sc.diverges)
+			if len(sc.notOK) > 0 && len(native) == len(kept) {
+				t.Errorf("nothing of %v left out", sc.notOK)
 			}
 		})
 	}
@@ -99,6 +101,66 @@ func TestNativeHealthScenarios(t *testing.T) {
 		t.Error("no version left out in any scenario")
 	}
 	t.Logf("%d versions from repositories that are not OK left out, %d of them offered by an OK repository too", dropped, shadowed)
+}
+
+// TestNativeRepoHealthScenarios: on every recorded scenario, the health
+// judged first (NativeRepoHealth) and zypper asked with the repositories
+// that are not OK left out (NativeDisableRepos), RepoHealth.Keep has
+// nothing to leave out, and keeps exactly what the metadata backend
+// offers, every version from the same repository, the shadowed versions
+// of the unsigned and untrusted scenarios included.
+func TestNativeRepoHealthScenarios(t *testing.T) {
+	shadowed := 0
+	for _, sc := range scenarios() {
+		t.Run(sc.name, func(t *testing.T) {
+			m, recs, rp := loadScenario(t, sc.name)
+			ctx := t.Context()
+			installed, err := rpmdb.Query(ctx, rp, rpmdb.WithRoot(m.Root))
+			if err != nil {
+				t.Fatal(err)
+			}
+			fsys := os.DirFS(filepath.Join(scenarioDir, sc.name, "root"))
+			opts := []Option{WithArch(m.Arch), WithNow(m.Now), WithKeyring(keysFromRecording(t, recs))}
+			meta, err := Read(ctx, fsys, installed, append(opts, WithInstalledVersions(true))...)
+			if err != nil {
+				t.Fatal(err)
+			}
+			h, err := NativeRepoHealth(ctx, fsys, opts...)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !slices.Equal(h.NotOK(), sc.notOK) {
+				t.Errorf("not OK: %v, want %v", h.NotOK(), sc.notOK)
+			}
+			native, err := NativeUpdates(ctx, rp, installed, NativeRoot(m.Root), NativeInstalledVersions(true), NativeAllVersions(true), NativeDisableRepos(h.NotOK()...))
+			if err != nil {
+				t.Fatal(err)
+			}
+			kept, sts := h.Keep(native)
+			if len(kept) != len(native) || len(sts) != len(h.Repos) {
+				t.Errorf("Keep left out %d of %d versions, added %d statuses", len(native)-len(kept), len(native), len(sts)-len(h.Repos))
+			}
+			got, want := nevraSet(kept), nevraSet(meta.Updates)
+			if !slices.Equal(got, want) {
+				t.Errorf("kept %v\nthe files offer %v", got, want)
+			}
+			// the versions zypper asked about every repository attributes
+			// to one that is not OK
+			before, err := NativeUpdates(ctx, rp, installed, NativeRoot(m.Root), NativeInstalledVersions(true), NativeAllVersions(true))
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, b := range before {
+				if slices.Contains(sc.notOK, b.Repository) && slices.ContainsFunc(kept, func(p patchkit.Patch) bool { return p.NEVRA() == b.NEVRA() }) {
+					shadowed++
+				}
+			}
+		})
+	}
+	if shadowed == 0 {
+		t.Error("no shadowed version in any scenario")
+	}
+	t.Logf("%d versions that zypper asked about every repository attributes to one that is not OK kept, from an OK one", shadowed)
 }
 
 // TestNativeHealthFailClosed damages the recorded testbed root as

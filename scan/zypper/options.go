@@ -271,6 +271,12 @@ type nativeOptions struct {
 	// readOnly: NativeUpdates and NativePatches without NativeRefresh
 	// (queryEnv)
 	readOnly bool
+	// disable: NativeDisableRepos
+	disable []string
+	// restricted is set once the enabled repositories were listed for
+	// disable; only are those left, each given to a query as -r ALIAS.
+	restricted bool
+	only       []string
 }
 
 // NativeProgram sets zypper's absolute path (default /usr/bin/zypper).

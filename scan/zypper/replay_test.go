@@ -56,11 +56,17 @@ func TestScenarioReplay(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			s.native, s.nativeErr = NativeUpdates(ctx, rp, s.installed, NativeRoot(m.Root))
+			h, err := NativeRepoHealth(ctx, fsys, WithArch(m.Arch), WithNow(m.Now), WithKeyring(keysFromRecording(t, recs)))
+			if err != nil {
+				t.Fatal(err)
+			}
+			s.notOK = h.NotOK()
+			disable := NativeDisableRepos(s.notOK...)
+			s.native, s.nativeErr = NativeUpdates(ctx, rp, s.installed, NativeRoot(m.Root), disable)
 			if s.nativeErr != nil {
 				t.Fatal(s.nativeErr)
 			}
-			if s.patches, err = NativePatches(ctx, rp, NativeRoot(m.Root)); err != nil {
+			if s.patches, err = NativePatches(ctx, rp, NativeRoot(m.Root), disable); err != nil {
 				t.Fatal(err)
 			}
 			s.search = searchInstalled(t, rp, m.Root, s.installed)
@@ -68,12 +74,13 @@ func TestScenarioReplay(t *testing.T) {
 			if s.metaInst, err = Read(ctx, fsys, s.installed, WithArch(m.Arch), WithNow(m.Now), WithKeyring(keysFromRecording(t, recs)), WithInstalledVersions(true)); err != nil {
 				t.Fatal(err)
 			}
-			if s.nativeInst, err = NativeUpdates(ctx, rp, s.installed, NativeRoot(m.Root), NativeInstalledVersions(true)); err != nil {
+			if s.nativeInst, err = NativeUpdates(ctx, rp, s.installed, NativeRoot(m.Root), NativeInstalledVersions(true), disable); err != nil {
 				t.Fatal(err)
 			}
-			if s.nativeAll, err = NativeUpdates(ctx, rp, s.installed, NativeRoot(m.Root), NativeInstalledVersions(true), NativeAllVersions(true)); err != nil {
+			if s.nativeAll, err = NativeUpdates(ctx, rp, s.installed, NativeRoot(m.Root), NativeInstalledVersions(true), NativeAllVersions(true), disable); err != nil {
 				t.Fatal(err)
 			}
+			s.askEveryRepository(t, rp)
 			if sc.skipped != "" {
 				checkSkipped(t, rp, m.Root, sc.skipped)
 			}

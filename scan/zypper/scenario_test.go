@@ -42,11 +42,13 @@ type scenario struct {
 	// record commands through rec (their outcomes are part of the
 	// scenario's evidence).
 	setup func(t *testing.T, env testbed.Env, root, dir string, rec run.Runner)
-	// diverges are repositories zypper uses and the metadata backend
-	// refuses (metadata zypper accepted once without a signature check):
-	// candidates zypper takes from them are compared without their
-	// repository.
-	diverges []string
+	// notOK are repositories zypper uses and the metadata backend refuses
+	// (metadata zypper accepted once without a signature check):
+	// NativeRepoHealth must find them not OK, and zypper is asked with
+	// them left out (NativeDisableRepos), so that both backends agree on
+	// every version and its repository; asked about every repository too,
+	// zypper takes versions from them.
+	notOK []string
 	// check makes the scenario's own assertions.
 	check func(t *testing.T, s *scenarioRun)
 	// keepRPMDB keeps the rpm database in the fixture (the metadata
@@ -162,6 +164,13 @@ type scenarioRun struct {
 	// nativeAll is NativeUpdates with NativeInstalledVersions and
 	// NativeAllVersions.
 	nativeAll []patchkit.Patch
+	// The native runs above leave out the repositories NativeRepoHealth
+	// finds not OK (notOK, NativeDisableRepos); where there are some,
+	// before and beforeAll are NativeUpdates, and with
+	// NativeInstalledVersions and NativeAllVersions, asking about every
+	// repository.
+	notOK             []string
+	before, beforeAll []patchkit.Patch
 }
 
 // testbedKeyFile is the testbed's rpm signing key, which its roots import.
@@ -611,10 +620,10 @@ func scenarios() []scenario {
 			},
 		},
 		{
-			name:     "unsigned",
-			about:    "a repository tb-unsigned (gpgcheck on) whose repomd.xml has no signature: zypper refresh refuses it; zypper --no-gpg-checks refresh then caches it",
-			diverges: []string{"tb-unsigned"},
-			skipped:  "tb-unsigned",
+			name:    "unsigned",
+			about:   "a repository tb-unsigned (gpgcheck on) whose repomd.xml has no signature: zypper refresh refuses it; zypper --no-gpg-checks refresh then caches it",
+			notOK:   []string{"tb-unsigned"},
+			skipped: "tb-unsigned",
 			setup: func(t *testing.T, env testbed.Env, root, dir string, rec run.Runner) {
 				d := filepath.Join(dir, "unsigned")
 				mkrepo(t, d, testbedRPM(env, "updates", "tb-multi-1.3-1.noarch.rpm"))
@@ -629,14 +638,15 @@ func scenarios() []scenario {
 					t.Errorf("tb-unsigned reason %q", st.Reason)
 				}
 				refused(t, s, 4)
-				nativeFrom(t, s, "tb-multi", "tb-unsigned")
+				nativeFrom(t, s.before, "tb-multi", "tb-unsigned")
+				nativeFrom(t, s.native, "tb-multi", "tb-updates")
 			},
 		},
 		{
-			name:     "untrusted",
-			about:    "a repository tb-untrusted (gpgcheck on) signed by a key the root does not trust: zypper refresh rejects the key; zypper --no-gpg-checks refresh then caches it",
-			diverges: []string{"tb-untrusted"},
-			skipped:  "tb-untrusted",
+			name:    "untrusted",
+			about:   "a repository tb-untrusted (gpgcheck on) signed by a key the root does not trust: zypper refresh rejects the key; zypper --no-gpg-checks refresh then caches it",
+			notOK:   []string{"tb-untrusted"},
+			skipped: "tb-untrusted",
 			setup: func(t *testing.T, env testbed.Env, root, dir string, rec run.Runner) {
 				d := filepath.Join(dir, "untrusted")
 				mkrepo(t, d, testbedRPM(env, "updates", "tb-multi-1.3-1.noarch.rpm"))
@@ -659,7 +669,8 @@ func scenarios() []scenario {
 					t.Error("tb-untrusted verified")
 				}
 				refused(t, s, 4)
-				nativeFrom(t, s, "tb-multi", "tb-untrusted")
+				nativeFrom(t, s.before, "tb-multi", "tb-untrusted")
+				nativeFrom(t, s.native, "tb-multi", "tb-updates")
 			},
 		},
 		{
@@ -721,11 +732,13 @@ func refuse(t *testing.T, rec run.Runner, root, alias string) {
 }
 
 // nativeFrom checks that zypper took its candidate for name from the
-// repository alias: zypper keeps using metadata it accepted once without a
-// check, where the metadata backend refuses it.
-func nativeFrom(t *testing.T, s *scenarioRun, name, alias string) {
+// repository alias: asked about every repository (scenarioRun.before)
+// zypper keeps using metadata it accepted once without a check, where the
+// metadata backend refuses it; asked with that repository left out
+// (scenarioRun.native), it takes the candidate from another.
+func nativeFrom(t *testing.T, native []patchkit.Patch, name, alias string) {
 	t.Helper()
-	for _, p := range s.native {
+	for _, p := range native {
 		if p.Name == name {
 			if p.Repository != alias {
 				t.Errorf("zypper's candidate for %s comes from %s, want %s", name, p.Repository, alias)
@@ -830,11 +843,17 @@ func runScenario(t *testing.T, env testbed.Env, sc scenario) *scenarioRun {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s.native, s.nativeErr = NativeUpdates(ctx, rec, s.installed, NativeRoot(root))
+	h, err := NativeRepoHealth(ctx, os.DirFS(root), WithArch("x86_64"), WithNow(s.now))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.notOK = h.NotOK()
+	disable := NativeDisableRepos(s.notOK...)
+	s.native, s.nativeErr = NativeUpdates(ctx, rec, s.installed, NativeRoot(root), disable)
 	if s.nativeErr != nil && !errors.Is(s.nativeErr, ErrReposSkipped) {
 		t.Fatal(s.nativeErr)
 	}
-	if s.patches, err = NativePatches(ctx, rec, NativeRoot(root)); err != nil && !errors.Is(err, ErrReposSkipped) {
+	if s.patches, err = NativePatches(ctx, rec, NativeRoot(root), disable); err != nil && !errors.Is(err, ErrReposSkipped) {
 		t.Fatal(err)
 	}
 	s.search = searchInstalled(t, rec, root, s.installed)
@@ -849,12 +868,13 @@ func runScenario(t *testing.T, env testbed.Env, sc scenario) *scenarioRun {
 	if s.metaInst, err = Read(ctx, os.DirFS(root), s.installed, WithArch("x86_64"), WithNow(s.now), WithInstalledVersions(true)); err != nil {
 		t.Fatal(err)
 	}
-	if s.nativeInst, err = NativeUpdates(ctx, rec, s.installed, NativeRoot(root), NativeInstalledVersions(true)); err != nil && !errors.Is(err, ErrReposSkipped) {
+	if s.nativeInst, err = NativeUpdates(ctx, rec, s.installed, NativeRoot(root), NativeInstalledVersions(true), disable); err != nil && !errors.Is(err, ErrReposSkipped) {
 		t.Fatal(err)
 	}
-	if s.nativeAll, err = NativeUpdates(ctx, rec, s.installed, NativeRoot(root), NativeInstalledVersions(true), NativeAllVersions(true)); err != nil && !errors.Is(err, ErrReposSkipped) {
+	if s.nativeAll, err = NativeUpdates(ctx, rec, s.installed, NativeRoot(root), NativeInstalledVersions(true), NativeAllVersions(true), disable); err != nil && !errors.Is(err, ErrReposSkipped) {
 		t.Fatal(err)
 	}
+	s.askEveryRepository(t, rec)
 	if *update {
 		writeFixture(t, sc, s, append(setupRec.Recordings(), rec.Recordings()...))
 	}
@@ -878,6 +898,23 @@ func searchInstalled(t *testing.T, r run.Runner, root string, installed []patchk
 		t.Fatal(err)
 	}
 	return st
+}
+
+// askEveryRepository, where the scenario has repositories that are not OK,
+// runs NativeUpdates through r asking about every repository, without and
+// with NativeInstalledVersions and NativeAllVersions (before, beforeAll).
+func (s *scenarioRun) askEveryRepository(t *testing.T, r run.Runner) {
+	t.Helper()
+	if len(s.notOK) == 0 {
+		return
+	}
+	var err error
+	if s.before, err = NativeUpdates(t.Context(), r, s.installed, NativeRoot(s.root)); err != nil {
+		t.Fatal(err)
+	}
+	if s.beforeAll, err = NativeUpdates(t.Context(), r, s.installed, NativeRoot(s.root), NativeInstalledVersions(true), NativeAllVersions(true)); err != nil {
+		t.Fatal(err)
+	}
 }
 
 // collect is the WithNotInstalled option that keeps what it is passed.
@@ -1051,6 +1088,9 @@ func agree(t *testing.T, sc scenario, s *scenarioRun) agreement {
 			unhealthy[st.Name] = true
 		}
 	}
+	if !slices.Equal(s.notOK, sc.notOK) {
+		t.Errorf("NativeRepoHealth finds %v not OK, want %v", s.notOK, sc.notOK)
+	}
 	type key = scanKey
 	k := func(p patchkit.Package) key { return key{p.Name, p.Arch, edition(p)} }
 
@@ -1070,7 +1110,7 @@ func agree(t *testing.T, sc scenario, s *scenarioRun) agreement {
 			t.Errorf("zypper's candidate %s is not the metadata backend's", n.NEVRA())
 			continue
 		}
-		if m.Repository != n.Repository && !slices.Contains(sc.diverges, n.Repository) {
+		if m.Repository != n.Repository {
 			t.Errorf("%s: repository %s, zypper %s", n.NEVRA(), m.Repository, n.Repository)
 		}
 		mc, nc := m, n
@@ -1140,9 +1180,7 @@ func agree(t *testing.T, sc scenario, s *scenarioRun) agreement {
 	type pkey struct{ name, repo string }
 	native := map[pkey]Patch{}
 	for _, p := range s.patches {
-		if !slices.Contains(sc.diverges, p.Repository) {
-			native[pkey{p.Name, p.Repository}] = p
-		}
+		native[pkey{p.Name, p.Repository}] = p
 	}
 	if len(native) != len(s.meta.Patches) {
 		t.Errorf("%d patches from metadata, %d from zypper list-patches --all", len(s.meta.Patches), len(native))
@@ -1241,9 +1279,7 @@ func agreeNotInstalled(t *testing.T, sc scenario, s *scenarioRun, updates map[sc
 	}
 	var native []*Patch
 	for i := range s.patchPkgs {
-		if !slices.Contains(sc.diverges, s.patchPkgs[i].Repository) {
-			native = append(native, &s.patchPkgs[i])
-		}
+		native = append(native, &s.patchPkgs[i])
 	}
 	n := 0
 	seen := map[scanKey]bool{}
