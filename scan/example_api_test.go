@@ -309,7 +309,8 @@ func ExampleWithRPMOptions() {
 // file system is the project's copy of that root's configuration and zypp
 // cache, without its rpm database: no key is trusted to verify the
 // metadata, so the repositories are UNSIGNED and the node is UNKNOWN,
-// never COMPLIANT.
+// never COMPLIANT. With no repository OK, zypper is not asked at all: only
+// the inventory comes from the runner.
 func ExampleWithRunner() {
 	dir := "../testdata/zypper/scenarios/testbed"
 	var meta struct {
@@ -355,12 +356,6 @@ func ExampleWithRunner() {
 	fmt.Println(res.Report.Summary.Status)
 	// Output:
 	// /usr/bin/rpm --root ROOT -qa --qf "%{NAME}\\t%|EPOCH?{%{EPOCH}}:{(none)}|\\t%{VERSION}\\t%{RELEASE}\...
-	// /usr/bin/zypper --non-interactive --xmlout --no-refresh --root ROOT list-updates
-	// /usr/bin/zypper --non-interactive --xmlout --no-refresh --root ROOT list-patches --all
-	// /usr/bin/zypper --non-interactive --xmlout --no-refresh --root ROOT info -t patch -- TBSA-2026:0001 ...
-	// /usr/bin/zypper --non-interactive --xmlout --no-refresh --root ROOT repos
-	// /usr/bin/zypper --non-interactive --xmlout --no-refresh --root ROOT search -s -t package --installed...
-	// /usr/bin/zypper --non-interactive --xmlout --no-refresh --root ROOT search -s --match-exact -t packa...
 	// rpm 5 packages; 0 candidates
 	// tb-base UNSIGNED
 	// tb-updates UNSIGNED

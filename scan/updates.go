@@ -168,8 +168,10 @@ type repoHealth interface {
 // refreshes its caches as it answers, so it is asked first, the caches
 // are judged after, and when one is not OK it is asked again from its
 // caches alone (refresh false) with those left out. When no repository is
-// OK none is left out (dnf refuses to run with every repository disabled:
-// "There are no enabled repositories"), and Keep leaves out all it offers.
+// OK the package manager is not asked (again): nothing it offers could be
+// kept, dnf refuses to run with every repository disabled ("There are no
+// enabled repositories"), and dnf asked from a cache whose signature no
+// longer verifies deletes that cache.
 func askHealthy(refresh bool, judge func() (repoHealth, error), ask func(disable []string, refresh bool) ([]patchkit.Patch, error)) ([]patchkit.Patch, []repo.Status, error) {
 	var ps []patchkit.Patch
 	var err error
@@ -183,8 +185,12 @@ func askHealthy(refresh bool, judge func() (repoHealth, error), ask func(disable
 		return nil, nil, err
 	}
 	disable := h.NotOK()
-	if _, statuses := h.Keep(nil); len(disable) == len(statuses) {
-		disable = nil // none is OK
+	if _, statuses := h.Keep(nil); len(statuses) > 0 && len(disable) == len(statuses) {
+		// None is OK: nothing the package manager says could be kept, and
+		// asking dnf from a cache whose signature no longer verifies makes
+		// it delete that cache. Nothing is asked.
+		kept, statuses := h.Keep(ps)
+		return kept, statuses, nil
 	}
 	if !refresh || len(disable) > 0 {
 		if ps, err = ask(disable, false); err != nil {
