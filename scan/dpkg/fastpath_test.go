@@ -485,3 +485,63 @@ func FuzzQuickVersion(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, s string) { checkQuickVersion(t, s) })
 }
+
+// TestPrefetchHelp covers the end of a Read whose lookup goroutine lags:
+// the batches it has not taken are looked up by Read's own goroutine,
+// through the info directory's twin handle, and what that cannot answer
+// is left for the file system.
+func TestPrefetchHelp(t *testing.T) {
+	dir := t.TempDir()
+	layout(t, dir, map[string][]byte{"info/format": []byte("1\n")})
+	tm := time.Date(2023, 1, 2, 3, 4, 5, 0, time.UTC)
+	for _, n := range []string{"a", "b:amd64"} {
+		p := filepath.Join(dir, "info", n+".list")
+		if err := os.WriteFile(p, nil, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Chtimes(p, tm, tm); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := os.Symlink("a.list", filepath.Join(dir, "info", "c.list")); err != nil {
+		t.Fatal(err)
+	}
+	fsys := os.DirFS(dir)
+	it, err := newInfoTimes(fsys, ".", ".")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer it.close()
+	if runtime.GOOS == "linux" && (runtime.GOARCH == "amd64" || runtime.GOARCH == "arm64") && it.helper == nil {
+		t.Fatal("no direct lookups in an os.DirFS")
+	}
+	a := &entry{name: "a", arch: "amd64"}
+	b := &entry{name: "b", arch: "amd64", multiArch: maSame}
+	c := &entry{name: "c", arch: "amd64"}
+	d := &entry{name: "d", arch: "amd64"}
+	// A goroutine that has found the info directory and ended without
+	// taking the two batches.
+	pf := &prefetch{ctx: context.Background(), fsys: fsys, shared: true, started: true, it: it,
+		ch: make(chan []*entry, 4), done: make(chan struct{}), ready: make(chan struct{})}
+	pf.ch <- []*entry{a, b}
+	pf.ch <- []*entry{c, d}
+	close(pf.ready)
+	close(pf.done)
+	pf.wait(false)
+	if it.helper != nil {
+		if a.list != listFound || a.listMod != tm.Unix() || b.list != listFound || d.list != listMissing {
+			t.Errorf("after help: a %d %d, b %d, d %d", a.list, a.listMod, b.list, d.list)
+		}
+		if c.list != listUnknown {
+			t.Errorf("a link was looked up directly: %d", c.list)
+		}
+	}
+	for _, e := range []*entry{a, b, c} {
+		if got, err := it.time(e); err != nil || !got.Equal(tm) {
+			t.Errorf("%s: %v %v, want %v", e.name, got, err, tm)
+		}
+	}
+	if got, err := it.time(d); err != nil || !got.IsZero() {
+		t.Errorf("d: %v %v, want no time", got, err)
+	}
+}

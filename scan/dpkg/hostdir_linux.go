@@ -19,7 +19,7 @@ const atSymlinkNofollow = 0x100
 // DIR/NAME answers the same from the same directory; any answer but a
 // file that is not a symbolic link, or a missing file, is left to the
 // file system (see infoTimes.lookup). A hostDir is used by one goroutine
-// at a time.
+// at a time (see twin).
 type hostDir struct {
 	f  *os.File
 	rc syscall.RawConn
@@ -88,6 +88,15 @@ func (h *hostDir) listMtime(pkg, arch string) (mod int64, found, ok bool) {
 		return 0, false, false
 	}
 	return int64(h.st.Mtim.Sec), true, true
+}
+
+// twin returns a hostDir on the same directory for another goroutine;
+// closing h closes both.
+func (h *hostDir) twin() *hostDir {
+	if h == nil {
+		return nil
+	}
+	return &hostDir{f: h.f, rc: h.rc, fd: ^uintptr(0), name: make([]byte, 0, 256)}
 }
 
 func (h *hostDir) close() {

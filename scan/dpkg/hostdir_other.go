@@ -14,4 +14,6 @@ func (*hostDir) within(func()) bool { return false }
 
 func (*hostDir) listMtime(string, string) (mod int64, found, ok bool) { return 0, false, false }
 
+func (*hostDir) twin() *hostDir { return nil }
+
 func (*hostDir) close() {}

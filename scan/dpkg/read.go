@@ -542,8 +542,10 @@ type infoTimes struct {
 	infoName string
 	format   int
 	// host, when fsys is an os.DirFS, looks the file lists up in the
-	// info directory directly (see hostDir).
-	host *hostDir
+	// info directory directly (see hostDir); helper is its twin for
+	// Read's own goroutine while prefetch's uses host.
+	host   *hostDir
+	helper *hostDir
 	// failed holds the errors of the lookups of prefetch that failed
 	// (listFailed).
 	failed map[*entry]error
@@ -582,6 +584,7 @@ func newInfoTimes(fsys fs.FS, adm, admName string) (*infoTimes, error) {
 			Reason: fmt.Sprintf("info database format (%d) is bogus or too new", it.format)}
 	}
 	it.host = openHostDir(fsys, info)
+	it.helper = it.host.twin()
 	return it, nil
 }
 
@@ -631,13 +634,16 @@ func (it *infoTimes) path(name, arch string, same bool) string {
 // hostLookup looks the file lists of es up in the info directory
 // directly, when it can (see hostDir), and records the answers in them:
 // those it cannot answer stay listUnknown, for lookup.
-func (it *infoTimes) hostLookup(es []*entry) {
-	if it.host == nil {
+func (it *infoTimes) hostLookup(es []*entry) { it.hostLookupWith(it.host, es) }
+
+// hostLookupWith is hostLookup through h (it.host or it.helper).
+func (it *infoTimes) hostLookupWith(h *hostDir, es []*entry) {
+	if h == nil {
 		return
 	}
-	it.host.within(func() {
+	h.within(func() {
 		for _, e := range es {
-			mod, found, ok := it.host.listMtime(e.name, it.listArch(e.arch, e.multiArch == maSame))
+			mod, found, ok := h.listMtime(e.name, it.listArch(e.arch, e.multiArch == maSame))
 			switch {
 			case found:
 				e.listMod, e.list = mod, listFound
@@ -731,6 +737,7 @@ type prefetch struct {
 	ended   bool
 	ch      chan []*entry
 	done    chan struct{}
+	ready   chan struct{} // closed once it and itErr are set
 	stop    atomic.Bool
 	cur     []*entry // the batch being filled
 
@@ -749,6 +756,7 @@ func (pf *prefetch) request(e *entry) {
 		pf.started = true
 		pf.ch = make(chan []*entry, 64)
 		pf.done = make(chan struct{})
+		pf.ready = make(chan struct{})
 		go pf.run()
 	}
 	if pf.cur == nil {
@@ -790,6 +798,7 @@ func (pf *prefetch) run() {
 			return err
 		})
 	})
+	close(pf.ready)
 	for batch := range pf.ch {
 		if pf.panicked != nil || pf.itErr != nil || pf.stop.Load() || pf.ctx.Err() != nil {
 			continue
@@ -832,9 +841,37 @@ func (pf *prefetch) safely(f func()) {
 	f()
 }
 
+// help makes, on the caller's goroutine, the direct lookups of the
+// batches that the goroutine has not taken yet, so that the caller does
+// not wait for a goroutine that the system has not run for a while. It
+// does nothing before the goroutine has found the info directory, or
+// when the lookups need the file system (a batch it takes, it looks up
+// as far as it can; the rest is left to infoTimes.time).
+func (pf *prefetch) help() {
+	if !pf.shared {
+		return
+	}
+	select {
+	case <-pf.ready:
+	default:
+		return
+	}
+	if pf.it == nil || pf.itErr != nil || pf.it.helper == nil {
+		return
+	}
+	for {
+		select {
+		case batch := <-pf.ch:
+			pf.it.hostLookupWith(pf.it.helper, batch)
+		default:
+			return
+		}
+	}
+}
+
 // wait waits for the goroutine to end once it has looked up what it was
-// given; with stop, it stops the goroutine first. Only the first call
-// waits.
+// given, helping it first (see help); with stop, it stops the goroutine
+// instead. Only the first call waits.
 func (pf *prefetch) wait(stop bool) {
 	if !pf.started || pf.ended {
 		return
@@ -842,6 +879,8 @@ func (pf *prefetch) wait(stop bool) {
 	pf.ended = true
 	if stop {
 		pf.stop.Store(true)
+	} else {
+		pf.help()
 	}
 	pf.cur = nil
 	close(pf.ch)
