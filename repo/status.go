@@ -2,7 +2,12 @@ package repo
 
 import (
 	"errors"
+	"fmt"
+	"log/slog"
+	"slices"
 	"time"
+
+	"github.com/patchkit/patchkit"
 )
 
 // Health says whether a repository's metadata can be trusted for a scan.
@@ -77,4 +82,56 @@ func StatusOf(name string, err error) Status {
 		s.Reason = err.Error()
 	}
 	return s
+}
+
+// NotOK returns the names of the statuses that are not HealthOK, in their
+// order: the repositories a scan through the package manager leaves out.
+func NotOK(statuses []Status) []string {
+	var out []string
+	for _, s := range statuses {
+		if s.Health != HealthOK {
+			out = append(out, s.Name)
+		}
+	}
+	return out
+}
+
+// KeepOK returns the versions of ps whose Repository names a status that is
+// HealthOK, and a copy of statuses with one more for each repository a
+// version names that statuses lack: HealthUnreadable, with the error
+// unknown gives for the first such version as its reason (its metadata was
+// not checked; a generic reason matching ErrNotFound when unknown is nil or
+// returns nil). Each version left out is logged as a warning on logger
+// (nil: silent).
+func KeepOK(ps []patchkit.Patch, statuses []Status, unknown func(patchkit.Patch) error, logger *slog.Logger) ([]patchkit.Patch, []Status) {
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+	statuses = slices.Clone(statuses)
+	health := make(map[string]Health, len(statuses))
+	for _, s := range statuses {
+		health[s.Name] = s.Health
+	}
+	kept := make([]patchkit.Patch, 0, len(ps))
+	for _, p := range ps {
+		h, known := health[p.Repository]
+		if !known {
+			var err error
+			if unknown != nil {
+				err = unknown(p)
+			}
+			if err == nil {
+				err = fmt.Errorf("%s is offered from it, and no repository of that name is enabled, so its metadata was not checked: %w", p.NEVRA(), ErrNotFound)
+			}
+			statuses = append(statuses, StatusOf(p.Repository, err))
+			h = HealthUnreadable
+			health[p.Repository] = h
+		}
+		if h != HealthOK {
+			logger.Warn("version offered by a repository that is not OK; left out", "package", p.NEVRA(), "repository", p.Repository, "health", h)
+			continue
+		}
+		kept = append(kept, p)
+	}
+	return kept, statuses
 }

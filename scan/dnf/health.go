@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io/fs"
 	"log/slog"
-	"slices"
 	"strings"
 
 	"github.com/patchkit/patchkit"
@@ -162,26 +161,16 @@ func NativeRepoHealth(ctx context.Context, fsys fs.FS, opts ...Option) (*RepoHea
 // NotOK returns the IDs of the repositories whose health is not OK, in
 // configuration order: what NativeDisableRepos takes, so that dnf chooses
 // among the OK ones only. It is empty when every repository is OK.
-func (h *RepoHealth) NotOK() []string {
-	var out []string
-	for _, s := range h.Repos {
-		if s.Health != repo.HealthOK {
-			out = append(out, s.Name)
-		}
-	}
-	return out
-}
+func (h *RepoHealth) NotOK() []string { return repo.NotOK(h.Repos) }
 
 // Keep returns the versions of ps whose Repository is OK, and the
 // statuses: Repos, with one more for each repository a version names that
 // Repos lacks (HealthUnreadable: its metadata was not checked). What it
 // leaves out it logs (WithLogger of NativeRepoHealth). h is not changed.
 func (h *RepoHealth) Keep(ps []patchkit.Patch) ([]patchkit.Patch, []repo.Status) {
-	warn := slog.New(slog.DiscardHandler).Warn
-	if h.logger != nil {
-		warn = h.logger.Warn
-	}
-	return keepHealthy(ps, slices.Clone(h.Repos), warn)
+	return repo.KeepOK(ps, h.Repos, func(p patchkit.Patch) error {
+		return fmt.Errorf("dnf offers %s from it, and no .repo file of the root enables it, so its metadata was not checked: %w", p.NEVRA(), repo.ErrNotFound)
+	}, h.logger)
 }
 
 // cachedHealth checks one repository's cache as NativeHealth describes.
@@ -231,31 +220,4 @@ func checkSize(fsys fs.FS, id string, d rpmmd.Data, dataPath func(string) string
 		return &repo.SizeError{File: "/" + p, Want: d.Size, Got: fi.Size()}
 	}
 	return nil
-}
-
-// keepHealthy returns the versions of ps whose repository is OK, and the
-// statuses with one more for each repository a version names that has
-// none (HealthUnreadable: its metadata was not checked). warn reports what
-// is left out.
-func keepHealthy(ps []patchkit.Patch, statuses []repo.Status, warn func(string, ...any)) ([]patchkit.Patch, []repo.Status) {
-	health := make(map[string]repo.Health, len(statuses))
-	for _, s := range statuses {
-		health[s.Name] = s.Health
-	}
-	kept := make([]patchkit.Patch, 0, len(ps))
-	for _, p := range ps {
-		h, known := health[p.Repository]
-		if !known {
-			err := fmt.Errorf("dnf offers %s from it, and no .repo file of the root enables it, so its metadata was not checked: %w", p.NEVRA(), repo.ErrNotFound)
-			statuses = append(statuses, repo.StatusOf(p.Repository, err))
-			h = repo.HealthUnreadable
-			health[p.Repository] = h
-		}
-		if h != repo.HealthOK {
-			warn("version offered by a repository that is not OK; left out", "package", p.NEVRA(), "repository", p.Repository, "health", h)
-			continue
-		}
-		kept = append(kept, p)
-	}
-	return kept, statuses
 }

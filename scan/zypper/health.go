@@ -116,46 +116,16 @@ func NativeRepoHealth(ctx context.Context, fsys fs.FS, opts ...Option) (*RepoHea
 // NotOK returns the aliases of the repositories whose health is not OK,
 // in zypper's order: what NativeDisableRepos takes, so that zypper works
 // with the OK ones only. It is empty when every repository is OK.
-func (h *RepoHealth) NotOK() []string {
-	var out []string
-	for _, s := range h.Repos {
-		if s.Health != repo.HealthOK {
-			out = append(out, s.Name)
-		}
-	}
-	return out
-}
+func (h *RepoHealth) NotOK() []string { return repo.NotOK(h.Repos) }
 
 // Keep returns the versions of ps whose Repository (an alias) is OK, and
 // the statuses: Repos, with one more for each alias a version names that
 // Repos lacks (HealthUnreadable: its metadata was not checked). What it
 // leaves out it logs (WithLogger of NativeRepoHealth). h is not changed.
 func (h *RepoHealth) Keep(ps []patchkit.Patch) ([]patchkit.Patch, []repo.Status) {
-	logger := h.logger
-	if logger == nil {
-		logger = slog.New(slog.DiscardHandler)
-	}
-	statuses := slices.Clone(h.Repos)
-	health := make(map[string]repo.Health, len(statuses))
-	for _, s := range statuses {
-		health[s.Name] = s.Health
-	}
-	kept := make([]patchkit.Patch, 0, len(ps))
-	for _, p := range ps {
-		hl, known := health[p.Repository]
-		if !known {
-			err := fmt.Errorf("zypper offers %s from it, and the root enables no repository of that alias, so its metadata was not checked: %w", p.NEVRA(), repo.ErrNotFound)
-			statuses = append(statuses, repo.StatusOf(p.Repository, err))
-			hl = repo.HealthUnreadable
-			health[p.Repository] = hl
-		}
-		if hl != repo.HealthOK {
-			logger.Warn("version offered by a repository that is not OK; left out", "package", p.NEVRA(), "repository", p.Repository, "health", hl)
-			continue
-		}
-		kept = append(kept, p)
-	}
-	return kept, statuses
+	return repo.KeepOK(ps, h.Repos, func(p patchkit.Patch) error {
+		return fmt.Errorf("zypper offers %s from it, and the root enables no repository of that alias, so its metadata was not checked: %w", p.NEVRA(), repo.ErrNotFound)
+	}, h.logger)
 }
 
 // checkSizes checks that primary (required) and updateinfo (when
