@@ -174,7 +174,22 @@ func Install(ctx context.Context, fsys fs.FS, opts ...Option) (Result, error) {
 		return res, err
 	}
 	pending := before.Report.Summary.InstalledPendingRebootCount > 0
-	if len(res.Targets) == 0 && (o.reboot == compliance.NoReboot || !pending || o.dryRun) {
+	// An interrupted earlier run first, whether or not anything is to be
+	// installed: installing over it would make it worse, and a node left
+	// half-done is not one with nothing to do.
+	repaired := false
+	if err := exec.check(ctx, fsys, before.Inventory.Packages); err != nil {
+		if !errors.Is(err, plan.ErrNeedsRepair) || !o.repair {
+			return exit(err)
+		}
+		out, rerr := exec.repair(ctx)
+		res.Outcomes = append(res.Outcomes, out)
+		if rerr != nil {
+			return exit(fmt.Errorf("install: repair: %w", rerr))
+		}
+		repaired = true
+	}
+	if len(res.Targets) == 0 && !repaired && (o.reboot == compliance.NoReboot || !pending || o.dryRun) {
 		// Nothing to install: straight to the on-exit hook, with the
 		// report of an Install that installed nothing (AWS-RunPatchBaselineWithHooks
 		// does the same; under RebootIfNeeded with reboots pending it goes
@@ -191,18 +206,6 @@ func Install(ctx context.Context, fsys fs.FS, opts ...Option) (Result, error) {
 
 	var kept []plan.Target
 	if len(res.Targets) > 0 {
-		// An interrupted earlier run first: installing over it would
-		// make it worse.
-		if err := exec.check(ctx, fsys, before.Inventory.Packages); err != nil {
-			if !errors.Is(err, plan.ErrNeedsRepair) || !o.repair {
-				return exit(err)
-			}
-			out, rerr := exec.repair(ctx)
-			res.Outcomes = append(res.Outcomes, out)
-			if rerr != nil {
-				return exit(fmt.Errorf("install: repair: %w", rerr))
-			}
-		}
 		progress(ProgressEvent{Step: "plan", Total: len(res.Targets)})
 		p, k, blocked, err := o.planTargets(ctx, exec, res.Targets, before)
 		res.Plan, res.Blocked, kept = p, blocked, k
@@ -488,7 +491,7 @@ func installedSomething(before, after scan.Result) bool {
 func targets(r scan.Result, o options) []plan.Target {
 	installed := map[string]patchkit.Package{}
 	for _, p := range r.Inventory.Packages {
-		if p.State.FilesPresent() {
+		if p.State.FilesPresent() || p.State.NeedsRepair() {
 			k := p.Name + "." + p.Arch
 			if cur, ok := installed[k]; !ok || newer(p, cur) {
 				installed[k] = p

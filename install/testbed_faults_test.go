@@ -18,6 +18,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/patchkit/patchkit"
 	"github.com/patchkit/patchkit/compliance"
 	"github.com/patchkit/patchkit/install/plan"
 	"github.com/patchkit/patchkit/internal/debrepo"
@@ -447,6 +448,58 @@ func TestTestbedZypperInstallKilledEarlier(t *testing.T) {
 	st := states(res.Report)
 	assert.Equal(t, compliance.InstalledPendingReboot, st["tb-lib.noarch"])
 	assert.Equal(t, compliance.InstalledPendingReboot, st["kernel-tb.noarch"])
+	assert.Zero(t, res.Report.Summary.FailedCount)
+	noWeakening(t, rec)
+}
+
+// TestTestbedAptInstallKilledInPreinst: an apt-get upgrade killed while
+// tb-slow 1.1-1's preinst runs leaves tb-slow 1.0-1 half-installed and
+// dpkg's journal. The scan reports the package (it is not dropped as not
+// installed): Missing, with its state; Install stops with ErrNeedsRepair
+// before running anything; with WithRepair it finishes dpkg's work and
+// installs the approved version.
+func TestTestbedAptInstallKilledInPreinst(t *testing.T) {
+	root, opts := aptChroot(t)
+	t.Parallel()
+	aptWithRepo(t, root, []debrepo.Package{
+		{Name: "tb-slow", Version: "1.0-1"},
+		{Name: "tb-slow", Version: "1.1-1", Preinst: `touch /tmp/tb-slow-preinst
+if [ -e /tmp/tb-slow-wait ]; then sleep 60; fi`},
+	}, "tb-slow=1.0-1")
+	o, err := osdetect.DetectFS(os.DirFS(root.Dir))
+	require.NoError(t, err)
+	wait := filepath.Join(root.Dir, "tmp/tb-slow-wait")
+	require.NoError(t, os.WriteFile(wait, nil, 0o644))
+	killWhenStarted(t, filepath.Join(root.Dir, "tmp/tb-slow-preinst"),
+		"chroot", root.Dir, "apt-get", "-y", "-q", "install", "--only-upgrade", "tb-slow=1.1-1")
+	require.NoError(t, os.Remove(wait))
+	before := faultsInventory(t, root.Dir, o)
+	require.Contains(t, before, "tb-slow:all 1.0-1 half-installed")
+
+	ctx := context.Background()
+	rec := localRunner(t)
+	opts = append(opts, At(time.Now().UTC()), WithRunner(rec), WithBaseline(debianApproving("tb-slow")),
+		WithRebootOption(compliance.NoReboot), WithRebooter(&recordingRebooter{}), WithLockWait(faultsLockWait))
+	res, err := Install(ctx, os.DirFS(root.Dir), opts...)
+	require.ErrorIs(t, err, plan.ErrNeedsRepair)
+	assert.Empty(t, rec.argv, "apt and dpkg were not run")
+	assert.Equal(t, before, faultsInventory(t, root.Dir, o), "the check changed nothing")
+	var item *compliance.Item
+	for i := range res.Before.Report.Items {
+		if res.Before.Report.Items[i].KBID == "tb-slow.all" {
+			item = &res.Before.Report.Items[i]
+		}
+	}
+	require.NotNil(t, item, "the half-installed package is in the scan's report")
+	assert.Equal(t, compliance.Missing, item.State)
+	assert.Equal(t, patchkit.StateHalfInstalled, item.InstallState)
+
+	res, err = Install(ctx, os.DirFS(root.Dir), append(opts, WithRepair())...)
+	require.NoError(t, err)
+	require.NotEmpty(t, res.Outcomes)
+	assert.Contains(t, res.Outcomes[0].Command, "--configure -a", "the repair runs first")
+	require.NotNil(t, res.After)
+	assert.Equal(t, []string{"1.1-1 installed"}, inventoryOf(t, *res.After, "tb-slow"))
 	assert.Zero(t, res.Report.Summary.FailedCount)
 	noWeakening(t, rec)
 }

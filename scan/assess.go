@@ -205,14 +205,15 @@ func Assess(a Assessment, ap Approver, previous *compliance.Report, opts complia
 type pkgKey struct{ name, arch string }
 
 // currentVersions returns, per (name, arch), the newest version whose files
-// are on the system (dpkg's config-files and not-installed entries are not
-// installed software). rpm headers without an Epoch tag are compared as rpm
+// are on the system, or that the package manager left half-done
+// (half-installed: reported, with its state, instead of dropped; dpkg's
+// config-files and not-installed entries are not installed software). rpm headers without an Epoch tag are compared as rpm
 // compares them, as epoch 0, and reported so (Patch Manager writes the 0).
 func currentVersions(pkgs []patchkit.Package) []patchkit.Package {
 	var out []patchkit.Package
 	pos := map[pkgKey]int{}
 	for _, p := range pkgs {
-		if !p.State.FilesPresent() {
+		if !p.State.FilesPresent() && !p.State.NeedsRepair() {
 			continue
 		}
 		if p.Scheme == patchkit.RPM && !p.Epoch.Known() {
