@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -132,6 +133,12 @@ func (o *options) runError(what, tool string, res run.Result, err error, waited 
 	if errors.As(err, &ee) && ee.Signal == "" {
 		if li, locked := parseLock(res.Stderr, res.Stdout); locked {
 			le := &plan.LockedError{Tool: tool, Path: li.path, PID: li.pid, Holder: li.holder}
+			if o.chroot != "" && strings.HasPrefix(li.path, "/") {
+				// apt names the file as it sees it inside the chroot; the
+				// caller sees the root from outside, as dnf's and zypper's
+				// lock paths are given.
+				le.Path = filepath.Join(o.chroot, li.path)
+			}
 			if waited > 0 {
 				le.Waited = waited.Round(100 * time.Millisecond).String()
 			}

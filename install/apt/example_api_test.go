@@ -83,12 +83,13 @@ func ExampleLockTimeout() {
 		apt.Chroot(recs[0].Argv[1]), apt.LockTimeout(0))
 	var le *plan.LockedError
 	if errors.As(err, &le) {
-		fmt.Println(errors.Is(err, plan.ErrLocked), le.Tool, le.Path, le.Holder, le.Waited)
+		// the lock file as the caller sees it: inside the chroot directory
+		fmt.Println(errors.Is(err, plan.ErrLocked), le.Tool, strings.Replace(le.Path, recs[0].Argv[1], "ROOT", 1), le.Holder, le.Waited)
 	}
 	_, err = apt.Apply(context.Background(), anySeconds, nil, apt.LockTimeout(48*time.Hour))
 	fmt.Println(err)
 	// Output:
-	// true apt /var/lib/dpkg/lock-frontend apt.test 0s
+	// true apt ROOT/var/lib/dpkg/lock-frontend apt.test 0s
 	// install/apt: LockTimeout: 48h0m0s is not between 0 and 24h0m0s
 }
 

@@ -329,7 +329,9 @@ func TestRecordedLocked(t *testing.T) {
 		want     plan.LockedError
 	}{
 		{"private-locked", false, plan.LockedError{Tool: "apt", Path: "/tmp/pm-testbed/clones/*/apt-private/var/lib/dpkg/lock-frontend", Holder: "apt.test"}},
-		{"chroot-locked", false, plan.LockedError{Tool: "apt", Path: "/var/lib/dpkg/lock-frontend", Holder: "apt.test"}},
+		// inside a chroot apt names the file as it sees it; the error names
+		// it as the caller sees the root (the chroot directory joined on)
+		{"chroot-locked", false, plan.LockedError{Tool: "apt", Path: "CHROOT/var/lib/dpkg/lock-frontend", Holder: "apt.test"}},
 		{"private-locked-repair", true, plan.LockedError{Tool: "dpkg", Path: "lock-frontend"}},
 	} {
 		t.Run(tc.scenario, func(t *testing.T) {
@@ -337,6 +339,7 @@ func TestRecordedLocked(t *testing.T) {
 			opts := append(slices.Clone(privateOpts), LockTimeout(0))
 			if strings.HasPrefix(tc.scenario, "chroot") {
 				opts = []Option{Chroot(r.recs[0].Argv[1]), LockTimeout(0)}
+				tc.want.Path = strings.Replace(tc.want.Path, "CHROOT", r.recs[0].Argv[1], 1)
 			}
 			var err error
 			if tc.repair {

@@ -191,7 +191,7 @@ func TestTestbedAptInstallChroot(t *testing.T) {
 		start := time.Now()
 		_, err := Apply(ctx, newRunner(t, "chroot-locked", "a copy of the testbed's Debian bookworm chroot (proc mounted) while this test process held its lock-frontend and lock (fcntl)"),
 			[]plan.Target{target(t, inv, "tb-multi", "1.3-1")}, opts...)
-		checkLocked(t, err, time.Since(start), time.Second, "/var/lib/dpkg/lock-frontend")
+		checkLocked(t, err, time.Since(start), time.Second, root.path("var/lib/dpkg/lock-frontend")) // the path from outside the chroot
 	})
 }
 
