@@ -233,13 +233,14 @@ type kernelPkg struct {
 // linux-image-amd64 meta package nor -dbg symbols); on rpm, rpmKernels.
 func installedKernels(inv Inventory) []kernelPkg {
 	var out []kernelPkg
+	names := rpmKernels()
 	for _, p := range inv.Packages {
 		if !p.State.FilesPresent() {
 			continue
 		}
 		switch inv.Backend {
 		case RPM:
-			if slices.Contains(rpmKernels(), p.Name) {
+			if slices.Contains(names, p.Name) {
 				out = append(out, kernelPkg{pkg: p})
 			}
 		case Dpkg:
@@ -316,9 +317,10 @@ func newerKernel(inv Inventory, running string) (reason *RebootReason, skip stri
 	if len(kernels) == 0 {
 		return nil, "no kernel package is installed"
 	}
+	runs := make([]bool, len(kernels))
 	var cur *patchkit.Package
-	for _, k := range kernels {
-		if !k.runs(running) {
+	for i, k := range kernels {
+		if runs[i] = k.runs(running); !runs[i] {
 			continue
 		}
 		if cur == nil {
@@ -329,8 +331,8 @@ func newerKernel(inv Inventory, running string) (reason *RebootReason, skip stri
 	}
 	var newest *patchkit.Package
 	if cur != nil {
-		for _, k := range kernels {
-			if k.runs(running) {
+		for i, k := range kernels {
+			if runs[i] {
 				continue
 			}
 			c, ok := compareKernels(k.pkg, *cur)

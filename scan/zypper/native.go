@@ -567,9 +567,11 @@ func nativeNewer(ctx context.Context, r run.Runner, o *nativeOptions, rl *native
 		return nil
 	}
 	search := func(chunk []string, ref *repoRef) error {
-		c := o.query([]string{"search", "-s", "--match-exact", "-t", "package"}, chunk)
+		var c run.Command
 		if ref != nil {
 			c = o.command([]string{"search", "-s", "--match-exact", "-t", "package", "--repo", ref.alias}, chunk)
+		} else {
+			c = o.query([]string{"search", "-s", "--match-exact", "-t", "package"}, chunk)
 		}
 		st, err := runStream(ctx, r, c)
 		if st == nil {
