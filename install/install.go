@@ -46,7 +46,6 @@ import (
 	"github.com/patchkit/patchkit/compliance"
 	"github.com/patchkit/patchkit/install/plan"
 	"github.com/patchkit/patchkit/scan"
-	"github.com/patchkit/patchkit/scan/run"
 )
 
 // Rebooter reboots the node. The default, SystemRebooter, is real; tests
@@ -281,9 +280,6 @@ func Install(ctx context.Context, fsys fs.FS, opts ...Option) (Result, error) {
 	return exit(nil)
 }
 
-// locked reports whether err says the package manager's lock is held, as a
-// family executor's *plan.LockedError or a runner's locked exit does.
-func locked(err error) bool { return errors.Is(err, plan.ErrLocked) || errors.Is(err, run.ErrLocked) }
 
 // failureStates fills each failure's State from the package's entries in
 // the inventory after the run (the newest when there are several).
@@ -339,7 +335,7 @@ func (o options) applyTargets(ctx context.Context, exec executor, ts []plan.Targ
 	out, err := exec.apply(ctx, ts, phases(0, ""))
 	res.Outcomes = append(res.Outcomes, out)
 	if err != nil {
-		if locked(err) || ctx.Err() != nil {
+		if errors.Is(err, plan.ErrLocked) || ctx.Err() != nil {
 			return err
 		}
 		// One broken update must not hold back the rest. A target the
@@ -361,7 +357,7 @@ func (o options) applyTargets(ctx context.Context, exec executor, ts []plan.Targ
 			}
 			one, err := exec.apply(ctx, []plan.Target{t}, phases(i+1, t.KBID))
 			res.Outcomes = append(res.Outcomes, one)
-			if err != nil && (locked(err) || ctx.Err() != nil) {
+			if err != nil && (errors.Is(err, plan.ErrLocked) || ctx.Err() != nil) {
 				return err
 			}
 		}

@@ -183,10 +183,10 @@ type Failure struct {
 // Errors callers branch on with errors.Is.
 var (
 	// ErrLocked: the package manager's lock stayed held beyond the wait.
-	// A *LockedError matches it and run.ErrLocked, which means the same
-	// (the lock is held by another process), so that a caller that checks
-	// either one, on a scan's or an install's error, finds it.
-	ErrLocked = errors.New("package manager lock held")
+	// It is run.ErrLocked, which means the same (the lock is held by
+	// another process): one sentinel for a scan's and an install's errors,
+	// which a *LockedError and a runner's locked exit both match.
+	ErrLocked = run.ErrLocked
 	// ErrNeedsRepair: an earlier run was interrupted (dpkg journal,
 	// half-configured packages, duplicate rpm versions).
 	ErrNeedsRepair = errors.New("an interrupted package operation needs repair")
@@ -197,7 +197,7 @@ var (
 )
 
 // LockedError reports a lock held by another process. It matches
-// ErrLocked and run.ErrLocked.
+// ErrLocked (run.ErrLocked).
 type LockedError struct {
 	Tool string // "apt", "dpkg", "dnf", "rpm", "zypper"
 	Path string // the lock file, when known
@@ -224,8 +224,8 @@ func (e *LockedError) Error() string {
 	return s
 }
 
-// Is reports whether target is ErrLocked or run.ErrLocked.
-func (e *LockedError) Is(target error) bool { return target == ErrLocked || target == run.ErrLocked }
+// Is reports whether target is ErrLocked (run.ErrLocked).
+func (e *LockedError) Is(target error) bool { return target == ErrLocked }
 
 // RepairError reports an interrupted earlier run: what is left half-done.
 type RepairError struct {
