@@ -280,7 +280,6 @@ func Install(ctx context.Context, fsys fs.FS, opts ...Option) (Result, error) {
 	return exit(nil)
 }
 
-
 // failureStates fills each failure's State from the package's entries in
 // the inventory after the run (the newest when there are several).
 func failureStates(outs []plan.Outcome, pkgs []patchkit.Package) {
