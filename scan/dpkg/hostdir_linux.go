@@ -1,4 +1,4 @@
-//go:build linux && (amd64 || arm64)
+//go:build linux
 
 package dpkg
 
@@ -6,15 +6,13 @@ import (
 	"io/fs"
 	"os"
 	"syscall"
-	"unsafe"
-)
 
-// atSymlinkNofollow is Linux's AT_SYMLINK_NOFOLLOW.
-const atSymlinkNofollow = 0x100
+	"golang.org/x/sys/unix"
+)
 
 // hostDir looks names up in a directory of the host's file system with
 // one fstatat system call relative to the directory's descriptor: no
-// path to check, join or walk, and nothing allocated. Read uses it for
+// path to check, join or walk (golang.org/x/sys/unix.Fstatat). Read uses it for
 // the file lists when the file system is an os.DirFS, whose Lstat of
 // DIR/NAME answers the same from the same directory; any answer but a
 // file that is not a symbolic link, or a missing file, is left to the
@@ -25,9 +23,9 @@ type hostDir struct {
 	rc syscall.RawConn
 	// While within runs: the descriptor, or -1.
 	fd uintptr
-	// The lookup: the name, NUL-terminated, and the answer.
+	// The lookup: the name and the answer.
 	name []byte
-	st   syscall.Stat_t
+	st   unix.Stat_t
 }
 
 // openHostDir opens dir of fsys for lookups, or returns nil when fsys is
@@ -78,13 +76,12 @@ func (h *hostDir) listMtime(pkg, arch string) (mod int64, found, ok bool) {
 	if arch != "" {
 		h.name = append(append(h.name, ':'), arch...)
 	}
-	h.name = append(h.name, ".list\x00"...)
-	_, _, errno := syscall.Syscall6(sysFstatat, h.fd, uintptr(unsafe.Pointer(&h.name[0])),
-		uintptr(unsafe.Pointer(&h.st)), atSymlinkNofollow, 0, 0)
+	h.name = append(h.name, ".list"...)
+	err := unix.Fstatat(int(h.fd), string(h.name), &h.st, unix.AT_SYMLINK_NOFOLLOW)
 	switch {
-	case errno == syscall.ENOENT:
+	case err == unix.ENOENT:
 		return 0, false, true
-	case errno != 0, h.st.Mode&syscall.S_IFMT == syscall.S_IFLNK:
+	case err != nil, h.st.Mode&unix.S_IFMT == unix.S_IFLNK:
 		return 0, false, false
 	}
 	return int64(h.st.Mtim.Sec), true, true

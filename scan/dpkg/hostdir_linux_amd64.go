@@ -1,5 +1,0 @@
-package dpkg
-
-import "syscall"
-
-const sysFstatat = syscall.SYS_NEWFSTATAT
