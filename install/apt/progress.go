@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/patchkit/patchkit/install/plan"
+	scanapt "github.com/patchkit/patchkit/scan/apt"
 	"github.com/patchkit/patchkit/scan/run"
 )
 
@@ -86,8 +87,8 @@ func (p *progressParser) line(l run.Line) {
 			p.c.Start("remove "+name, name)
 		}
 	default:
-		if n, _, ok := summaryCount(t); ok {
-			p.c.SetTotal(n)
+		if sum, ok := scanapt.ParseSummary(t); ok {
+			p.c.SetTotal(sum.Installs() + sum.Remove)
 		}
 	}
 }
@@ -103,8 +104,8 @@ func packageWord(s string) (string, bool) {
 
 // downloadLine reads a line of the download run.
 func (p *progressParser) downloadLine(t string) {
-	if _, installs, ok := summaryCount(t); ok {
-		p.summary = installs
+	if sum, ok := scanapt.ParseSummary(t); ok {
+		p.summary = sum.Installs()
 		return
 	}
 	if rest, ok := strings.CutPrefix(t, "Need to get "); ok {
@@ -133,37 +134,4 @@ func (p *progressParser) downloadLine(t string) {
 		name = f[4] // after the index's architecture
 	}
 	p.c.Start(num, name)
-}
-
-// summaryCount reads apt-get's summary, "4 upgraded, 1 newly installed, 1
-// reinstalled, 1 downgraded, 0 to remove and 2 not upgraded.", and returns
-// the number of packages the run changes, and of those it installs (all
-// but the removed).
-func summaryCount(t string) (changes, installs int, ok bool) {
-	if !strings.HasSuffix(t, " not upgraded.") || !strings.Contains(t, " upgraded, ") {
-		return 0, 0, false
-	}
-	for _, part := range strings.Split(strings.TrimSuffix(t, "."), ",") {
-		part = strings.TrimSpace(part)
-		if a, _, found := strings.Cut(part, " and "); found {
-			part = a // "0 to remove and 2 not upgraded": those not upgraded are not changed
-		}
-		num, what, found := strings.Cut(part, " ")
-		if !found {
-			return 0, 0, false
-		}
-		n, err := strconv.Atoi(num)
-		if err != nil || n < 0 {
-			return 0, 0, false
-		}
-		switch what {
-		case "upgraded", "newly installed", "reinstalled", "downgraded":
-			installs += n
-		case "to remove":
-		default:
-			return 0, 0, false
-		}
-		changes += n
-	}
-	return changes, installs, true
 }

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/patchkit/patchkit/install/plan"
+	scanapt "github.com/patchkit/patchkit/scan/apt"
 	"github.com/patchkit/patchkit/scan/run"
 )
 
@@ -207,7 +208,8 @@ func TestProgressLines(t *testing.T) {
 		{"x upgraded, 0 newly installed, 0 to remove and 0 not upgraded.", 0, 0, false},
 		{"1 upgraded, 2 frobbed, 0 to remove and 0 not upgraded.", 0, 0, false},
 	} {
-		c, i, ok := summaryCount(tc.line)
+		sum, ok := scanapt.ParseSummary(tc.line)
+		c, i := sum.Installs()+sum.Remove, sum.Installs()
 		if c != tc.changes || i != tc.installs || ok != tc.ok {
 			t.Errorf("%q: %d %d %v", tc.line, c, i, ok)
 		}

@@ -152,6 +152,24 @@ func isActionLine(s string) bool {
 	return false
 }
 
+// ParseSummary reads apt-get's summary line, "4 upgraded, 1 newly
+// installed, 0 to remove and 2 not upgraded." (with "N reinstalled" and
+// "N downgraded" where apt prints them); ok is false for any other line.
+func ParseSummary(line string) (s Summary, ok bool) {
+	if !isSummary(line) {
+		return Summary{}, false
+	}
+	sum, msg := parseSummary(line)
+	if msg != "" {
+		return Summary{}, false
+	}
+	return *sum, true
+}
+
+// Installs is how many packages the run installs: all it changes but the
+// removed.
+func (s Summary) Installs() int { return s.Upgraded + s.NewlyInstalled + s.Reinstalled + s.Downgraded }
+
 func isSummary(s string) bool {
 	return strings.Contains(s, " upgraded, ") && strings.Contains(s, " newly installed, ")
 }
