@@ -9,23 +9,24 @@ import (
 
 // A scan through the package manager leaves the repositories that are not
 // OK out (NotOK), then keeps only the versions an OK repository offers
-// (KeepOK); a version from a repository the root does not enable gets that
+// (Keep); a version from a repository the root does not enable gets that
 // repository a status of its own, UNREADABLE.
-func ExampleKeepOK() {
+func ExampleHealthReport() {
 	statuses := []repo.Status{
 		{Name: "tb-base", Health: repo.HealthOK},
 		{Name: "tb-updates", Health: repo.HealthStale, Reason: "repomd.xml is 31 days old"},
 	}
-	fmt.Println("leave out:", repo.NotOK(statuses))
+	h := &repo.HealthReport{Repos: statuses}
+	fmt.Println("leave out:", h.NotOK())
 	pkg := func(name, release, from string) patchkit.Patch {
 		return patchkit.Patch{Package: patchkit.Package{Name: name, Epoch: patchkit.EpochOf(0), Version: "1.1",
 			Release: release, Arch: "noarch", Scheme: patchkit.RPM, Repository: from}}
 	}
-	kept, all := repo.KeepOK([]patchkit.Patch{
+	kept, all := h.Keep([]patchkit.Patch{
 		pkg("tb-hello", "1", "tb-base"),
 		pkg("tb-lib", "2", "tb-updates"),
 		pkg("tb-extra", "1", "tb-testing"),
-	}, statuses, nil, nil)
+	})
 	for _, p := range kept {
 		fmt.Println("kept:", p.NEVRA(), "from", p.Repository)
 	}

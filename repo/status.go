@@ -84,11 +84,27 @@ func StatusOf(name string, err error) Status {
 	return s
 }
 
-// NotOK returns the names of the statuses that are not HealthOK, in their
-// order: the repositories a scan through the package manager leaves out.
-func NotOK(statuses []Status) []string {
+// HealthReport is the health of the repositories a scan through the
+// package manager reads, judged from the root's files before the package
+// manager is asked (the dnf and zypper families' NativeRepoHealth): which
+// repositories to leave out (NotOK), and which of the versions the package
+// manager then names to keep (Keep).
+type HealthReport struct {
+	// Repos has one status per repository the root's configuration
+	// enables, in its order.
+	Repos []Status
+	// Unknown gives the reason of a repository a version names that Repos
+	// lacks (nil: a generic reason matching ErrNotFound).
+	Unknown func(patchkit.Patch) error
+	// Logger is told each version Keep leaves out (nil: silent).
+	Logger *slog.Logger
+}
+
+// NotOK returns the names of the repositories that are not HealthOK, in
+// their order: those the package manager is asked without.
+func (h *HealthReport) NotOK() []string {
 	var out []string
-	for _, s := range statuses {
+	for _, s := range h.Repos {
 		if s.Health != HealthOK {
 			out = append(out, s.Name)
 		}
@@ -96,39 +112,38 @@ func NotOK(statuses []Status) []string {
 	return out
 }
 
-// KeepOK returns the versions of ps whose Repository names a status that is
-// HealthOK, and a copy of statuses with one more for each repository a
-// version names that statuses lack: HealthUnreadable, with the error
-// unknown gives for the first such version as its reason (its metadata was
-// not checked; a generic reason matching ErrNotFound when unknown is nil or
-// returns nil). Each version left out is logged as a warning on logger
-// (nil: silent).
-func KeepOK(ps []patchkit.Patch, statuses []Status, unknown func(patchkit.Patch) error, logger *slog.Logger) ([]patchkit.Patch, []Status) {
+// Keep returns the versions of ps whose Repository names a repository that
+// is HealthOK, and a copy of Repos with one more for each repository a
+// version names that Repos lacks: HealthUnreadable, with Unknown's reason
+// for the first such version (its metadata was not checked). h is not
+// changed.
+func (h *HealthReport) Keep(ps []patchkit.Patch) ([]patchkit.Patch, []Status) {
+	logger := h.Logger
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
-	statuses = slices.Clone(statuses)
+	statuses := slices.Clone(h.Repos)
 	health := make(map[string]Health, len(statuses))
 	for _, s := range statuses {
 		health[s.Name] = s.Health
 	}
 	kept := make([]patchkit.Patch, 0, len(ps))
 	for _, p := range ps {
-		h, known := health[p.Repository]
+		hl, known := health[p.Repository]
 		if !known {
 			var err error
-			if unknown != nil {
-				err = unknown(p)
+			if h.Unknown != nil {
+				err = h.Unknown(p)
 			}
 			if err == nil {
 				err = fmt.Errorf("%s is offered from it, and no repository of that name is enabled, so its metadata was not checked: %w", p.NEVRA(), ErrNotFound)
 			}
 			statuses = append(statuses, StatusOf(p.Repository, err))
-			h = HealthUnreadable
-			health[p.Repository] = h
+			hl = HealthUnreadable
+			health[p.Repository] = hl
 		}
-		if h != HealthOK {
-			logger.Warn("version offered by a repository that is not OK; left out", "package", p.NEVRA(), "repository", p.Repository, "health", h)
+		if hl != HealthOK {
+			logger.Warn("version offered by a repository that is not OK; left out", "package", p.NEVRA(), "repository", p.Repository, "health", hl)
 			continue
 		}
 		kept = append(kept, p)

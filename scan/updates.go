@@ -73,7 +73,7 @@ func findUpdates(ctx context.Context, fsys fs.FS, os osdetect.OS, inv Inventory,
 					opts = append(opts, dnf.NativeReleasever(os.VersionID))
 				}
 			}
-			judge := func() (repoHealth, error) {
+			judge := func() (*repo.HealthReport, error) {
 				return dnf.NativeRepoHealth(ctx, fsys, dnf.WithArch(arch), dnf.WithNow(o.at), dnf.WithOS(os), dnf.WithLogger(o.logger))
 			}
 			return askHealthy(refresh, judge, func(disable []string, refresh bool) ([]patchkit.Patch, error) {
@@ -96,7 +96,7 @@ func findUpdates(ctx context.Context, fsys fs.FS, os osdetect.OS, inv Inventory,
 			if root != "" {
 				opts = append(opts, zypper.NativeRoot(root))
 			}
-			judge := func() (repoHealth, error) {
+			judge := func() (*repo.HealthReport, error) {
 				return zypper.NativeRepoHealth(ctx, fsys, zypper.WithArch(arch), zypper.WithNow(o.at), zypper.WithLogger(o.logger))
 			}
 			return askHealthy(refresh, judge, func(disable []string, refresh bool) ([]patchkit.Patch, error) {
@@ -151,13 +151,6 @@ func sortInstalled(packages []patchkit.Package, updates []patchkit.Patch) (kept 
 	return kept, installed
 }
 
-// repoHealth is a family's RepoHealth (dnf's, zypper's): the health of the
-// repositories judged from the root's files.
-type repoHealth interface {
-	NotOK() []string
-	Keep([]patchkit.Patch) ([]patchkit.Patch, []repo.Status)
-}
-
 // askHealthy asks the package manager (ask) with the repositories judge
 // finds not OK left out, so that it chooses among the OK ones, attributes
 // a version to one of them when several offer it, and classifies from
@@ -172,7 +165,7 @@ type repoHealth interface {
 // kept, dnf refuses to run with every repository disabled ("There are no
 // enabled repositories"), and dnf asked from a cache whose signature no
 // longer verifies deletes that cache.
-func askHealthy(refresh bool, judge func() (repoHealth, error), ask func(disable []string, refresh bool) ([]patchkit.Patch, error)) ([]patchkit.Patch, []repo.Status, error) {
+func askHealthy(refresh bool, judge func() (*repo.HealthReport, error), ask func(disable []string, refresh bool) ([]patchkit.Patch, error)) ([]patchkit.Patch, []repo.Status, error) {
 	var ps []patchkit.Patch
 	var err error
 	if refresh {
@@ -185,7 +178,7 @@ func askHealthy(refresh bool, judge func() (repoHealth, error), ask func(disable
 		return nil, nil, err
 	}
 	disable := h.NotOK()
-	if _, statuses := h.Keep(nil); len(statuses) > 0 && len(disable) == len(statuses) {
+	if len(h.Repos) > 0 && len(disable) == len(h.Repos) {
 		// None is OK: nothing the package manager says could be kept, and
 		// asking dnf from a cache whose signature no longer verifies makes
 		// it delete that cache. Nothing is asked.

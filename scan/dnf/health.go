@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"log/slog"
 	"strings"
 
 	"github.com/patchkit/patchkit"
@@ -117,13 +116,10 @@ func NativeHealth(ctx context.Context, fsys fs.FS, ps []patchkit.Patch, opts ...
 }
 
 // RepoHealth is the health of the repositories a native scan reads, judged
-// from the root's files before dnf is asked (NativeRepoHealth).
-type RepoHealth struct {
-	// Repos has one status per repository the root's configuration
-	// enables, in configuration order, as NativeHealth describes.
-	Repos  []repo.Status
-	logger *slog.Logger
-}
+// from the root's files before dnf is asked (NativeRepoHealth): repo's
+// HealthReport, whose NotOK gives the IDs to pass to NativeDisableRepos and
+// whose Keep leaves out whatever dnf still attributes to another repository.
+type RepoHealth = repo.HealthReport
 
 // NativeRepoHealth judges the repositories as NativeHealth does, before
 // dnf is asked: what NativeUpdates then offers comes from the
@@ -155,22 +151,9 @@ func NativeRepoHealth(ctx context.Context, fsys fs.FS, opts ...Option) (*RepoHea
 		}
 		statuses = append(statuses, st)
 	}
-	return &RepoHealth{Repos: statuses, logger: o.logger}, nil
-}
-
-// NotOK returns the IDs of the repositories whose health is not OK, in
-// configuration order: what NativeDisableRepos takes, so that dnf chooses
-// among the OK ones only. It is empty when every repository is OK.
-func (h *RepoHealth) NotOK() []string { return repo.NotOK(h.Repos) }
-
-// Keep returns the versions of ps whose Repository is OK, and the
-// statuses: Repos, with one more for each repository a version names that
-// Repos lacks (HealthUnreadable: its metadata was not checked). What it
-// leaves out it logs (WithLogger of NativeRepoHealth). h is not changed.
-func (h *RepoHealth) Keep(ps []patchkit.Patch) ([]patchkit.Patch, []repo.Status) {
-	return repo.KeepOK(ps, h.Repos, func(p patchkit.Patch) error {
+	return &RepoHealth{Repos: statuses, Logger: o.logger, Unknown: func(p patchkit.Patch) error {
 		return fmt.Errorf("dnf offers %s from it, and no .repo file of the root enables it, so its metadata was not checked: %w", p.NEVRA(), repo.ErrNotFound)
-	}, h.logger)
+	}}, nil
 }
 
 // cachedHealth checks one repository's cache as NativeHealth describes.

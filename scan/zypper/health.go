@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"log/slog"
 	"path"
 	"slices"
 
@@ -54,13 +53,10 @@ func NativeHealth(ctx context.Context, fsys fs.FS, ps []patchkit.Patch, opts ...
 }
 
 // RepoHealth is the health of the repositories a native scan reads, judged
-// from the root's files before zypper is asked (NativeRepoHealth).
-type RepoHealth struct {
-	// Repos has one status per repository the root enables, in zypper's
-	// order, as NativeHealth describes.
-	Repos  []repo.Status
-	logger *slog.Logger
-}
+// from the root's files before zypper is asked (NativeRepoHealth): repo's
+// HealthReport, whose NotOK gives the aliases to pass to NativeDisableRepos and
+// whose Keep leaves out whatever zypper still attributes to another repository.
+type RepoHealth = repo.HealthReport
 
 // NativeRepoHealth judges the repositories as NativeHealth does, before
 // zypper is asked: what NativeUpdates and NativePatches then find comes
@@ -110,22 +106,9 @@ func NativeRepoHealth(ctx context.Context, fsys fs.FS, opts ...Option) (*RepoHea
 		}
 		statuses = append(statuses, st)
 	}
-	return &RepoHealth{Repos: statuses, logger: o.logger}, nil
-}
-
-// NotOK returns the aliases of the repositories whose health is not OK,
-// in zypper's order: what NativeDisableRepos takes, so that zypper works
-// with the OK ones only. It is empty when every repository is OK.
-func (h *RepoHealth) NotOK() []string { return repo.NotOK(h.Repos) }
-
-// Keep returns the versions of ps whose Repository (an alias) is OK, and
-// the statuses: Repos, with one more for each alias a version names that
-// Repos lacks (HealthUnreadable: its metadata was not checked). What it
-// leaves out it logs (WithLogger of NativeRepoHealth). h is not changed.
-func (h *RepoHealth) Keep(ps []patchkit.Patch) ([]patchkit.Patch, []repo.Status) {
-	return repo.KeepOK(ps, h.Repos, func(p patchkit.Patch) error {
+	return &RepoHealth{Repos: statuses, Logger: o.logger, Unknown: func(p patchkit.Patch) error {
 		return fmt.Errorf("zypper offers %s from it, and the root enables no repository of that alias, so its metadata was not checked: %w", p.NEVRA(), repo.ErrNotFound)
-	}, h.logger)
+	}}, nil
 }
 
 // checkSizes checks that primary (required) and updateinfo (when
