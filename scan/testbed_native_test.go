@@ -205,18 +205,25 @@ func TestTestbedZypperScanNativeReadOnly(t *testing.T) {
 // TestTestbedAptScanNativeReadOnly: a native Scan of a copy of the Debian
 // chroot changes none of its files: apt writes no binary cache and no
 // planner log (var/log/apt/eipp.log.xz, which apt-get -s writes
-// otherwise).
+// otherwise). The copy is an overlay on the shared chroot, in which other
+// tests run apt-get -s meanwhile (and so write that log there), so the
+// test watches the copy's own layer, where every write to the copy lands.
 func TestTestbedAptScanNativeReadOnly(t *testing.T) {
 	root := testbed.NeedChroot(t).CopyChroot(t)
 	t.Parallel()
 	o, err := osdetect.DetectFS(os.DirFS(root))
 	require.NoError(t, err)
-	before := snapshotRoot(t, root)
+	watch, err := testbed.CopyWrites(root)
+	require.NoError(t, err)
+	if watch == "" {
+		watch = root // a plain copy: nothing else writes to it
+	}
+	before := snapshotRoot(t, watch)
 	w := newWatched(t)
 	res, err := Scan(context.Background(), os.DirFS(root), At(scanAt(t)), WithOS(o), WithArch("x86_64"), WithRunner(w, root))
 	require.NoError(t, err)
 	require.NotEmpty(t, res.Candidates)
-	assert.Empty(t, changes(before, snapshotRoot(t, root)))
+	assert.Empty(t, changes(before, snapshotRoot(t, watch)))
 	apts := 0
 	for _, c := range w.calls {
 		if strings.HasPrefix(path.Base(c.Path), "apt") {
@@ -225,6 +232,12 @@ func TestTestbedAptScanNativeReadOnly(t *testing.T) {
 		}
 	}
 	assert.NotZero(t, apts)
+
+	// The watch sees what apt writes: apt-get -s as a user runs it leaves
+	// its planner log in the copy.
+	testutil.Run(t, "", nil, "chroot", root, "/usr/bin/env", "-i", "PATH=/usr/sbin:/usr/bin:/sbin:/bin", "LC_ALL=C", "apt-get", "-s", "upgrade")
+	after := changes(before, snapshotRoot(t, watch))
+	assert.True(t, slices.ContainsFunc(after, func(c string) bool { return strings.HasSuffix(c, "var/log/apt/eipp.log.xz") }), "%v", after)
 }
 
 // scanBothAt runs the metadata and the native Scan of root at the instant

@@ -492,6 +492,28 @@ func (e Env) CopyChroot(t testing.TB) string {
 	return root
 }
 
+// CopyWrites names the directory that holds every change made in a copy
+// from CopyChroot, when the copy is an overlay mount: its upper layer,
+// where the kernel puts each file or directory the copy's processes
+// create, write, remove, rename, touch or chmod, and nothing else. A test
+// that must show a process left a copy alone looks there rather than at
+// the copy: the copy also shows any change other tests make meanwhile in
+// the shared chroot beneath it. It returns "" when root is no overlay
+// mount (CopyChroot fell back to cp -a, so the copy is the test's own).
+func CopyWrites(root string) (string, error) {
+	mounts, err := os.ReadFile("/proc/self/mounts")
+	if err != nil {
+		return "", err
+	}
+	for _, l := range strings.Split(string(mounts), "\n") {
+		f := strings.Fields(l)
+		if len(f) >= 3 && f[1] == root && f[2] == "overlay" {
+			return filepath.Join(filepath.Dir(root), "upper"), nil
+		}
+	}
+	return "", nil
+}
+
 // dirName makes a test's name safe in a directory name that package
 // managers read in lists: only letters, digits, '.', '_' and '-' are kept,
 // anything else (the subtest '/', spaces, and the ',' that dnf's

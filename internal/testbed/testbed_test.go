@@ -619,6 +619,22 @@ func TestTestbedCopyChroot(t *testing.T) {
 		assert.ErrorIs(t, err, os.ErrNotExist, "the write reached the shared chroot")
 		_, err = os.Stat(filepath.Join(env.DebChroot, "etc/debian_version"))
 		assert.NoError(t, err, "the removal reached the shared chroot")
+		// an overlay copy holds its changes in its upper layer: the new file,
+		// and the removed one as a whiteout (a 0/0 character device)
+		upper, err := CopyWrites(root)
+		require.NoError(t, err)
+		if upper == "" {
+			t.Log("the copy is no overlay mount; nothing more to check")
+			return
+		}
+		b, err := os.ReadFile(filepath.Join(upper, "etc/patchkit-copy-test"))
+		require.NoError(t, err)
+		assert.Equal(t, "copy\n", string(b))
+		fi, err := os.Lstat(filepath.Join(upper, "etc/debian_version"))
+		require.NoError(t, err)
+		assert.Equal(t, os.ModeDevice|os.ModeCharDevice, fi.Mode().Type(), "the removal is a whiteout")
+		_, err = os.Stat(filepath.Join(upper, "usr/bin"))
+		assert.ErrorIs(t, err, os.ErrNotExist, "a directory the copy never changed is in the upper layer")
 	})
 	require.NotEmpty(t, root)
 	_, err := os.Stat(filepath.Dir(root))
