@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"path"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -48,25 +49,37 @@ func releaseOS(t *testing.T, fixture string) osdetect.OS {
 	return o
 }
 
-// argvRecorder wraps a runner and keeps every argument vector, for row F4.
+// argvRecorder wraps a runner and keeps every command and its argument
+// vector, for rows F2 and F4.
 type argvRecorder struct {
 	r    run.Runner
 	mu   sync.Mutex
 	argv [][]string
+	cmds []run.Command
 }
 
 func (a *argvRecorder) Run(ctx context.Context, c run.Command) (run.Result, error) {
 	a.mu.Lock()
 	a.argv = append(a.argv, c.Argv())
+	a.cmds = append(a.cmds, c)
 	a.mu.Unlock()
 	return a.r.Run(ctx, c)
 }
 
 // noWeakening is row F4: no invocation weakens the package manager's
-// checks unless the caller asked by name.
+// checks unless the caller asked by name. It also checks row F2 for
+// runners that set no locale (run.Local does): every command whose output
+// is read carries the C locale in its own environment.
 func noWeakening(t *testing.T, rec *argvRecorder) {
 	t.Helper()
 	require.NotEmpty(t, rec.argv)
+	for _, c := range rec.cmds {
+		switch path.Base(c.Path) {
+		case "mktemp", "rm", "shutdown": // their output is not parsed
+			continue
+		}
+		assert.Subset(t, c.Env, run.CLocale(), "%s", c)
+	}
 	for _, argv := range rec.argv {
 		for _, a := range argv {
 			for _, bad := range []string{"--allow-unauthenticated", "--nogpgcheck", "--no-gpg-checks", "--gpg-auto-import-keys",

@@ -119,6 +119,19 @@ func newWatched(t *testing.T) *watched {
 	return &watched{local: l}
 }
 
+// cLocale checks that every command whose output the scan reads carries
+// the C locale itself (run.CLocale), for runners that set none.
+func (w *watched) cLocale(t *testing.T) {
+	t.Helper()
+	for _, c := range w.calls {
+		switch path.Base(c.Path) {
+		case "mktemp", "rm": // their output is only a path, or nothing
+			continue
+		}
+		assert.Subset(t, c.Env, run.CLocale(), "%s", c)
+	}
+}
+
 // TestTestbedDnfScanNativeReadOnly: a native Scan of a copy of the dnf
 // root changes none of its files. dnf's logs go to a private directory
 // that is gone afterwards. What dnf does whatever it is told, and this
@@ -158,6 +171,7 @@ func TestTestbedDnfScanNativeReadOnly(t *testing.T) {
 	}
 	require.NotEmpty(t, dir, "no private log directory was made")
 	assert.NoDirExists(t, dir)
+	w.cLocale(t)
 }
 
 // TestTestbedZypperScanNativeReadOnly: a native Scan of a copy of the
@@ -199,6 +213,7 @@ func TestTestbedZypperScanNativeReadOnly(t *testing.T) {
 			}
 		}
 		assert.NotZero(t, zyppers)
+		w.cLocale(t)
 	}
 }
 
@@ -232,6 +247,7 @@ func TestTestbedAptScanNativeReadOnly(t *testing.T) {
 		}
 	}
 	assert.NotZero(t, apts)
+	w.cLocale(t)
 
 	// The watch sees what apt writes: apt-get -s as a user runs it leaves
 	// its planner log in the copy.

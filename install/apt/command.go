@@ -11,22 +11,17 @@ import (
 	"github.com/patchkit/patchkit/scan/run"
 )
 
-// The environment of every command: parseable, untranslated output (also
-// set by run.Local, repeated here for other runners), and no question
-// asked of anyone: debconf, needrestart, apt-listchanges and ucf each have
-// their own switch.
-var baseEnv = []string{
-	"LC_ALL=C",
-	"LANGUAGE=",
-	"DEBIAN_FRONTEND=noninteractive",
-	"NEEDRESTART_MODE=a",
-	"APT_LISTCHANGES_FRONTEND=none",
-	"UCF_FORCE_CONFFOLD=1",
-}
-
-// env returns the environment entries of a command.
+// env returns the environment entries of a command: parseable,
+// untranslated output (run.CLocale), and no question asked of anyone:
+// debconf, needrestart, apt-listchanges and ucf each have their own
+// switch.
 func (o *options) env() []string {
-	env := append([]string(nil), baseEnv...)
+	env := run.CLocale(
+		"DEBIAN_FRONTEND=noninteractive",
+		"NEEDRESTART_MODE=a",
+		"APT_LISTCHANGES_FRONTEND=none",
+		"UCF_FORCE_CONFFOLD=1",
+	)
 	if o.aptConfig != "" {
 		env = append(env, "APT_CONFIG="+o.aptConfig)
 	}

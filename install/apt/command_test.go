@@ -144,7 +144,7 @@ func TestCommands(t *testing.T) {
 	common := "/usr/bin/apt-get -o quiet=1 -o APT::Get::Show-Upgraded=true --no-install-recommends"
 	install := common + " -o DPkg::Lock::Timeout=90 -o Dpkg::Use-Pty=0 -o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold -y"
 	tail := " install --only-upgrade -- tb-lib=1:2.0-2 libc6:amd64=2.36-9+deb12u10"
-	env := []string{"LC_ALL=C", "LANGUAGE=", "DEBIAN_FRONTEND=noninteractive", "NEEDRESTART_MODE=a", "APT_LISTCHANGES_FRONTEND=none", "UCF_FORCE_CONFFOLD=1"}
+	env := []string{"LC_ALL=C", "LANG=C", "LANGUAGE=", "DEBIAN_FRONTEND=noninteractive", "NEEDRESTART_MODE=a", "APT_LISTCHANGES_FRONTEND=none", "UCF_FORCE_CONFFOLD=1"}
 	for _, tc := range []struct {
 		name   string
 		opts   []Option

@@ -165,7 +165,7 @@ func (o *options) base() []string {
 
 func (o *options) dnf(operands []string, committing bool, okCodes []int, pre []string, post ...string) run.Command {
 	args := slices.Concat(pre, o.base(), post)
-	return run.Command{Path: o.program, Args: args, Operands: operands, Committing: committing, OKCodes: okCodes}
+	return run.Command{Path: o.program, Args: args, Operands: operands, Env: run.CLocale(), Committing: committing, OKCodes: okCodes}
 }
 
 func (o *options) commands(specs []string) Commands {
@@ -183,7 +183,7 @@ func (o *options) commands(specs []string) Commands {
 		// aborted."); Plan tells that apart from errors.
 		Plan:               o.dnf(specs, false, []int{1}, planPre, "upgrade"),
 		SizeQuery:          o.dnf(nil, false, nil, []string{"-q", "-C"}, "repoquery", "--queryformat", SizeFormat),
-		InstalledSizeQuery: run.Command{Path: o.rpm, Args: rpmArgs},
+		InstalledSizeQuery: run.Command{Path: o.rpm, Args: rpmArgs, Env: run.CLocale()},
 		Download:           o.dnf(specs, false, nil, []string{"-y", "--downloadonly"}, "upgrade"),
 		Commit:             o.dnf(specs, true, nil, []string{"-y", "-C"}, "upgrade"),
 		// dnf check exits 1 when it found a problem.

@@ -80,7 +80,7 @@ func ExampleWithLockTimeout() {
 	var le *plan.LockedError
 	fmt.Println(errors.As(err, &le), le.Holder, le.PID > 0)
 	// Output:
-	// [LC_ALL=C LANGUAGE= ZYPP_LOCK_TIMEOUT=2 ZYPP_CONF=/tmp/pm-testbed/clones/TestTestbedZypperInstallLocked-2849363204/zyp-root/etc/zypp/zypp.conf]
+	// [LC_ALL=C LANG=C LANGUAGE= ZYPP_LOCK_TIMEOUT=2 ZYPP_CONF=/tmp/pm-testbed/clones/TestTestbedZypperInstallLocked-2849363204/zyp-root/etc/zypp/zypp.conf]
 	// true zypper true
 }
 

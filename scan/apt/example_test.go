@@ -131,7 +131,7 @@ func ExampleSimulateCommand() {
 	}
 	fmt.Println(c.Env, c)
 	// Output:
-	// [APT_CONFIG=/srv/node/apt.conf] /usr/bin/apt-get -o Debug::NoLocking=1 -o quiet=1 -s -o APT::Get::Show-Upgraded=true --ignore-hold dist-upgrade
+	// [LC_ALL=C LANG=C LANGUAGE= APT_CONFIG=/srv/node/apt.conf] /usr/bin/apt-get -o Debug::NoLocking=1 -o quiet=1 -s -o APT::Get::Show-Upgraded=true --ignore-hold dist-upgrade
 }
 
 // Every version the repositories offer of a package that is not

@@ -148,9 +148,9 @@ func (o *nativeOptions) common() ([]string, []string) {
 	for _, kv := range o.aptOpts {
 		args = append(args, "-o", kv)
 	}
-	var env []string
+	env := run.CLocale()
 	if o.aptConfig != "" {
-		env = []string{"APT_CONFIG=" + o.aptConfig}
+		env = append(env, "APT_CONFIG="+o.aptConfig)
 	}
 	return args, env
 }

@@ -286,8 +286,8 @@ type Commands struct {
 // root, release, setopt and log directory options (not the directory
 // NativePrivateLogs makes, which only NativeUpdates knows), the
 // repositories NativeDisableRepos disables, and -C when cache-only; TZ=UTC
-// in the environment, because dnf prints advisory dates in local time (the
-// runner sets LC_ALL=C).
+// in the environment, because dnf prints advisory dates in local time, and
+// the C locale (run.CLocale).
 func NativeCommands(opts ...NativeOption) (Commands, error) {
 	o, err := buildNative(opts)
 	if err != nil {
@@ -319,7 +319,7 @@ func (o nativeOptions) commands() (Commands, error) {
 		base = append(base, "-C")
 	}
 	mk := func(ok []int, args ...string) run.Command {
-		return run.Command{Path: o.program, Args: append(slices.Clone(base), args...), Env: []string{"TZ=UTC"}, OKCodes: ok}
+		return run.Command{Path: o.program, Args: append(slices.Clone(base), args...), Env: run.CLocale("TZ=UTC"), OKCodes: ok}
 	}
 	c := Commands{
 		Repoquery:      mk(nil, "repoquery", "--upgrades", "--queryformat", QueryFormat),

@@ -73,7 +73,7 @@ func QueryCommand(opts ...QueryOption) (run.Command, error) {
 		args = append(args, "--admindir="+o.admindir)
 	}
 	args = append(args, "--show", "--showformat="+QueryFormat)
-	return run.Command{Path: o.program, Args: args}, nil
+	return run.Command{Path: o.program, Args: args, Env: run.CLocale()}, nil
 }
 
 // Query lists the installed packages (every state but not-installed, as

@@ -92,7 +92,7 @@ func QueryCommand(opts ...QueryOption) (run.Command, error) {
 		}
 	}
 	args := append(append(append([]string{}, o.defines...), o.args...), "-qa", "--qf", queryFormat)
-	return run.Command{Path: o.rpm, Args: args}, nil
+	return run.Command{Path: o.rpm, Args: args, Env: run.CLocale()}, nil
 }
 
 // Query lists the installed packages through rpm itself (rpm -qa with a

@@ -227,3 +227,13 @@ func ExampleReplay_Run() {
 	// Output:
 	// run: no recording of ["/usr/bin/dnf" "-y" "upgrade"]
 }
+
+// A command carries the C locale in its own environment, so that a runner
+// of the embedder's (sudo, SSH, a container exec) runs it untranslated as
+// Local does; extra entries follow.
+func ExampleCLocale() {
+	c := run.Command{Path: "/usr/bin/dnf", Args: []string{"-q", "check-update"}, Env: run.CLocale("TZ=UTC")}
+	fmt.Println(c.Env)
+	// Output:
+	// [LC_ALL=C LANG=C LANGUAGE= TZ=UTC]
+}

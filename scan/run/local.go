@@ -118,7 +118,7 @@ func (l *Local) Environ(c Command) []string {
 		}
 		env = append(env, e)
 	}
-	env = append(env, "LC_ALL=C", "LANG=C", "LANGUAGE=")
+	env = append(env, CLocale()...)
 	env = append(env, l.o.env...)
 	env = append(env, c.Env...)
 	return dedupEnv(env)

@@ -45,7 +45,8 @@ type Command struct {
 	Operands []string
 	// Env holds extra "KEY=value" entries for the child's environment, on
 	// top of the runner's own (Local: the parent's environment with LC_ALL=C
-	// and LANGUAGE= set).
+	// and LANGUAGE= set). Commands that scan and install build begin it
+	// with CLocale, for runners that set no locale of their own.
 	Env []string
 	// OKCodes are exit codes, besides 0, that are outcomes rather than
 	// failures (dnf check-update exits 100 when updates exist; zypper 102
@@ -281,6 +282,16 @@ type Result struct {
 	ExitCode int
 	// Duration is the wall time from start to exit.
 	Duration time.Duration
+}
+
+// CLocale returns the environment entries that make a program write
+// untranslated output in the C locale (LC_ALL=C, LANG=C, LANGUAGE=),
+// followed by extra. Every command patchkit builds carries them in
+// Command.Env, because its parsers read English messages and C-locale
+// numbers and dates: Local sets them anyway, and any other Runner (sudo,
+// SSH, a container exec) passes them on with the command.
+func CLocale(extra ...string) []string {
+	return append([]string{"LC_ALL=C", "LANG=C", "LANGUAGE="}, extra...)
 }
 
 // Runner runs commands. Run returns the result of a command that ran to its

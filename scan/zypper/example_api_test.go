@@ -273,7 +273,7 @@ func ExampleNativeEnv() {
 	_, err = zypper.Command([]string{"list-updates"}, nil, zypper.NativeEnv("ZYPP_CONF"))
 	fmt.Println(err)
 	// Output:
-	// [LC_ALL=C LANGUAGE= ZYPP_CONF=/mnt/sles/etc/zypp/zypp.conf ZYPP_LOCK_TIMEOUT=120]
+	// [LC_ALL=C LANG=C LANGUAGE= ZYPP_CONF=/mnt/sles/etc/zypp/zypp.conf ZYPP_LOCK_TIMEOUT=120]
 	// /opt/zypper/bin/zypper --non-interactive --xmlout --root /mnt/sles list-updates
 	// zypper: NativeEnv: "ZYPP_CONF" is not KEY=value
 }

@@ -39,7 +39,7 @@ func (o *nativeOptions) command(sub, operands []string) run.Command {
 		args = append(args, "--root", o.root)
 	}
 	args = append(args, sub...)
-	env := []string{"LC_ALL=C", "LANGUAGE="}
+	env := run.CLocale()
 	if o.readOnly {
 		env = append(env, queryEnv...)
 	}
