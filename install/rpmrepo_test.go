@@ -24,6 +24,9 @@ type rpmSpec struct {
 	// shell makes the package the roots' /bin/sh: this machine's dash and
 	// the C library it needs, providing /bin/sh (x86_64).
 	shell bool
+	// pad adds /usr/share/testbed/NAME.pad, that many zero bytes: a
+	// package that needs room on disk but downloads small.
+	pad int
 }
 
 // shellSpec is tb-sh 1.0, the /bin/sh of scriptlets in a root.
@@ -49,10 +52,16 @@ func (s rpmSpec) text() string {
 	}
 	fmt.Fprintf(&b, "%%description\nA patchkit install test package: one text file.\n%%install\nmkdir -p %%{buildroot}/usr/share/testbed\n"+
 		"echo '%s %s' > %%{buildroot}/usr/share/testbed/%s.txt\n", s.name, s.version, s.name)
+	if s.pad > 0 {
+		fmt.Fprintf(&b, "head -c %d /dev/zero > %%{buildroot}/usr/share/testbed/%s.pad\n", s.pad, s.name)
+	}
 	if s.post != "" {
 		fmt.Fprintf(&b, "%%post\n%s\n", s.post)
 	}
 	fmt.Fprintf(&b, "%%files\n/usr/share/testbed/%s.txt\n", s.name)
+	if s.pad > 0 {
+		fmt.Fprintf(&b, "/usr/share/testbed/%s.pad\n", s.name)
+	}
 	return b.String()
 }
 
