@@ -5,6 +5,7 @@ package apt
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
@@ -457,32 +458,37 @@ func TestTestbedAptInstallInterrupted(t *testing.T) {
 	}
 }
 
-// TestTestbedAptInstallCancel (H3). Cancelled during the download (the
-// repository's server holds every .deb request): Apply returns ctx's
-// error within the runner's wait delay, no process of the install is
-// left, and nothing is installed. Cancelled during the commit (tb-slow's
-// preinst sleeping): dpkg is not signalled, the install completes and
-// Apply returns its outcome.
+// TestTestbedAptInstallCancel (H3). Cancelled during the download: Apply
+// returns ctx's error within the runner's wait delay, no process of the
+// install is left, not one of the process group of the cancelled apt-get
+// (read from /proc right before the cancel), and nothing is installed.
+// Twice: with the repository's server holding every .deb request (apt-get
+// and its http methods in the group; the methods end by themselves once
+// apt-get is gone, so this case alone cannot tell a signal to the group
+// from one to apt-get), and with the http method waiting for a slow
+// Acquire::http::Proxy-Auto-Detect program (the method, the program and
+// its sleep in the group; the method reads the program's answer, not
+// apt-get, and stays until it is signalled itself). Cancelled during the
+// commit (tb-slow's preinst sleeping): dpkg is not signalled, the install
+// completes and Apply returns its outcome.
 func TestTestbedAptInstallCancel(t *testing.T) {
 	t.Parallel()
-	t.Run("download", func(t *testing.T) {
-		t.Parallel()
-		root, repo := repoRoot(t, slowPackages("2"), "tb-slow=1.0-1")
-		repo.SlowDebs.Store(true)
+	// cancelDownload runs Apply on root, waits for started to say the
+	// download has begun, cancels, and checks the outcome. started
+	// returns what it saw of the group of the command running then.
+	cancelDownload := func(t *testing.T, root *testRoot, started func(w *groupWatch, done <-chan error) (int, []string)) {
 		inv := root.inventory()
 		ctx, cancel := context.WithCancel(t.Context())
 		defer cancel()
+		w := newGroupWatch(newRunner(t, "", ""))
 		done := make(chan error, 1)
 		go func() {
-			_, err := Apply(ctx, newRunner(t, "", ""), []plan.Target{target(t, inv, "tb-slow", "1.1-1"), target(t, inv, "tb-lib", "1:2.0-2")}, root.opts...)
+			_, err := Apply(ctx, w, []plan.Target{target(t, inv, "tb-slow", "1.1-1"), target(t, inv, "tb-lib", "1:2.0-2")}, root.opts...)
 			done <- err
 		}()
-		select {
-		case <-repo.DebRequested:
-		case err := <-done:
-			t.Fatalf("Apply ended before the download: %v", err)
-		case <-time.After(20 * time.Second):
-			t.Fatal("no download started")
+		pgid, before := started(w, done)
+		if len(before) < 2 {
+			t.Fatalf("process group %d has no process besides apt-get before the cancel (%q): the check that the group is gone would have nothing to find", pgid, before)
 		}
 		cancel()
 		start := time.Now()
@@ -499,6 +505,7 @@ func TestTestbedAptInstallCancel(t *testing.T) {
 		if took > 5*time.Second+time.Second {
 			t.Errorf("Apply returned %v after the cancel; the wait delay is 5 s", took)
 		}
+		checkGroupGone(t, w.cancelled(t), pgid, before, time.Second)
 		if left := processesWithEnv(root.aptEnv()); len(left) > 0 {
 			t.Errorf("processes of the install left: %v", left)
 		}
@@ -506,6 +513,38 @@ func TestTestbedAptInstallCancel(t *testing.T) {
 			t.Error("the inventory changed")
 		}
 		t.Logf("returned %v after the cancel: %v", took.Round(time.Millisecond), err)
+	}
+	t.Run("download", func(t *testing.T) {
+		t.Parallel()
+		root, repo := repoRoot(t, slowPackages("2"), "tb-slow=1.0-1")
+		repo.SlowDebs.Store(true)
+		cancelDownload(t, root, func(w *groupWatch, done <-chan error) (int, []string) {
+			select {
+			case <-repo.DebRequested:
+			case err := <-done:
+				t.Fatalf("Apply ended before the download: %v", err)
+			case <-time.After(20 * time.Second):
+				t.Fatal("no download started")
+			}
+			return w.group(t)
+		})
+	})
+	t.Run("download-proxy-detect", func(t *testing.T) {
+		t.Parallel()
+		root, _ := repoRoot(t, slowPackages("2"), "tb-slow=1.0-1")
+		// after apt-get update: only Apply's download meets the program.
+		// A detection that takes long, as auto-apt-proxy's probes of
+		// unreachable hosts do. The http method runs it as _apt: the
+		// clone's directories are world-readable.
+		detect := root.path("tmp/tb-proxy-detect")
+		writeFile(t, detect, "#!/bin/sh\nsleep 30\necho DIRECT\n")
+		if err := os.Chmod(detect, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		writeFile(t, root.path("etc/apt/apt.conf.d/90tb-proxy-detect"), fmt.Sprintf("Acquire::http::Proxy-Auto-Detect %q;\n", detect))
+		cancelDownload(t, root, func(w *groupWatch, done <-chan error) (int, []string) {
+			return w.waitMember(t, 20*time.Second, "sleep", done)
+		})
 	})
 	t.Run("commit", func(t *testing.T) {
 		t.Parallel()

@@ -328,21 +328,27 @@ func TestTestbedDnfInstallInterrupted(t *testing.T) {
 // TestTestbedDnfInstallCancel (H3). During the download (the server stalls
 // in the middle of tb-dl 1.1) cancelling the context stops dnf: Apply
 // returns the context's error within the runner's wait delay, no process
-// of the root is left, nothing is installed. During the commit (tb-slow
-// 1.1's %pre waits) cancelling does not stop dnf: Apply returns only when
-// the transaction is done, and tb-slow 1.1 is installed.
+// of the root is left, none of the cancelled dnf's process group (read
+// from /proc right before the cancel) is alive, nothing is installed.
+// dnf downloads in its own process (librepo): while the download stalls
+// the group holds dnf alone (its gpg children ran before), so this test
+// cannot tell a signal to the group from one to dnf; scan/run's
+// TestCancelStopsTheGroup does. During the commit (tb-slow 1.1's %pre
+// waits) cancelling does not stop dnf: Apply returns only when the
+// transaction is done, and tb-slow 1.1 is installed.
 func TestTestbedDnfInstallCancel(t *testing.T) {
 	t.Run("download", func(t *testing.T) {
 		t.Parallel()
 		r := newRoot(t)
 		g := newGuard(t, "")
+		w := newGroupWatch(g)
 		const path = "/tb-dl-1.1-1.noarch.rpm"
 		hits := r.f.hitCount(path)
 		ctx, cancel := context.WithCancel(t.Context())
 		defer cancel()
 		done := make(chan error, 1)
 		go func() {
-			_, err := dnf.Apply(ctx, g, []plan.Target{r.target(t, "tb-dl", "1.1", "1")}, r.opts()...)
+			_, err := dnf.Apply(ctx, w, []plan.Target{r.target(t, "tb-dl", "1.1", "1")}, r.opts()...)
 			done <- err
 		}()
 		deadline := time.Now().Add(time.Minute)
@@ -353,6 +359,7 @@ func TestTestbedDnfInstallCancel(t *testing.T) {
 			time.Sleep(10 * time.Millisecond)
 		}
 		time.Sleep(200 * time.Millisecond)
+		pgid, before := w.group(t)
 		start := time.Now()
 		cancel()
 		err := <-done
@@ -366,6 +373,7 @@ func TestTestbedDnfInstallCancel(t *testing.T) {
 		if l := processesIn(r.root); len(l) > 0 {
 			t.Errorf("processes left after the cancellation: %q", l)
 		}
+		checkGroupGone(t, w.cancelled(t), pgid, before, time.Second)
 		if got := r.versions(t, "tb-dl"); !slices.Equal(got, []string{"1.0-1"}) || r.exists("usr/share/tbx/tb-dl-1.1.txt") {
 			t.Errorf("tb-dl after a cancelled download: %v", got)
 		}

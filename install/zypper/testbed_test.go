@@ -411,8 +411,13 @@ func rootProcesses(root string) []string {
 // repository is served by a local HTTP server that sends the first bytes
 // of the tb-dl update and then stalls. The context is cancelled once
 // zypper asks for the package: Apply returns within the runner's wait
-// delay with the context's error, no process of the root is left, no
-// commit was started, and tb-dl is still the old version.
+// delay with the context's error, no process of the root is left, none
+// of the cancelled zypper's process group (read from /proc right before
+// the cancel) is alive, no commit was started, and tb-dl is still the old
+// version. libzypp downloads in zypper's own process: while the download
+// stalls the group holds zypper alone (its gpg children ran before), so
+// this test cannot tell a signal to the group from one to zypper;
+// scan/run's TestCancelStopsTheGroup does.
 func TestTestbedZypperInstallCancelDownload(t *testing.T) {
 	t.Parallel()
 	z := newRoot(t, []string{"tb-dl"})
@@ -457,9 +462,10 @@ func TestTestbedZypperInstallCancelDownload(t *testing.T) {
 
 	const wait = 2 * time.Second
 	g, _ := runners(t, "", wait)
+	w := newGroupWatch(g)
 	ctx, cancel := context.WithCancel(t.Context())
 	defer cancel()
-	done := runApply(ctx, g, []plan.Target{z.target(t, "tb-dl", "1.1", "1")}, WithRoot(z.root))
+	done := runApply(ctx, w, []plan.Target{z.target(t, "tb-dl", "1.1", "1")}, WithRoot(z.root))
 	select {
 	case <-hit:
 	case res := <-done:
@@ -467,6 +473,7 @@ func TestTestbedZypperInstallCancelDownload(t *testing.T) {
 	case <-time.After(30 * time.Second):
 		t.Fatal("zypper did not ask for the package")
 	}
+	pgid, before := w.group(t)
 	cancel()
 	start := time.Now()
 	var res applied
@@ -488,6 +495,7 @@ func TestTestbedZypperInstallCancelDownload(t *testing.T) {
 	if ps := rootProcesses(z.root); len(ps) > 0 {
 		t.Errorf("processes of the root left after the cancel: %q", ps)
 	}
+	checkGroupGone(t, w.cancelled(t), pgid, before, time.Second)
 	if c := committing(g.commands()); len(c) > 0 {
 		t.Errorf("a commit started after the cancel: %v", c)
 	}
