@@ -17,6 +17,7 @@ import (
 	"github.com/patchkit/patchkit"
 	"github.com/patchkit/patchkit/install/plan"
 	"github.com/patchkit/patchkit/internal/debrepo"
+	"github.com/patchkit/patchkit/internal/groupwatch"
 	"github.com/patchkit/patchkit/internal/testutil"
 	"github.com/patchkit/patchkit/scan/run"
 )
@@ -476,11 +477,11 @@ func TestTestbedAptInstallCancel(t *testing.T) {
 	// cancelDownload runs Apply on root, waits for started to say the
 	// download has begun, cancels, and checks the outcome. started
 	// returns what it saw of the group of the command running then.
-	cancelDownload := func(t *testing.T, root *testRoot, started func(w *groupWatch, done <-chan error) (int, []string)) {
+	cancelDownload := func(t *testing.T, root *testRoot, started func(w *groupwatch.Watch, done <-chan error) (int, []string)) {
 		inv := root.inventory()
 		ctx, cancel := context.WithCancel(t.Context())
 		defer cancel()
-		w := newGroupWatch(newRunner(t, "", ""))
+		w := groupwatch.New(newRunner(t, "", ""))
 		done := make(chan error, 1)
 		go func() {
 			_, err := Apply(ctx, w, []plan.Target{target(t, inv, "tb-slow", "1.1-1"), target(t, inv, "tb-lib", "1:2.0-2")}, root.opts...)
@@ -505,7 +506,7 @@ func TestTestbedAptInstallCancel(t *testing.T) {
 		if took > 5*time.Second+time.Second {
 			t.Errorf("Apply returned %v after the cancel; the wait delay is 5 s", took)
 		}
-		checkGroupGone(t, w.cancelled(t), pgid, before, time.Second)
+		groupwatch.CheckGone(t, w.Cancelled(t), pgid, before, time.Second)
 		if left := processesWithEnv(root.aptEnv()); len(left) > 0 {
 			t.Errorf("processes of the install left: %v", left)
 		}
@@ -518,7 +519,7 @@ func TestTestbedAptInstallCancel(t *testing.T) {
 		t.Parallel()
 		root, repo := repoRoot(t, slowPackages("2"), "tb-slow=1.0-1")
 		repo.SlowDebs.Store(true)
-		cancelDownload(t, root, func(w *groupWatch, done <-chan error) (int, []string) {
+		cancelDownload(t, root, func(w *groupwatch.Watch, done <-chan error) (int, []string) {
 			select {
 			case <-repo.DebRequested:
 			case err := <-done:
@@ -526,7 +527,7 @@ func TestTestbedAptInstallCancel(t *testing.T) {
 			case <-time.After(20 * time.Second):
 				t.Fatal("no download started")
 			}
-			return w.group(t)
+			return w.Group(t)
 		})
 	})
 	t.Run("download-proxy-detect", func(t *testing.T) {
@@ -542,8 +543,8 @@ func TestTestbedAptInstallCancel(t *testing.T) {
 			t.Fatal(err)
 		}
 		writeFile(t, root.path("etc/apt/apt.conf.d/90tb-proxy-detect"), fmt.Sprintf("Acquire::http::Proxy-Auto-Detect %q;\n", detect))
-		cancelDownload(t, root, func(w *groupWatch, done <-chan error) (int, []string) {
-			return w.waitMember(t, 20*time.Second, "sleep", done)
+		cancelDownload(t, root, func(w *groupwatch.Watch, done <-chan error) (int, []string) {
+			return w.WaitMember(t, 20*time.Second, "sleep", done)
 		})
 	})
 	t.Run("commit", func(t *testing.T) {

@@ -15,6 +15,7 @@ import (
 	"github.com/patchkit/patchkit"
 	"github.com/patchkit/patchkit/install/dnf"
 	"github.com/patchkit/patchkit/install/plan"
+	"github.com/patchkit/patchkit/internal/groupwatch"
 	"github.com/patchkit/patchkit/internal/testbed"
 	"github.com/patchkit/patchkit/internal/testutil"
 	"github.com/patchkit/patchkit/scan/rpmdb"
@@ -341,7 +342,7 @@ func TestTestbedDnfInstallCancel(t *testing.T) {
 		t.Parallel()
 		r := newRoot(t)
 		g := newGuard(t, "")
-		w := newGroupWatch(g)
+		w := groupwatch.New(g)
 		const path = "/tb-dl-1.1-1.noarch.rpm"
 		hits := r.f.hitCount(path)
 		ctx, cancel := context.WithCancel(t.Context())
@@ -359,7 +360,7 @@ func TestTestbedDnfInstallCancel(t *testing.T) {
 			time.Sleep(10 * time.Millisecond)
 		}
 		time.Sleep(200 * time.Millisecond)
-		pgid, before := w.group(t)
+		pgid, before := w.Group(t)
 		start := time.Now()
 		cancel()
 		err := <-done
@@ -373,7 +374,7 @@ func TestTestbedDnfInstallCancel(t *testing.T) {
 		if l := processesIn(r.root); len(l) > 0 {
 			t.Errorf("processes left after the cancellation: %q", l)
 		}
-		checkGroupGone(t, w.cancelled(t), pgid, before, time.Second)
+		groupwatch.CheckGone(t, w.Cancelled(t), pgid, before, time.Second)
 		if got := r.versions(t, "tb-dl"); !slices.Equal(got, []string{"1.0-1"}) || r.exists("usr/share/tbx/tb-dl-1.1.txt") {
 			t.Errorf("tb-dl after a cancelled download: %v", got)
 		}

@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"github.com/patchkit/patchkit/install/plan"
+	"github.com/patchkit/patchkit/internal/groupwatch"
 	"github.com/patchkit/patchkit/scan/run"
 	scanzypper "github.com/patchkit/patchkit/scan/zypper"
 )
@@ -462,7 +463,7 @@ func TestTestbedZypperInstallCancelDownload(t *testing.T) {
 
 	const wait = 2 * time.Second
 	g, _ := runners(t, "", wait)
-	w := newGroupWatch(g)
+	w := groupwatch.New(g)
 	ctx, cancel := context.WithCancel(t.Context())
 	defer cancel()
 	done := runApply(ctx, w, []plan.Target{z.target(t, "tb-dl", "1.1", "1")}, WithRoot(z.root))
@@ -473,7 +474,7 @@ func TestTestbedZypperInstallCancelDownload(t *testing.T) {
 	case <-time.After(30 * time.Second):
 		t.Fatal("zypper did not ask for the package")
 	}
-	pgid, before := w.group(t)
+	pgid, before := w.Group(t)
 	cancel()
 	start := time.Now()
 	var res applied
@@ -495,7 +496,7 @@ func TestTestbedZypperInstallCancelDownload(t *testing.T) {
 	if ps := rootProcesses(z.root); len(ps) > 0 {
 		t.Errorf("processes of the root left after the cancel: %q", ps)
 	}
-	checkGroupGone(t, w.cancelled(t), pgid, before, time.Second)
+	groupwatch.CheckGone(t, w.Cancelled(t), pgid, before, time.Second)
 	if c := committing(g.commands()); len(c) > 0 {
 		t.Errorf("a commit started after the cancel: %v", c)
 	}

@@ -1,4 +1,10 @@
-package dnf_test
+// Package groupwatch is a test helper: a run.Runner that watches, through
+// /proc, the process group each command it runs makes (run.Local makes
+// every command the leader of a group of its own), so that a test can check
+// that no process of a cancelled command's group outlives the cancelled
+// Run. Linux only at run time: without /proc the leader is never seen and
+// Group fails the test.
+package groupwatch
 
 import (
 	"bytes"
@@ -17,24 +23,24 @@ import (
 	"github.com/patchkit/patchkit/scan/run"
 )
 
-// groupWatch is a run.Runner that hands every command to r and, while the
+// Watch is a run.Runner that hands every command to r and, while the
 // command runs, watches /proc for it: the child of this test process whose
 // command line ends with the command's argv and whose environment holds the
 // command's Env entries. run.Local makes that child the leader of a process
-// group of its own; groupWatch notes the group's id and every process seen
+// group of its own; Watch notes the group's id and every process seen
 // in the group, so that a test can check that none of them outlives a
 // cancelled Run (row H3: "process group gone").
-type groupWatch struct {
+type Watch struct {
 	r     run.Runner
 	every time.Duration
 
 	mu      sync.Mutex
-	calls   []*watchedCall
+	calls   []*Call
 	current int // the process group of the command running now, once seen
 }
 
-// watchedCall is what groupWatch saw of one command.
-type watchedCall struct {
+// Call is what Watch saw of one command.
+type Call struct {
 	cmd  run.Command
 	err  error
 	pgid int // 0: the leader was never seen
@@ -43,12 +49,13 @@ type watchedCall struct {
 	seen map[int]string
 }
 
-func newGroupWatch(r run.Runner) *groupWatch {
-	return &groupWatch{r: r, every: 10 * time.Millisecond}
+// New returns a Watch that runs every command through r.
+func New(r run.Runner) *Watch {
+	return &Watch{r: r, every: 10 * time.Millisecond}
 }
 
-func (g *groupWatch) Run(ctx context.Context, c run.Command) (run.Result, error) {
-	wc := &watchedCall{cmd: c, seen: map[int]string{}}
+func (g *Watch) Run(ctx context.Context, c run.Command) (run.Result, error) {
+	wc := &Call{cmd: c, seen: map[int]string{}}
 	stop, stopped := make(chan struct{}), make(chan struct{})
 	go func() {
 		defer close(stopped)
@@ -87,25 +94,32 @@ func (g *groupWatch) Run(ctx context.Context, c run.Command) (run.Result, error)
 	return res, err
 }
 
-// group returns the id of the process group of the command running now
-// and its live processes, failing the test if no command's process has
-// been seen. A test calls it right before it cancels the context: the
-// processes a signal to the whole group must reach.
-func (g *groupWatch) group(t *testing.T) (pgid int, members []string) {
+// Group returns the id of the process group of the command running now
+// and its live processes, waiting up to 5 s for the watch to see a
+// command's process and failing the test if it does not. A test calls it
+// right before it cancels the context: the processes a signal to the
+// whole group must reach.
+func (g *Watch) Group(t *testing.T) (pgid int, members []string) {
 	t.Helper()
-	g.mu.Lock()
-	pgid = g.current
-	g.mu.Unlock()
-	if pgid == 0 {
-		t.Fatal("no running command's process has been seen in /proc")
+	// The watch polls /proc: the command may have started (and done what
+	// the test waited for) before the watch's next look found it.
+	for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(g.every) {
+		g.mu.Lock()
+		pgid = g.current
+		g.mu.Unlock()
+		if pgid != 0 {
+			return pgid, procStrings(groupProcs(t, pgid))
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("no running command's process has been seen in /proc within 5 s")
+		}
 	}
-	return pgid, procStrings(groupProcs(t, pgid))
 }
 
-// waitMember waits up to d for a process named comm to be in the group of
-// the command running now, and returns what group does then. It fails
+// WaitMember waits up to d for a process named comm to be in the group of
+// the command running now, and returns what Group does then. It fails
 // the test if done (the caller's Run or Apply) ends first.
-func (g *groupWatch) waitMember(t *testing.T, d time.Duration, comm string, done <-chan error) (pgid int, members []string) {
+func (g *Watch) WaitMember(t *testing.T, d time.Duration, comm string, done <-chan error) (pgid int, members []string) {
 	t.Helper()
 	deadline := time.Now().Add(d)
 	for {
@@ -155,13 +169,13 @@ func procStrings(ps []proc) []string {
 	return out
 }
 
-// cancelled returns the command that Run stopped because its context
+// Cancelled returns the command that Run stopped because its context
 // ended, failing the test if there is not exactly one.
-func (g *groupWatch) cancelled(t *testing.T) *watchedCall {
+func (g *Watch) Cancelled(t *testing.T) *Call {
 	t.Helper()
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	var found []*watchedCall
+	var found []*Call
 	for _, wc := range g.calls {
 		if errors.Is(wc.err, context.Canceled) {
 			found = append(found, wc)
@@ -173,14 +187,14 @@ func (g *groupWatch) cancelled(t *testing.T) *watchedCall {
 	return found[0]
 }
 
-// checkGroupGone fails the test unless wc, the command that was cancelled,
+// CheckGone fails the test unless wc, the command that was cancelled,
 // ran in process group pgid and none of the group's processes is alive (a
 // zombie is not) once Run has returned. Run sends SIGKILL to the group
 // before it returns; grace allows for the kernel to finish those kills.
 // Processes still alive after that are killed, so that a failing test
 // leaves none behind. before is what the test saw of the group right
 // before the cancel (logged).
-func checkGroupGone(t *testing.T, wc *watchedCall, pgid int, before []string, grace time.Duration) {
+func CheckGone(t *testing.T, wc *Call, pgid int, before []string, grace time.Duration) {
 	t.Helper()
 	var seen []string
 	for _, s := range wc.seen {
