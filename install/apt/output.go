@@ -17,15 +17,9 @@ import (
 // 1-based number.
 func lines(out []byte, fn func(n int, line string)) {
 	n := 0
-	for len(out) > 0 {
+	for l := range bytes.Lines(out) {
 		n++
-		var l []byte
-		if i := bytes.IndexByte(out, '\n'); i >= 0 {
-			l, out = out[:i], out[i+1:]
-		} else {
-			l, out = out, nil
-		}
-		fn(n, strings.TrimSuffix(string(l), "\r"))
+		fn(n, strings.TrimSuffix(strings.TrimSuffix(string(l), "\n"), "\r"))
 	}
 }
 

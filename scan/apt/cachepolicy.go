@@ -83,15 +83,9 @@ func ParseCachePolicy(out []byte) ([]CachePolicy, error) {
 	bad := func(text, reason string) ([]CachePolicy, error) {
 		return nil, outputErr(policyCmd, lineNo, text, reason)
 	}
-	for len(out) > 0 {
+	for line := range bytes.Lines(out) {
 		lineNo++
-		var line []byte
-		if i := bytes.IndexByte(out, '\n'); i >= 0 {
-			line, out = out[:i], out[i+1:]
-		} else {
-			line, out = out, nil
-		}
-		text := strings.TrimSuffix(string(line), "\r")
+		text := strings.TrimSuffix(strings.TrimSuffix(string(line), "\n"), "\r")
 		switch {
 		case text == "":
 			return bad(text, "empty line")

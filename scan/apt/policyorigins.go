@@ -52,15 +52,9 @@ func parsePackageFiles(out []byte) (map[string]packageFile, error) {
 	bad := func(text, reason string) (map[string]packageFile, error) {
 		return nil, outputErr(filesCmd, lineNo, text, reason)
 	}
-	for len(out) > 0 {
+	for line := range bytes.Lines(out) {
 		lineNo++
-		var line []byte
-		if i := bytes.IndexByte(out, '\n'); i >= 0 {
-			line, out = out[:i], out[i+1:]
-		} else {
-			line, out = out, nil
-		}
-		text := strings.TrimSuffix(string(line), "\r")
+		text := strings.TrimSuffix(strings.TrimSuffix(string(line), "\n"), "\r")
 		switch {
 		case !inList && text == "Package files:":
 			inList = true

@@ -86,15 +86,9 @@ func ParseSimulation(out []byte) (*Simulation, error) {
 	sim := &Simulation{Sections: map[string][]string{}}
 	section := ""
 	lineNo := 0
-	for len(out) > 0 {
+	for line := range bytes.Lines(out) {
 		lineNo++
-		var line []byte
-		if i := bytes.IndexByte(out, '\n'); i >= 0 {
-			line, out = out[:i], out[i+1:]
-		} else {
-			line, out = out, nil
-		}
-		text := strings.TrimSuffix(string(line), "\r")
+		text := strings.TrimSuffix(strings.TrimSuffix(string(line), "\n"), "\r")
 		if strings.IndexByte(text, 0) >= 0 {
 			return nil, outputErr(simCmd, lineNo, text, "NUL byte")
 		}
