@@ -5,12 +5,12 @@ package apt
 import (
 	"os"
 	"slices"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/patchkit/patchkit/install/plan"
 	"github.com/patchkit/patchkit/internal/debrepo"
+	"github.com/patchkit/patchkit/internal/progresstest"
 )
 
 // gatedPackages: tb-gate 1.1-1's preinst says it started (a file in the
@@ -22,42 +22,12 @@ var gatedPackages = []debrepo.Package{
 n=0; while [ ! -e "$DPKG_ROOT/tmp/tb-gate-go" ] && [ $n -lt 600 ]; do sleep 0.1; n=$((n+1)); done`},
 }
 
-// progressLog keeps the Progress events of a run, safe for the runner's
-// goroutine and the test's.
-type progressLog struct {
-	mu     sync.Mutex
-	events []plan.Progress
-}
-
-func (l *progressLog) add(p plan.Progress) {
-	l.mu.Lock()
-	l.events = append(l.events, p)
-	l.mu.Unlock()
-}
-
-func (l *progressLog) get() []plan.Progress {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return slices.Clone(l.events)
-}
-
 // checkCounts checks a stage's per-package events: N is 1, 2, ... Total,
 // every event has the final Total, and the packages are want in some
 // order.
 func checkCounts(t *testing.T, events []plan.Progress, stage string, want []string) {
 	t.Helper()
-	var got []string
-	n := 0
-	for _, e := range events {
-		if e.Stage != stage || e.N == 0 {
-			continue
-		}
-		n++
-		if e.N != n || e.Total != len(want) {
-			t.Errorf("%s event %d: %+v, want N %d of %d", stage, n, e, n, len(want))
-		}
-		got = append(got, e.Package)
-	}
+	got := progresstest.PackageEvents(t, events, stage, len(want))
 	slices.Sort(got)
 	if !slices.Equal(got, want) {
 		t.Errorf("%s packages %q, want %q", stage, got, want)
@@ -80,7 +50,7 @@ func TestTestbedAptInstallProgress(t *testing.T) {
 	if err := os.MkdirAll(root.path("tmp"), 0o1777); err != nil { // a private root has no /tmp
 		t.Fatal(err)
 	}
-	var log progressLog
+	var log progresstest.Log
 	r := newRunner(t, "private-progress", "a copy of the testbed's private apt root with a test repository whose tb-gate 1.1-1 preinst waits for the test")
 	type result struct {
 		out plan.Outcome
@@ -88,7 +58,7 @@ func TestTestbedAptInstallProgress(t *testing.T) {
 	}
 	done := make(chan result, 1)
 	go func() {
-		out, err := Apply(ctx, r, targets, append(slices.Clone(root.opts), WithProgress(log.add))...)
+		out, err := Apply(ctx, r, targets, append(slices.Clone(root.opts), WithProgress(log.Add))...)
 		done <- result{out, err}
 	}()
 	var early *result
@@ -105,7 +75,7 @@ func TestTestbedAptInstallProgress(t *testing.T) {
 	if early != nil {
 		t.Fatalf("Apply returned before tb-gate's preinst ran: %v\n%s\n%s", early.err, early.out.Output, early.out.Stderr)
 	}
-	during := log.get()
+	during := log.Events()
 	writeFile(t, root.path("tmp/tb-gate-go"), "")
 	res := <-done
 	if res.err != nil {
@@ -116,7 +86,7 @@ func TestTestbedAptInstallProgress(t *testing.T) {
 	if last.Stage != plan.StageInstalling || last.Package != "tb-gate" || last.N == 0 {
 		t.Errorf("while tb-gate's preinst ran, the last event was %+v, want tb-gate being installed\n%+v", last, during)
 	}
-	events := log.get()
+	events := log.Events()
 	if len(events) <= len(during) {
 		t.Errorf("no event after tb-gate's preinst: %d, then %d", len(during), len(events))
 	}
@@ -160,9 +130,9 @@ func TestTestbedAptInstallProgressChanges(t *testing.T) {
 	root.run("/usr/bin/apt-get", "-q", "-y", "--download-only", "install", "--", "tb-dep=1.1-1")
 	inv := root.inventory()
 	targets := []plan.Target{target(t, inv, "tb-conf", "1.1-1"), target(t, inv, "tb-dep", "1.1-1")}
-	var log progressLog
+	var log progresstest.Log
 	r := newRunner(t, "private-progress-changes", "a copy of the testbed's private apt root with a test repository whose tb-conf 1.1-1 conflicts with the installed tb-tool and whose tb-dep 1.1-1 depends on the new tb-newdep, tb-dep's and tb-newdep's archives fetched beforehand", "removals")
-	out, err := Apply(t.Context(), r, targets, append(slices.Clone(root.opts), AllowRemovals(), WithProgress(log.add))...)
+	out, err := Apply(t.Context(), r, targets, append(slices.Clone(root.opts), AllowRemovals(), WithProgress(log.Add))...)
 	if err != nil {
 		t.Fatalf("%v\n%s\n%s", err, out.Output, out.Stderr)
 	}
@@ -171,7 +141,7 @@ func TestTestbedAptInstallProgressChanges(t *testing.T) {
 		{Stage: plan.StageDownloading, N: 1, Package: "tb-conf"},
 		{Stage: plan.StageInstalling},
 	}
-	got := log.get()
+	got := log.Events()
 	if len(got) < len(want) || !slices.Equal(got[:len(want)], want) {
 		t.Fatalf("events %+v, want first %+v", got, want)
 	}

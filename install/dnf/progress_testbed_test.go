@@ -4,50 +4,14 @@ import (
 	"os/exec"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/patchkit/patchkit/install/dnf"
 	"github.com/patchkit/patchkit/install/plan"
+	"github.com/patchkit/patchkit/internal/progresstest"
 	"github.com/patchkit/patchkit/internal/testbed"
 )
-
-// progressLog keeps the Progress events of a run, safe for the runner's
-// goroutine and the test's.
-type progressLog struct {
-	mu     sync.Mutex
-	events []plan.Progress
-}
-
-func (l *progressLog) add(p plan.Progress) {
-	l.mu.Lock()
-	l.events = append(l.events, p)
-	l.mu.Unlock()
-}
-
-func (l *progressLog) get() []plan.Progress {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return slices.Clone(l.events)
-}
-
-// packageEvents returns stage's per-package events and checks that N goes
-// 1, 2, ... with Total total in each.
-func packageEvents(t *testing.T, events []plan.Progress, stage string, total int) []string {
-	t.Helper()
-	var names []string
-	for _, e := range events {
-		if e.Stage != stage || e.N == 0 {
-			continue
-		}
-		names = append(names, e.Package)
-		if e.N != len(names) || e.Total != total {
-			t.Errorf("%s event %d: %+v, want N %d of %d", stage, len(names), e, len(names), total)
-		}
-	}
-	return names
-}
 
 // TestTestbedDnfInstallProgress: Apply of tb-slow 1.1, which pulls in
 // tb-dep 1.1 and the new tb-newdep, on a copy of the prepared root, with
@@ -61,10 +25,10 @@ func TestTestbedDnfInstallProgress(t *testing.T) {
 	t.Parallel()
 	r := newRoot(t)
 	g := newGuard(t, "stream")
-	var log progressLog
+	var log progresstest.Log
 	done := make(chan error, 1)
 	go func() {
-		_, err := dnf.Apply(t.Context(), g, []plan.Target{r.target(t, "tb-slow", "1.1", "1")}, r.opts(dnf.WithProgress(log.add))...)
+		_, err := dnf.Apply(t.Context(), g, []plan.Target{r.target(t, "tb-slow", "1.1", "1")}, r.opts(dnf.WithProgress(log.Add))...)
 		done <- err
 	}()
 	r.waitFile(t, "tmp/tb-slow.pre.started", time.Minute)
@@ -73,7 +37,7 @@ func TestTestbedDnfInstallProgress(t *testing.T) {
 	deadline := time.Now().Add(10 * time.Second)
 	var during []string
 	for time.Now().Before(deadline) {
-		during = packageEvents(t, log.get(), plan.StageInstalling, 3)
+		during = progresstest.PackageEvents(t, log.Events(), plan.StageInstalling, 3)
 		if len(during) >= 2 {
 			break
 		}
@@ -86,13 +50,13 @@ func TestTestbedDnfInstallProgress(t *testing.T) {
 	if want := []string{"tb-newdep-1.0-1.noarch", "tb-dep-1.1-1.noarch"}; !slices.Equal(during, want) {
 		t.Errorf("while tb-slow's %%pre waited: %q, want %q", during, want)
 	}
-	events := log.get()
-	files := packageEvents(t, events, plan.StageDownloading, 3)
+	events := log.Events()
+	files := progresstest.PackageEvents(t, events, plan.StageDownloading, 3)
 	slices.Sort(files)
 	if want := []string{"tb-dep-1.1-1.noarch.rpm", "tb-newdep-1.0-1.noarch.rpm", "tb-slow-1.1-1.noarch.rpm"}; !slices.Equal(files, want) {
 		t.Errorf("downloaded %q, want %q", files, want)
 	}
-	if got, want := packageEvents(t, events, plan.StageInstalling, 3), []string{"tb-newdep-1.0-1.noarch", "tb-dep-1.1-1.noarch", "tb-slow-1.1-1.noarch"}; !slices.Equal(got, want) {
+	if got, want := progresstest.PackageEvents(t, events, plan.StageInstalling, 3), []string{"tb-newdep-1.0-1.noarch", "tb-dep-1.1-1.noarch", "tb-slow-1.1-1.noarch"}; !slices.Equal(got, want) {
 		t.Errorf("installed %q, want %q", got, want)
 	}
 	for _, c := range g.commands() {
@@ -119,17 +83,17 @@ func TestTestbedDnfInstallProgressCached(t *testing.T) {
 		t.Fatalf("dnf %q: %v\n%s", args, err, out)
 	}
 	g := newGuard(t, "cached")
-	var log progressLog
+	var log progresstest.Log
 	targets := []plan.Target{r.target(t, "tb-fail", "1.1", "1"), r.target(t, "tb-hello", "1.1", "1")}
-	if _, err := dnf.Apply(t.Context(), g, targets, r.opts(dnf.WithProgress(log.add))...); err != nil {
+	if _, err := dnf.Apply(t.Context(), g, targets, r.opts(dnf.WithProgress(log.Add))...); err != nil {
 		t.Fatal(err)
 	}
-	events := log.get()
-	files := packageEvents(t, events, plan.StageDownloading, 2)
+	events := log.Events()
+	files := progresstest.PackageEvents(t, events, plan.StageDownloading, 2)
 	if want := []string{"tb-fail-1.1-1.noarch.rpm", "tb-hello-1.1-1.noarch.rpm"}; !slices.Equal(files, want) {
 		t.Errorf("downloads %q, want %q (the cached one first)\n%+v", files, want, events)
 	}
-	got := packageEvents(t, events, plan.StageInstalling, 2)
+	got := progresstest.PackageEvents(t, events, plan.StageInstalling, 2)
 	slices.Sort(got)
 	if want := []string{"tb-fail-1.1-1.noarch", "tb-hello-1.1-1.noarch"}; !slices.Equal(got, want) {
 		t.Errorf("installs %q, want %q", got, want)

@@ -4,48 +4,12 @@ package zypper
 
 import (
 	"slices"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/patchkit/patchkit/install/plan"
+	"github.com/patchkit/patchkit/internal/progresstest"
 )
-
-// progressLog keeps the Progress events of a run, safe for the runner's
-// goroutine and the test's.
-type progressLog struct {
-	mu     sync.Mutex
-	events []plan.Progress
-}
-
-func (l *progressLog) add(p plan.Progress) {
-	l.mu.Lock()
-	l.events = append(l.events, p)
-	l.mu.Unlock()
-}
-
-func (l *progressLog) get() []plan.Progress {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return slices.Clone(l.events)
-}
-
-// packageEvents returns stage's per-package events and checks that N goes
-// 1, 2, ... with Total total in each.
-func packageEvents(t *testing.T, events []plan.Progress, stage string, total int) []string {
-	t.Helper()
-	var names []string
-	for _, e := range events {
-		if e.Stage != stage || e.N == 0 {
-			continue
-		}
-		names = append(names, e.Package)
-		if e.N != len(names) || e.Total != total {
-			t.Errorf("%s event %d: %+v, want N %d of %d", stage, len(names), e, len(names), total)
-		}
-	}
-	return names
-}
 
 // TestTestbedZypperInstallProgress: Apply of tb-dep 1.1 (which pulls in
 // the new tb-newdep) and tb-slow 1.1, whose %pre and %post wait for the
@@ -59,14 +23,14 @@ func TestTestbedZypperInstallProgress(t *testing.T) {
 	z := newRoot(t, []string{"tb-dep", "tb-slow"}, "tbx")
 	g, _ := runners(t, "progress", 30*time.Second)
 	targets := []plan.Target{z.target(t, "tb-dep", "1.1", "1"), z.target(t, "tb-slow", "1.1", "1")}
-	var log progressLog
+	var log progresstest.Log
 	done := make(chan error, 1)
 	go func() {
-		_, err := Apply(t.Context(), g, targets, WithRoot(z.root), WithProgress(log.add))
+		_, err := Apply(t.Context(), g, targets, WithRoot(z.root), WithProgress(log.Add))
 		done <- err
 	}()
 	z.waitFile(t, "tmp/tb-slow.pre.started", time.Minute)
-	during := packageEvents(t, log.get(), plan.StageInstalling, 3)
+	during := progresstest.PackageEvents(t, log.Events(), plan.StageInstalling, 3)
 	z.touch(t, "tmp/tb-slow.pre.go")
 	z.touch(t, "tmp/tb-slow.post.go")
 	if err := <-done; err != nil {
@@ -75,13 +39,13 @@ func TestTestbedZypperInstallProgress(t *testing.T) {
 	if len(during) == 0 || during[len(during)-1] != "tb-slow-1.1-1.noarch" {
 		t.Errorf("while tb-slow's %%pre waited, the packages reported were %q, tb-slow last", during)
 	}
-	events := log.get()
-	dl := packageEvents(t, events, plan.StageDownloading, 3)
+	events := log.Events()
+	dl := progresstest.PackageEvents(t, events, plan.StageDownloading, 3)
 	slices.Sort(dl)
 	if want := []string{"tb-dep-1.1-1.noarch", "tb-newdep-1.0-1.noarch", "tb-slow-1.1-1.noarch"}; !slices.Equal(dl, want) {
 		t.Errorf("downloaded %q, want %q", dl, want)
 	}
-	in := packageEvents(t, events, plan.StageInstalling, 3)
+	in := progresstest.PackageEvents(t, events, plan.StageInstalling, 3)
 	sorted := slices.Sorted(slices.Values(in))
 	if want := []string{"tb-dep-1.1-1.noarch", "tb-newdep-1.0-1.noarch", "tb-slow-1.1-1.noarch"}; !slices.Equal(sorted, want) {
 		t.Errorf("installed %q, want %q", in, want)

@@ -4,9 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"log/slog"
-	"net"
 	"net/http"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"slices"
@@ -31,19 +29,8 @@ import (
 func TestRefreshDeadRepository(t *testing.T) {
 	fx := repotest.Fixtures(t)
 	srv := repotest.Serve(t, fx)
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	dead := "http://" + l.Addr().String()
-	l.Close()
-	silent := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		select {
-		case <-r.Context().Done():
-		case <-time.After(20 * time.Second):
-		}
-	}))
-	defer silent.Close()
+	dead := repotest.DeadURL(t)
+	silent := repotest.Silent(t)
 	key, err := os.ReadFile(filepath.Join(fx, "keys", "archive-a.gpg"))
 	if err != nil {
 		t.Fatal(err)

@@ -4,9 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"log/slog"
-	"net"
 	"net/http"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"slices"
@@ -20,18 +18,6 @@ import (
 	"github.com/patchkit/patchkit/scan/rpmdb"
 )
 
-// deadURL returns an http URL on 127.0.0.1 whose port nothing listens on.
-func deadURL(t *testing.T) string {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	u := "http://" + l.Addr().String()
-	l.Close()
-	return u
-}
-
 // TestRefreshDeadRepository: a refresh scan whose repositories include
 // one on a closed port (its gpgkey there too), one on a host name that
 // does not resolve and one whose server never answers (the HTTP client's
@@ -42,14 +28,8 @@ func deadURL(t *testing.T) string {
 // served on 127.0.0.1; the gpgkey of the good ones is fetched from there.
 func TestRefreshDeadRepository(t *testing.T) {
 	srv := repotest.Serve(t, repotest.Fixtures(t))
-	dead := deadURL(t)
-	silent := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		select {
-		case <-r.Context().Done():
-		case <-time.After(20 * time.Second):
-		}
-	}))
-	defer silent.Close()
+	dead := repotest.DeadURL(t)
+	silent := repotest.Silent(t)
 	key := srv.URL + "/keys/RPM-GPG-KEY-patchkit-test"
 	section := func(id, base, gpgkey string) string {
 		return fmt.Sprintf("[%s]\nname=%s\nbaseurl=%s\ngpgcheck=1\nrepo_gpgcheck=1\ngpgkey=%s\n\n", id, id, base, gpgkey)

@@ -7,9 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"net"
 	"net/http"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"slices"
@@ -35,19 +33,8 @@ import (
 // fixtures served on 127.0.0.1.
 func TestRefreshDeadRepository(t *testing.T) {
 	srv := repotest.Serve(t, repotest.Fixtures(t))
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	dead := "http://" + l.Addr().String()
-	l.Close()
-	silent := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		select {
-		case <-r.Context().Done():
-		case <-time.After(20 * time.Second):
-		}
-	}))
-	defer silent.Close()
+	dead := repotest.DeadURL(t)
+	silent := repotest.Silent(t)
 	keyData, err := os.ReadFile(filepath.Join(repotest.Fixtures(t), "keys", "rpm.gpg"))
 	if err != nil {
 		t.Fatal(err)
