@@ -195,18 +195,7 @@ func TestTestbedAptInstallLockHeld(t *testing.T) {
 func TestTestbedAptInstallKilledEarlier(t *testing.T) {
 	root, opts := aptChroot(t)
 	t.Parallel()
-	aptWithRepo(t, root, []debrepo.Package{
-		{Name: "tb-slow", Version: "1.0-1"},
-		{Name: "tb-slow", Version: "1.1-1", Postinst: `touch /tmp/tb-slow-postinst
-if [ -e /tmp/tb-slow-wait ]; then sleep 60; fi`},
-	}, "tb-slow=1.0-1")
-	o, err := osdetect.DetectFS(os.DirFS(root.Dir))
-	require.NoError(t, err)
-	wait := filepath.Join(root.Dir, "tmp/tb-slow-wait")
-	require.NoError(t, os.WriteFile(wait, nil, 0o644))
-	killWhenStarted(t, filepath.Join(root.Dir, "tmp/tb-slow-postinst"),
-		"chroot", root.Dir, "apt-get", "-y", "-q", "install", "--only-upgrade", "tb-slow=1.1-1")
-	require.NoError(t, os.Remove(wait))
+	o := killAptUpgradeIn(t, root, "postinst")
 	journal, err := os.ReadDir(filepath.Join(root.Dir, "var/lib/dpkg/updates"))
 	require.NoError(t, err)
 	require.NotEmpty(t, journal, "the killed dpkg left its journal")
@@ -461,18 +450,7 @@ func TestTestbedZypperInstallKilledEarlier(t *testing.T) {
 func TestTestbedAptInstallKilledInPreinst(t *testing.T) {
 	root, opts := aptChroot(t)
 	t.Parallel()
-	aptWithRepo(t, root, []debrepo.Package{
-		{Name: "tb-slow", Version: "1.0-1"},
-		{Name: "tb-slow", Version: "1.1-1", Preinst: `touch /tmp/tb-slow-preinst
-if [ -e /tmp/tb-slow-wait ]; then sleep 60; fi`},
-	}, "tb-slow=1.0-1")
-	o, err := osdetect.DetectFS(os.DirFS(root.Dir))
-	require.NoError(t, err)
-	wait := filepath.Join(root.Dir, "tmp/tb-slow-wait")
-	require.NoError(t, os.WriteFile(wait, nil, 0o644))
-	killWhenStarted(t, filepath.Join(root.Dir, "tmp/tb-slow-preinst"),
-		"chroot", root.Dir, "apt-get", "-y", "-q", "install", "--only-upgrade", "tb-slow=1.1-1")
-	require.NoError(t, os.Remove(wait))
+	o := killAptUpgradeIn(t, root, "preinst")
 	before := faultsInventory(t, root.Dir, o)
 	require.Contains(t, before, "tb-slow:all 1.0-1 half-installed")
 
@@ -502,4 +480,31 @@ if [ -e /tmp/tb-slow-wait ]; then sleep 60; fi`},
 	assert.Equal(t, []string{"1.1-1 installed"}, inventoryOf(t, *res.After, "tb-slow"))
 	assert.Zero(t, res.Report.Summary.FailedCount)
 	noWeakening(t, rec)
+}
+
+// killAptUpgradeIn puts tb-slow 1.0-1 in root's repository and installs
+// it, then kills apt-get (SIGKILL to its process group) while tb-slow
+// 1.1-1's maintainer script (script: "preinst" or "postinst") runs in its
+// upgrade, and returns the root's OS.
+func killAptUpgradeIn(t *testing.T, root debrepo.Root, script string) osdetect.OS {
+	t.Helper()
+	p := debrepo.Package{Name: "tb-slow", Version: "1.1-1"}
+	body := "touch /tmp/tb-slow-" + script + "\nif [ -e /tmp/tb-slow-wait ]; then sleep 60; fi"
+	switch script {
+	case "preinst":
+		p.Preinst = body
+	case "postinst":
+		p.Postinst = body
+	default:
+		t.Fatalf("no maintainer script %q", script)
+	}
+	aptWithRepo(t, root, []debrepo.Package{{Name: "tb-slow", Version: "1.0-1"}, p}, "tb-slow=1.0-1")
+	o, err := osdetect.DetectFS(os.DirFS(root.Dir))
+	require.NoError(t, err)
+	wait := filepath.Join(root.Dir, "tmp/tb-slow-wait")
+	require.NoError(t, os.WriteFile(wait, nil, 0o644))
+	killWhenStarted(t, filepath.Join(root.Dir, "tmp/tb-slow-"+script),
+		"chroot", root.Dir, "apt-get", "-y", "-q", "install", "--only-upgrade", "tb-slow=1.1-1")
+	require.NoError(t, os.Remove(wait))
+	return o
 }
